@@ -1,0 +1,106 @@
+/* Dense linear algebra for one element type.  Included once per type by
+ * linalg.c with REAL (the C type) and NAME(f) (f suffixed with _d or _s)
+ * defined.  Loops run along contiguous memory so the compiler vectorises
+ * them; reductions are marked `omp simd` so it may reorder the sums.
+ */
+
+RNNC_DISPATCH
+void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
+                     const REAL *restrict x, REAL *restrict y)
+{
+    ptrdiff_t i = 0;
+    /* four rows at a time share each load of x */
+    for (; i + 4 <= m; i += 4) {
+        const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+        REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        #pragma omp simd reduction(+:s0, s1, s2, s3)
+        for (ptrdiff_t j = 0; j < n; j++) {
+            s0 += a0[j] * x[j];
+            s1 += a1[j] * x[j];
+            s2 += a2[j] * x[j];
+            s3 += a3[j] * x[j];
+        }
+        y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3;
+    }
+    for (; i < m; i++) {
+        const REAL *a = A + i * n;
+        REAL s = 0;
+        #pragma omp simd reduction(+:s)
+        for (ptrdiff_t j = 0; j < n; j++)
+            s += a[j] * x[j];
+        y[i] += s;
+    }
+}
+
+RNNC_DISPATCH
+void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
+                       const REAL *restrict x, REAL *restrict y)
+{
+    for (ptrdiff_t j = 0; j < n; j++)
+        y[j] = 0;
+    for (ptrdiff_t i = 0; i < m; i++) {
+        const REAL *a = A + i * n;
+        const REAL xi = x[i];
+        for (ptrdiff_t j = 0; j < n; j++)
+            y[j] += xi * a[j];
+    }
+}
+
+RNNC_DISPATCH
+void NAME(rnnc_ger)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict x,
+                    const REAL *restrict y, REAL *restrict A)
+{
+    for (ptrdiff_t i = 0; i < m; i++) {
+        REAL *a = A + i * n;
+        const REAL xi = x[i];
+        for (ptrdiff_t j = 0; j < n; j++)
+            a[j] += xi * y[j];
+    }
+}
+
+RNNC_DISPATCH
+void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
+                     const REAL *restrict B, REAL *restrict C)
+{
+    for (ptrdiff_t i = 0; i < m; i++) {
+        REAL *c = C + i * n;
+        for (ptrdiff_t l = 0; l < k; l++) {
+            const REAL a = A[i * k + l];
+            const REAL *b = B + l * n;
+            for (ptrdiff_t j = 0; j < n; j++)
+                c[j] += a * b[j];
+        }
+    }
+}
+
+RNNC_DISPATCH
+int NAME(rnnc_clip)(ptrdiff_t n, REAL *restrict x, REAL lo, REAL hi)
+{
+    int nonfinite = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const REAL v = x[i];
+        nonfinite |= (v - v) != 0;          /* NaN for NaN and for +-inf */
+        x[i] = v < lo ? lo : (v > hi ? hi : v);
+    }
+    return nonfinite;
+}
+
+RNNC_DISPATCH
+void NAME(rnnc_sub_scaled)(ptrdiff_t n, REAL alpha, const REAL *restrict x, REAL *restrict y)
+{
+    for (ptrdiff_t i = 0; i < n; i++)
+        y[i] -= alpha * x[i];
+}
+
+RNNC_DISPATCH
+REAL NAME(rnnc_max_abs)(ptrdiff_t n, const REAL *restrict x)
+{
+    REAL m = 0;
+    int nan = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const REAL a = x[i] < 0 ? -x[i] : x[i];
+        nan |= a != a;
+        m = a > m ? a : m;
+    }
+    return nan ? (REAL)NAN : m;
+}

@@ -1,0 +1,39 @@
+/* The C helpers rnnc's Cython kernels call: one double (_d) and one float (_s)
+ * version of each.  Matrices are row-major and contiguous; lengths are
+ * explicit; output arrays never alias inputs unless a comment says so.
+ */
+#ifndef RNNC_H
+#define RNNC_H
+
+#include <stddef.h>
+#include "rnnc_dispatch.h"
+
+#define RNNC_DECLARE(REAL, S)                                                   \
+    /* y += A @ x,  A (m, n) */                                                 \
+    void rnnc_gemv_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y); \
+    /* y = A.T @ x,  A (m, n) */                                                \
+    void rnnc_gemv_t_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y); \
+    /* A += np.outer(x, y),  A (m, n) */                                        \
+    void rnnc_ger_##S(ptrdiff_t m, ptrdiff_t n, const REAL *x, const REAL *y, REAL *A); \
+    /* C += A @ B,  A (m, k), B (k, n), C (m, n) */                             \
+    void rnnc_gemm_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
+    /* out = sigmoid(z); out may be z */                                        \
+    void rnnc_sigmoid_##S(ptrdiff_t n, const REAL *z, REAL *out);              \
+    /* out = g * h * (1 - h): g backpropagated through h = sigmoid(z) */        \
+    void rnnc_sigmoid_backward_##S(ptrdiff_t n, const REAL *g, const REAL *h, REAL *out); \
+    /* x = np.clip(x, lo, hi); returns 1 if x held a NaN or infinity, else 0 */ \
+    int rnnc_clip_##S(ptrdiff_t n, REAL *x, REAL lo, REAL hi);                  \
+    /* y -= alpha * x */                                                        \
+    void rnnc_sub_scaled_##S(ptrdiff_t n, REAL alpha, const REAL *x, REAL *y);  \
+    /* max(abs(x)); NaN if x holds one */                                       \
+    REAL rnnc_max_abs_##S(ptrdiff_t n, const REAL *x);
+
+RNNC_DECLARE(double, d)
+RNNC_DECLARE(float, s)
+
+/* 1 when the helpers were built with runtime dispatch (target_clones). */
+int rnnc_dispatched(void);
+/* The instruction set the dispatched helpers run with here. */
+const char *rnnc_simd_path(void);
+
+#endif

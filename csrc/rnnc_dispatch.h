@@ -1,0 +1,22 @@
+/* Runtime CPU dispatch for the helpers in csrc/.
+ *
+ * Wheels must run on any x86-64 machine, so nothing here is compiled for a
+ * newer instruction set than the baseline.  Instead, each hot helper is marked
+ * RNNC_DISPATCH: GCC builds it three times (AVX-512, AVX2+FMA, baseline) and
+ * an ELF ifunc resolver picks the best one when the module is loaded.  ifunc
+ * needs glibc, so everywhere else the macro is empty and the baseline build
+ * is all there is.  RNNC_DISPATCHED tells tests which of the two happened.
+ */
+#ifndef RNNC_DISPATCH_H
+#define RNNC_DISPATCH_H
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__) && defined(__GLIBC__) && !defined(RNNC_NO_DISPATCH)
+#define RNNC_DISPATCH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define RNNC_DISPATCHED 1
+#else
+#define RNNC_DISPATCH
+#define RNNC_DISPATCHED 0
+#endif
+
+#endif

@@ -1,0 +1,17 @@
+"""rnnc: an Elman recurrent network trained by truncated backpropagation
+through time, with its hot loops in compiled Cython kernels.
+
+The API and defaults are those of the tutorial "Build a Recurrent Neural
+Network from Scratch in Python 3"; rnnc.reference states the math.
+"""
+from rnnc.core import (bptt_truncate, calculate_loss, gradients, hidden_dim, learning_rate,
+                       max_clip_val, max_epochs, min_clip_val, output_dim, predict, seq_len,
+                       sigmoid, train)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
+    "max_clip_val", "max_epochs", "min_clip_val", "output_dim", "predict", "seq_len",
+    "sigmoid", "train",
+]

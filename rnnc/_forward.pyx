@@ -1,0 +1,100 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The forward pass over many records at once, for predict and the loss passes.
+
+For every record x_1..x_T, with h_0 = 0:
+
+    h_t = sigmoid(a_t + W h_{t-1}),  a_t = U[:, t-1] * x_t (per-step) or U x_t (shared)
+
+Records are independent here, so they are taken in blocks of BLOCK and each
+step of a block is one matrix-matrix product: the states of a block are held
+hidden-major, H[i, b] = h_t[i] of record b, so that
+
+    Z = A_t + W @ H;  H = sigmoid(Z)
+
+runs along contiguous rows of B records.  Blocks go to threads.
+"""
+import numpy as np
+from cython.parallel cimport parallel, prange
+from libc.stdlib cimport free, malloc
+from libc.string cimport memset
+
+from rnnc._helpers cimport floating, gemm, sigmoid
+
+# Records per block: a block's states (H x BLOCK) stay in the core's cache.
+cdef enum:
+    BLOCK = 32
+
+
+cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
+                        const floating[:, :, ::1] X, Py_ssize_t first_record,
+                        Py_ssize_t n_records, bint per_step, floating *inputs,
+                        floating *Z, floating *H, floating[:, ::1] out) noexcept nogil:
+    """out[first_record:first_record + n_records] = h_T of those records."""
+    cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = W.shape[0], B = n_records
+    cdef Py_ssize_t t, f, b, i
+    cdef const floating *x_t
+
+    # inputs[t, f, b] = X[first_record + b, t, f]: step t of the block as rows of B
+    for b in range(B):
+        for t in range(T):
+            for f in range(F):
+                inputs[(t * F + f) * B + b] = X[first_record + b, t, f]
+
+    memset(H, 0, hidden * B * sizeof(floating))
+    for t in range(T):
+        x_t = inputs + t * F * B
+        if per_step:
+            # Z = np.outer(U[:, t], x_t)
+            for i in range(hidden):
+                for b in range(B):
+                    Z[i * B + b] = U[i, t] * x_t[b]
+        else:
+            # Z = U @ x_t
+            memset(Z, 0, hidden * B * sizeof(floating))
+            gemm(hidden, F, B, &U[0, 0], x_t, Z)
+        # Z += W @ H;  H = sigmoid(Z)
+        gemm(hidden, hidden, B, &W[0, 0], H, Z)
+        sigmoid(hidden * B, Z, H)
+
+    for b in range(B):
+        for i in range(hidden):
+            out[first_record + b, i] = H[i * B + b]
+
+
+def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
+                        const floating[:, :, ::1] X, bint per_step, int n_threads=1):
+    """h_T of every record of X (n_records, T, n_features), as (n_records, hidden).
+
+    The caller guarantees the shapes: U (hidden, T) when per_step, else
+    (hidden, n_features); W (hidden, hidden).
+    """
+    dtype = np.float64 if floating is double else np.float32
+    cdef Py_ssize_t n = X.shape[0], T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
+    out_array = np.zeros((n, hidden), dtype=dtype)
+    cdef floating[:, ::1] out = out_array
+    cdef Py_ssize_t n_blocks = (n + BLOCK - 1) // BLOCK, block, first
+    cdef floating *inputs
+    cdef floating *Z
+    cdef floating *H
+    cdef int[1] failed  # written through memory: a plain variable would be thread-private
+    failed[0] = 0
+    if n == 0 or T == 0:
+        return out_array
+
+    with nogil, parallel(num_threads=n_threads):
+        inputs = <floating *> malloc(T * F * BLOCK * sizeof(floating))
+        Z = <floating *> malloc(hidden * BLOCK * sizeof(floating))
+        H = <floating *> malloc(hidden * BLOCK * sizeof(floating))
+        if inputs == NULL or Z == NULL or H == NULL:
+            failed[0] = 1
+        else:
+            for block in prange(n_blocks, schedule="dynamic"):
+                first = block * BLOCK
+                forward_block(U, W, X, first, min(BLOCK, n - first), per_step,
+                              inputs, Z, H, out)
+        free(inputs)
+        free(Z)
+        free(H)
+    if failed[0]:
+        raise MemoryError("rnnc: out of memory for the forward pass workspace")
+    return out_array

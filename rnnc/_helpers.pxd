@@ -1,0 +1,103 @@
+# The C helpers of csrc/, and one fused-type wrapper for each so that kernels
+# written over `floating` call the double or the float version.
+from cython cimport floating
+
+cdef extern from "rnnc.h" nogil:
+    void rnnc_gemv_d(Py_ssize_t m, Py_ssize_t n, const double *A, const double *x, double *y)
+    void rnnc_gemv_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y)
+    void rnnc_gemv_t_d(Py_ssize_t m, Py_ssize_t n, const double *A, const double *x, double *y)
+    void rnnc_gemv_t_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y)
+    void rnnc_ger_d(Py_ssize_t m, Py_ssize_t n, const double *x, const double *y, double *A)
+    void rnnc_ger_s(Py_ssize_t m, Py_ssize_t n, const float *x, const float *y, float *A)
+    void rnnc_gemm_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
+    void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
+    void rnnc_sigmoid_d(Py_ssize_t n, const double *z, double *out)
+    void rnnc_sigmoid_s(Py_ssize_t n, const float *z, float *out)
+    void rnnc_sigmoid_backward_d(Py_ssize_t n, const double *g, const double *h, double *out)
+    void rnnc_sigmoid_backward_s(Py_ssize_t n, const float *g, const float *h, float *out)
+    int rnnc_clip_d(Py_ssize_t n, double *x, double lo, double hi)
+    int rnnc_clip_s(Py_ssize_t n, float *x, float lo, float hi)
+    void rnnc_sub_scaled_d(Py_ssize_t n, double alpha, const double *x, double *y)
+    void rnnc_sub_scaled_s(Py_ssize_t n, float alpha, const float *x, float *y)
+    double rnnc_max_abs_d(Py_ssize_t n, const double *x)
+    float rnnc_max_abs_s(Py_ssize_t n, const float *x)
+    int rnnc_dispatched()
+    const char *rnnc_simd_path()
+
+
+cdef inline void gemv(Py_ssize_t m, Py_ssize_t n, const floating *A, const floating *x,
+                      floating *y) noexcept nogil:
+    """y += A @ x"""
+    if floating is double:
+        rnnc_gemv_d(m, n, A, x, y)
+    else:
+        rnnc_gemv_s(m, n, A, x, y)
+
+
+cdef inline void gemv_t(Py_ssize_t m, Py_ssize_t n, const floating *A, const floating *x,
+                        floating *y) noexcept nogil:
+    """y = A.T @ x"""
+    if floating is double:
+        rnnc_gemv_t_d(m, n, A, x, y)
+    else:
+        rnnc_gemv_t_s(m, n, A, x, y)
+
+
+cdef inline void ger(Py_ssize_t m, Py_ssize_t n, const floating *x, const floating *y,
+                     floating *A) noexcept nogil:
+    """A += np.outer(x, y)"""
+    if floating is double:
+        rnnc_ger_d(m, n, x, y, A)
+    else:
+        rnnc_ger_s(m, n, x, y, A)
+
+
+cdef inline void gemm(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,
+                      const floating *B, floating *C) noexcept nogil:
+    """C += A @ B"""
+    if floating is double:
+        rnnc_gemm_d(m, k, n, A, B, C)
+    else:
+        rnnc_gemm_s(m, k, n, A, B, C)
+
+
+cdef inline void sigmoid(Py_ssize_t n, const floating *z, floating *out) noexcept nogil:
+    """out = sigmoid(z)"""
+    if floating is double:
+        rnnc_sigmoid_d(n, z, out)
+    else:
+        rnnc_sigmoid_s(n, z, out)
+
+
+cdef inline void sigmoid_backward(Py_ssize_t n, const floating *g, const floating *h,
+                                  floating *out) noexcept nogil:
+    """out = g * h * (1 - h)"""
+    if floating is double:
+        rnnc_sigmoid_backward_d(n, g, h, out)
+    else:
+        rnnc_sigmoid_backward_s(n, g, h, out)
+
+
+cdef inline int clip(Py_ssize_t n, floating *x, double lo, double hi) noexcept nogil:
+    """x = np.clip(x, lo, hi); 1 if x held a non-finite value"""
+    if floating is double:
+        return rnnc_clip_d(n, x, lo, hi)
+    else:
+        return rnnc_clip_s(n, x, <float>lo, <float>hi)
+
+
+cdef inline void sub_scaled(Py_ssize_t n, double alpha, const floating *x,
+                            floating *y) noexcept nogil:
+    """y -= alpha * x"""
+    if floating is double:
+        rnnc_sub_scaled_d(n, alpha, x, y)
+    else:
+        rnnc_sub_scaled_s(n, <float>alpha, x, y)
+
+
+cdef inline double max_abs(Py_ssize_t n, const floating *x) noexcept nogil:
+    """np.max(np.abs(x)), NaN if x holds one"""
+    if floating is double:
+        return rnnc_max_abs_d(n, x)
+    else:
+        return rnnc_max_abs_s(n, x)

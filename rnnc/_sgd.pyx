@@ -1,0 +1,323 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""One epoch of per-record SGD, compiled: forward, backward, clip and update.
+
+For each record x_1..x_T with target y, in order (see rnnc/reference.py):
+
+    h_t   = sigmoid(a_t + W h_{t-1}),  h_0 = 0
+    yhat  = V h_T,   loss = ||y - yhat||^2 / 2
+
+backprop="bptt": the exact gradient with h_{first-2} held constant (steps
+first..T carry gradient; first = T - bptt_truncate, or 1 for full BPTT):
+
+    dV = outer(yhat - y, h_T)
+    delta_T = (V.T @ (yhat - y)) * h_T * (1 - h_T)
+    for t = T .. first:
+        dU += outer(delta_t, x_t)       (per-step: dU[:, t-1] += delta_t * x_t)
+        dW += outer(delta_t, h_{t-1})
+        delta_{t-1} = (W.T @ delta_t) * h_{t-1} * (1 - h_{t-1})
+
+then P -= learning_rate * clip(dP) for P in U, V, W.
+backprop="tutorial": the tutorial's update rule, see tutorial_update below.
+
+The weights are updated in place.  An update is applied whole or not at all:
+a non-finite gradient, or an update that would overflow, stops the epoch
+before it touches the weights and is reported to the caller.
+"""
+import numpy as np
+from libc.string cimport memset
+
+from rnnc._helpers cimport (clip, floating, gemv, gemv_t, ger, max_abs, sigmoid,
+                            sigmoid_backward, sub_scaled)
+
+cdef extern from "Python.h":
+    int PyErr_CheckSignals() except -1
+
+cdef extern from "float.h":
+    double DBL_MAX
+    float FLT_MAX
+
+# What sgd_epoch returns as its first value.
+cpdef enum Status:
+    OK = 0
+    NONFINITE_GRADIENT = 1
+    OVERFLOW = 2
+
+
+cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
+                         const floating[:, ::1] x, bint per_step,
+                         floating[:, ::1] hs, floating[:, ::1] Wh) noexcept nogil:
+    """hs[t] = h_t for t = 0..T; Wh[t-1] = W @ h_{t-1} (kept for the tutorial's rule)."""
+    cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
+    memset(&hs[0, 0], 0, hidden * sizeof(floating))
+    for t in range(1, T + 1):
+        # Wh[t-1] = W @ h_{t-1}
+        memset(&Wh[t - 1, 0], 0, hidden * sizeof(floating))
+        gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &Wh[t - 1, 0])
+        if per_step:
+            # z = U[:, t-1] * x_t + Wh[t-1]
+            for i in range(hidden):
+                hs[t, i] = U[i, t - 1] * x[t - 1, 0] + Wh[t - 1, i]
+        else:
+            # z = U @ x_t + Wh[t-1]
+            for i in range(hidden):
+                hs[t, i] = Wh[t - 1, i]
+            gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
+        sigmoid(hidden, &hs[t, 0], &hs[t, 0])
+
+
+cdef void output_error(const floating[:, ::1] V, const floating *h_T, const floating *y,
+                       floating *dyhat) noexcept nogil:
+    """dyhat = V @ h_T - y"""
+    cdef Py_ssize_t o
+    for o in range(V.shape[0]):
+        dyhat[o] = -y[o]
+    gemv(V.shape[0], V.shape[1], &V[0, 0], h_T, dyhat)
+
+
+cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
+                        const floating[:, ::1] W, const floating[:, ::1] x,
+                        const floating *y, Py_ssize_t first, bint per_step,
+                        floating[:, ::1] hs, floating[:, ::1] Wh,
+                        floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
+                        floating[:, ::1] work) noexcept nogil:
+    """dU, dV, dW = the truncated gradient of one record's loss (unclipped).
+
+    Per-step layout: dU is stored transposed, dU[t-1] = column t-1 of the
+    gradient, and only rows first-1..T-1 are written.  Returns 1 if any
+    gradient entry is NaN or infinite.
+    """
+    cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
+    cdef floating *dyhat = &work[0, 0]
+    cdef floating *g = &work[1, 0]
+    cdef floating *delta = &work[2, 0]
+
+    forward_record(U, W, x, per_step, hs, Wh)
+    output_error(V, &hs[T, 0], y, dyhat)
+    # dV = np.outer(dyhat, h_T)
+    memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
+    ger(V.shape[0], hidden, dyhat, &hs[T, 0], &dV[0, 0])
+    # delta = (V.T @ dyhat) * h_T * (1 - h_T)
+    gemv_t(V.shape[0], hidden, &V[0, 0], dyhat, g)
+    sigmoid_backward(hidden, g, &hs[T, 0], delta)
+
+    memset(&dW[0, 0], 0, hidden * hidden * sizeof(floating))
+    if not per_step:
+        memset(&dU[0, 0], 0, hidden * F * sizeof(floating))
+    for t in range(T, first - 1, -1):
+        if per_step:
+            # dU[:, t-1] = delta * x_t   (stored as row t-1)
+            for i in range(hidden):
+                dU[t - 1, i] = delta[i] * x[t - 1, 0]
+        else:
+            # dU += np.outer(delta, x_t)
+            ger(hidden, F, delta, &x[t - 1, 0], &dU[0, 0])
+        # dW += np.outer(delta, h_{t-1})
+        ger(hidden, hidden, delta, &hs[t - 1, 0], &dW[0, 0])
+        if t > first:
+            # delta = (W.T @ delta) * h_{t-1} * (1 - h_{t-1})
+            gemv_t(hidden, hidden, &W[0, 0], delta, g)
+            sigmoid_backward(hidden, g, &hs[t - 1, 0], delta)
+    return 0
+
+
+cdef int clip_gradients(Py_ssize_t first, Py_ssize_t T, bint per_step, double lo, double hi,
+                        floating[:, ::1] dU, floating[:, ::1] dV,
+                        floating[:, ::1] dW) noexcept nogil:
+    """Clip the gradient in place; 1 if any entry was NaN or infinite."""
+    cdef int bad = 0
+    if per_step:
+        bad |= clip((T - first + 1) * dU.shape[1], &dU[first - 1, 0], lo, hi)
+    else:
+        bad |= clip(dU.shape[0] * dU.shape[1], &dU[0, 0], lo, hi)
+    bad |= clip(dV.shape[0] * dV.shape[1], &dV[0, 0], lo, hi)
+    bad |= clip(dW.shape[0] * dW.shape[1], &dW[0, 0], lo, hi)
+    return bad
+
+
+cdef double weights_max_abs(floating[:, ::1] U, floating[:, ::1] V,
+                            floating[:, ::1] W) noexcept nogil:
+    return max(max_abs(U.shape[0] * U.shape[1], &U[0, 0]),
+               max_abs(V.shape[0] * V.shape[1], &V[0, 0]),
+               max_abs(W.shape[0] * W.shape[1], &W[0, 0]))
+
+
+cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, double lr,
+                            floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
+                            floating[:, ::1] dU, floating[:, ::1] dV,
+                            floating[:, ::1] dW) noexcept nogil:
+    """P -= lr * dP for the clipped gradient."""
+    cdef Py_ssize_t t, i
+    if per_step:
+        # U[:, t-1] -= lr * dU[:, t-1], only for the steps that carry gradient
+        for t in range(first, T + 1):
+            for i in range(U.shape[0]):
+                U[i, t - 1] -= lr * dU[t - 1, i]
+    else:
+        sub_scaled(U.shape[0] * U.shape[1], lr, &dU[0, 0], &U[0, 0])
+    sub_scaled(V.shape[0] * V.shape[1], lr, &dV[0, 0], &V[0, 0])
+    sub_scaled(W.shape[0] * W.shape[1], lr, &dW[0, 0], &W[0, 0])
+
+
+cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
+                         const floating[:, ::1] W, const floating[:, ::1] x,
+                         const floating *y, Py_ssize_t k, bint per_step, double lo, double hi,
+                         floating[:, ::1] hs, floating[:, ::1] Wh,
+                         floating[:, ::1] dV, floating[:, ::1] work) noexcept nogil:
+    """The tutorial's update for one record (not a gradient), see rnnc.reference.
+
+    With n_t = min(t, k), for t = 0..T-1 (0-based):
+        u_run += a_{t+1}, n_t times;   w_run += W @ h_t, n_t times
+        u = clip(u + u_run);  w = clip(w + w_run);  dV = clip(dV + outer(dyhat, h_{t+1}))
+    dU has u in every column, dW has w in every column.  Repeated additions
+    are kept as repeated additions so that rounding follows the tutorial's.
+    Leaves u in work[3], w in work[4]; returns 1 if a sum was not finite.
+    """
+    cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i, f, o, rep
+    cdef floating *dyhat = &work[0, 0]
+    cdef floating *u_run = &work[1, 0]
+    cdef floating *w_run = &work[2, 0]
+    cdef floating *u = &work[3, 0]
+    cdef floating *w = &work[4, 0]
+    cdef floating *a = &work[5, 0]
+    cdef int bad = 0
+
+    forward_record(U, W, x, per_step, hs, Wh)
+    output_error(V, &hs[T, 0], y, dyhat)
+    for i in range(1, 5):   # u_run, w_run, u, w
+        memset(&work[i, 0], 0, hidden * sizeof(floating))
+    memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
+    for t in range(T):
+        # a = the input term at this step
+        if per_step:
+            for i in range(hidden):
+                a[i] = U[i, t] * x[t, 0]
+        else:
+            memset(a, 0, hidden * sizeof(floating))
+            gemv(hidden, F, &U[0, 0], &x[t, 0], a)
+        for rep in range(min(t, k)):
+            for i in range(hidden):
+                u_run[i] += a[i]
+                w_run[i] += Wh[t, i]
+        for i in range(hidden):
+            u[i] += u_run[i]
+            w[i] += w_run[i]
+        bad |= clip(hidden, u, lo, hi)
+        bad |= clip(hidden, w, lo, hi)
+        # dV = np.clip(dV + np.outer(dyhat, h_{t+1}), lo, hi), product rounded first
+        for o in range(V.shape[0]):
+            for i in range(hidden):
+                dV[o, i] += dyhat[o] * hs[t + 1, i]
+        bad |= clip(dV.shape[0] * dV.shape[1], &dV[0, 0], lo, hi)
+    return bad
+
+
+cdef void apply_tutorial_update(double lr, floating[:, ::1] U, floating[:, ::1] V,
+                                floating[:, ::1] W, floating[:, ::1] dV,
+                                floating[:, ::1] work) noexcept nogil:
+    """U -= lr * u[:, None];  W -= lr * w[:, None];  V -= lr * dV
+
+    The product is rounded before the subtraction, as in NumPy: this file is
+    compiled for baseline x86-64, which has no fused multiply-add.
+    """
+    cdef Py_ssize_t i, j
+    cdef floating step
+    for i in range(U.shape[0]):
+        step = <floating> lr * work[3, i]
+        for j in range(U.shape[1]):
+            U[i, j] -= step
+        step = <floating> lr * work[4, i]
+        for j in range(W.shape[1]):
+            W[i, j] -= step
+    for i in range(V.shape[0]):
+        for j in range(V.shape[1]):
+            V[i, j] -= <floating> lr * dV[i, j]
+
+
+def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
+              const floating[:, :, ::1] X, const floating[:, ::1] Y, double learning_rate,
+              Py_ssize_t bptt_truncate, double min_clip_val, double max_clip_val,
+              bint per_step, bint tutorial_rule, Py_ssize_t check_signals_every=1):
+    """One pass of per-record SGD over X, Y, updating U, V, W in place.
+
+    bptt_truncate < 0 means full BPTT.  Returns (status, record): OK and the
+    number of records, or NONFINITE_GRADIENT / OVERFLOW and the index of the
+    record whose update was refused (the weights hold the updates before it).
+    Checks for Ctrl-C every check_signals_every records.
+    """
+    dtype = np.float64 if floating is double else np.float32
+    cdef Py_ssize_t n = X.shape[0], T = X.shape[1], hidden = W.shape[0]
+    cdef Py_ssize_t k = T if bptt_truncate < 0 else bptt_truncate
+    cdef Py_ssize_t first = 1 if k >= T - 1 else T - k
+    # workspace, allocated once per epoch
+    cdef floating[:, ::1] hs = np.zeros((T + 1, hidden), dtype=dtype)
+    cdef floating[:, ::1] Wh = np.zeros((max(T, 1), hidden), dtype=dtype)
+    cdef floating[:, ::1] dU = np.zeros((T, hidden) if per_step else (U.shape[0], U.shape[1]),
+                                        dtype=dtype)
+    cdef floating[:, ::1] dV = np.zeros((V.shape[0], V.shape[1]), dtype=dtype)
+    cdef floating[:, ::1] dW = np.zeros((hidden, hidden), dtype=dtype)
+    cdef floating[:, ::1] work = np.zeros((6, max(hidden, V.shape[0])), dtype=dtype)
+    cdef double largest = DBL_MAX if floating is double else FLT_MAX
+    cdef double step_bound = learning_rate * max(abs(min_clip_val), abs(max_clip_val))
+    cdef double bound
+    cdef Py_ssize_t r
+    cdef Status status = OK
+    if n == 0 or T == 0:
+        return OK, n
+
+    with nogil:
+        bound = weights_max_abs(U, V, W)
+        for r in range(n):
+            if r % check_signals_every == 0 and r > 0:
+                with gil:
+                    PyErr_CheckSignals()
+            if tutorial_rule:
+                if tutorial_update(U, V, W, X[r], &Y[r, 0], k, per_step,
+                                   min_clip_val, max_clip_val, hs, Wh, dV, work):
+                    status = NONFINITE_GRADIENT
+            else:
+                bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, hs, Wh,
+                               dU, dV, dW, work)
+                if clip_gradients(first, T, per_step, min_clip_val, max_clip_val, dU, dV, dW):
+                    status = NONFINITE_GRADIENT
+            if status != OK:
+                break
+            # |P - lr * clip(dP)| <= max|P| + step_bound: only near the top of
+            # the range is it worth measuring max|P| again before updating.
+            if bound + step_bound > largest / 4:
+                bound = weights_max_abs(U, V, W)
+                if not (bound + step_bound <= largest):
+                    status = OVERFLOW
+                    break
+            if tutorial_rule:
+                apply_tutorial_update(learning_rate, U, V, W, dV, work)
+            else:
+                apply_bptt_update(first, T, per_step, learning_rate, U, V, W, dU, dV, dW)
+            bound += step_bound
+    return status, (r if status != OK else n)
+
+
+def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
+                     const floating[:, ::1] W, const floating[:, ::1] x,
+                     const floating[::1] y, Py_ssize_t bptt_truncate, bint per_step,
+                     bint tutorial_rule=False, double min_clip_val=-10, double max_clip_val=10):
+    """(dU, dV, dW) of one record, shaped like U, V, W: the exact truncated
+    gradient (unclipped), or with tutorial_rule the tutorial's update."""
+    dtype = np.float64 if floating is double else np.float32
+    cdef Py_ssize_t T = x.shape[0], hidden = W.shape[0]
+    cdef Py_ssize_t k = T if bptt_truncate < 0 else bptt_truncate
+    cdef Py_ssize_t first = 1 if k >= T - 1 else T - k
+    dU = np.zeros((T, hidden) if per_step else (U.shape[0], U.shape[1]), dtype=dtype)
+    dV = np.zeros((V.shape[0], V.shape[1]), dtype=dtype)
+    dW = np.zeros((hidden, hidden), dtype=dtype)
+    work = np.zeros((6, max(hidden, V.shape[0])), dtype=dtype)
+    cdef floating[:, ::1] hs = np.zeros((T + 1, hidden), dtype=dtype)
+    cdef floating[:, ::1] Wh = np.zeros((max(T, 1), hidden), dtype=dtype)
+    cdef floating[:, ::1] dU_view = dU, dV_view = dV, dW_view = dW, work_view = work
+    if tutorial_rule:
+        tutorial_update(U, V, W, x, &y[0], k, per_step, min_clip_val, max_clip_val,
+                        hs, Wh, dV_view, work_view)
+        return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
+                np.repeat(work[4, :hidden, None], hidden, axis=1))
+    bptt_gradients(U, V, W, x, &y[0], first, per_step, hs, Wh, dU_view, dV_view, dW_view,
+                   work_view)
+    return (dU.T.copy() if per_step else dU), dV, dW

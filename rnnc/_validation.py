@@ -1,0 +1,196 @@
+"""Checks of everything a user passes in, before any kernel sees it.
+
+The kernels trust their inputs: C-contiguous arrays of one floating dtype and
+consistent shapes.  Every public entry point goes through these functions,
+which either return such arrays or raise a ValueError / TypeError that names
+the argument, what it was and what was expected.
+"""
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _describe(a):
+    return f"shape {a.shape}, dtype {a.dtype}"
+
+
+def as_real_array(value, name):
+    """value as an ndarray of real numbers (bool, integer or floating)."""
+    try:
+        a = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if a.dtype.kind not in "biuf":
+        what = "complex numbers" if a.dtype.kind == "c" else f"dtype {a.dtype}"
+        raise TypeError(f"{name} must hold real numbers, got {what}")
+    return a
+
+
+def check_finite(a, name):
+    if not np.all(np.isfinite(a)):
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(f"{name} holds a non-finite value ({a[tuple(bad)]} at index "
+                         f"{tuple(int(i) for i in bad)})")
+
+
+def weights_dtype(arrays):
+    """The common floating dtype of the weights (float64 for non-float input)."""
+    kinds = [a.dtype for a in arrays]
+    if all(d in FLOAT_DTYPES for d in kinds):
+        return np.result_type(*kinds)
+    return np.dtype(np.float64)
+
+
+def check_weights(U, V, W, *, in_place=False):
+    """(U, V, W) as C-contiguous arrays of one floating dtype, shapes checked.
+
+    in_place (train): the user's arrays are updated, so they must already be
+    writable float32 or float64 ndarrays of one dtype.
+    """
+    named = {"U": U, "V": V, "W": W}
+    if in_place:
+        for name, a in named.items():
+            if not isinstance(a, np.ndarray):
+                raise TypeError(f"{name} must be a NumPy array (train updates the weights "
+                                f"in place), got {type(a).__name__}")
+            if a.dtype not in FLOAT_DTYPES:
+                raise TypeError(f"{name} must have dtype float32 or float64 (train updates "
+                                f"the weights in place), got {a.dtype}")
+            if not a.flags.writeable:
+                raise ValueError(f"{name} is read-only: train updates the weights in place")
+        if len({U.dtype, V.dtype, W.dtype}) > 1:
+            raise TypeError(f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} "
+                            f"and {W.dtype}")
+    arrays = {name: as_real_array(a, name) for name, a in named.items()}
+    for name, a in arrays.items():
+        if a.ndim != 2:
+            raise ValueError(f"{name} must be 2-D, got {_describe(a)}")
+        if a.size == 0:
+            raise ValueError(f"{name} is empty ({_describe(a)})")
+    U, V, W = arrays["U"], arrays["V"], arrays["W"]
+    hidden = W.shape[0]
+    if W.shape != (hidden, hidden):
+        raise ValueError(f"W must be square (hidden_dim, hidden_dim), got shape {W.shape}")
+    if U.shape[0] != hidden:
+        raise ValueError(f"U must have hidden_dim = {hidden} rows (W is {W.shape}), "
+                         f"got shape {U.shape}")
+    if V.shape[1] != hidden:
+        raise ValueError(f"V must be (output_dim, hidden_dim = {hidden}) (W is {W.shape}), "
+                         f"got shape {V.shape}")
+    dtype = weights_dtype(arrays.values())
+    out = tuple(np.ascontiguousarray(a, dtype=dtype) for a in (U, V, W))
+    for name, a in zip("UVW", out):
+        check_finite(a, name)
+    return out
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the input enters the hidden layer; see rnnc.reference."""
+    per_step: bool
+    seq_len: int      # T of the data
+    n_features: int
+
+
+def input_layout(U, X, name):
+    """The layout U implies for records X (n, T, F), or a ValueError."""
+    T, F = X.shape[1], X.shape[2]
+    if F == 1 and U.shape[1] == T:
+        return Layout(True, T, F)
+    if U.shape[1] == F:
+        return Layout(False, T, F)
+    hint = f"(hidden_dim, seq_len) = ({U.shape[0]}, {T}) for one input per step"
+    raise ValueError(f"U has shape {U.shape}, which does not fit {name} with shape "
+                     f"{X.shape}: expected {hint}, or (hidden_dim, n_features) = "
+                     f"({U.shape[0]}, {F})")
+
+
+def check_records(X, name, dtype):
+    """X as C-contiguous (n_records, T, n_features) of dtype."""
+    X = as_real_array(X, name)
+    if X.ndim == 2:
+        X = X[:, :, None]
+    if X.ndim != 3:
+        raise ValueError(f"{name} must be (n_records, seq_len) or (n_records, seq_len, "
+                         f"n_features), got {_describe(X)}")
+    if X.size == 0:
+        raise ValueError(f"{name} is empty ({_describe(X)})")
+    X = np.ascontiguousarray(X, dtype=dtype)
+    check_finite(X, name)
+    return X
+
+
+def check_targets(Y, name, n_records, output_dim, dtype):
+    """Y as C-contiguous (n_records, output_dim) of dtype."""
+    Y = as_real_array(Y, name)
+    if Y.ndim == 1 and output_dim == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2 or Y.shape != (n_records, output_dim):
+        raise ValueError(f"{name} must be (n_records, output_dim) = ({n_records}, "
+                         f"{output_dim}), got {_describe(Y)}")
+    Y = np.ascontiguousarray(Y, dtype=dtype)
+    check_finite(Y, name)
+    return Y
+
+
+def check_data(U, V, X, Y, names=("X", "Y")):
+    """(X, Y, layout) checked against the weights U, V."""
+    X = check_records(X, names[0], U.dtype)
+    layout = input_layout(U, X, names[0])
+    if Y is not None:
+        Y = check_targets(Y, names[1], X.shape[0], V.shape[0], U.dtype)
+    return X, Y, layout
+
+
+def check_record(U, V, x, y):
+    """One record x (T,), (T, 1) or (T, F) and its target y, as (x, y, layout)."""
+    x = as_real_array(x, "x")
+    if x.ndim not in (1, 2):
+        raise ValueError(f"x must be one record, (seq_len,) or (seq_len, n_features), "
+                         f"got {_describe(x)}")
+    X = (x[:, None] if x.ndim == 1 else x)[None]
+    Y = as_real_array(y, "y").reshape(1, -1)
+    X, Y, layout = check_data(U, V, X, Y, names=("x", "y"))
+    return X[0], Y[0], layout
+
+
+def check_positive_real(value, name, allow_zero=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        need = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be a finite {need} number, got {value!r}")
+    return value
+
+
+def check_count(value, name, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer{' or None' if allow_none else ''}, "
+                        f"got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return int(value)
+
+
+def check_clip(min_clip_val, max_clip_val):
+    for name, v in (("min_clip_val", min_clip_val), ("max_clip_val", max_clip_val)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
+            raise TypeError(f"{name} must be a real number, got {v!r}")
+    if min_clip_val > max_clip_val:
+        raise ValueError(f"min_clip_val ({min_clip_val}) must not exceed max_clip_val "
+                         f"({max_clip_val})")
+    return float(min_clip_val), float(max_clip_val)
+
+
+def check_choice(value, name, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
+                         f"got {value!r}")
+    return value

@@ -1,0 +1,154 @@
+"""The tutorial's API on compiled kernels: train, predict, calculate_loss, gradients.
+
+Shapes, as in the tutorial: U (hidden_dim, seq_len) for one input value per
+step, or (hidden_dim, n_features) for the shared Elman input; V (output_dim,
+hidden_dim); W (hidden_dim, hidden_dim); X (n_records, seq_len, n_features)
+or (n_records, seq_len); Y (n_records, output_dim).  rnnc/reference.py states
+the math.
+"""
+import os
+
+import numpy as np
+
+from rnnc import _forward, _sgd
+from rnnc import _validation as check
+from rnnc.reference import (bptt_truncate as default_bptt_truncate, hidden_dim,  # noqa: F401
+                            learning_rate as default_learning_rate, max_clip_val,
+                            max_epochs as default_max_epochs, min_clip_val, output_dim,
+                            seq_len, sigmoid)
+
+# the tutorial's names for its hyperparameters, re-exported by rnnc/__init__.py
+learning_rate = default_learning_rate
+max_epochs = default_max_epochs
+bptt_truncate = default_bptt_truncate
+
+BACKPROPS = ("bptt", "tutorial")
+
+
+def _threads(n_threads):
+    if n_threads is None:
+        return os.cpu_count() or 1
+    if check.check_count(n_threads, "n_threads") < 1:
+        raise ValueError(f"n_threads must be at least 1, got {n_threads}")
+    return n_threads
+
+
+def _final_states(U, W, X, layout, n_threads):
+    return _forward.final_hidden_states(U, W, X, layout.per_step, _threads(n_threads))
+
+
+def _loss(Y, V, h_T):
+    """sum over records of ||y - V h_T||^2 / 2, accumulated in float64."""
+    residual = Y.astype(np.float64) - h_T.astype(np.float64) @ V.T.astype(np.float64)
+    return float(np.sum(residual ** 2) / 2)
+
+
+def predict(U, V, W, X, *, n_threads=None):
+    """yhat = V h_T for every record of X, as (n_records, output_dim)."""
+    U, V, W = check.check_weights(U, V, W)
+    X, _, layout = check.check_data(U, V, X, None)
+    return _final_states(U, W, X, layout, n_threads) @ V.T
+
+
+def calculate_loss(X, Y, U, V, W, *, n_threads=None):
+    """(loss, activation): the summed squared-error loss / 2 over all records,
+    and h_T of the last record as (hidden_dim, 1), like the tutorial's."""
+    U, V, W = check.check_weights(U, V, W)
+    X, Y, layout = check.check_data(U, V, X, Y)
+    h_T = _final_states(U, W, X, layout, n_threads)
+    return _loss(Y, V, h_T), h_T[-1][:, None].copy()
+
+
+def _truncation(bptt_truncate):
+    """The kernels' code for bptt_truncate: -1 for full BPTT."""
+    k = check.check_count(bptt_truncate, "bptt_truncate", allow_none=True)
+    return -1 if k is None else k
+
+
+def gradients(U, V, W, x, y, bptt_truncate=default_bptt_truncate):
+    """(dU, dV, dW): the exact, unclipped gradient of one record's loss
+    ||y - V h_T||^2 / 2 with h_{T-k-1} held constant (k = bptt_truncate;
+    None for full backpropagation through time)."""
+    U, V, W = check.check_weights(U, V, W)
+    x, y, layout = check.check_record(U, V, x, y)
+    return _sgd.record_gradients(U, V, W, x, y, _truncation(bptt_truncate), layout.per_step)
+
+
+def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
+                         max_clip_val, backprop, callback):
+    learning_rate = check.check_positive_real(learning_rate, "learning_rate", allow_zero=True)
+    max_epochs = check.check_count(max_epochs, "max_epochs")
+    k = _truncation(bptt_truncate)
+    lo, hi = check.check_clip(min_clip_val, max_clip_val)
+    if not np.isfinite(learning_rate * max(abs(lo), abs(hi))):
+        raise ValueError(f"learning_rate * clip value overflows ({learning_rate} * "
+                         f"{max(abs(lo), abs(hi))})")
+    check.check_choice(backprop, "backprop", BACKPROPS)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {callback!r}")
+    return learning_rate, max_epochs, k, lo, hi
+
+
+def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=default_learning_rate,
+          max_epochs=default_max_epochs, bptt_truncate=default_bptt_truncate,
+          min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
+          verbose=True, callback=None, n_threads=None):
+    """Train by per-record SGD; U, V, W are updated in place and returned.
+
+    Each epoch computes the training and validation loss with the current
+    weights, prints ``Epoch: n, Loss: ..., Validation Loss: ...`` when verbose,
+    calls ``callback(epoch, loss, validation_loss)`` if given, then makes one
+    pass over the records in order.  backprop="bptt" steps along the exact
+    truncated gradient, clipped elementwise to [min_clip_val, max_clip_val];
+    backprop="tutorial" uses the tutorial's own update rule (see README).
+    X_validation and Y_validation may be None.
+
+    Raises FloatingPointError, naming the epoch and record, if an update
+    would make the weights NaN or infinite; the weights then hold the last
+    finite update.
+    """
+    lr, max_epochs, k, lo, hi = _check_train_options(
+        learning_rate, max_epochs, bptt_truncate, min_clip_val, max_clip_val, backprop,
+        callback)
+    user_weights = (U, V, W)
+    U, V, W = check.check_weights(U, V, W, in_place=True)
+    X, Y, layout = check.check_data(U, V, X, Y)
+    validation = None
+    if X_validation is not None or Y_validation is not None:
+        if X_validation is None or Y_validation is None:
+            raise ValueError("X_validation and Y_validation must be given together")
+        Xv, Yv, val_layout = check.check_data(U, V, X_validation, Y_validation,
+                                              names=("X_validation", "Y_validation"))
+        if val_layout.per_step != layout.per_step:
+            raise ValueError(f"X_validation has shape {Xv.shape}, which does not fit "
+                             f"U {U.shape} the way X {X.shape} does")
+        validation = Xv, Yv, val_layout
+    # signal checks every ~10^7 multiply-adds: a few milliseconds
+    check_every = max(1, int(1e7 // (X.shape[1] * W.shape[0] * (W.shape[0] + X.shape[2]))))
+
+    try:
+        for epoch in range(1, max_epochs + 1):
+            loss = _loss(Y, V, _final_states(U, W, X, layout, n_threads))
+            val_loss = None
+            if validation is not None:
+                Xv, Yv, val_layout = validation
+                val_loss = _loss(Yv, V, _final_states(U, W, Xv, val_layout, n_threads))
+            if verbose:
+                tail = "" if val_loss is None else f", Validation Loss: {val_loss}"
+                print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)
+            if callback is not None:
+                callback(epoch, loss, val_loss)
+            status, record = _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
+                                            backprop == "tutorial", check_every)
+            if status != _sgd.Status.OK:
+                what = ("the update is not finite" if status == _sgd.Status.NONFINITE_GRADIENT
+                        else "the update would overflow")
+                raise FloatingPointError(
+                    f"training diverged at epoch {epoch}, record {record}: {what}; the "
+                    f"weights hold the last finite update (try a smaller learning_rate)")
+    finally:
+        # the kernels worked on contiguous copies where the user's arrays were not
+        for mine, theirs in zip((U, V, W), user_weights):
+            if mine is not theirs:
+                np.copyto(theirs, mine)
+    return user_weights

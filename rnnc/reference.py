@@ -1,0 +1,190 @@
+"""The math of rnnc in plain NumPy, one record and one step at a time.
+
+This module is the documentation of what the compiled kernels compute and the
+oracle the tests compare them with.  It is written to be read, not to be fast.
+
+The model (an Elman network) for one record x_1..x_T with target y::
+
+    h_0 = 0
+    z_t = a_t + W h_{t-1}          pre-activation, t = 1..T
+    h_t = f(z_t)                   f = sigmoid
+    yhat = V h_T
+    loss = ||y - yhat||^2 / 2
+
+The input term a_t has two layouts, told apart by the shape of U:
+
+* per-step (the tutorial's): U is (hidden, T), x_t is one number,
+  a_t = U[:, t-1] * x_t;
+* shared (the standard Elman cell): U is (hidden, n_features),
+  a_t = U @ x_t.
+
+Truncated backpropagation through time with ``bptt_truncate = k`` is the exact
+gradient of the loss with h_{T-k-1} held constant: steps T-k..T carry
+gradient.  ``k=None`` (or k >= T-1) is full backpropagation through time.
+
+Arrays here use 0-based step indices: ``h[t]`` is h_t with ``h[0] = 0``, and
+``x[t - 1]`` is x_t.
+"""
+import numpy as np
+
+# The tutorial's hyperparameters, under its names.
+learning_rate = 0.0001
+seq_len = 50
+max_epochs = 25
+hidden_dim = 100
+output_dim = 1
+bptt_truncate = 5
+min_clip_val = -10
+max_clip_val = 10
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), computed from exp(-|x|) so that it never overflows."""
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def as_records(X):
+    """X as (n_records, T, n_features): 2-D X is one feature per step."""
+    X = np.asarray(X)
+    return X[:, :, None] if X.ndim == 2 else X
+
+
+def is_per_step(U, T, n_features):
+    """True when U holds one input weight column per step (the tutorial's layout)."""
+    return n_features == 1 and U.shape[1] == T
+
+
+def input_term(U, x, t, per_step):
+    """a_{t+1}: what the input adds to the pre-activation at 0-based step t."""
+    if per_step:
+        return U[:, t] * x[t, 0]
+    return U @ x[t]
+
+
+def hidden_states(U, W, x):
+    """h_0..h_T of one record x (T, n_features), as the rows of a (T+1, hidden) array."""
+    T = x.shape[0]
+    per_step = is_per_step(U, T, x.shape[1])
+    h = np.zeros((T + 1, W.shape[0]), dtype=W.dtype)
+    for t in range(T):
+        h[t + 1] = sigmoid(input_term(U, x, t, per_step) + W @ h[t])
+    return h
+
+
+def first_step_with_gradient(T, bptt_truncate):
+    """The first step (1-based) whose parameters get gradient: T-k, or 1 for full BPTT."""
+    if bptt_truncate is None or bptt_truncate >= T - 1:
+        return 1
+    return T - bptt_truncate
+
+
+def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate):
+    """(dU, dV, dW): the gradient of one record's loss, truncated after k+1 steps."""
+    x = as_records(np.asarray(x)[None])[0]
+    y = np.asarray(y).reshape(-1)
+    T = x.shape[0]
+    per_step = is_per_step(U, T, x.shape[1])
+    h = hidden_states(U, W, x)
+
+    dyhat = V @ h[T] - y                        # d loss / d yhat
+    dV = np.outer(dyhat, h[T])
+    dU = np.zeros_like(U)
+    dW = np.zeros_like(W)
+    first = first_step_with_gradient(T, bptt_truncate)
+    delta = (V.T @ dyhat) * h[T] * (1 - h[T])   # d loss / d z_T
+    for t in range(T, first - 1, -1):           # delta is d loss / d z_t here
+        if per_step:
+            dU[:, t - 1] += delta * x[t - 1, 0]
+        else:
+            dU += np.outer(delta, x[t - 1])
+        dW += np.outer(delta, h[t - 1])
+        if t > first:
+            delta = (W.T @ delta) * h[t - 1] * (1 - h[t - 1])
+    return dU, dV, dW
+
+
+def tutorial_update(U, V, W, x, y, bptt_truncate=bptt_truncate,
+                    min_clip_val=min_clip_val, max_clip_val=max_clip_val):
+    """(dU, dV, dW) as the tutorial's backprop computes them.  Not a gradient.
+
+    Stripped of its dead code (the chain of d_prev_activation it computes is
+    never used), the tutorial's rule for one record is, with n_t = min(t, k)
+    inner iterations at 0-based step t:
+
+        u_run += n_t * a_{t+1}          a_{t+1}: the input term at that step
+        w_run += n_t * W @ h_t          W times the state before that step
+        u  = clip(u + u_run)            dU has u in every column
+        w  = clip(w + w_run)            dW has w in every column
+        dV = clip(dV + dyhat h_{t+1}^T)
+
+    for t = 0..T-1, clipping the running sums after every step.
+    """
+    x = as_records(np.asarray(x)[None])[0]
+    y = np.asarray(y).reshape(-1)
+    T = x.shape[0]
+    per_step = is_per_step(U, T, x.shape[1])
+    k = T if bptt_truncate is None else bptt_truncate
+    h = hidden_states(U, W, x)
+    dyhat = V @ h[T] - y
+
+    u_run = np.zeros(W.shape[0], dtype=W.dtype)
+    w_run = np.zeros_like(u_run)
+    u = np.zeros_like(u_run)
+    w = np.zeros_like(u_run)
+    dV = np.zeros_like(V)
+    for t in range(T):
+        n = min(t, k)
+        u_run += n * input_term(U, x, t, per_step)
+        w_run += n * (W @ h[t])
+        u = np.clip(u + u_run, min_clip_val, max_clip_val)
+        w = np.clip(w + w_run, min_clip_val, max_clip_val)
+        dV = np.clip(dV + np.outer(dyhat, h[t + 1]), min_clip_val, max_clip_val)
+    dU = np.repeat(u[:, None], U.shape[1], axis=1)
+    dW = np.repeat(w[:, None], W.shape[1], axis=1)
+    return dU, dV, dW
+
+
+def calculate_loss(X, Y, U, V, W):
+    """(sum of ||y - yhat||^2 / 2 over records, h_T of the last record as (hidden, 1))."""
+    X = as_records(X)
+    Y = np.asarray(Y).reshape(len(X), -1)
+    loss = 0.0
+    h_T = np.zeros(W.shape[0], dtype=W.dtype)
+    for x, y in zip(X, Y):
+        h_T = hidden_states(U, W, x)[-1]
+        loss += float(np.sum((y - V @ h_T) ** 2) / 2)
+    return loss, h_T[:, None]
+
+
+def predict(U, V, W, X):
+    """yhat for every record, as (n_records, output_dim)."""
+    X = as_records(X)
+    return np.array([V @ hidden_states(U, W, x)[-1] for x in X]).reshape(len(X), V.shape[0])
+
+
+def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
+          max_epochs=max_epochs, bptt_truncate=bptt_truncate, min_clip_val=min_clip_val,
+          max_clip_val=max_clip_val, backprop="bptt", verbose=True, callback=None):
+    """Per-record SGD, the weights updated in place; see rnnc.train."""
+    X = as_records(X)
+    Y = np.asarray(Y).reshape(len(X), -1)
+    for epoch in range(1, max_epochs + 1):
+        loss, _ = calculate_loss(X, Y, U, V, W)
+        val_loss, _ = calculate_loss(X_validation, Y_validation, U, V, W)
+        if verbose:
+            print(f"Epoch: {epoch}, Loss: {loss}, Validation Loss: {val_loss}")
+        if callback is not None:
+            callback(epoch, loss, val_loss)
+        for x, y in zip(X, Y):
+            if backprop == "tutorial":
+                dU, dV, dW = tutorial_update(U, V, W, x, y, bptt_truncate,
+                                             min_clip_val, max_clip_val)
+            else:
+                dU, dV, dW = (np.clip(d, min_clip_val, max_clip_val)
+                              for d in gradients(U, V, W, x, y, bptt_truncate))
+            U -= learning_rate * dU
+            V -= learning_rate * dV
+            W -= learning_rate * dW
+    return U, V, W

@@ -1,0 +1,70 @@
+"""Build rnnc's compiled kernels.
+
+csrc/ is built once as a static helper library with its own flags (the
+helpers may fuse multiply-adds and carry runtime CPU dispatch); the Cython
+kernels link it and are built without fused multiply-adds, so that
+backprop="tutorial" rounds as NumPy does.  OpenMP is used when the compiler
+has it (RNNC_OPENMP=0 turns it off, =1 insists on it).
+"""
+import os
+import sys
+import tempfile
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+IS_MSVC = sys.platform == "win32"
+HELPER_FLAGS = ["/O2"] if IS_MSVC else ["-O3", "-fopenmp-simd", "-std=c99", "-fPIC"]
+KERNEL_FLAGS = ["/O2"] if IS_MSVC else ["-O3", "-ffp-contract=off"]
+OPENMP_FLAGS = ["/openmp"] if IS_MSVC else ["-fopenmp"]
+
+
+def compiler_has_openmp(compiler):
+    """Compile and link a tiny OpenMP program with this compiler."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "omp.c")
+        with open(src, "w") as f:
+            f.write("#include <omp.h>\nint main(void) { return omp_get_max_threads() < 1; }\n")
+        try:
+            objects = compiler.compile([src], output_dir=tmp, extra_postargs=OPENMP_FLAGS)
+            compiler.link_executable(objects, os.path.join(tmp, "omp"),
+                                     extra_postargs=OPENMP_FLAGS)
+        except Exception:
+            return False
+    return True
+
+
+class BuildExt(build_ext):
+    def build_extensions(self):
+        wanted = os.environ.get("RNNC_OPENMP", "auto")
+        use_openmp = wanted == "1" or (wanted == "auto" and compiler_has_openmp(self.compiler))
+        print(f"rnnc: building with OpenMP {'on' if use_openmp else 'off'}")
+        for ext in self.extensions:
+            if use_openmp:
+                ext.extra_compile_args += OPENMP_FLAGS
+                ext.extra_link_args += OPENMP_FLAGS
+        super().build_extensions()
+
+
+helpers = ("rnnc_helpers", {
+    "sources": ["csrc/linalg.c", "csrc/activation.c"],
+    "include_dirs": ["csrc"],
+    "cflags": HELPER_FLAGS,
+})
+
+macros = [("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")]
+extensions = [
+    Extension(f"rnnc.{name}", [f"rnnc/{name}.pyx"], include_dirs=["csrc", np.get_include()],
+              define_macros=macros, extra_compile_args=list(KERNEL_FLAGS),
+              libraries=["rnnc_helpers"])
+    for name in ("_forward", "_sgd")
+]
+
+setup(
+    libraries=[helpers],
+    ext_modules=cythonize(extensions, language_level=3,
+                          compiler_directives={"embedsignature": True}),
+    cmdclass={"build_ext": BuildExt},
+)

@@ -1,0 +1,26 @@
+import numpy as np
+import pytest
+
+
+def relative_error(actual, expected):
+    """||actual - expected|| / ||expected||, the measure every comparison uses."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = np.linalg.norm(expected)
+    return np.linalg.norm(actual - expected) / (scale if scale > 0 else 1.0)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261125)
+
+
+def random_model(rng, hidden, T, n_features, output_dim, per_step, dtype=np.float64,
+                 scale=1.0):
+    """Weights and one record; per_step picks U (hidden, T) over (hidden, n_features)."""
+    U = rng.normal(0, scale, (hidden, T if per_step else n_features))
+    V = rng.normal(0, scale, (output_dim, hidden))
+    W = rng.normal(0, scale / np.sqrt(hidden), (hidden, hidden))
+    x = rng.normal(size=(T, 1 if per_step else n_features))
+    y = rng.normal(size=output_dim)
+    return [a.astype(dtype) for a in (U, V, W, x, y)]

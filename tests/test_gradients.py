@@ -1,0 +1,98 @@
+"""rnnc.gradients is the gradient: finite differences for full BPTT, and
+PyTorch autograd with detach() at h_{T-k-1} for the truncated definition."""
+import numpy as np
+import pytest
+
+import rnnc
+from conftest import random_model, relative_error
+
+
+def record_loss(U, V, W, x, y):
+    """||y - V h_T||^2 / 2, written out here independently of rnnc."""
+    per_step = U.shape[1] == x.shape[0] and x.shape[1] == 1
+    h = np.zeros(W.shape[0])
+    for t in range(x.shape[0]):
+        a = U[:, t] * x[t, 0] if per_step else U @ x[t]
+        h = 1 / (1 + np.exp(-(a + W @ h)))
+    return 0.5 * np.sum((y - V @ h) ** 2)
+
+
+def finite_difference_gradient(U, V, W, x, y, eps=1e-6):
+    grads = []
+    for P in (U, V, W):
+        G = np.zeros_like(P)
+        for idx in np.ndindex(P.shape):
+            saved = P[idx]
+            P[idx] = saved + eps
+            up = record_loss(U, V, W, x, y)
+            P[idx] = saved - eps
+            down = record_loss(U, V, W, x, y)
+            P[idx] = saved
+            G[idx] = (up - down) / (2 * eps)
+        grads.append(G)
+    return grads
+
+
+@pytest.mark.parametrize("hidden,T,F,O,per_step", [
+    (1, 1, 1, 1, True), (3, 4, 1, 1, True), (5, 7, 2, 3, False), (6, 5, 1, 2, True),
+    (4, 9, 3, 1, False),
+])
+@pytest.mark.parametrize("k", [None, 100])
+def test_full_bptt_matches_finite_differences(rng, hidden, T, F, O, per_step, k):
+    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
+    got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k)
+    want = finite_difference_gradient(U, V, W, x, y)
+    for g, w in zip(got, want):
+        assert relative_error(g, w) < 1e-7
+
+
+def test_truncation_changes_the_gradient(rng):
+    U, V, W, x, y = random_model(rng, 6, 10, 1, 1, True)
+    full = rnnc.gradients(U, V, W, x, y, bptt_truncate=None)
+    truncated = rnnc.gradients(U, V, W, x, y, bptt_truncate=2)
+    assert relative_error(truncated[2], full[2]) > 1e-3
+    # only the last k+1 = 3 steps' input weights get gradient
+    assert np.all(truncated[0][:, :7] == 0) and np.all(truncated[0][:, 7:] != 0)
+    # k >= T-1 is full BPTT
+    assert all(np.array_equal(a, b) for a, b in
+               zip(full, rnnc.gradients(U, V, W, x, y, bptt_truncate=9)))
+
+
+def torch_truncated_gradients(U, V, W, x, y, k):
+    """The truncated gradient by autograd: h_{T-k-1} detached."""
+    torch = pytest.importorskip("torch")
+    U, V, W = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (U, V, W))
+    x, y = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    T = x.shape[0]
+    per_step = U.shape[1] == T and x.shape[1] == 1
+    first = 1 if k is None or k >= T - 1 else T - k       # first step carrying gradient
+    h = torch.zeros(W.shape[0], dtype=torch.float64)
+    for t in range(1, T + 1):
+        if t == first:
+            h = h.detach()
+        a = U[:, t - 1] * x[t - 1, 0] if per_step else U @ x[t - 1]
+        h = torch.sigmoid(a + W @ h)
+    loss = 0.5 * torch.sum((y - V @ h) ** 2)
+    loss.backward()
+    return [P.grad.numpy() for P in (U, V, W)]
+
+
+@pytest.mark.parametrize("hidden,T,F,O,per_step", [
+    (1, 1, 1, 1, True), (8, 12, 1, 1, True), (10, 50, 1, 1, True), (7, 9, 4, 3, False),
+    (20, 15, 2, 2, False), (100, 50, 1, 1, True),
+])
+@pytest.mark.parametrize("k", [0, 1, 5, None])
+def test_truncated_gradient_matches_autograd(rng, hidden, T, F, O, per_step, k):
+    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
+    want = torch_truncated_gradients(U, V, W, x, y, k)
+    got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k)
+    for g, w in zip(got, want):
+        assert relative_error(g, w) < 1e-10
+
+
+def test_tutorial_sized_gradient_in_float32_matches_autograd(rng):
+    U, V, W, x, y = random_model(rng, 100, 50, 1, 1, True)
+    want = torch_truncated_gradients(U, V, W, x, y, 5)
+    got = rnnc.gradients(*(a.astype(np.float32) for a in (U, V, W, x, y)), bptt_truncate=5)
+    for g, w in zip(got, want):
+        assert g.dtype == np.float32 and relative_error(g, w) < 1e-5

@@ -59,7 +59,7 @@ extensions = [
     Extension(f"rnnc.{name}", [f"rnnc/{name}.pyx"], include_dirs=["csrc", np.get_include()],
               define_macros=macros, extra_compile_args=list(KERNEL_FLAGS),
               libraries=["rnnc_helpers"])
-    for name in ("_forward", "_sgd")
+    for name in ("_forward", "_numpy_loops", "_sgd")
 ]
 
 setup(

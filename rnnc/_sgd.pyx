@@ -28,6 +28,8 @@ from libc.string cimport memset
 
 from rnnc._helpers cimport (clip, floating, gemv, gemv_t, ger, max_abs, sigmoid,
                             sigmoid_backward, sub_scaled)
+from rnnc._numpy_loops cimport numpy_exp, numpy_matvec
+from rnnc._numpy_loops import matches_numpy
 
 cdef extern from "Python.h":
     int PyErr_CheckSignals() except -1
@@ -63,6 +65,31 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
                 hs[t, i] = Wh[t - 1, i]
             gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
         sigmoid(hidden, &hs[t, 0], &hs[t, 0])
+
+
+cdef void forward_record_numpy(const floating[:, ::1] U, const floating[:, ::1] V,
+                               const floating[:, ::1] W, const floating[:, ::1] x,
+                               const floating *y, bint per_step, floating[:, ::1] hs,
+                               floating[:, ::1] Wh, floating *dyhat) noexcept nogil:
+    """forward_record and output_error, rounded as the tutorial's NumPy code:
+    Wh = np.dot(W, h); h = 1 / (1 + np.exp(-(a + Wh))); dyhat = np.dot(V, h_T) - y"""
+    cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
+    memset(&hs[0, 0], 0, hidden * sizeof(floating))
+    for t in range(1, T + 1):
+        numpy_matvec(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &Wh[t - 1, 0])
+        if per_step:
+            for i in range(hidden):
+                hs[t, i] = -(U[i, t - 1] * x[t - 1, 0] + Wh[t - 1, i])
+        else:
+            numpy_matvec(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
+            for i in range(hidden):
+                hs[t, i] = -(hs[t, i] + Wh[t - 1, i])
+        numpy_exp(hidden, &hs[t, 0], &hs[t, 0])
+        for i in range(hidden):
+            hs[t, i] = 1 / (1 + hs[t, i])
+    numpy_matvec(V.shape[0], hidden, &V[0, 0], &hs[T, 0], dyhat)
+    for i in range(V.shape[0]):
+        dyhat[i] -= y[i]
 
 
 cdef void output_error(const floating[:, ::1] V, const floating *h_T, const floating *y,
@@ -161,7 +188,7 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
 cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
                          const floating[:, ::1] W, const floating[:, ::1] x,
                          const floating *y, Py_ssize_t k, bint per_step, double lo, double hi,
-                         floating[:, ::1] hs, floating[:, ::1] Wh,
+                         bint numpy_rounding, floating[:, ::1] hs, floating[:, ::1] Wh,
                          floating[:, ::1] dV, floating[:, ::1] work) noexcept nogil:
     """The tutorial's update for one record (not a gradient), see rnnc.reference.
 
@@ -169,7 +196,8 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
         u_run += a_{t+1}, n_t times;   w_run += W @ h_t, n_t times
         u = clip(u + u_run);  w = clip(w + w_run);  dV = clip(dV + outer(dyhat, h_{t+1}))
     dU has u in every column, dW has w in every column.  Repeated additions
-    are kept as repeated additions so that rounding follows the tutorial's.
+    are kept as repeated additions, and with numpy_rounding the forward pass
+    calls NumPy's own exp and dot, so that rounding follows the tutorial's.
     Leaves u in work[3], w in work[4]; returns 1 if a sum was not finite.
     """
     cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i, f, o, rep
@@ -181,8 +209,11 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef floating *a = &work[5, 0]
     cdef int bad = 0
 
-    forward_record(U, W, x, per_step, hs, Wh)
-    output_error(V, &hs[T, 0], y, dyhat)
+    if numpy_rounding:
+        forward_record_numpy(U, V, W, x, y, per_step, hs, Wh, dyhat)
+    else:
+        forward_record(U, W, x, per_step, hs, Wh)
+        output_error(V, &hs[T, 0], y, dyhat)
     for i in range(1, 5):   # u_run, w_run, u, w
         memset(&work[i, 0], 0, hidden * sizeof(floating))
     memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
@@ -191,6 +222,8 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
         if per_step:
             for i in range(hidden):
                 a[i] = U[i, t] * x[t, 0]
+        elif numpy_rounding:
+            numpy_matvec(hidden, F, &U[0, 0], &x[t, 0], a)
         else:
             memset(a, 0, hidden * sizeof(floating))
             gemv(hidden, F, &U[0, 0], &x[t, 0], a)
@@ -261,6 +294,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef double bound
     cdef Py_ssize_t r
     cdef Status status = OK
+    cdef bint numpy_rounding = matches_numpy
     if n == 0 or T == 0:
         return OK, n
 
@@ -271,8 +305,8 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 with gil:
                     PyErr_CheckSignals()
             if tutorial_rule:
-                if tutorial_update(U, V, W, X[r], &Y[r, 0], k, per_step,
-                                   min_clip_val, max_clip_val, hs, Wh, dV, work):
+                if tutorial_update(U, V, W, X[r], &Y[r, 0], k, per_step, min_clip_val,
+                                   max_clip_val, numpy_rounding, hs, Wh, dV, work):
                     status = NONFINITE_GRADIENT
             else:
                 bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, hs, Wh,
@@ -315,7 +349,7 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef floating[:, ::1] dU_view = dU, dV_view = dV, dW_view = dW, work_view = work
     if tutorial_rule:
         tutorial_update(U, V, W, x, &y[0], k, per_step, min_clip_val, max_clip_val,
-                        hs, Wh, dV_view, work_view)
+                        <bint> matches_numpy, hs, Wh, dV_view, work_view)
         return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
     bptt_gradients(U, V, W, x, &y[0], first, per_step, hs, Wh, dU_view, dV_view, dW_view,

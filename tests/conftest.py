@@ -24,3 +24,10 @@ def random_model(rng, hidden, T, n_features, output_dim, per_step, dtype=np.floa
     x = rng.normal(size=(T, 1 if per_step else n_features))
     y = rng.normal(size=output_dim)
     return [a.astype(dtype) for a in (U, V, W, x, y)]
+
+
+def pytest_report_header(config):
+    import rnnc
+    from rnnc import _numpy_loops
+    return (f"rnnc {rnnc.__version__} from {rnnc.__file__}; NumPy {np.__version__}; "
+            f"tutorial rule rounds as NumPy: {_numpy_loops.matches_numpy}")

@@ -12,6 +12,7 @@ compares ``backprop="tutorial"`` with.
 import contextlib
 import io
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -28,6 +29,15 @@ def tutorial_data(seq_len=50):
         xs, ys = zip(*pairs)
         return np.array(xs)[:, :, None], np.array(ys)[:, None]
     return stack(train) + stack(valid)
+
+
+def rounding_fingerprint():
+    """np.exp and np.dot on fixed inputs: the tutorial's numbers past epoch 5
+    hold only where these come out bit for bit the same."""
+    rng = np.random.default_rng(12161)
+    z = rng.uniform(-60, 60, 4096)
+    A, h = rng.uniform(0, 1, (100, 100)), rng.uniform(0, 1, (100, 1))
+    return np.concatenate([np.exp(z), np.dot(A, h)[:, 0], np.dot(A[:1], h)[:, 0]])
 
 
 def main(seed_dir):
@@ -47,8 +57,8 @@ def main(seed_dir):
     pattern = r"Epoch: (\d+), Loss: (\S+), Validation Loss: (\S+)"
     losses = np.array([[float(a), float(b)] for _, a, b in re.findall(pattern, printed.getvalue())])
     assert losses.shape == (25, 2), printed.getvalue()
-    out = Path(__file__).with_name("tutorial_run.npz")
-    np.savez(out, losses=losses, U0=U0, V0=V0, W0=W0, U=U, V=V, W=W, printed=printed.getvalue())
+    out = Path(os.environ.get("RNNC_FIXTURE_OUT", Path(__file__).with_name("tutorial_run.npz")))
+    np.savez(out, losses=losses, fingerprint=rounding_fingerprint(), U0=U0, V0=V0, W0=W0, U=U, V=V, W=W, printed=printed.getvalue())
     print(printed.getvalue())
     print("wrote", out)
 

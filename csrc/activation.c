@@ -1,4 +1,4 @@
-/* The hidden layer's activation, sigmoid, and its backward step.
+/* The hidden layer's activations, sigmoid and tanh, and their backward steps.
  *
  * sigmoid(z) = 1 / (1 + exp(-z)) is evaluated through e = exp(-|z|), which
  * lies in [0, 1] and never overflows:
@@ -9,12 +9,18 @@
  * float: truncation error below a tenth of an ulp), and 2^n built from its
  * bits in two factors so that results down to the smallest subnormal are
  * right.  NaN in gives NaN out; +-inf give 1 and 0.
+ *
+ * tanh(z) = sign(z) (1 - e) / (1 + e) with e = exp(-2|z|), written with
+ * m = e - 1 so that it keeps full relative precision near 0.
  */
 #include <stdint.h>
 #include <string.h>
 #include "rnnc.h"
 
-static inline double exp_nonpositive_d(double x)
+/* exp(x) - 1 for x <= 0 (or NaN), as (q, scale): exp(x) = (1 + q) * scale.
+ * When scale is 1 (|x| < ln2/2), q itself is exp(x) - 1 to full relative
+ * precision, which tanh needs near 0. */
+static inline double expm1_parts_d(double x, double *scale)
 {
     const double log2e = 1.4426950408889634, ln2_hi = 0x1.62e42fee00000p-1,
                  ln2_lo = 0x1.a39ef35793c76p-33, shifter = 0x1.8p52;
@@ -22,20 +28,20 @@ static inline double exp_nonpositive_d(double x)
     double t = x * log2e + shifter;              /* n in the low mantissa bits */
     double nd = t - shifter;
     double r = (x - nd * ln2_hi) - nd * ln2_lo;
-    double p = 1 / 6227020800.0;                 /* 1/13! */
-    p = p * r + 1 / 479001600.0;
-    p = p * r + 1 / 39916800.0;
-    p = p * r + 1 / 3628800.0;
-    p = p * r + 1 / 362880.0;
-    p = p * r + 1 / 40320.0;
-    p = p * r + 1 / 5040.0;
-    p = p * r + 1 / 720.0;
-    p = p * r + 1 / 120.0;
-    p = p * r + 1 / 24.0;
-    p = p * r + 1 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    double q = 1 / 6227020800.0;                 /* 1/13! */
+    q = q * r + 1 / 479001600.0;
+    q = q * r + 1 / 39916800.0;
+    q = q * r + 1 / 3628800.0;
+    q = q * r + 1 / 362880.0;
+    q = q * r + 1 / 40320.0;
+    q = q * r + 1 / 5040.0;
+    q = q * r + 1 / 720.0;
+    q = q * r + 1 / 120.0;
+    q = q * r + 1 / 24.0;
+    q = q * r + 1 / 6.0;
+    q = q * r + 0.5;
+    q = q * r + 1.0;
+    q = q * r;                                   /* exp(r) - 1 */
     uint64_t tbits;
     memcpy(&tbits, &t, sizeof t);
     int64_t n = (int64_t)(tbits - 0x4338000000000000ULL);     /* -1077 <= n <= 0 */
@@ -45,10 +51,11 @@ static inline double exp_nonpositive_d(double x)
     double s1, s2;
     memcpy(&s1, &b1, sizeof s1);
     memcpy(&s2, &b2, sizeof s2);
-    return p * s1 * s2;
+    *scale = s1 * s2;                            /* 2^n; for n < -1022 a product of two */
+    return q;
 }
 
-static inline float exp_nonpositive_s(float x)
+static inline float expm1_parts_s(float x, float *scale)
 {
     const float log2e = 1.44269504f, ln2_hi = 0x1.62e400p-1f, ln2_lo = 0x1.7f7d1cp-20f,
                 shifter = 0x1.8p23f;
@@ -56,14 +63,14 @@ static inline float exp_nonpositive_s(float x)
     float t = x * log2e + shifter;
     float nd = t - shifter;
     float r = (x - nd * ln2_hi) - nd * ln2_lo;
-    float p = 1 / 5040.0f;                        /* 1/7! */
-    p = p * r + 1 / 720.0f;
-    p = p * r + 1 / 120.0f;
-    p = p * r + 1 / 24.0f;
-    p = p * r + 1 / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    float q = 1 / 5040.0f;                        /* 1/7! */
+    q = q * r + 1 / 720.0f;
+    q = q * r + 1 / 120.0f;
+    q = q * r + 1 / 24.0f;
+    q = q * r + 1 / 6.0f;
+    q = q * r + 0.5f;
+    q = q * r + 1.0f;
+    q = q * r;
     uint32_t tbits;
     memcpy(&tbits, &t, sizeof t);
     int32_t n = (int32_t)(tbits - 0x4B400000U);                /* -151 <= n <= 0 */
@@ -73,7 +80,8 @@ static inline float exp_nonpositive_s(float x)
     float s1, s2;
     memcpy(&s1, &b1, sizeof s1);
     memcpy(&s2, &b2, sizeof s2);
-    return p * s1 * s2;
+    *scale = s1 * s2;
+    return q;
 }
 
 #define DEFINE_ACTIVATION(REAL, S)                                               \
@@ -82,7 +90,9 @@ static inline float exp_nonpositive_s(float x)
     {                                                                            \
         for (ptrdiff_t i = 0; i < n; i++) {                                      \
             const REAL v = z[i];                                                 \
-            const REAL e = exp_nonpositive_##S(v < 0 ? v : -v);                  \
+            REAL scale;                                                          \
+            const REAL q = expm1_parts_##S(v < 0 ? v : -v, &scale);              \
+            const REAL e = (1 + q) * scale;              /* exp(-|v|) */         \
             out[i] = (v >= 0 ? (REAL)1 : e) / (1 + e);                           \
         }                                                                        \
     }                                                                            \
@@ -92,6 +102,26 @@ static inline float exp_nonpositive_s(float x)
     {                                                                            \
         for (ptrdiff_t i = 0; i < n; i++)                                        \
             out[i] = g[i] * h[i] * (1 - h[i]);                                   \
+    }                                                                            \
+    /* tanh(v) = sign(v) * -m / (2 + m), m = exp(-2|v|) - 1 */                   \
+    RNNC_DISPATCH                                                                \
+    void rnnc_tanh_##S(ptrdiff_t n, const REAL *z, REAL *out)                    \
+    {                                                                            \
+        for (ptrdiff_t i = 0; i < n; i++) {                                      \
+            const REAL v = z[i];                                                 \
+            REAL scale;                                                          \
+            const REAL q = expm1_parts_##S(v < 0 ? 2 * v : -2 * v, &scale);      \
+            const REAL m = scale == 1 ? q : (1 + q) * scale - 1;                 \
+            const REAL t = -m / (2 + m);                                         \
+            out[i] = v < 0 ? -t : t;                                             \
+        }                                                                        \
+    }                                                                            \
+    RNNC_DISPATCH                                                                \
+    void rnnc_tanh_backward_##S(ptrdiff_t n, const REAL *restrict g,             \
+                                const REAL *restrict h, REAL *restrict out)      \
+    {                                                                            \
+        for (ptrdiff_t i = 0; i < n; i++)                                        \
+            out[i] = g[i] * (1 - h[i] * h[i]);                                   \
     }
 
 DEFINE_ACTIVATION(double, d)

@@ -21,6 +21,10 @@
     void rnnc_sigmoid_##S(ptrdiff_t n, const REAL *z, REAL *out);              \
     /* out = g * h * (1 - h): g backpropagated through h = sigmoid(z) */        \
     void rnnc_sigmoid_backward_##S(ptrdiff_t n, const REAL *g, const REAL *h, REAL *out); \
+    /* out = tanh(z); out may be z */                                           \
+    void rnnc_tanh_##S(ptrdiff_t n, const REAL *z, REAL *out);                 \
+    /* out = g * (1 - h * h): g backpropagated through h = tanh(z) */           \
+    void rnnc_tanh_backward_##S(ptrdiff_t n, const REAL *g, const REAL *h, REAL *out); \
     /* x = np.clip(x, lo, hi); returns 1 if x held a NaN or infinity, else 0 */ \
     int rnnc_clip_##S(ptrdiff_t n, REAL *x, REAL lo, REAL hi);                  \
     /* y -= alpha * x */                                                        \

@@ -3,13 +3,15 @@
 
 For every record x_1..x_T, with h_0 = 0:
 
-    h_t = sigmoid(a_t + W h_{t-1}),  a_t = U[:, t-1] * x_t (per-step) or U x_t (shared)
+    h_t = f(a_t + W h_{t-1}),  a_t = U[:, t-1] * x_t (per-step) or U x_t (shared)
+
+with f = sigmoid or tanh.
 
 Records are independent here, so they are taken in blocks of BLOCK and each
 step of a block is one matrix-matrix product: the states of a block are held
 hidden-major, H[i, b] = h_t[i] of record b, so that
 
-    Z = A_t + W @ H;  H = sigmoid(Z)
+    Z = A_t + W @ H;  H = f(Z)
 
 runs along contiguous rows of B records.  Blocks go to threads.
 """
@@ -18,7 +20,10 @@ from cython.parallel cimport parallel, prange
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
-from rnnc._helpers cimport floating, gemm, sigmoid
+from rnnc._helpers cimport SIGMOID, TANH, Activation, activate, floating, gemm
+
+# The kernels' codes for the hidden layer's activation.
+ACTIVATIONS = {"sigmoid": SIGMOID, "tanh": TANH}
 
 # Records per block: a block's states (H x BLOCK) stay in the core's cache.
 cdef enum:
@@ -27,7 +32,8 @@ cdef enum:
 
 cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
                         const floating[:, :, ::1] X, Py_ssize_t first_record,
-                        Py_ssize_t n_records, bint per_step, floating *inputs,
+                        Py_ssize_t n_records, bint per_step, Activation activation,
+                        floating *inputs,
                         floating *Z, floating *H, floating[:, ::1] out) noexcept nogil:
     """out[first_record:first_record + n_records] = h_T of those records."""
     cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = W.shape[0], B = n_records
@@ -52,9 +58,9 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
             # Z = U @ x_t
             memset(Z, 0, hidden * B * sizeof(floating))
             gemm(hidden, F, B, &U[0, 0], x_t, Z)
-        # Z += W @ H;  H = sigmoid(Z)
+        # Z += W @ H;  H = f(Z)
         gemm(hidden, hidden, B, &W[0, 0], H, Z)
-        sigmoid(hidden * B, Z, H)
+        activate(activation, hidden * B, Z, H)
 
     for b in range(B):
         for i in range(hidden):
@@ -62,7 +68,8 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
 
 
 def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
-                        const floating[:, :, ::1] X, bint per_step, int n_threads=1):
+                        const floating[:, :, ::1] X, bint per_step,
+                        Activation activation=SIGMOID, int n_threads=1):
     """h_T of every record of X (n_records, T, n_features), as (n_records, hidden).
 
     The caller guarantees the shapes: U (hidden, T) when per_step, else
@@ -90,7 +97,7 @@ def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
         else:
             for block in prange(n_blocks, schedule="dynamic"):
                 first = block * BLOCK
-                forward_block(U, W, X, first, min(BLOCK, n - first), per_step,
+                forward_block(U, W, X, first, min(BLOCK, n - first), per_step, activation,
                               inputs, Z, H, out)
         free(inputs)
         free(Z)

@@ -15,6 +15,10 @@ cdef extern from "rnnc.h" nogil:
     void rnnc_sigmoid_s(Py_ssize_t n, const float *z, float *out)
     void rnnc_sigmoid_backward_d(Py_ssize_t n, const double *g, const double *h, double *out)
     void rnnc_sigmoid_backward_s(Py_ssize_t n, const float *g, const float *h, float *out)
+    void rnnc_tanh_d(Py_ssize_t n, const double *z, double *out)
+    void rnnc_tanh_s(Py_ssize_t n, const float *z, float *out)
+    void rnnc_tanh_backward_d(Py_ssize_t n, const double *g, const double *h, double *out)
+    void rnnc_tanh_backward_s(Py_ssize_t n, const float *g, const float *h, float *out)
     int rnnc_clip_d(Py_ssize_t n, double *x, double lo, double hi)
     int rnnc_clip_s(Py_ssize_t n, float *x, float lo, float hi)
     void rnnc_sub_scaled_d(Py_ssize_t n, double alpha, const double *x, double *y)
@@ -61,18 +65,35 @@ cdef inline void gemm(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *
         rnnc_gemm_s(m, k, n, A, B, C)
 
 
-cdef inline void sigmoid(Py_ssize_t n, const floating *z, floating *out) noexcept nogil:
-    """out = sigmoid(z)"""
-    if floating is double:
+# The hidden layer's activation, as the kernels' argument `activation`.
+cdef enum Activation:
+    SIGMOID = 0
+    TANH = 1
+
+
+cdef inline void activate(Activation activation, Py_ssize_t n, const floating *z,
+                          floating *out) noexcept nogil:
+    """out = sigmoid(z) or np.tanh(z); out may be z"""
+    if activation == TANH:
+        if floating is double:
+            rnnc_tanh_d(n, z, out)
+        else:
+            rnnc_tanh_s(n, z, out)
+    elif floating is double:
         rnnc_sigmoid_d(n, z, out)
     else:
         rnnc_sigmoid_s(n, z, out)
 
 
-cdef inline void sigmoid_backward(Py_ssize_t n, const floating *g, const floating *h,
-                                  floating *out) noexcept nogil:
-    """out = g * h * (1 - h)"""
-    if floating is double:
+cdef inline void activate_backward(Activation activation, Py_ssize_t n, const floating *g,
+                                   const floating *h, floating *out) noexcept nogil:
+    """out = g * h * (1 - h) for sigmoid, g * (1 - h**2) for tanh (h the activation)"""
+    if activation == TANH:
+        if floating is double:
+            rnnc_tanh_backward_d(n, g, h, out)
+        else:
+            rnnc_tanh_backward_s(n, g, h, out)
+    elif floating is double:
         rnnc_sigmoid_backward_d(n, g, h, out)
     else:
         rnnc_sigmoid_backward_s(n, g, h, out)

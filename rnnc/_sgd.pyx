@@ -1,22 +1,23 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""One epoch of per-record SGD, compiled: forward, backward, clip and update.
+"""One epoch of per-record SGD or Adam, compiled: forward, backward, clip and update.
 
 For each record x_1..x_T with target y, in order (see rnnc/reference.py):
 
-    h_t   = sigmoid(a_t + W h_{t-1}),  h_0 = 0
+    h_t   = f(a_t + W h_{t-1}),  h_0 = 0,  f = sigmoid or tanh
     yhat  = V h_T,   loss = ||y - yhat||^2 / 2
 
 backprop="bptt": the exact gradient with h_{first-2} held constant (steps
 first..T carry gradient; first = T - bptt_truncate, or 1 for full BPTT):
 
     dV = outer(yhat - y, h_T)
-    delta_T = (V.T @ (yhat - y)) * h_T * (1 - h_T)
+    delta_T = (V.T @ (yhat - y)) * f'(z_T)
     for t = T .. first:
         dU += outer(delta_t, x_t)       (per-step: dU[:, t-1] += delta_t * x_t)
         dW += outer(delta_t, h_{t-1})
-        delta_{t-1} = (W.T @ delta_t) * h_{t-1} * (1 - h_{t-1})
+        delta_{t-1} = (W.T @ delta_t) * f'(z_{t-1})
 
-then P -= learning_rate * clip(dP) for P in U, V, W.
+then P -= learning_rate * clip(dP) for P in U, V, W (SGD), or Adam's step
+with the clipped gradient.
 backprop="tutorial": the tutorial's update rule, see tutorial_update below.
 
 The weights are updated in place.  An update is applied whole or not at all:
@@ -26,8 +27,10 @@ before it touches the weights and is reported to the caller.
 import numpy as np
 from libc.string cimport memset
 
-from rnnc._helpers cimport (clip, floating, gemv, gemv_t, ger, max_abs, sigmoid,
-                            sigmoid_backward, sub_scaled)
+from libc.math cimport sqrt
+
+from rnnc._helpers cimport (SIGMOID, Activation, activate, activate_backward, clip, floating, gemv,
+                            gemv_t, ger, max_abs, sub_scaled)
 from rnnc._numpy_loops cimport numpy_exp, numpy_matvec
 from rnnc._numpy_loops import matches_numpy
 
@@ -46,7 +49,7 @@ cpdef enum Status:
 
 
 cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
-                         const floating[:, ::1] x, bint per_step,
+                         const floating[:, ::1] x, bint per_step, Activation activation,
                          floating[:, ::1] hs, floating[:, ::1] Wh) noexcept nogil:
     """hs[t] = h_t for t = 0..T; Wh[t-1] = W @ h_{t-1} (kept for the tutorial's rule)."""
     cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
@@ -64,7 +67,7 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
             for i in range(hidden):
                 hs[t, i] = Wh[t - 1, i]
             gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
-        sigmoid(hidden, &hs[t, 0], &hs[t, 0])
+        activate(activation, hidden, &hs[t, 0], &hs[t, 0])
 
 
 cdef void forward_record_numpy(const floating[:, ::1] U, const floating[:, ::1] V,
@@ -104,7 +107,7 @@ cdef void output_error(const floating[:, ::1] V, const floating *h_T, const floa
 cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                         const floating[:, ::1] W, const floating[:, ::1] x,
                         const floating *y, Py_ssize_t first, bint per_step,
-                        floating[:, ::1] hs, floating[:, ::1] Wh,
+                        Activation activation, floating[:, ::1] hs, floating[:, ::1] Wh,
                         floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
                         floating[:, ::1] work) noexcept nogil:
     """dU, dV, dW = the truncated gradient of one record's loss (unclipped).
@@ -118,14 +121,14 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef floating *g = &work[1, 0]
     cdef floating *delta = &work[2, 0]
 
-    forward_record(U, W, x, per_step, hs, Wh)
+    forward_record(U, W, x, per_step, activation, hs, Wh)
     output_error(V, &hs[T, 0], y, dyhat)
     # dV = np.outer(dyhat, h_T)
     memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
     ger(V.shape[0], hidden, dyhat, &hs[T, 0], &dV[0, 0])
-    # delta = (V.T @ dyhat) * h_T * (1 - h_T)
+    # delta = (V.T @ dyhat) * f'(z_T)
     gemv_t(V.shape[0], hidden, &V[0, 0], dyhat, g)
-    sigmoid_backward(hidden, g, &hs[T, 0], delta)
+    activate_backward(activation, hidden, g, &hs[T, 0], delta)
 
     memset(&dW[0, 0], 0, hidden * hidden * sizeof(floating))
     if not per_step:
@@ -141,9 +144,9 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
         # dW += np.outer(delta, h_{t-1})
         ger(hidden, hidden, delta, &hs[t - 1, 0], &dW[0, 0])
         if t > first:
-            # delta = (W.T @ delta) * h_{t-1} * (1 - h_{t-1})
+            # delta = (W.T @ delta) * f'(z_{t-1})
             gemv_t(hidden, hidden, &W[0, 0], delta, g)
-            sigmoid_backward(hidden, g, &hs[t - 1, 0], delta)
+            activate_backward(activation, hidden, g, &hs[t - 1, 0], delta)
     return 0
 
 
@@ -185,6 +188,47 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
     sub_scaled(W.shape[0] * W.shape[1], lr, &dW[0, 0], &W[0, 0])
 
 
+
+# Adam's constants, as in Kingma & Ba (2015) and PyTorch's defaults.
+cdef double ADAM_BETA1 = 0.9, ADAM_BETA2 = 0.999, ADAM_EPS = 1e-8
+
+
+cdef inline void adam_step(floating *p, floating g, floating *m, floating *v,
+                           double step_size, double root_correction2) noexcept nogil:
+    """One Adam update of one parameter (PyTorch's form of the bias correction):
+    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
+    p -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps)"""
+    m[0] = ADAM_BETA1 * m[0] + (1 - ADAM_BETA1) * g
+    v[0] = ADAM_BETA2 * v[0] + (1 - ADAM_BETA2) * g * g
+    p[0] -= step_size * m[0] / (sqrt(v[0]) / root_correction2 + ADAM_EPS)
+
+
+cdef void apply_adam_update(bint per_step, double lr, Py_ssize_t step,
+                            floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
+                            floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
+                            floating[:, ::1] mU, floating[:, ::1] vU,
+                            floating[:, ::1] mV, floating[:, ::1] vV,
+                            floating[:, ::1] mW, floating[:, ::1] vW) noexcept nogil:
+    """Adam's update of every weight with the clipped gradient (step = t, from 1).
+
+    Per-step layout: dU is stored transposed (see bptt_gradients), and its
+    rows outside the truncation window are zero: Adam still decays their moments.
+    """
+    cdef double step_size = lr / (1 - ADAM_BETA1 ** step)
+    cdef double root_correction2 = sqrt(1 - ADAM_BETA2 ** step)
+    cdef Py_ssize_t i, j
+    for i in range(U.shape[0]):
+        for j in range(U.shape[1]):
+            adam_step(&U[i, j], dU[j, i] if per_step else dU[i, j], &mU[i, j], &vU[i, j],
+                      step_size, root_correction2)
+    for i in range(V.shape[0]):
+        for j in range(V.shape[1]):
+            adam_step(&V[i, j], dV[i, j], &mV[i, j], &vV[i, j], step_size, root_correction2)
+    for i in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            adam_step(&W[i, j], dW[i, j], &mW[i, j], &vW[i, j], step_size, root_correction2)
+
+
 cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
                          const floating[:, ::1] W, const floating[:, ::1] x,
                          const floating *y, Py_ssize_t k, bint per_step, double lo, double hi,
@@ -212,7 +256,7 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
     if numpy_rounding:
         forward_record_numpy(U, V, W, x, y, per_step, hs, Wh, dyhat)
     else:
-        forward_record(U, W, x, per_step, hs, Wh)
+        forward_record(U, W, x, per_step, SIGMOID, hs, Wh)
         output_error(V, &hs[T, 0], y, dyhat)
     for i in range(1, 5):   # u_run, w_run, u, w
         memset(&work[i, 0], 0, hidden * sizeof(floating))
@@ -269,13 +313,18 @@ cdef void apply_tutorial_update(double lr, floating[:, ::1] U, floating[:, ::1] 
 def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
               const floating[:, :, ::1] X, const floating[:, ::1] Y, double learning_rate,
               Py_ssize_t bptt_truncate, double min_clip_val, double max_clip_val,
-              bint per_step, bint tutorial_rule, Py_ssize_t check_signals_every=1):
-    """One pass of per-record SGD over X, Y, updating U, V, W in place.
+              bint per_step, bint tutorial_rule=False,
+              Activation activation=SIGMOID, adam=None,
+              Py_ssize_t check_signals_every=1):
+    """One pass of per-record SGD or Adam over X, Y, updating U, V, W in place.
 
-    bptt_truncate < 0 means full BPTT.  Returns (status, record): OK and the
-    number of records, or NONFINITE_GRADIENT / OVERFLOW and the index of the
-    record whose update was refused (the weights hold the updates before it).
-    Checks for Ctrl-C every check_signals_every records.
+    bptt_truncate < 0 means full BPTT.  adam, for the Adam optimizer, is a
+    list [step, mU, vU, mV, vV, mW, vW]: the number of updates made so far
+    and the moment arrays, shaped like U, V, W; it is updated in place.
+    Returns (status, record): OK and the number of records, or
+    NONFINITE_GRADIENT / OVERFLOW and the index of the record whose update
+    was refused (the weights hold the updates before it).  Checks for Ctrl-C
+    every check_signals_every records.
     """
     dtype = np.float64 if floating is double else np.float32
     cdef Py_ssize_t n = X.shape[0], T = X.shape[1], hidden = W.shape[0]
@@ -289,8 +338,16 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef floating[:, ::1] dV = np.zeros((V.shape[0], V.shape[1]), dtype=dtype)
     cdef floating[:, ::1] dW = np.zeros((hidden, hidden), dtype=dtype)
     cdef floating[:, ::1] work = np.zeros((6, max(hidden, V.shape[0])), dtype=dtype)
+    cdef floating[:, ::1] mU, vU, mV, vV, mW, vW
+    cdef bint use_adam = adam is not None
+    cdef Py_ssize_t step = 0
+    if use_adam:
+        step, mU, vU, mV, vV, mW, vW = adam
     cdef double largest = DBL_MAX if floating is double else FLT_MAX
-    cdef double step_bound = learning_rate * max(abs(min_clip_val), abs(max_clip_val))
+    # the most one update can move a weight: lr * clip for SGD; for Adam,
+    # lr * (1-b1) / sqrt((1-b2)(1-b1^2/b2)) < 8 lr by Cauchy-Schwarz on m / sqrt(v)
+    cdef double step_bound = (8 * learning_rate if use_adam else
+                              learning_rate * max(abs(min_clip_val), abs(max_clip_val)))
     cdef double bound
     cdef Py_ssize_t r
     cdef Status status = OK
@@ -309,14 +366,14 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                                    max_clip_val, numpy_rounding, hs, Wh, dV, work):
                     status = NONFINITE_GRADIENT
             else:
-                bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, hs, Wh,
+                bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, activation, hs, Wh,
                                dU, dV, dW, work)
                 if clip_gradients(first, T, per_step, min_clip_val, max_clip_val, dU, dV, dW):
                     status = NONFINITE_GRADIENT
             if status != OK:
                 break
-            # |P - lr * clip(dP)| <= max|P| + step_bound: only near the top of
-            # the range is it worth measuring max|P| again before updating.
+            # |P - update| <= max|P| + step_bound: only near the top of the
+            # range is it worth measuring max|P| again before updating.
             if bound + step_bound > largest / 4:
                 bound = weights_max_abs(U, V, W)
                 if not (bound + step_bound <= largest):
@@ -324,16 +381,23 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                     break
             if tutorial_rule:
                 apply_tutorial_update(learning_rate, U, V, W, dV, work)
+            elif use_adam:
+                step += 1
+                apply_adam_update(per_step, learning_rate, step, U, V, W, dU, dV, dW,
+                                  mU, vU, mV, vV, mW, vW)
             else:
                 apply_bptt_update(first, T, per_step, learning_rate, U, V, W, dU, dV, dW)
             bound += step_bound
+    if use_adam:
+        adam[0] = step
     return status, (r if status != OK else n)
 
 
 def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                      const floating[:, ::1] W, const floating[:, ::1] x,
                      const floating[::1] y, Py_ssize_t bptt_truncate, bint per_step,
-                     bint tutorial_rule=False, double min_clip_val=-10, double max_clip_val=10):
+                     bint tutorial_rule=False, double min_clip_val=-10, double max_clip_val=10,
+                     Activation activation=SIGMOID):
     """(dU, dV, dW) of one record, shaped like U, V, W: the exact truncated
     gradient (unclipped), or with tutorial_rule the tutorial's update."""
     dtype = np.float64 if floating is double else np.float32
@@ -352,6 +416,6 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                         <bint> matches_numpy, hs, Wh, dV_view, work_view)
         return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
-    bptt_gradients(U, V, W, x, &y[0], first, per_step, hs, Wh, dU_view, dV_view, dW_view,
-                   work_view)
+    bptt_gradients(U, V, W, x, &y[0], first, per_step, activation, hs, Wh, dU_view, dV_view,
+                   dW_view, work_view)
     return (dU.T.copy() if per_step else dU), dV, dW

@@ -23,6 +23,8 @@ max_epochs = default_max_epochs
 bptt_truncate = default_bptt_truncate
 
 BACKPROPS = ("bptt", "tutorial")
+OPTIMIZERS = ("sgd", "adam")
+ACTIVATIONS = _forward.ACTIVATIONS
 
 
 def _threads(n_threads):
@@ -33,8 +35,13 @@ def _threads(n_threads):
     return n_threads
 
 
-def _final_states(U, W, X, layout, n_threads):
-    return _forward.final_hidden_states(U, W, X, layout.per_step, _threads(n_threads))
+def _activation(activation):
+    return ACTIVATIONS[check.check_choice(activation, "activation", tuple(ACTIVATIONS))]
+
+
+def _final_states(U, W, X, layout, activation, n_threads):
+    return _forward.final_hidden_states(U, W, X, layout.per_step, _activation(activation),
+                                        _threads(n_threads))
 
 
 def _loss(Y, V, h_T):
@@ -43,19 +50,19 @@ def _loss(Y, V, h_T):
     return float(np.sum(residual ** 2) / 2)
 
 
-def predict(U, V, W, X, *, n_threads=None):
+def predict(U, V, W, X, *, activation="sigmoid", n_threads=None):
     """yhat = V h_T for every record of X, as (n_records, output_dim)."""
     U, V, W = check.check_weights(U, V, W)
     X, _, layout = check.check_data(U, V, X, None)
-    return _final_states(U, W, X, layout, n_threads) @ V.T
+    return _final_states(U, W, X, layout, activation, n_threads) @ V.T
 
 
-def calculate_loss(X, Y, U, V, W, *, n_threads=None):
+def calculate_loss(X, Y, U, V, W, *, activation="sigmoid", n_threads=None):
     """(loss, activation): the summed squared-error loss / 2 over all records,
     and h_T of the last record as (hidden_dim, 1), like the tutorial's."""
     U, V, W = check.check_weights(U, V, W)
     X, Y, layout = check.check_data(U, V, X, Y)
-    h_T = _final_states(U, W, X, layout, n_threads)
+    h_T = _final_states(U, W, X, layout, activation, n_threads)
     return _loss(Y, V, h_T), h_T[-1][:, None].copy()
 
 
@@ -65,17 +72,18 @@ def _truncation(bptt_truncate):
     return -1 if k is None else k
 
 
-def gradients(U, V, W, x, y, bptt_truncate=default_bptt_truncate):
+def gradients(U, V, W, x, y, bptt_truncate=default_bptt_truncate, *, activation="sigmoid"):
     """(dU, dV, dW): the exact, unclipped gradient of one record's loss
     ||y - V h_T||^2 / 2 with h_{T-k-1} held constant (k = bptt_truncate;
     None for full backpropagation through time)."""
     U, V, W = check.check_weights(U, V, W)
     x, y, layout = check.check_record(U, V, x, y)
-    return _sgd.record_gradients(U, V, W, x, y, _truncation(bptt_truncate), layout.per_step)
+    return _sgd.record_gradients(U, V, W, x, y, _truncation(bptt_truncate), layout.per_step,
+                                 activation=_activation(activation))
 
 
 def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
-                         max_clip_val, backprop, callback):
+                         max_clip_val, backprop, callback, optimizer, activation):
     learning_rate = check.check_positive_real(learning_rate, "learning_rate", allow_zero=True)
     max_epochs = check.check_count(max_epochs, "max_epochs")
     k = _truncation(bptt_truncate)
@@ -84,6 +92,12 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
         raise ValueError(f"learning_rate * clip value overflows ({learning_rate} * "
                          f"{max(abs(lo), abs(hi))})")
     check.check_choice(backprop, "backprop", BACKPROPS)
+    check.check_choice(optimizer, "optimizer", OPTIMIZERS)
+    _activation(activation)
+    if backprop == "tutorial" and (optimizer, activation) != ("sgd", "sigmoid"):
+        raise ValueError(f'backprop="tutorial" is the tutorial\'s SGD rule for a sigmoid '
+                         f'network: it needs optimizer="sgd" and activation="sigmoid", got '
+                         f'{optimizer!r} and {activation!r}')
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {callback!r}")
     return learning_rate, max_epochs, k, lo, hi
@@ -92,8 +106,8 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
 def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=default_learning_rate,
           max_epochs=default_max_epochs, bptt_truncate=default_bptt_truncate,
           min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
-          verbose=True, callback=None, n_threads=None):
-    """Train by per-record SGD; U, V, W are updated in place and returned.
+          verbose=True, callback=None, optimizer="sgd", activation="sigmoid", n_threads=None):
+    """Train by per-record SGD (or Adam); U, V, W are updated in place and returned.
 
     Each epoch computes the training and validation loss with the current
     weights, prints ``Epoch: n, Loss: ..., Validation Loss: ...`` when verbose,
@@ -101,7 +115,9 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=default_le
     pass over the records in order.  backprop="bptt" steps along the exact
     truncated gradient, clipped elementwise to [min_clip_val, max_clip_val];
     backprop="tutorial" uses the tutorial's own update rule (see README).
-    X_validation and Y_validation may be None.
+    optimizer="adam" steps with Adam (PyTorch's defaults: betas 0.9, 0.999,
+    eps 1e-8) along the clipped gradient instead; activation="tanh" replaces
+    the sigmoid hidden layer.  X_validation and Y_validation may be None.
 
     Raises FloatingPointError, naming the epoch and record, if an update
     would make the weights NaN or infinite; the weights then hold the last
@@ -109,7 +125,7 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=default_le
     """
     lr, max_epochs, k, lo, hi = _check_train_options(
         learning_rate, max_epochs, bptt_truncate, min_clip_val, max_clip_val, backprop,
-        callback)
+        callback, optimizer, activation)
     user_weights = (U, V, W)
     U, V, W = check.check_weights(U, V, W, in_place=True)
     X, Y, layout = check.check_data(U, V, X, Y)
@@ -125,21 +141,26 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=default_le
         validation = Xv, Yv, val_layout
     # signal checks every ~10^7 multiply-adds: a few milliseconds
     check_every = max(1, int(1e7 // (X.shape[1] * W.shape[0] * (W.shape[0] + X.shape[2]))))
+    # Adam's state: [updates so far, then first and second moments of U, V, W]
+    adam = ([0] + [np.zeros_like(P) for P in (U, U, V, V, W, W)]
+            if optimizer == "adam" else None)
 
     try:
         for epoch in range(1, max_epochs + 1):
-            loss = _loss(Y, V, _final_states(U, W, X, layout, n_threads))
+            loss = _loss(Y, V, _final_states(U, W, X, layout, activation, n_threads))
             val_loss = None
             if validation is not None:
                 Xv, Yv, val_layout = validation
-                val_loss = _loss(Yv, V, _final_states(U, W, Xv, val_layout, n_threads))
+                val_loss = _loss(Yv, V, _final_states(U, W, Xv, val_layout, activation,
+                                                      n_threads))
             if verbose:
                 tail = "" if val_loss is None else f", Validation Loss: {val_loss}"
                 print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)
             if callback is not None:
                 callback(epoch, loss, val_loss)
             status, record = _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
-                                            backprop == "tutorial", check_every)
+                                            backprop == "tutorial", _activation(activation),
+                                            adam, check_every)
             if status != _sgd.Status.OK:
                 what = ("the update is not finite" if status == _sgd.Status.NONFINITE_GRADIENT
                         else "the update would overflow")

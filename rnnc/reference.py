@@ -7,7 +7,7 @@ The model (an Elman network) for one record x_1..x_T with target y::
 
     h_0 = 0
     z_t = a_t + W h_{t-1}          pre-activation, t = 1..T
-    h_t = f(z_t)                   f = sigmoid
+    h_t = f(z_t)                   f = sigmoid (the tutorial's) or tanh
     yhat = V h_T
     loss = ||y - yhat||^2 / 2
 
@@ -45,6 +45,13 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def activation_function(activation):
+    """(f, f' written in terms of h = f(z)) for "sigmoid" or "tanh"."""
+    if activation == "tanh":
+        return np.tanh, lambda h: 1 - h * h
+    return sigmoid, lambda h: h * (1 - h)
+
+
 def as_records(X):
     """X as (n_records, T, n_features): 2-D X is one feature per step."""
     X = np.asarray(X)
@@ -63,13 +70,14 @@ def input_term(U, x, t, per_step):
     return U @ x[t]
 
 
-def hidden_states(U, W, x):
+def hidden_states(U, W, x, activation="sigmoid"):
     """h_0..h_T of one record x (T, n_features), as the rows of a (T+1, hidden) array."""
+    f, _ = activation_function(activation)
     T = x.shape[0]
     per_step = is_per_step(U, T, x.shape[1])
     h = np.zeros((T + 1, W.shape[0]), dtype=W.dtype)
     for t in range(T):
-        h[t + 1] = sigmoid(input_term(U, x, t, per_step) + W @ h[t])
+        h[t + 1] = f(input_term(U, x, t, per_step) + W @ h[t])
     return h
 
 
@@ -80,20 +88,21 @@ def first_step_with_gradient(T, bptt_truncate):
     return T - bptt_truncate
 
 
-def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate):
+def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid"):
     """(dU, dV, dW): the gradient of one record's loss, truncated after k+1 steps."""
+    _, df = activation_function(activation)
     x = as_records(np.asarray(x)[None])[0]
     y = np.asarray(y).reshape(-1)
     T = x.shape[0]
     per_step = is_per_step(U, T, x.shape[1])
-    h = hidden_states(U, W, x)
+    h = hidden_states(U, W, x, activation)
 
     dyhat = V @ h[T] - y                        # d loss / d yhat
     dV = np.outer(dyhat, h[T])
     dU = np.zeros_like(U)
     dW = np.zeros_like(W)
     first = first_step_with_gradient(T, bptt_truncate)
-    delta = (V.T @ dyhat) * h[T] * (1 - h[T])   # d loss / d z_T
+    delta = (V.T @ dyhat) * df(h[T])            # d loss / d z_T
     for t in range(T, first - 1, -1):           # delta is d loss / d z_t here
         if per_step:
             dU[:, t - 1] += delta * x[t - 1, 0]
@@ -101,7 +110,7 @@ def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate):
             dU += np.outer(delta, x[t - 1])
         dW += np.outer(delta, h[t - 1])
         if t > first:
-            delta = (W.T @ delta) * h[t - 1] * (1 - h[t - 1])
+            delta = (W.T @ delta) * df(h[t - 1])
     return dU, dV, dW
 
 
@@ -146,33 +155,55 @@ def tutorial_update(U, V, W, x, y, bptt_truncate=bptt_truncate,
     return dU, dV, dW
 
 
-def calculate_loss(X, Y, U, V, W):
+def calculate_loss(X, Y, U, V, W, activation="sigmoid"):
     """(sum of ||y - yhat||^2 / 2 over records, h_T of the last record as (hidden, 1))."""
     X = as_records(X)
     Y = np.asarray(Y).reshape(len(X), -1)
     loss = 0.0
     h_T = np.zeros(W.shape[0], dtype=W.dtype)
     for x, y in zip(X, Y):
-        h_T = hidden_states(U, W, x)[-1]
+        h_T = hidden_states(U, W, x, activation)[-1]
         loss += float(np.sum((y - V @ h_T) ** 2) / 2)
     return loss, h_T[:, None]
 
 
-def predict(U, V, W, X):
+def predict(U, V, W, X, activation="sigmoid"):
     """yhat for every record, as (n_records, output_dim)."""
     X = as_records(X)
-    return np.array([V @ hidden_states(U, W, x)[-1] for x in X]).reshape(len(X), V.shape[0])
+    return np.array([V @ hidden_states(U, W, x, activation)[-1]
+                     for x in X]).reshape(len(X), V.shape[0])
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015) with PyTorch's defaults and form of the bias correction."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+
+    def __init__(self, params):
+        self.step = 0
+        self.moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+
+    def update(self, params, grads, learning_rate):
+        self.step += 1
+        correction1 = 1 - self.beta1 ** self.step
+        correction2 = 1 - self.beta2 ** self.step
+        for p, g, (m, v) in zip(params, grads, self.moments):
+            m[...] = self.beta1 * m + (1 - self.beta1) * g
+            v[...] = self.beta2 * v + (1 - self.beta2) * g * g
+            p -= learning_rate / correction1 * m / (np.sqrt(v) / np.sqrt(correction2)
+                                                   + self.eps)
 
 
 def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
           max_epochs=max_epochs, bptt_truncate=bptt_truncate, min_clip_val=min_clip_val,
-          max_clip_val=max_clip_val, backprop="bptt", verbose=True, callback=None):
-    """Per-record SGD, the weights updated in place; see rnnc.train."""
+          max_clip_val=max_clip_val, backprop="bptt", verbose=True, callback=None,
+          optimizer="sgd", activation="sigmoid"):
+    """Per-record SGD or Adam, the weights updated in place; see rnnc.train."""
     X = as_records(X)
     Y = np.asarray(Y).reshape(len(X), -1)
+    adam = Adam((U, V, W)) if optimizer == "adam" else None
     for epoch in range(1, max_epochs + 1):
-        loss, _ = calculate_loss(X, Y, U, V, W)
-        val_loss, _ = calculate_loss(X_validation, Y_validation, U, V, W)
+        loss, _ = calculate_loss(X, Y, U, V, W, activation)
+        val_loss, _ = calculate_loss(X_validation, Y_validation, U, V, W, activation)
         if verbose:
             print(f"Epoch: {epoch}, Loss: {loss}, Validation Loss: {val_loss}")
         if callback is not None:
@@ -183,7 +214,10 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
                                              min_clip_val, max_clip_val)
             else:
                 dU, dV, dW = (np.clip(d, min_clip_val, max_clip_val)
-                              for d in gradients(U, V, W, x, y, bptt_truncate))
+                              for d in gradients(U, V, W, x, y, bptt_truncate, activation))
+            if adam is not None:
+                adam.update((U, V, W), (dU, dV, dW), learning_rate)
+                continue
             U -= learning_rate * dU
             V -= learning_rate * dV
             W -= learning_rate * dW

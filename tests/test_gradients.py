@@ -7,26 +7,27 @@ import rnnc
 from conftest import random_model, relative_error
 
 
-def record_loss(U, V, W, x, y):
+def record_loss(U, V, W, x, y, activation):
     """||y - V h_T||^2 / 2, written out here independently of rnnc."""
     per_step = U.shape[1] == x.shape[0] and x.shape[1] == 1
     h = np.zeros(W.shape[0])
     for t in range(x.shape[0]):
         a = U[:, t] * x[t, 0] if per_step else U @ x[t]
-        h = 1 / (1 + np.exp(-(a + W @ h)))
+        z = a + W @ h
+        h = np.tanh(z) if activation == "tanh" else 1 / (1 + np.exp(-z))
     return 0.5 * np.sum((y - V @ h) ** 2)
 
 
-def finite_difference_gradient(U, V, W, x, y, eps=1e-6):
+def finite_difference_gradient(U, V, W, x, y, activation, eps=1e-6):
     grads = []
     for P in (U, V, W):
         G = np.zeros_like(P)
         for idx in np.ndindex(P.shape):
             saved = P[idx]
             P[idx] = saved + eps
-            up = record_loss(U, V, W, x, y)
+            up = record_loss(U, V, W, x, y, activation)
             P[idx] = saved - eps
-            down = record_loss(U, V, W, x, y)
+            down = record_loss(U, V, W, x, y, activation)
             P[idx] = saved
             G[idx] = (up - down) / (2 * eps)
         grads.append(G)
@@ -38,10 +39,11 @@ def finite_difference_gradient(U, V, W, x, y, eps=1e-6):
     (4, 9, 3, 1, False),
 ])
 @pytest.mark.parametrize("k", [None, 100])
-def test_full_bptt_matches_finite_differences(rng, hidden, T, F, O, per_step, k):
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_full_bptt_matches_finite_differences(rng, hidden, T, F, O, per_step, k, activation):
     U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
-    got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k)
-    want = finite_difference_gradient(U, V, W, x, y)
+    got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k, activation=activation)
+    want = finite_difference_gradient(U, V, W, x, y, activation)
     for g, w in zip(got, want):
         assert relative_error(g, w) < 1e-7
 
@@ -58,7 +60,7 @@ def test_truncation_changes_the_gradient(rng):
                zip(full, rnnc.gradients(U, V, W, x, y, bptt_truncate=9)))
 
 
-def torch_truncated_gradients(U, V, W, x, y, k):
+def torch_truncated_gradients(U, V, W, x, y, k, activation="sigmoid"):
     """The truncated gradient by autograd: h_{T-k-1} detached."""
     torch = pytest.importorskip("torch")
     U, V, W = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (U, V, W))
@@ -71,7 +73,7 @@ def torch_truncated_gradients(U, V, W, x, y, k):
         if t == first:
             h = h.detach()
         a = U[:, t - 1] * x[t - 1, 0] if per_step else U @ x[t - 1]
-        h = torch.sigmoid(a + W @ h)
+        h = (torch.tanh if activation == "tanh" else torch.sigmoid)(a + W @ h)
     loss = 0.5 * torch.sum((y - V @ h) ** 2)
     loss.backward()
     return [P.grad.numpy() for P in (U, V, W)]
@@ -82,10 +84,11 @@ def torch_truncated_gradients(U, V, W, x, y, k):
     (20, 15, 2, 2, False), (100, 50, 1, 1, True),
 ])
 @pytest.mark.parametrize("k", [0, 1, 5, None])
-def test_truncated_gradient_matches_autograd(rng, hidden, T, F, O, per_step, k):
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_truncated_gradient_matches_autograd(rng, hidden, T, F, O, per_step, k, activation):
     U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
-    want = torch_truncated_gradients(U, V, W, x, y, k)
-    got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k)
+    want = torch_truncated_gradients(U, V, W, x, y, k, activation)
+    got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k, activation=activation)
     for g, w in zip(got, want):
         assert relative_error(g, w) < 1e-10
 
@@ -96,3 +99,30 @@ def test_tutorial_sized_gradient_in_float32_matches_autograd(rng):
     got = rnnc.gradients(*(a.astype(np.float32) for a in (U, V, W, x, y)), bptt_truncate=5)
     for g, w in zip(got, want):
         assert g.dtype == np.float32 and relative_error(g, w) < 1e-5
+
+
+def test_adam_training_matches_torch_adam(rng):
+    """Per-record Adam on clipped truncated gradients, as a PyTorch user writes it."""
+    torch = pytest.importorskip("torch")
+    U, V, W, _, _ = random_model(rng, 6, 7, 1, 1, True, scale=0.5)
+    X, Y = rng.normal(size=(12, 7, 1)), rng.normal(size=(12, 1))
+    params = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (U, V, W)]
+    optimizer = torch.optim.Adam(params, lr=0.01)
+    for _ in range(3):
+        for x, y in zip(X, Y):
+            tU, tV, tW = params
+            h = torch.zeros(6, dtype=torch.float64)
+            for t in range(1, 8):
+                if t == 7 - 2:                      # bptt_truncate = 2: h_{T-3} is constant
+                    h = h.detach()
+                h = torch.sigmoid(tU[:, t - 1] * float(x[t - 1, 0]) + tW @ h)
+            loss = 0.5 * torch.sum((torch.tensor(y) - tV @ h) ** 2)
+            optimizer.zero_grad()
+            loss.backward()
+            for p in params:
+                p.grad.clamp_(-0.2, 0.2)
+            optimizer.step()
+    rnnc.train(U, V, W, X, Y, None, None, learning_rate=0.01, max_epochs=3, bptt_truncate=2,
+               min_clip_val=-0.2, max_clip_val=0.2, optimizer="adam", verbose=False)
+    for mine, theirs in zip((U, V, W), params):
+        assert relative_error(mine, theirs.detach().numpy()) < 1e-10

@@ -20,12 +20,14 @@ SHAPES = [
 ]
 
 
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("hidden,T,F,O,per_step,k", SHAPES)
-def test_gradients_match_reference(rng, dtype, hidden, T, F, O, per_step, k):
+def test_gradients_match_reference(rng, dtype, hidden, T, F, O, per_step, k, activation):
     U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step, dtype)
-    got = rnnc.gradients(U, V, W, x, y, k)
-    want = reference.gradients(*(a.astype(np.float64) for a in (U, V, W, x, y)), k)
+    got = rnnc.gradients(U, V, W, x, y, k, activation=activation)
+    want = reference.gradients(*(a.astype(np.float64) for a in (U, V, W, x, y)), k,
+                               activation)
     for g, w in zip(got, want):
         assert g.dtype == dtype and g.shape == w.shape
         assert relative_error(g, w) < TOLERANCE[dtype]
@@ -44,20 +46,21 @@ def test_tutorial_rule_matches_reference(rng, dtype, hidden, T, F, O, per_step, 
         assert relative_error(g, w) < TOLERANCE[dtype]
 
 
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n_records", [1, 31, 32, 33, 100])
 @pytest.mark.parametrize("per_step,F", [(True, 1), (False, 1), (False, 3)])
-def test_predict_and_loss_match_reference(rng, dtype, n_records, per_step, F):
+def test_predict_and_loss_match_reference(rng, dtype, n_records, per_step, F, activation):
     hidden, T, O = 12, 10, 2
     U, V, W, _, _ = random_model(rng, hidden, T, F, O, per_step, dtype)
     X = rng.normal(size=(n_records, T, F)).astype(dtype)
     Y = rng.normal(size=(n_records, O)).astype(dtype)
     ref = [a.astype(np.float64) for a in (U, V, W, X, Y)]
-    got = rnnc.predict(U, V, W, X)
+    got = rnnc.predict(U, V, W, X, activation=activation)
     assert got.shape == (n_records, O) and got.dtype == dtype
-    assert relative_error(got, reference.predict(*ref[:4])) < TOLERANCE[dtype]
-    loss, h_T = rnnc.calculate_loss(X, Y, U, V, W)
-    want_loss, want_h = reference.calculate_loss(ref[3], ref[4], *ref[:3])
+    assert relative_error(got, reference.predict(*ref[:4], activation)) < TOLERANCE[dtype]
+    loss, h_T = rnnc.calculate_loss(X, Y, U, V, W, activation=activation)
+    want_loss, want_h = reference.calculate_loss(ref[3], ref[4], *ref[:3], activation)
     assert isinstance(loss, float)
     assert abs(loss - want_loss) <= TOLERANCE[dtype] * want_loss
     assert h_T.shape == (hidden, 1) and relative_error(h_T, want_h) < TOLERANCE[dtype]
@@ -71,9 +74,11 @@ def test_threads_do_not_change_predictions(rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("backprop", ["bptt", "tutorial"])
+@pytest.mark.parametrize("backprop,optimizer,activation", [
+    ("bptt", "sgd", "sigmoid"), ("tutorial", "sgd", "sigmoid"), ("bptt", "adam", "sigmoid"),
+    ("bptt", "sgd", "tanh"), ("bptt", "adam", "tanh")])
 @pytest.mark.parametrize("per_step,F,k", [(True, 1, 2), (False, 2, None), (False, 1, 0)])
-def test_train_matches_reference(rng, dtype, backprop, per_step, F, k):
+def test_train_matches_reference(rng, dtype, backprop, optimizer, activation, per_step, F, k):
     hidden, T, O = 9, 8, 2
     U, V, W, _, _ = random_model(rng, hidden, T, F, O, per_step, dtype, scale=0.5)
     X = rng.normal(size=(20, T, F)).astype(dtype)
@@ -85,8 +90,10 @@ def test_train_matches_reference(rng, dtype, backprop, per_step, F, k):
     # its training chaotic where the clip binds (rounding differences grow
     # ~10x per record; see test_tutorial_mode.py): compare it where it does not.
     clip = (-0.3, 0.4) if backprop == "bptt" else (-1e3, 1e3)
-    options = dict(learning_rate=0.05, max_epochs=4, bptt_truncate=k, min_clip_val=clip[0],
-                   max_clip_val=clip[1], backprop=backprop, verbose=False)
+    options = dict(learning_rate=0.05 if optimizer == "sgd" else 0.01, max_epochs=4,
+                   bptt_truncate=k, min_clip_val=clip[0], max_clip_val=clip[1],
+                   backprop=backprop, optimizer=optimizer, activation=activation,
+                   verbose=False)
     got_losses, want_losses = [], []
     out = rnnc.train(*mine, X, Y, Xv, Yv, callback=lambda *a: got_losses.append(a), **options)
     assert all(o is m for o, m in zip(out, mine))
@@ -122,3 +129,11 @@ def test_sigmoid_is_exact_and_silent():
                                               np.array([[[v]]]), True)[0, 0]
     np.testing.assert_allclose(got, want, rtol=4e-16, atol=5e-324)
     assert got[0] == 0 and got[-3] == 1 and got[-1] == 0
+
+
+def test_tutorial_rule_refuses_other_optimizers_and_activations(rng):
+    U, V, W, _, _ = random_model(rng, 4, 3, 1, 1, True)
+    X, Y = rng.normal(size=(5, 3, 1)), rng.normal(size=(5, 1))
+    for options in (dict(optimizer="adam"), dict(activation="tanh")):
+        with pytest.raises(ValueError, match="tutorial"):
+            rnnc.train(U, V, W, X, Y, None, None, backprop="tutorial", **options)

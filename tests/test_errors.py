@@ -1,0 +1,173 @@
+"""Every bad input gets a clear error naming the argument; awkward but valid
+input (integers, Fortran order, strides, float32) just works; divergence and
+Ctrl-C leave the weights at the last complete update."""
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import rnnc
+from rnnc import reference
+from conftest import random_model, relative_error
+
+
+@pytest.fixture
+def model(rng):
+    U, V, W, _, _ = random_model(rng, 5, 4, 1, 1, True)
+    X, Y = rng.normal(size=(6, 4, 1)), rng.normal(size=(6, 1))
+    return U, V, W, X, Y
+
+
+def call_each(model, **replace):
+    """Run predict, calculate_loss, train and gradients with some arguments replaced."""
+    U, V, W, X, Y = model
+    args = dict(U=U, V=V, W=W, X=X, Y=Y)
+    args.update(replace)
+    U, V, W, X, Y = (args[k] for k in "UVWXY")
+    yield lambda: rnnc.predict(U, V, W, X)
+    yield lambda: rnnc.calculate_loss(X, Y, U, V, W)
+    yield lambda: rnnc.train(U, V, W, X, Y, None, None, max_epochs=1, verbose=False)
+
+
+@pytest.mark.parametrize("name,value,error,words", [
+    ("W", np.zeros((5, 4)), ValueError, "W must be square"),
+    ("U", np.zeros((4, 4)), ValueError, "U must have hidden_dim = 5 rows"),
+    ("V", np.zeros((1, 3)), ValueError, "V must be (output_dim, hidden_dim = 5)"),
+    ("U", np.zeros((5, 7)), ValueError, "U has shape (5, 7), which does not fit X"),
+    ("W", np.zeros(25), ValueError, "W must be 2-D"),
+    ("X", np.zeros((6, 4, 1, 1)), ValueError, "X must be (n_records, seq_len)"),
+    ("X", np.zeros((0, 4, 1)), ValueError, "X is empty"),
+    ("W", np.full((5, 5), np.nan), ValueError, "W holds a non-finite value (nan"),
+    ("X", np.full((6, 4, 1), np.inf), ValueError, "X holds a non-finite value (inf"),
+    ("X", np.zeros((6, 4, 1), complex), TypeError, "X must hold real numbers, got complex"),
+    ("U", np.array([["a"] * 4] * 5), TypeError, "U must hold real numbers"),
+])
+def test_bad_arrays_are_named(model, name, value, error, words):
+    for call in call_each(model, **{name: value}):
+        with pytest.raises(error) as info:
+            call()
+        # train refuses non-float weights before looking at anything else
+        assert words in str(info.value) or f"{name} must have dtype float" in str(info.value)
+
+
+def test_bad_targets_are_named(model):
+    U, V, W, X, Y = model
+    with pytest.raises(ValueError, match=r"Y must be \(n_records, output_dim\) = \(6, 1\)"):
+        rnnc.calculate_loss(X, Y[:5], U, V, W)
+    with pytest.raises(ValueError, match="Y_validation"):
+        rnnc.train(U, V, W, X, Y, X, Y[:2], verbose=False)
+    with pytest.raises(ValueError, match="given together"):
+        rnnc.train(U, V, W, X, Y, X, None, verbose=False)
+
+
+def test_train_needs_writable_float_arrays(model):
+    U, V, W, X, Y = model
+    with pytest.raises(TypeError, match="U must have dtype float32 or float64"):
+        rnnc.train(U.astype(int), V, W, X, Y, None, None)
+    with pytest.raises(TypeError, match="U must be a NumPy array"):
+        rnnc.train(U.tolist(), V, W, X, Y, None, None)
+    with pytest.raises(TypeError, match="share one dtype"):
+        rnnc.train(U.astype(np.float32), V, W, X, Y, None, None)
+    U.flags.writeable = False
+    with pytest.raises(ValueError, match="U is read-only"):
+        rnnc.train(U, V, W, X, Y, None, None)
+
+
+@pytest.mark.parametrize("option,value,error,words", [
+    ("learning_rate", -1.0, ValueError, "learning_rate must be a finite non-negative"),
+    ("learning_rate", float("nan"), ValueError, "learning_rate"),
+    ("learning_rate", "0.1", TypeError, "learning_rate must be a real number"),
+    ("max_epochs", -1, ValueError, "max_epochs must be >= 0"),
+    ("max_epochs", 2.5, TypeError, "max_epochs must be an integer"),
+    ("bptt_truncate", -2, ValueError, "bptt_truncate must be >= 0"),
+    ("min_clip_val", 20, ValueError, "min_clip_val (20) must not exceed max_clip_val"),
+    ("max_clip_val", float("nan"), TypeError, "max_clip_val"),
+    ("backprop", "exact", ValueError, "backprop must be one of 'bptt', 'tutorial'"),
+    ("optimizer", "rmsprop", ValueError, "optimizer must be one of"),
+    ("activation", "relu", ValueError, "activation must be one of"),
+    ("callback", 3, TypeError, "callback must be callable"),
+    ("n_threads", 0, ValueError, "n_threads must be at least 1"),
+])
+def test_bad_hyperparameters_are_named(model, option, value, error, words):
+    U, V, W, X, Y = model
+    before = [a.copy() for a in (U, V, W)]
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        rnnc.train(U, V, W, X, Y, None, None, verbose=False, **{option: value})
+    assert all(np.array_equal(a, b) for a, b in zip((U, V, W), before))
+
+
+def test_awkward_but_valid_input_works(model):
+    U, V, W, X, Y = model
+    want = rnnc.predict(U, V, W, X)
+    assert np.array_equal(rnnc.predict(np.asfortranarray(U), V, W, np.asfortranarray(X)), want)
+    strided = np.repeat(X, 2, axis=1)[:, ::2]
+    assert np.array_equal(rnnc.predict(U, V, W, strided), want)
+    assert np.array_equal(rnnc.predict(U, V, W, X[:, :, 0]), want)       # 2-D X
+    ints = np.round(X * 3).astype(np.int64)
+    assert relative_error(rnnc.predict(U, V, W, ints), reference.predict(U, V, W, ints)) < 1e-12
+    assert rnnc.predict(*(a.astype(np.float32) for a in (U, V, W)), X).dtype == np.float32
+
+
+def test_training_non_contiguous_weights_updates_them_in_place(model):
+    U, V, W, X, Y = model
+    Uf, Wf = np.asfortranarray(U), np.asfortranarray(W)
+    rnnc.train(Uf, V.copy(), Wf, X, Y, None, None, max_epochs=2, learning_rate=0.1,
+               verbose=False)
+    V2 = V.copy()
+    rnnc.train(U, V2, W, X, Y, None, None, max_epochs=2, learning_rate=0.1, verbose=False)
+    assert np.array_equal(Uf, U) and np.array_equal(Wf, W)
+
+
+def test_divergence_stops_with_the_epoch_and_record_and_finite_weights(rng):
+    U, V, W, _, _ = random_model(rng, 4, 3, 1, 1, True)
+    X, Y = rng.normal(size=(5, 3, 1)), rng.normal(size=(5, 1))
+    with pytest.raises(FloatingPointError, match=r"epoch \d+, record \d+"):
+        rnnc.train(U, V, W, X, Y, None, None, learning_rate=1e306, max_epochs=50,
+                   min_clip_val=-100, max_clip_val=100, verbose=False)
+    assert all(np.all(np.isfinite(P)) for P in (U, V, W))
+
+
+def test_sigmoid_never_warns():
+    z = np.array([-1e308, -1e3, 0, 1e3, 1e308, -np.inf, np.inf])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        assert np.array_equal(rnnc.sigmoid(z), [0, 0, 0.5, 1, 1, 0, 1])
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs SIGINT")
+def test_ctrl_c_stops_training_quickly_between_updates(rng):
+    U, V, W, _, _ = random_model(rng, 200, 200, 1, 1, True)
+    X, Y = rng.normal(size=(400, 200, 1)), rng.normal(size=(400, 1))
+    sent = []
+
+    def interrupt():
+        sent.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.3, interrupt)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        rnnc.train(U, V, W, X, Y, None, None, max_epochs=1000, verbose=False)
+    stopped = time.perf_counter()
+    timer.join()
+    assert stopped - sent[0] < 0.5
+    assert all(np.all(np.isfinite(P)) for P in (U, V, W))
+
+
+def test_threads_train_in_parallel_with_the_same_results(rng):
+    models = [[a.copy() for a in random_model(rng, 30, 20, 1, 1, True)[:3]] for _ in range(3)]
+    X, Y = rng.normal(size=(50, 20, 1)), rng.normal(size=(50, 1))
+    serial = [[a.copy() for a in m] for m in models]
+    for m in serial:
+        rnnc.train(*m, X, Y, None, None, max_epochs=3, verbose=False, n_threads=1)
+    threads = [threading.Thread(target=rnnc.train, args=(*m, X, Y, None, None),
+                                kwargs=dict(max_epochs=3, verbose=False, n_threads=1))
+               for m in models]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for a, b in zip(models, serial):
+        assert all(np.array_equal(p, q) for p, q in zip(a, b))

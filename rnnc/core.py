@@ -12,15 +12,9 @@ import numpy as np
 
 from rnnc import _forward, _sgd
 from rnnc import _validation as check
-from rnnc.reference import (bptt_truncate as default_bptt_truncate, hidden_dim,  # noqa: F401
-                            learning_rate as default_learning_rate, max_clip_val,
-                            max_epochs as default_max_epochs, min_clip_val, output_dim,
-                            seq_len, sigmoid)
-
-# the tutorial's names for its hyperparameters, re-exported by rnnc/__init__.py
-learning_rate = default_learning_rate
-max_epochs = default_max_epochs
-bptt_truncate = default_bptt_truncate
+# the tutorial's hyperparameters and sigmoid, under its names (rnnc/__init__.py exports them)
+from rnnc.reference import (bptt_truncate, hidden_dim, learning_rate, max_clip_val,  # noqa: F401
+                            max_epochs, min_clip_val, output_dim, seq_len, sigmoid)
 
 BACKPROPS = ("bptt", "tutorial")
 OPTIMIZERS = ("sgd", "adam")
@@ -39,9 +33,23 @@ def _activation(activation):
     return ACTIVATIONS[check.check_choice(activation, "activation", tuple(ACTIVATIONS))]
 
 
+# Work between two checks for Ctrl-C, in multiply-adds: a few milliseconds.
+SIGNAL_CHECK_WORK = 1e7
+
+
+def _records_per_check(X, W, at_least=1):
+    step_work = X.shape[1] * W.shape[0] * (W.shape[0] + X.shape[2])
+    return max(at_least, int(SIGNAL_CHECK_WORK // step_work))
+
+
 def _final_states(U, W, X, layout, activation, n_threads):
-    return _forward.final_hidden_states(U, W, X, layout.per_step, _activation(activation),
-                                        _threads(n_threads))
+    """h_T of every record, computed in chunks so that Ctrl-C is seen between them."""
+    n_threads = _threads(n_threads)
+    code = _activation(activation)
+    chunk = _records_per_check(X, W, at_least=64 * n_threads)
+    return np.concatenate([
+        _forward.final_hidden_states(U, W, X[i:i + chunk], layout.per_step, code, n_threads)
+        for i in range(0, len(X), chunk)])
 
 
 def _loss(Y, V, h_T):
@@ -72,7 +80,7 @@ def _truncation(bptt_truncate):
     return -1 if k is None else k
 
 
-def gradients(U, V, W, x, y, bptt_truncate=default_bptt_truncate, *, activation="sigmoid"):
+def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, *, activation="sigmoid"):
     """(dU, dV, dW): the exact, unclipped gradient of one record's loss
     ||y - V h_T||^2 / 2 with h_{T-k-1} held constant (k = bptt_truncate;
     None for full backpropagation through time)."""
@@ -103,8 +111,8 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
     return learning_rate, max_epochs, k, lo, hi
 
 
-def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=default_learning_rate,
-          max_epochs=default_max_epochs, bptt_truncate=default_bptt_truncate,
+def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
+          max_epochs=max_epochs, bptt_truncate=bptt_truncate,
           min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
           verbose=True, callback=None, optimizer="sgd", activation="sigmoid", n_threads=None):
     """Train by per-record SGD (or Adam); U, V, W are updated in place and returned.
@@ -139,8 +147,7 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=default_le
             raise ValueError(f"X_validation has shape {Xv.shape}, which does not fit "
                              f"U {U.shape} the way X {X.shape} does")
         validation = Xv, Yv, val_layout
-    # signal checks every ~10^7 multiply-adds: a few milliseconds
-    check_every = max(1, int(1e7 // (X.shape[1] * W.shape[0] * (W.shape[0] + X.shape[2]))))
+    check_every = _records_per_check(X, W)
     # Adam's state: [updates so far, then first and second moments of U, V, W]
     adam = ([0] + [np.zeros_like(P) for P in (U, U, V, V, W, W)]
             if optimizer == "adam" else None)

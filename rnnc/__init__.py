@@ -4,14 +4,14 @@ through time, with its hot loops in compiled Cython kernels.
 The API and defaults are those of the tutorial "Build a Recurrent Neural
 Network from Scratch in Python 3"; rnnc.reference states the math.
 """
-from rnnc.core import (bptt_truncate, calculate_loss, gradients, hidden_dim, learning_rate,
+from rnnc.core import (AdamState, bptt_truncate, calculate_loss, gradients, hidden_dim, learning_rate,
                        max_clip_val, max_epochs, min_clip_val, output_dim, predict, seq_len,
                        sigmoid, train)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
+    "AdamState", "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
     "max_clip_val", "max_epochs", "min_clip_val", "output_dim", "predict", "seq_len",
     "sigmoid", "train",
 ]

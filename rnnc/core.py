@@ -90,6 +90,23 @@ def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, *, activation="sigmoid
                                  activation=_activation(activation))
 
 
+class AdamState:
+    """Adam's update count and moment estimates for U, V, W.
+
+    train(optimizer="adam") starts a fresh one unless given one through
+    optimizer_state; passing the same object to successive calls continues
+    the optimisation where the last call stopped (partial_fit, warm starts).
+    """
+
+    def __init__(self, U, V, W):
+        self.step = 0
+        self.moments = [np.zeros_like(P) for P in (U, U, V, V, W, W)]
+
+    def fits(self, U, V, W):
+        shapes = [P.shape for P in (U, U, V, V, W, W)]
+        return all(m.shape == s and m.dtype == U.dtype for m, s in zip(self.moments, shapes))
+
+
 def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
                          max_clip_val, backprop, callback, optimizer, activation):
     learning_rate = check.check_positive_real(learning_rate, "learning_rate", allow_zero=True)
@@ -114,7 +131,8 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
 def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
           max_epochs=max_epochs, bptt_truncate=bptt_truncate,
           min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
-          verbose=True, callback=None, optimizer="sgd", activation="sigmoid", n_threads=None):
+          verbose=True, callback=None, optimizer="sgd", activation="sigmoid",
+          optimizer_state=None, n_threads=None):
     """Train by per-record SGD (or Adam); U, V, W are updated in place and returned.
 
     Each epoch computes the training and validation loss with the current
@@ -125,7 +143,8 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     backprop="tutorial" uses the tutorial's own update rule (see README).
     optimizer="adam" steps with Adam (PyTorch's defaults: betas 0.9, 0.999,
     eps 1e-8) along the clipped gradient instead; activation="tanh" replaces
-    the sigmoid hidden layer.  X_validation and Y_validation may be None.
+    the sigmoid hidden layer; optimizer_state, an AdamState, carries Adam's
+    moments from one call to the next.  X_validation and Y_validation may be None.
 
     Raises FloatingPointError, naming the epoch and record, if an update
     would make the weights NaN or infinite; the weights then hold the last
@@ -148,9 +167,14 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
                              f"U {U.shape} the way X {X.shape} does")
         validation = Xv, Yv, val_layout
     check_every = _records_per_check(X, W)
-    # Adam's state: [updates so far, then first and second moments of U, V, W]
-    adam = ([0] + [np.zeros_like(P) for P in (U, U, V, V, W, W)]
-            if optimizer == "adam" else None)
+    adam_state = None
+    if optimizer == "adam":
+        adam_state = AdamState(U, V, W) if optimizer_state is None else optimizer_state
+        if not isinstance(adam_state, AdamState) or not adam_state.fits(U, V, W):
+            raise ValueError("optimizer_state must be the AdamState of weights shaped and "
+                             "typed like U, V and W")
+    elif optimizer_state is not None:
+        raise ValueError(f"optimizer_state is for optimizer='adam', not {optimizer!r}")
 
     try:
         for epoch in range(1, max_epochs + 1):
@@ -165,9 +189,12 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
                 print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)
             if callback is not None:
                 callback(epoch, loss, val_loss)
+            adam = None if adam_state is None else [adam_state.step] + adam_state.moments
             status, record = _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
                                             backprop == "tutorial", _activation(activation),
                                             adam, check_every)
+            if adam is not None:
+                adam_state.step = adam[0]
             if status != _sgd.Status.OK:
                 what = ("the update is not finite" if status == _sgd.Status.NONFINITE_GRADIENT
                         else "the update would overflow")

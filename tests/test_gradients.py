@@ -122,7 +122,12 @@ def test_adam_training_matches_torch_adam(rng):
             for p in params:
                 p.grad.clamp_(-0.2, 0.2)
             optimizer.step()
-    rnnc.train(U, V, W, X, Y, None, None, learning_rate=0.01, max_epochs=3, bptt_truncate=2,
-               min_clip_val=-0.2, max_clip_val=0.2, optimizer="adam", verbose=False)
+    # three epochs, in two calls that carry Adam's state over
+    state = rnnc.core.AdamState(U, V, W)
+    for epochs in (1, 2):
+        rnnc.train(U, V, W, X, Y, None, None, learning_rate=0.01, max_epochs=epochs,
+                   bptt_truncate=2, min_clip_val=-0.2, max_clip_val=0.2, optimizer="adam",
+                   optimizer_state=state, verbose=False)
+    assert state.step == 3 * len(X)
     for mine, theirs in zip((U, V, W), params):
         assert relative_error(mine, theirs.detach().numpy()) < 1e-10

@@ -1,0 +1,264 @@
+"""Model files: rnnc.io.save(path, model) and rnnc.io.load(path).
+
+A model file is one uncompressed ``.npz`` archive of plain arrays, readable
+with ``np.load(path, allow_pickle=False)``:
+
+    format_version  int64             FORMAT_VERSION of the writer
+    rnnc_version    str               rnnc.__version__ of the writer
+    U, V, W         float32/float64   the weights, as the model holds them
+    seq_len         int64
+    layout          str               "per_step" or "shared"
+    activation      str               "sigmoid" or "tanh"
+    bptt_truncate   int64             -1 for None (full BPTT)
+    offset, scale   float64
+    info            str               the info dict as JSON text
+
+Weights, offset and scale are stored in binary, so a file loads back bit for
+bit.  The file is written at exactly the path given: unlike ``np.savez``, save
+adds no ``.npz`` suffix, so ``load(path)`` finds what ``save(path, ...)`` wrote.
+"""
+import contextlib
+import json
+import math
+import numbers
+import os
+import secrets
+import stat
+
+import numpy as np
+
+import rnnc
+from rnnc import _validation as check
+from rnnc.model import Model
+
+FORMAT_VERSION = 1
+LAYOUTS = ("per_step", "shared")
+ACTIVATIONS = ("sigmoid", "tanh")
+KEYS = ("format_version", "rnnc_version", "U", "V", "W", "seq_len", "layout", "activation",
+        "bptt_truncate", "offset", "scale", "info")
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty archive
+
+
+class ModelFileError(ValueError):
+    """A file that is not a readable rnnc model; the message names the path and the fault."""
+
+
+def _real(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
+def _info_json(info):
+    """info as JSON text, refused unless it reads back as an equal dict."""
+    if not isinstance(info, dict):
+        raise TypeError(f"info must be a dict, got {type(info).__name__}")
+    try:
+        text = json.dumps(info, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"info must hold only JSON values (str, int, finite float, bool, "
+                        f"None, list, dict with str keys): {exc}") from None
+    if json.loads(text) != info:
+        raise ValueError("info does not read back equal from JSON (tuples become lists, "
+                         "non-str keys become str); store lists and str keys")
+    return text
+
+
+def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, scale, info):
+    """The fields of a Model, checked as save and load both need them.
+
+    Returns them as stored in a file (info as JSON text).  Raises ValueError
+    or TypeError naming the field; callers add where the fields came from.
+    """
+    for name, a in zip("UVW", (U, V, W)):
+        if not isinstance(a, np.ndarray) or a.dtype not in check.FLOAT_DTYPES:
+            what = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
+            raise TypeError(f"{name} must be a float32 or float64 array, got {what}")
+    if len({U.dtype, V.dtype, W.dtype}) > 1:
+        raise TypeError(f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} and "
+                        f"{W.dtype}")
+    # shapes and finiteness; the dtype is already one float dtype, so nothing is converted
+    U, V, W = check.check_weights(U, V, W)
+    seq_len = check.check_count(seq_len, "seq_len")
+    if seq_len < 1:
+        raise ValueError(f"seq_len must be at least 1, got {seq_len}")
+    check.check_choice(layout, "layout", LAYOUTS)
+    check.check_choice(activation, "activation", ACTIVATIONS)
+    if layout == "per_step" and U.shape[1] != seq_len:
+        raise ValueError(f"layout 'per_step' needs U of shape (hidden_dim, seq_len) = "
+                         f"({U.shape[0]}, {seq_len}), got {U.shape}")
+    bptt_truncate = check.check_count(bptt_truncate, "bptt_truncate", allow_none=True)
+    offset = _real(offset, "offset")
+    scale = _real(scale, "scale")
+    if scale == 0:
+        raise ValueError("scale must not be 0 (the network sees (raw - offset) / scale)")
+    return dict(U=U, V=V, W=W, seq_len=seq_len, layout=layout, activation=activation,
+                bptt_truncate=bptt_truncate, offset=offset, scale=scale,
+                info=_info_json(info))
+
+
+def save(path, model):
+    """Write model to path (str or os.PathLike) atomically; returns the path.
+
+    The file is written beside path under a temporary name, flushed to disk and
+    then renamed onto path, so an existing file at path is replaced whole or
+    left as it was, never half-written.  The model is checked first: a
+    TypeError or ValueError names the field at fault.
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")
+    path = os.fspath(path)
+    try:
+        fields = _check_fields(model.U, model.V, model.W, model.seq_len, model.layout,
+                               model.activation, model.bptt_truncate, model.offset,
+                               model.scale, model.info)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"cannot save model to {path}: model.{exc}") from None
+    k = fields["bptt_truncate"]
+    arrays = dict(
+        format_version=np.int64(FORMAT_VERSION), rnnc_version=np.str_(rnnc.__version__),
+        U=fields["U"], V=fields["V"], W=fields["W"], seq_len=np.int64(fields["seq_len"]),
+        layout=np.str_(fields["layout"]), activation=np.str_(fields["activation"]),
+        bptt_truncate=np.int64(-1 if k is None else k), offset=np.float64(fields["offset"]),
+        scale=np.float64(fields["scale"]), info=np.str_(fields["info"]))
+    # no allow_pickle= here: NumPy < 2.1 would store it as an array named allow_pickle
+    _write_atomically(path, lambda fh: np.savez(fh, **arrays))
+    return path
+
+
+def _write_atomically(path, write):
+    """write(file) into a temporary file beside path, then move it onto path."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot save to {path}: directory {directory} does not exist")
+    # a dot file in the same directory: os.replace is atomic only within one file system
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    # 0o666 before the umask: the mode a new file gets from open()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())  # the data is on disk before the rename makes it visible
+        with contextlib.suppress(FileNotFoundError):  # keep the mode of the file replaced
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        os.replace(tmp, path)
+    except BaseException:  # KeyboardInterrupt included: never leave the temporary behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory):
+    """Make the rename itself durable, where the system allows opening a directory."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+_KIND_NAMES = {"iu": "integer", "f": "float", "U": "string"}
+
+
+def _scalar(a, key, kinds):
+    """The Python value of a 0-d array whose dtype kind is one of kinds."""
+    if a.shape != () or a.dtype.kind not in kinds:
+        raise ValueError(f"{key} must be a single {_KIND_NAMES[kinds]}, got an array of "
+                         f"shape {a.shape}, dtype {a.dtype}")
+    return a.item()
+
+
+
+def _read_arrays(path):
+    """{key: array} for KEYS from the archive at path; ModelFileError for damaged files."""
+    with open(path, "rb") as fh:
+        if fh.read(4) not in _ZIP_MAGIC:
+            raise ModelFileError(f"{path}: not an rnnc model file (not an .npz archive)")
+        fh.seek(0)
+        try:
+            with np.load(fh, allow_pickle=False) as npz:
+                if "format_version" not in npz.files:
+                    raise ModelFileError(f"{path}: not an rnnc model file (no format_version; "
+                                         f"it holds {', '.join(npz.files) or 'nothing'})")
+                version = _member(npz, "format_version", path)
+                writer = (_member(npz, "rnnc_version", path)
+                          if "rnnc_version" in npz.files else None)
+                _check_version(version, writer, path)
+                missing = [key for key in KEYS if key not in npz.files]
+                if missing:
+                    raise ModelFileError(f"{path}: model file lacks {', '.join(missing)}")
+                return {key: _member(npz, key, path) for key in KEYS}
+        except ModelFileError:
+            raise
+        except Exception as exc:  # zipfile, zlib and npy header errors of a damaged file
+            raise ModelFileError(f"{path}: damaged model file ({type(exc).__name__}: "
+                                 f"{exc})") from exc
+
+
+def _member(npz, key, path):
+    try:
+        return npz[key]
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ModelFileError(f"{path}: {key} holds pickled Python objects, which rnnc "
+                                 f"never writes and does not load") from exc
+        raise ModelFileError(f"{path}: cannot read {key} ({exc})") from exc
+    except Exception as exc:  # a CRC mismatch shows here, when the member is read
+        raise ModelFileError(f"{path}: cannot read {key} ({type(exc).__name__}: "
+                             f"{exc})") from exc
+
+
+def _check_version(version, writer, path):
+    try:
+        version = _scalar(version, "format_version", "iu")
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    if version > FORMAT_VERSION:
+        by = "an unknown rnnc" if writer is None else f"rnnc {writer}"
+        raise ModelFileError(f"{path}: model file format {version} (written by {by}) is "
+                             f"newer than this rnnc {rnnc.__version__} reads (format "
+                             f"{FORMAT_VERSION}); upgrade rnnc to load it")
+    if version < 1:
+        raise ModelFileError(f"{path}: format_version must be at least 1, got {version}")
+
+
+def load(path):
+    """The rnnc.model.Model saved at path (str or os.PathLike).
+
+    Reads with allow_pickle=False.  A file that is damaged, is not an rnnc
+    model, comes from a newer rnnc or holds inconsistent fields raises
+    ModelFileError (a ValueError) naming the path and the fault; a missing
+    file raises FileNotFoundError.
+    """
+    path = os.fspath(path)
+    stored = _read_arrays(path)
+    try:
+        k = _scalar(stored["bptt_truncate"], "bptt_truncate", "iu")
+        text = _scalar(stored["info"], "info", "U")
+        try:
+            info = json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"info is not JSON text ({exc})") from None
+        fields = _check_fields(
+            stored["U"], stored["V"], stored["W"],
+            seq_len=_scalar(stored["seq_len"], "seq_len", "iu"),
+            layout=_scalar(stored["layout"], "layout", "U"),
+            activation=_scalar(stored["activation"], "activation", "U"),
+            bptt_truncate=None if k == -1 else k,
+            offset=_scalar(stored["offset"], "offset", "f"),
+            scale=_scalar(stored["scale"], "scale", "f"),
+            info=info)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    fields["info"] = info
+    return Model(**fields)

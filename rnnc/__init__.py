@@ -7,11 +7,14 @@ Network from Scratch in Python 3"; rnnc.reference states the math.
 from rnnc.core import (AdamState, bptt_truncate, calculate_loss, gradients, hidden_dim, learning_rate,
                        max_clip_val, max_epochs, min_clip_val, output_dim, predict, seq_len,
                        sigmoid, train)
+from rnnc.forecasting import forecast, windows
+from rnnc.io import ModelFileError, load, save
+from rnnc.model import Model
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AdamState", "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
     "max_clip_val", "max_epochs", "min_clip_val", "output_dim", "predict", "seq_len",
-    "sigmoid", "train",
+    "sigmoid", "train", "Model", "ModelFileError", "forecast", "load", "save", "windows",
 ]

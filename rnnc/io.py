@@ -29,11 +29,12 @@ import numpy as np
 
 import rnnc
 from rnnc import _validation as check
+from rnnc import core
 from rnnc.model import Model
 
 FORMAT_VERSION = 1
 LAYOUTS = ("per_step", "shared")
-ACTIVATIONS = ("sigmoid", "tanh")
+ACTIVATIONS = tuple(core.ACTIVATIONS)
 KEYS = ("format_version", "rnnc_version", "U", "V", "W", "seq_len", "layout", "activation",
         "bptt_truncate", "offset", "scale", "info")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty archive

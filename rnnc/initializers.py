@@ -1,0 +1,25 @@
+"""Initial weights (U, V, W) for a network with n_inputs input columns.
+
+n_inputs is seq_len for the per-step layout and n_features for the shared one.
+"""
+import math
+
+import numpy as np
+
+
+def tutorial_weights(hidden_dim=100, n_inputs=50, output_dim=1, seed=12161):
+    """The tutorial's: uniform(0, 1), drawn for U, V, W in that order after
+    np.random.seed(seed) (a private RandomState gives the same numbers without
+    touching NumPy's global generator).  Saturates the sigmoid: see README."""
+    rng = np.random.RandomState(seed)
+    return (rng.uniform(0, 1, (hidden_dim, n_inputs)), rng.uniform(0, 1, (output_dim, hidden_dim)),
+            rng.uniform(0, 1, (hidden_dim, hidden_dim)))
+
+
+def scaled_weights(hidden_dim=100, n_inputs=50, output_dim=1, seed=None, dtype=np.float64):
+    """uniform(-1/sqrt(hidden_dim), 1/sqrt(hidden_dim)) for every weight: the
+    pre-activations start near 0, where the sigmoid and tanh have slope."""
+    rng = np.random.default_rng(seed)
+    bound = 1 / math.sqrt(hidden_dim)
+    shapes = ((hidden_dim, n_inputs), (output_dim, hidden_dim), (hidden_dim, hidden_dim))
+    return tuple(rng.uniform(-bound, bound, shape).astype(dtype) for shape in shapes)

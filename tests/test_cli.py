@@ -1,0 +1,152 @@
+"""The rnnc command: sine, train and predict, and its one-line errors."""
+import csv
+import io
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import rnnc
+from rnnc import cli
+
+
+def run(capsys, *argv):
+    """(exit status, stdout, stderr) of `rnnc argv...`, run in this process."""
+    try:
+        status = cli.main(list(argv))
+    except SystemExit as exc:           # argparse's own exits (--help, usage errors)
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def validation_rmse(out):
+    return float(re.search(r"^Validation RMSE: (\S+)", out, re.M).group(1))
+
+
+def test_sine_default_learns_and_writes_plots(capsys, tmp_path):
+    status, out, err = run(capsys, "sine", "--out", str(tmp_path), "--save",
+                           str(tmp_path / "sine.npz"))
+    assert status == 0, err
+    assert validation_rmse(out) <= 0.01
+    assert out.strip().splitlines()[-1].startswith("Validation RMSE: ")
+    assert len(re.findall(r"^Epoch: \d+, Loss: \S+, Validation Loss: \S+$", out, re.M)) == 100
+    for name in ("training", "validation", "loss"):
+        assert (tmp_path / f"sine_{name}.png").read_bytes()[:4] == b"\x89PNG"
+    model = rnnc.load(tmp_path / "sine.npz")
+    X, Y, Xv, Yv = cli.sine_data()
+    assert np.sqrt(np.mean((model.predict(Xv) - Yv) ** 2)) == pytest.approx(
+        validation_rmse(out), abs=1e-6)
+
+
+def test_sine_tutorial_preset_and_rule_print_the_tutorials_first_epoch(capsys, tmp_path):
+    status, out, _ = run(capsys, "sine", "--preset", "tutorial", "--backprop", "tutorial",
+                         "--epochs", "1", "--no-plots")
+    assert status == 0
+    loss, val = map(float, re.search(r"Epoch: 1, Loss: (\S+), Validation Loss: (\S+)",
+                                     out).groups())
+    # the tutorial prints Loss: 132219.50990086797, Validation Loss: 66107.73179592531
+    assert loss == pytest.approx(132219.50990086797, rel=1e-12)
+    assert val == pytest.approx(66107.73179592531, rel=1e-12)
+
+
+def write_series(path, values, column="level"):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["day", column])
+        writer.writerows([i, v] for i, v in enumerate(values))
+
+
+def test_train_then_predict_on_a_csv(capsys, tmp_path):
+    values = 5 + 2 * np.sin(np.arange(120) / 3)
+    write_series(tmp_path / "s.csv", values)
+    model_path = tmp_path / "m.npz"
+    status, out, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
+                           "level", "--seq-len", "10", "--epochs", "5", "--save",
+                           str(model_path), "--out", str(tmp_path / "plots"))
+    assert status == 0, err
+    model = rnnc.load(model_path)
+    assert model.seq_len == 10 and model.offset == pytest.approx(np.mean(values[:10 + 88]))
+    assert (tmp_path / "plots" / "level_loss.png").exists()
+
+    status, out, err = run(capsys, "predict", "--model", str(model_path), "--csv",
+                           str(tmp_path / "s.csv"), "--column", "level")
+    assert status == 0, err
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["row", "prediction", "actual"] and len(rows) == 1 + 120 - 10 + 1
+    X, _ = rnnc.windows(values, 10)
+    # a record's prediction may differ in the last bit with the batch it is computed in
+    assert float(rows[1][1]) == pytest.approx(model.predict(X[:1])[0, 0], rel=1e-14)
+    assert float(rows[1][2]) == values[10] and rows[-1][2] == ""
+
+    forecast_csv = tmp_path / "f.csv"
+    status, out, err = run(capsys, "predict", "--model", str(model_path), "--csv",
+                           str(tmp_path / "s.csv"), "--column", "level", "--horizon", "4",
+                           "--output", str(forecast_csv), "--plot", str(tmp_path / "f.png"))
+    assert status == 0, err
+    rows = list(csv.reader(open(forecast_csv)))
+    assert rows[0] == ["step", "forecast"] and [r[0] for r in rows[1:]] == ["120", "121",
+                                                                         "122", "123"]
+    np.testing.assert_array_equal([float(r[1]) for r in rows[1:]],
+                                  rnnc.forecast(model, values, 4))
+    assert (tmp_path / "f.png").exists()
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["sine", "--epochs", "-3"], "--epochs: -3 must not be negative"),
+    (["sine", "--learning-rate", "nan"], "--learning-rate: nan must be a positive number"),
+    (["sine", "--preset", "fast"], "invalid choice: 'fast'"),
+    (["train", "--csv", "x.csv"], "the following arguments are required"),
+    (["sine", "--backprop", "tutorial", "--optimizer", "adam", "--epochs", "1",
+      "--no-plots"], 'backprop="tutorial" is the tutorial\'s SGD rule'),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+])
+def test_argument_errors_are_one_line(capsys, argv, words):
+    status, _, err = run(capsys, *argv)
+    assert status == 2
+    assert words in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_file_errors_are_one_line(capsys, tmp_path):
+    write_series(tmp_path / "s.csv", [1.0, 2.0, 3.0])
+    (tmp_path / "bad.csv").write_text("day,level\n0,1.5\n1,oops\n")
+    (tmp_path / "junk.npz").write_bytes(b"not a model")
+    cases = [
+        (["train", "--csv", str(tmp_path / "missing.csv"), "--column", "level", "--save",
+          str(tmp_path / "m.npz")], "cannot read"),
+        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "lvl", "--save",
+          str(tmp_path / "m.npz")], "no column 'lvl'; its columns are 'day', 'level'"),
+        (["train", "--csv", str(tmp_path / "bad.csv"), "--column", "level", "--save",
+          str(tmp_path / "m.npz")], "line 3: level is 'oops', not a number"),
+        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
+          "--save", str(tmp_path / "m.npz")], "at least 2 are needed"),
+        (["predict", "--model", str(tmp_path / "none.npz"), "--csv", str(tmp_path / "s.csv"),
+          "--column", "level"], "no model file"),
+        (["predict", "--model", str(tmp_path / "junk.npz"), "--csv", str(tmp_path / "s.csv"),
+          "--column", "level"], "junk.npz"),
+    ]
+    for argv, words in cases:
+        status, _, err = run(capsys, *argv)
+        assert status == 2 and words in err, (argv, err)
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_every_option_has_help(capsys):
+    for command in ("sine", "train", "predict"):
+        status, out, _ = run(capsys, command, "--help")
+        assert status == 0
+        options = re.findall(r"^\s+(--[a-z-]+)", out, re.M)
+        assert len(options) >= 4
+        for option in options:
+            line = next(l for l in out.splitlines() if l.strip().startswith(option))
+            block = out[out.index(line):].split("\n  -")[0]
+            assert len(block.split()) > 2, option    # the option and some words of help
+
+
+def test_python_dash_m_runs_the_same_command():
+    done = subprocess.run([sys.executable, "-m", "rnnc", "--version"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0 and done.stdout.strip() == f"rnnc {rnnc.__version__}"

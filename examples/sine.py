@@ -1,63 +1,35 @@
-"""The tutorial's sine-wave experiment, on rnnc.
+"""The tutorial's sine-wave experiment in a few lines of rnnc's Python API.
 
-    python examples/sine.py                      # the tutorial's settings, exact gradients
-    python examples/sine.py --backprop tutorial  # the tutorial's own update rule
-    python examples/sine.py --init scaled --learning-rate 0.03 --epochs 100
+    python examples/sine.py                      # rnnc's recipe: learns
+    python examples/sine.py --tutorial           # the tutorial's settings
 
-Data as in the tutorial: sin(0), sin(1), ..., sin(199); 100 training windows
-of 50 steps, each predicting the next value, and the next 50 windows for
-validation.  Prints the tutorial's per-epoch line and the validation RMSE,
-measured on the validation inputs.
+(`rnnc sine` does the same from the command line, with plots.)
 """
 import argparse
 import math
-import time
 
 import numpy as np
 
 import rnnc
+from rnnc.initializers import scaled_weights, tutorial_weights
 
+parser = argparse.ArgumentParser()
+parser.add_argument("--tutorial", action="store_true", help="the tutorial's settings")
+parser.add_argument("--epochs", type=int, help="override the number of epochs")
+args = parser.parse_args()
 
-def sine_windows(seq_len=rnnc.seq_len, n_values=200, n_validation=50):
-    series = np.sin(np.arange(n_values, dtype=np.float64))
-    starts = np.arange(n_values - seq_len)
-    X = np.stack([series[s:s + seq_len] for s in starts])[:, :, None]
-    Y = series[starts + seq_len][:, None]
-    n_train = len(starts) - n_validation
-    return X[:n_train], Y[:n_train], X[n_train:], Y[n_train:]
+# sin(0..199) as windows of 50 values, each predicting the next; 100 train, 50 validate
+X, Y = rnnc.windows(np.sin(np.arange(200.0)), rnnc.seq_len)
+X, Y, X_validation, Y_validation = X[:100], Y[:100], X[100:150], Y[100:150]
 
+if args.tutorial:   # uniform(0, 1) weights from seed 12161, learning rate 1e-4, 25 epochs
+    U, V, W = tutorial_weights(seed=12161)
+    learning_rate, epochs = rnnc.learning_rate, rnnc.max_epochs
+else:               # small weights keep the sigmoid in its slope; a larger step
+    U, V, W = scaled_weights(seed=12161)
+    learning_rate, epochs = 0.03, 100
 
-def initial_weights(init, seed=12161):
-    if init == "tutorial":          # its global-seeded uniform(0, 1) draws, in its order
-        np.random.seed(seed)
-        draw = lambda shape: np.random.uniform(0, 1, shape)  # noqa: E731
-    else:                           # small weights: the sigmoid starts unsaturated
-        rng = np.random.default_rng(seed)
-        bound = 1 / math.sqrt(rnnc.hidden_dim)
-        draw = lambda shape: rng.uniform(-bound, bound, shape)  # noqa: E731
-    return (draw((rnnc.hidden_dim, rnnc.seq_len)), draw((rnnc.output_dim, rnnc.hidden_dim)),
-            draw((rnnc.hidden_dim, rnnc.hidden_dim)))
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backprop", choices=["bptt", "tutorial"], default="bptt")
-    parser.add_argument("--init", choices=["tutorial", "scaled"], default="tutorial")
-    parser.add_argument("--learning-rate", type=float, default=rnnc.learning_rate)
-    parser.add_argument("--epochs", type=int, default=rnnc.max_epochs)
-    args = parser.parse_args()
-
-    X, Y, X_validation, Y_validation = sine_windows()
-    U, V, W = initial_weights(args.init)
-    start = time.perf_counter()
-    rnnc.train(U, V, W, X, Y, X_validation, Y_validation, learning_rate=args.learning_rate,
-               max_epochs=args.epochs, backprop=args.backprop)
-    seconds = time.perf_counter() - start
-    predictions = rnnc.predict(U, V, W, X_validation)
-    rmse = math.sqrt(np.mean((predictions - Y_validation) ** 2))
-    print(f"trained in {seconds:.2f} s; validation RMSE: {rmse:.4f} "
-          f"(predicting the mean instead: {np.std(Y_validation):.4f})")
-
-
-if __name__ == "__main__":
-    main()
+rnnc.train(U, V, W, X, Y, X_validation, Y_validation, learning_rate=learning_rate,
+           max_epochs=args.epochs or epochs)
+rmse = math.sqrt(np.mean((rnnc.predict(U, V, W, X_validation) - Y_validation) ** 2))
+print(f"validation RMSE: {rmse:.4f} (predicting the mean: {np.std(Y_validation):.4f})")

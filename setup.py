@@ -5,6 +5,11 @@ helpers may fuse multiply-adds and carry runtime CPU dispatch); the Cython
 kernels link it and are built without fused multiply-adds, so that
 backprop="tutorial" rounds as NumPy does.  OpenMP is used when the compiler
 has it (RNNC_OPENMP=0 turns it off, =1 insists on it).
+
+The Cython directives live here, in one place: the kernels run without bounds
+checks.  RNNC_SANITIZE=1 builds a checking version instead, with Cython's
+bounds checks on and AddressSanitizer and UndefinedBehaviorSanitizer compiled
+in (CI runs the kernel tests on it).
 """
 import os
 import sys
@@ -16,9 +21,16 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 IS_MSVC = sys.platform == "win32"
+SANITIZE = os.environ.get("RNNC_SANITIZE") == "1"
 HELPER_FLAGS = ["/O2"] if IS_MSVC else ["-O3", "-fopenmp-simd", "-std=c99", "-fPIC"]
 KERNEL_FLAGS = ["/O2"] if IS_MSVC else ["-O3", "-ffp-contract=off"]
 OPENMP_FLAGS = ["/openmp"] if IS_MSVC else ["-fopenmp"]
+SANITIZER_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"]
+if SANITIZE:
+    HELPER_FLAGS += SANITIZER_FLAGS
+    KERNEL_FLAGS += SANITIZER_FLAGS
+DIRECTIVES = dict(language_level=3, embedsignature=True, cdivision=True, wraparound=False,
+                  boundscheck=SANITIZE, initializedcheck=SANITIZE)
 
 
 def compiler_has_openmp(compiler):
@@ -31,12 +43,17 @@ def compiler_has_openmp(compiler):
             objects = compiler.compile([src], output_dir=tmp, extra_postargs=OPENMP_FLAGS)
             compiler.link_executable(objects, os.path.join(tmp, "omp"),
                                      extra_postargs=OPENMP_FLAGS)
-        except Exception:
+        except Exception as exc:
+            print(f"rnnc: the OpenMP test program did not build: {exc}")
             return False
     return True
 
 
 class BuildExt(build_ext):
+    def run(self):
+        self.run_command("build_clib")   # the helper library the extensions link
+        super().run()
+
     def build_extensions(self):
         wanted = os.environ.get("RNNC_OPENMP", "auto")
         use_openmp = wanted == "1" or (wanted == "auto" and compiler_has_openmp(self.compiler))
@@ -58,13 +75,13 @@ macros = [("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")]
 extensions = [
     Extension(f"rnnc.{name}", [f"rnnc/{name}.pyx"], include_dirs=["csrc", np.get_include()],
               define_macros=macros, extra_compile_args=list(KERNEL_FLAGS),
+              extra_link_args=SANITIZER_FLAGS if SANITIZE else [],
               libraries=["rnnc_helpers"])
     for name in ("_forward", "_numpy_loops", "_sgd")
 ]
 
 setup(
     libraries=[helpers],
-    ext_modules=cythonize(extensions, language_level=3,
-                          compiler_directives={"embedsignature": True}),
+    ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES),
     cmdclass={"build_ext": BuildExt},
 )

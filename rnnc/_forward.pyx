@@ -1,4 +1,4 @@
-# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# Compiled without bounds checks, wraparound and initializedcheck (see setup.py).
 """The forward pass over many records at once, for predict and the loss passes.
 
 For every record x_1..x_T, with h_0 = 0:

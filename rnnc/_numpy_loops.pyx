@@ -1,4 +1,4 @@
-# cython: boundscheck=False, wraparound=False
+# Compiled without bounds checks, wraparound and initializedcheck (see setup.py).
 """NumPy's own inner loops for exp and matrix-vector products, callable without the GIL.
 
 The tutorial's training is chaotic once its clipped running sums start to

@@ -1,4 +1,4 @@
-# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# Compiled without bounds checks, wraparound and initializedcheck (see setup.py).
 """One epoch of per-record SGD or Adam, compiled: forward, backward, clip and update.
 
 For each record x_1..x_T with target y, in order (see rnnc/reference.py):

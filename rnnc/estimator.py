@@ -1,0 +1,364 @@
+"""rnnc.RNNRegressor: an Elman network as a scikit-learn regressor.
+
+A sample is a sequence: X is (n_samples, n_timesteps) for one value per step,
+scikit-learn's canonical 2-D form, or (n_samples, n_timesteps, n_features).
+The network reads the whole sequence and predicts y from its last hidden
+state, h_T (rnnc.reference states the math).  Training calls rnnc.train once
+per epoch, whose compiled kernels run without the GIL.
+
+scikit-learn is an optional dependency: ``pip install rnnc[sklearn]``.
+"""
+import copy
+import numbers
+
+import numpy as np
+
+try:
+    import sklearn
+    from sklearn.base import BaseEstimator, RegressorMixin
+    from sklearn.utils import check_random_state
+    from sklearn.utils.validation import check_array, check_is_fitted
+except ImportError as exc:
+    raise ImportError("RNNRegressor needs scikit-learn: pip install rnnc[sklearn]") from exc
+try:
+    from sklearn.utils.validation import validate_data
+except ImportError as exc:  # scikit-learn < 1.6
+    raise ImportError(f"RNNRegressor needs scikit-learn >= 1.6, found {sklearn.__version__}: "
+                      f"pip install -U rnnc[sklearn]") from exc
+
+from rnnc import _validation as check
+from rnnc.core import ACTIVATIONS, OPTIMIZERS, AdamState, calculate_loss, predict, train
+
+LAYOUTS = ("shared", "per_step")
+
+
+def _n_columns(X):
+    """X.shape[1] without converting X where it can be avoided; None if unknown."""
+    try:
+        shape = np.shape(X)
+    except Exception:  # ragged lists: validate_data gives the error
+        return None
+    return shape[1] if len(shape) >= 2 else None
+
+
+def _standardiser(A, axes):
+    """(mean, scale) of A over axes; a constant column gets scale 1."""
+    mean = A.mean(axis=axes)
+    scale = A.std(axis=axes)
+    scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
+    return mean, scale
+
+
+def _as_sequences(X):
+    """Validated X as (n_samples, n_timesteps, n_features)."""
+    if X.ndim == 2:
+        X = X[:, :, None]
+    if X.ndim != 3:
+        raise ValueError(f"X must be (n_samples, n_timesteps) or (n_samples, n_timesteps, "
+                         f"n_features), got shape {X.shape}")
+    if X.shape[2] == 0:
+        raise ValueError(f"X has 0 features per step (shape {X.shape}); at least 1 is "
+                         f"required")
+    return X
+
+
+class RNNRegressor(RegressorMixin, BaseEstimator):
+    """Elman recurrent network regressor, trained by (truncated) BPTT with Adam or SGD.
+
+    Each sample is a sequence x_1..x_T and the prediction is ``V h_T``::
+
+        h_t = f(a_t + W h_{t-1}),  h_0 = 0,  f = tanh or sigmoid
+
+    with the input term ``a_t = U @ x_t`` (``layout="shared"``: one weight
+    matrix for every step, so sequences of any length can be predicted) or
+    ``a_t = U[:, t-1] * x_t`` (``layout="per_step"``: one column per step, the
+    tutorial's layout, one feature only, and predict needs the fit's length).
+
+    Targets are standardised per output before training (the network's linear
+    output then works at unit scale) and predictions are mapped back.  With
+    ``scale_X=True`` the inputs are standardised per feature too, with one
+    mean and scale per feature over all samples *and* steps, so that every
+    step sees the same transform.  Both scalings are fixed by the first fit
+    (or first partial_fit) and kept by warm starts and partial_fit.
+
+    Parameters
+    ----------
+    hidden_dim : int, default=32
+        Number of hidden units.
+    layout : {"shared", "per_step"}, default="shared"
+    activation : {"sigmoid", "tanh"}, default="sigmoid"
+    optimizer : {"adam", "sgd"}, default="adam"
+        Per-sample updates: Adam (betas 0.9, 0.999, eps 1e-8) or plain SGD.
+    learning_rate : float, default=3e-3
+    max_epochs : int, default=100
+        Passes over the data in fit; partial_fit makes one.
+    bptt_truncate : int or None, default=None
+        None: full backpropagation through time; k: gradient through the last
+        k+1 steps only (see rnnc.reference).
+    min_clip_val, max_clip_val : float, default=-1.0, 1.0
+        Each gradient entry is clipped to this range before the update.
+    shuffle : bool, default=True
+        Visit the samples in a new random order every epoch.
+    scale_X : bool, default=True
+        Standardise the inputs (see above).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, uniform(+-1/sqrt(hidden_dim)), and the
+        shuffling.
+    warm_start : bool, default=False
+        fit continues from the fitted weights (and Adam's moments) instead of
+        starting from new random weights.
+    n_threads : int or None, default=1
+        Threads for predict and the loss passes (None: all cores).  Training
+        itself is one thread per fit; run fits in parallel with joblib.
+    verbose : bool, default=False
+        Print the training loss after every epoch.
+
+    Attributes
+    ----------
+    U_, V_, W_ : ndarray
+        The weights: U_ is (hidden_dim, n_features) for the shared layout or
+        (hidden_dim, n_timesteps) per step; V_ is (n_outputs, hidden_dim);
+        W_ is (hidden_dim, hidden_dim).  They act on scaled values.
+    n_features_in_ : int
+        X.shape[1] at fit, as scikit-learn defines it: the number of time
+        steps, for 2-D and 3-D X alike.  The per_step layout requires it at
+        predict; the shared layout accepts sequences of any length.
+    n_features_per_step_ : int
+        Values per time step: 1 for 2-D X, X.shape[2] for 3-D X.
+    n_outputs_ : int
+    X_mean_, X_scale_ : ndarray of shape (n_features_per_step_,)
+        Input standardisation (zeros and ones when scale_X is False).
+    y_mean_, y_scale_ : ndarray of shape (n_outputs_,)
+    loss_curve_ : list of float
+        Training loss after each epoch: the mean over samples of
+        ||y - yhat||^2 / 2, on standardised targets.
+    n_iter_ : int
+        Epochs run since the weights were initialised.
+    optimizer_state_ : rnnc.AdamState or None
+        Adam's moments, carried from one fit or partial_fit to the next.
+    feature_names_in_ : ndarray of str
+        Column names, when X was a DataFrame with string column names.
+    """
+
+    def __init__(self, hidden_dim=32, *, layout="shared", activation="sigmoid",
+                 optimizer="adam", learning_rate=3e-3, max_epochs=100, bptt_truncate=None,
+                 min_clip_val=-1.0, max_clip_val=1.0, shuffle=True, scale_X=True,
+                 random_state=None, warm_start=False, n_threads=1, verbose=False):
+        self.hidden_dim = hidden_dim
+        self.layout = layout
+        self.activation = activation
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.bptt_truncate = bptt_truncate
+        self.min_clip_val = min_clip_val
+        self.max_clip_val = max_clip_val
+        self.shuffle = shuffle
+        self.scale_X = scale_X
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    # ---- checks -----------------------------------------------------------------
+
+    def _check_params(self):
+        if check.check_count(self.hidden_dim, "hidden_dim") < 1:
+            raise ValueError(f"hidden_dim must be at least 1, got {self.hidden_dim}")
+        check.check_choice(self.layout, "layout", LAYOUTS)
+        check.check_choice(self.activation, "activation", tuple(ACTIVATIONS))
+        check.check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check.check_positive_real(self.learning_rate, "learning_rate")
+        check.check_count(self.max_epochs, "max_epochs")
+        check.check_count(self.bptt_truncate, "bptt_truncate", allow_none=True)
+        check.check_clip(self.min_clip_val, self.max_clip_val)
+        if self.n_threads is not None and check.check_count(self.n_threads, "n_threads") < 1:
+            raise ValueError(f"n_threads must be None or at least 1, got {self.n_threads}")
+        for name in ("shuffle", "scale_X", "warm_start", "verbose"):
+            if not isinstance(getattr(self, name), (bool, np.bool_, numbers.Integral)):
+                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
+
+    def _validate_fit_data(self, X, y, reset):
+        """(X as (n, T, F), Y as (n, n_outputs)), checked against the fit if not reset."""
+        if reset:
+            X, y = validate_data(self, X, y, allow_nd=True, multi_output=True, y_numeric=True,
+                                 dtype=np.float64)
+        else:
+            X = self._validate_predict_X(X)
+            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+            if len(y) != len(X):
+                raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+        X = _as_sequences(X)
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be (n_samples,) or (n_samples, n_outputs), "
+                             f"got shape {y.shape}")
+        Y = y.reshape(len(y), -1)
+        if not reset:
+            if Y.shape[1] != self.n_outputs_:
+                raise ValueError(f"y has {Y.shape[1]} outputs, but {type(self).__name__} "
+                                 f"was fitted with {self.n_outputs_}")
+        elif self.layout == "per_step" and X.shape[2] != 1:
+            raise ValueError(f'layout="per_step" reads one value per step: X must be '
+                             f"(n_samples, n_timesteps) or (n_samples, n_timesteps, 1), "
+                             f"got shape {X.shape}")
+        return X, Y, y.ndim
+
+    def _validate_predict_X(self, X):
+        """X checked against the fit; the shared layout takes any n_timesteps."""
+        n_timesteps = _n_columns(X)
+        per_step = self._layout == "per_step"
+        if per_step and n_timesteps not in (None, self.n_features_in_):
+            raise ValueError(f"X has {n_timesteps} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input: "
+                             f'layout="per_step" has one input weight per time step and '
+                             f"was fitted on {self.n_features_in_} steps")
+        if per_step or n_timesteps in (None, self.n_features_in_):
+            X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
+        else:
+            # another length: the columns are other time steps, so names can't match
+            X = check_array(X, allow_nd=True, dtype=np.float64)
+        X = _as_sequences(X)
+        if X.shape[2] != self.n_features_per_step_:
+            raise ValueError(f"X has {X.shape[2]} features per step, but "
+                             f"{type(self).__name__} was fitted with "
+                             f"{self.n_features_per_step_}")
+        return X
+
+    # ---- training ---------------------------------------------------------------
+
+    def _initialise(self, X, Y, y_ndim, rng):
+        """Scaling, fresh weights and optimizer state for data X (n, T, F), Y (n, k)."""
+        self.n_features_per_step_ = X.shape[2]
+        self.n_outputs_ = Y.shape[1]
+        self._y_ndim = y_ndim
+        self._layout = self.layout  # predict follows the fit, whatever set_params did since
+        if self.scale_X:
+            self.X_mean_, self.X_scale_ = _standardiser(X, (0, 1))
+        else:
+            self.X_mean_, self.X_scale_ = np.zeros(X.shape[2]), np.ones(X.shape[2])
+        self.y_mean_, self.y_scale_ = _standardiser(Y, 0)
+        hidden = self.hidden_dim
+        bound = 1 / np.sqrt(hidden)
+        n_inputs = X.shape[1] if self.layout == "per_step" else X.shape[2]
+        self.U_ = rng.uniform(-bound, bound, (hidden, n_inputs))
+        self.V_ = rng.uniform(-bound, bound, (self.n_outputs_, hidden))
+        self.W_ = rng.uniform(-bound, bound, (hidden, hidden))
+        self.optimizer_state_ = None
+        self.loss_curve_ = []
+        self.n_iter_ = 0
+
+    def _check_continuable(self):
+        """The fitted weights fit the current hyperparameters, or a ValueError."""
+        if (self.W_.shape[0], self._layout) != (self.hidden_dim, self.layout):
+            raise ValueError(f"cannot continue training: the fitted weights are for "
+                             f"hidden_dim={self.W_.shape[0]}, layout={self._layout!r}, not "
+                             f"hidden_dim={self.hidden_dim}, layout={self.layout!r}; fit "
+                             f"with warm_start=False to start again")
+
+    def _run_epochs(self, X, Y, n_epochs, rng):
+        """n_epochs of rnnc.train on scaled X, Y."""
+        U, V, W = (P.copy() for P in (self.U_, self.V_, self.W_))
+        state = None
+        if self.optimizer == "adam":
+            state = copy.deepcopy(self.optimizer_state_)
+            if not isinstance(state, AdamState) or not state.fits(U, V, W):
+                state = AdamState(U, V, W)
+        losses = []
+
+        def record(epoch, loss):
+            losses.append(loss / len(X))
+            if self.verbose:
+                print(f"Epoch: {epoch}, Loss: {losses[-1]}", flush=True)
+
+        first = self.n_iter_ + 1
+        for epoch in range(first, first + n_epochs):
+            order = rng.permutation(len(X)) if self.shuffle else slice(None)
+            before_epoch = []  # train's loss pass before its update: the previous epoch's loss
+            try:
+                train(U, V, W, X[order], Y[order], None, None,
+                      learning_rate=self.learning_rate, max_epochs=1,
+                      bptt_truncate=self.bptt_truncate, min_clip_val=self.min_clip_val,
+                      max_clip_val=self.max_clip_val, verbose=False,
+                      callback=lambda _epoch, loss, _val: before_epoch.append(loss),
+                      optimizer=self.optimizer, activation=self.activation,
+                      optimizer_state=state, n_threads=self.n_threads)
+            except FloatingPointError as exc:
+                raise FloatingPointError(
+                    f"{type(self).__name__}: training diverged in epoch {epoch}, so the "
+                    f"estimator is left as it was before this call; try a smaller "
+                    f"learning_rate or a narrower min_clip_val/max_clip_val") from exc
+            if epoch > first:
+                record(epoch - 1, before_epoch[0])
+        if n_epochs:
+            record(first + n_epochs - 1, calculate_loss(
+                X, Y, U, V, W, activation=self.activation, n_threads=self.n_threads)[0])
+        self.U_, self.V_, self.W_ = U, V, W
+        self.optimizer_state_ = state
+        self._activation = self.activation  # what the weights were trained with
+        self.loss_curve_ = list(self.loss_curve_) + losses
+        self.n_iter_ += n_epochs
+
+    def _scale_X(self, X):
+        return (X - self.X_mean_) / self.X_scale_
+
+    def _fit(self, X, y, n_epochs, incremental):
+        """fit and partial_fit; if anything fails, the estimator is left as it was."""
+        before = dict(self.__dict__)
+        if "_rng" in before:  # the only fitted state updated in place
+            before["_rng"] = copy.deepcopy(before["_rng"])
+        try:
+            return self._fit_or_fail(X, y, n_epochs, incremental)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit_or_fail(self, X, y, n_epochs, incremental):
+        self._check_params()
+        first = not (incremental or self.warm_start) or not hasattr(self, "U_")
+        if first:
+            X, Y, y_ndim = self._validate_fit_data(X, y, reset=True)
+            rng = check_random_state(self.random_state)
+            self._initialise(X, Y, y_ndim, rng)
+            self._rng = rng
+        else:
+            self._check_continuable()
+            X, Y, _ = self._validate_fit_data(X, y, reset=False)
+            if not incremental:
+                self._rng = check_random_state(self.random_state)
+        Ys = (Y - self.y_mean_) / self.y_scale_
+        self._run_epochs(self._scale_X(X), Ys, n_epochs, self._rng)
+        return self
+
+    def fit(self, X, y):
+        """Train for max_epochs epochs (from new weights unless warm_start).
+
+        X : (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        y : (n_samples,) or (n_samples, n_outputs)
+        """
+        return self._fit(X, y, self.max_epochs, incremental=False)
+
+    def partial_fit(self, X, y):
+        """One epoch over X, y, continuing from the fitted weights and Adam's moments.
+
+        The first call initialises the weights and fixes the scaling of X and y.
+        """
+        return self._fit(X, y, 1, incremental=True)
+
+    def predict(self, X):
+        """Predictions, (n_samples,) or (n_samples, n_outputs) as y was at fit."""
+        check_is_fitted(self)
+        X = self._scale_X(self._validate_predict_X(X))
+        out = predict(self.U_, self.V_, self.W_, X, activation=self._activation,
+                      n_threads=self.n_threads)
+        out = out * self.y_scale_ + self.y_mean_
+        if not np.all(np.isfinite(out)):
+            raise FloatingPointError("a prediction overflowed: the inputs are far outside "
+                                     "the range of the training data")
+        return out[:, 0] if self._y_ndim == 1 else out

@@ -18,3 +18,16 @@ __all__ = [
     "max_clip_val", "max_epochs", "min_clip_val", "output_dim", "predict", "seq_len",
     "sigmoid", "train", "Model", "ModelFileError", "forecast", "load", "save", "windows",
 ]
+
+
+def __getattr__(name):
+    # RNNRegressor needs scikit-learn, an optional extra: it is imported on first
+    # use, so that `import rnnc` needs NumPy alone (PEP 562)
+    if name == "RNNRegressor":
+        from rnnc.estimator import RNNRegressor
+        return RNNRegressor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), "RNNRegressor"])

@@ -14,7 +14,7 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 import rnnc  # noqa: E402
 from rnnc.estimator import RNNRegressor  # noqa: E402
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "estimator.md"
+DOC = Path(__file__).resolve().parents[1] / "README.md"
 
 
 @pytest.fixture(scope="module")

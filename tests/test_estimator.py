@@ -20,7 +20,7 @@ from sklearn.utils.estimator_checks import (check_regressors_train,  # noqa: E40
 import rnnc  # noqa: E402
 from rnnc.estimator import RNNRegressor  # noqa: E402
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "estimator.md"
+DOC = Path(__file__).resolve().parents[1] / "README.md"
 
 # Small enough that the whole suite runs in seconds; tanh because it learns
 # check_regressors_train's one informative step (5 steps before the end) in

@@ -171,3 +171,18 @@ def test_threads_train_in_parallel_with_the_same_results(rng):
         t.join()
     for a, b in zip(models, serial):
         assert all(np.array_equal(p, q) for p, q in zip(a, b))
+
+
+def test_read_only_inputs_work_where_nothing_is_written(model):
+    U, V, W, X, Y = model
+    want = (rnnc.predict(U, V, W, X), rnnc.calculate_loss(X, Y, U, V, W)[0],
+            rnnc.gradients(U, V, W, X[0], Y[0]))
+    for a in (U, V, W, X, Y):
+        a.flags.writeable = False
+    assert np.array_equal(rnnc.predict(U, V, W, X), want[0])
+    assert rnnc.calculate_loss(X, Y, U, V, W)[0] == want[1]
+    assert all(np.array_equal(g, w) for g, w in zip(rnnc.gradients(U, V, W, X[0], Y[0]),
+                                                    want[2]))
+    # training reads X and Y only
+    weights = [a.copy() for a in (U, V, W)]
+    rnnc.train(*weights, X, Y, X, Y, max_epochs=1, verbose=False)

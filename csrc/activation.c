@@ -20,7 +20,7 @@
 /* exp(x) - 1 for x <= 0 (or NaN), as (q, scale): exp(x) = (1 + q) * scale.
  * When scale is 1 (|x| < ln2/2), q itself is exp(x) - 1 to full relative
  * precision, which tanh needs near 0. */
-static inline double expm1_parts_d(double x, double *scale)
+RNNC_INLINE double expm1_parts_d(double x, double *scale)
 {
     const double log2e = 1.4426950408889634, ln2_hi = 0x1.62e42fee00000p-1,
                  ln2_lo = 0x1.a39ef35793c76p-33, shifter = 0x1.8p52;
@@ -55,7 +55,7 @@ static inline double expm1_parts_d(double x, double *scale)
     return q;
 }
 
-static inline float expm1_parts_s(float x, float *scale)
+RNNC_INLINE float expm1_parts_s(float x, float *scale)
 {
     const float log2e = 1.44269504f, ln2_hi = 0x1.62e400p-1f, ln2_lo = 0x1.7f7d1cp-20f,
                 shifter = 0x1.8p23f;

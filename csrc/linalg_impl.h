@@ -58,16 +58,51 @@ void NAME(rnnc_ger)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict x,
     }
 }
 
+/* C[:4, :NR] += A[:4, :] @ B[:, :NR] for one tile: the 4 x NR sums stay in
+ * registers for the whole inner product, so each step of l costs 4
+ * broadcasts of A, NR / (vector width) loads of B and 4 NR / width FMAs. */
+RNNC_INLINE void NAME(gemm_tile)(ptrdiff_t k, const REAL *restrict A, ptrdiff_t lda,
+                                 const REAL *restrict B, ptrdiff_t ldb,
+                                 REAL *restrict C, ptrdiff_t ldc)
+{
+    REAL c0[GEMM_NR] = {0}, c1[GEMM_NR] = {0}, c2[GEMM_NR] = {0}, c3[GEMM_NR] = {0};
+    for (ptrdiff_t l = 0; l < k; l++) {
+        const REAL *b = B + l * ldb;
+        const REAL a0 = A[l], a1 = A[lda + l], a2 = A[2 * lda + l], a3 = A[3 * lda + l];
+        #pragma omp simd
+        for (int c = 0; c < GEMM_NR; c++) {
+            c0[c] += a0 * b[c];
+            c1[c] += a1 * b[c];
+            c2[c] += a2 * b[c];
+            c3[c] += a3 * b[c];
+        }
+    }
+    for (int c = 0; c < GEMM_NR; c++) {
+        C[c] += c0[c];
+        C[ldc + c] += c1[c];
+        C[2 * ldc + c] += c2[c];
+        C[3 * ldc + c] += c3[c];
+    }
+}
+
 RNNC_DISPATCH
 void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                      const REAL *restrict B, REAL *restrict C)
 {
+    const ptrdiff_t m_tiles = m - m % 4, n_tiles = n - n % GEMM_NR;
+    for (ptrdiff_t i = 0; i < m_tiles; i += 4)
+        for (ptrdiff_t j = 0; j < n_tiles; j += GEMM_NR)
+            NAME(gemm_tile)(k, A + i * k, k, B + j, n, C + i * n + j, n);
+    /* the rows and columns the tiles leave, one output row at a time */
     for (ptrdiff_t i = 0; i < m; i++) {
+        const ptrdiff_t j0 = i < m_tiles ? n_tiles : 0;
+        if (j0 == n)
+            continue;
         REAL *c = C + i * n;
         for (ptrdiff_t l = 0; l < k; l++) {
             const REAL a = A[i * k + l];
             const REAL *b = B + l * n;
-            for (ptrdiff_t j = 0; j < n; j++)
+            for (ptrdiff_t j = j0; j < n; j++)
                 c[j] += a * b[j];
         }
     }

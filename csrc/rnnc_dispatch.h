@@ -19,4 +19,12 @@
 #define RNNC_DISPATCHED 0
 #endif
 
+/* Helpers called from dispatched functions must be inlined into each clone,
+ * or they run with the baseline instruction set. */
+#if defined(__GNUC__)
+#define RNNC_INLINE static inline __attribute__((always_inline))
+#else
+#define RNNC_INLINE static inline
+#endif
+
 #endif

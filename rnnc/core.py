@@ -35,26 +35,43 @@ def _activation(activation):
 
 # Work between two checks for Ctrl-C, in multiply-adds: a few milliseconds.
 SIGNAL_CHECK_WORK = 1e7
+# Work below which a second thread costs more (waking it) than it saves.
+THREAD_WORK = 2e7
+
+
+def _step_work(X, W):
+    """Multiply-adds of one step of one record."""
+    return X.shape[1] * W.shape[0] * (W.shape[0] + X.shape[2])
 
 
 def _records_per_check(X, W, at_least=1):
-    step_work = X.shape[1] * W.shape[0] * (W.shape[0] + X.shape[2])
-    return max(at_least, int(SIGNAL_CHECK_WORK // step_work))
+    return max(at_least, int(SIGNAL_CHECK_WORK // _step_work(X, W)))
 
 
-def _final_states(U, W, X, layout, activation, n_threads):
-    """h_T of every record, computed in chunks so that Ctrl-C is seen between them."""
+def _final_state_chunks(U, W, X, layout, activation, n_threads):
+    """(first record, h_T of the next records) in chunks: Ctrl-C is seen
+    between chunks, and memory stays O(chunk x hidden)."""
     n_threads = _threads(n_threads)
+    if len(X) * _step_work(X, W) < THREAD_WORK:
+        n_threads = 1
     code = _activation(activation)
     chunk = _records_per_check(X, W, at_least=64 * n_threads)
-    return np.concatenate([
-        _forward.final_hidden_states(U, W, X[i:i + chunk], layout.per_step, code, n_threads)
-        for i in range(0, len(X), chunk)])
+    for first in range(0, len(X), chunk):
+        yield first, _forward.final_hidden_states(U, W, X[first:first + chunk],
+                                                  layout.per_step, code, n_threads)
 
 
-def _loss(Y, V, h_T):
-    """sum over records of ||y - V h_T||^2 / 2, accumulated in float64."""
-    residual = Y.astype(np.float64) - h_T.astype(np.float64) @ V.T.astype(np.float64)
+def _outputs(U, V, W, X, layout, activation, n_threads):
+    """V h_T of every record, (n_records, output_dim)."""
+    out = np.empty((len(X), V.shape[0]), dtype=U.dtype)
+    for first, h_T in _final_state_chunks(U, W, X, layout, activation, n_threads):
+        np.matmul(h_T, V.T, out=out[first:first + len(h_T)])
+    return out
+
+
+def _loss(Y, yhat):
+    """sum over records of ||y - yhat||^2 / 2, accumulated in float64."""
+    residual = np.subtract(Y, yhat, dtype=np.float64)
     return float(np.sum(residual ** 2) / 2)
 
 
@@ -62,7 +79,7 @@ def predict(U, V, W, X, *, activation="sigmoid", n_threads=None):
     """yhat = V h_T for every record of X, as (n_records, output_dim)."""
     U, V, W = check.check_weights(U, V, W)
     X, _, layout = check.check_data(U, V, X, None)
-    return _final_states(U, W, X, layout, activation, n_threads) @ V.T
+    return _outputs(U, V, W, X, layout, activation, n_threads)
 
 
 def calculate_loss(X, Y, U, V, W, *, activation="sigmoid", n_threads=None):
@@ -70,8 +87,9 @@ def calculate_loss(X, Y, U, V, W, *, activation="sigmoid", n_threads=None):
     and h_T of the last record as (hidden_dim, 1), like the tutorial's."""
     U, V, W = check.check_weights(U, V, W)
     X, Y, layout = check.check_data(U, V, X, Y)
-    h_T = _final_states(U, W, X, layout, activation, n_threads)
-    return _loss(Y, V, h_T), h_T[-1][:, None].copy()
+    loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads))
+    h_T = _forward.final_hidden_states(U, W, X[-1:], layout.per_step, _activation(activation))
+    return loss, h_T[0][:, None]
 
 
 def _truncation(bptt_truncate):
@@ -178,12 +196,12 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
 
     try:
         for epoch in range(1, max_epochs + 1):
-            loss = _loss(Y, V, _final_states(U, W, X, layout, activation, n_threads))
+            loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads))
             val_loss = None
             if validation is not None:
                 Xv, Yv, val_layout = validation
-                val_loss = _loss(Yv, V, _final_states(U, W, Xv, val_layout, activation,
-                                                      n_threads))
+                val_loss = _loss(Yv, _outputs(U, V, W, Xv, val_layout, activation,
+                                                  n_threads))
             if verbose:
                 tail = "" if val_loss is None else f", Validation Loss: {val_loss}"
                 print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)

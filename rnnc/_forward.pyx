@@ -20,14 +20,18 @@ from cython.parallel cimport parallel, prange
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
-from rnnc._helpers cimport SIGMOID, TANH, Activation, activate, floating, gemm
+from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, floating, gemm,
+                            rnnc_dispatched, rnnc_simd_path)
 
 # The kernels' codes for the hidden layer's activation.
 ACTIVATIONS = {"sigmoid": SIGMOID, "tanh": TANH}
 
 # Records per block: a block's states (H x BLOCK) stay in the core's cache.
+# A short block is padded with zero inputs to a multiple of TILE, the width
+# of the gemm helper's register tiles (GEMM_NR in csrc/linalg.c).
 cdef enum:
     BLOCK = 32
+    TILE = 16
 
 
 cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
@@ -36,7 +40,8 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
                         floating *inputs,
                         floating *Z, floating *H, floating[:, ::1] out) noexcept nogil:
     """out[first_record:first_record + n_records] = h_T of those records."""
-    cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = W.shape[0], B = n_records
+    cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
+    cdef Py_ssize_t B = (n_records + TILE - 1) // TILE * TILE   # columns, padding included
     cdef Py_ssize_t t, f, b, i
     cdef const floating *x_t
 
@@ -44,7 +49,8 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
     for b in range(B):
         for t in range(T):
             for f in range(F):
-                inputs[(t * F + f) * B + b] = X[first_record + b, t, f]
+                inputs[(t * F + f) * B + b] = (X[first_record + b, t, f] if b < n_records
+                                               else 0)
 
     memset(H, 0, hidden * B * sizeof(floating))
     for t in range(T):
@@ -62,7 +68,7 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
         gemm(hidden, hidden, B, &W[0, 0], H, Z)
         activate(activation, hidden * B, Z, H)
 
-    for b in range(B):
+    for b in range(n_records):
         for i in range(hidden):
             out[first_record + b, i] = H[i * B + b]
 
@@ -105,3 +111,9 @@ def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
     if failed[0]:
         raise MemoryError("rnnc: out of memory for the forward pass workspace")
     return out_array
+
+
+def simd_path():
+    """(dispatched, path): whether the C helpers were built with runtime CPU
+    dispatch, and the instruction set they run with on this machine."""
+    return bool(rnnc_dispatched()), rnnc_simd_path().decode()

@@ -186,3 +186,33 @@ def test_read_only_inputs_work_where_nothing_is_written(model):
     # training reads X and Y only
     weights = [a.copy() for a in (U, V, W)]
     rnnc.train(*weights, X, Y, X, Y, max_epochs=1, verbose=False)
+
+
+def test_divergence_leaves_the_weights_of_the_last_finite_update(rng):
+    """Replay the same SGD with the reference, update by update, until an
+    update would not be finite: rnnc's weights must be the ones just before."""
+    U, V, W, _, _ = random_model(rng, 4, 3, 1, 1, True)
+    X, Y = rng.normal(size=(5, 3, 1)), rng.normal(size=(5, 1))
+    lr, clip = 1e305, 100.0
+    replay = [a.copy() for a in (U, V, W)]
+    stopped = None
+    with np.errstate(all="ignore"):
+        for epoch in range(1, 30):
+            for r, (x, y) in enumerate(zip(X, Y)):
+                grads = [np.clip(g, -clip, clip) for g in reference.gradients(*replay, x, y)]
+                new = [P - lr * g for P, g in zip(replay, grads)]
+                finite = all(np.all(np.isfinite(a)) for a in grads + new)
+                if not finite:
+                    stopped = (epoch, r)
+                    break
+                replay = new
+            if stopped:
+                break
+    assert stopped is not None
+    with pytest.raises(FloatingPointError,
+                       match=rf"epoch {stopped[0]}, record {stopped[1]}:"):
+        rnnc.train(U, V, W, X, Y, None, None, learning_rate=lr, max_epochs=30,
+                   min_clip_val=-clip, max_clip_val=clip, verbose=False)
+    for mine, theirs in zip((U, V, W), replay):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+

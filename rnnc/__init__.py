@@ -8,6 +8,7 @@ from rnnc.core import (AdamState, bptt_truncate, calculate_loss, gradients, hidd
                        max_clip_val, max_epochs, min_clip_val, output_dim, predict, seq_len,
                        sigmoid, train)
 from rnnc.forecasting import forecast, windows
+from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import ModelFileError, load, save
 from rnnc.model import Model
 
@@ -17,6 +18,7 @@ __all__ = [
     "AdamState", "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
     "max_clip_val", "max_epochs", "min_clip_val", "output_dim", "predict", "seq_len",
     "sigmoid", "train", "Model", "ModelFileError", "forecast", "load", "save", "windows",
+    "scaled_weights", "tutorial_weights",
 ]
 
 

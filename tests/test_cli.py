@@ -150,3 +150,19 @@ def test_python_dash_m_runs_the_same_command():
     done = subprocess.run([sys.executable, "-m", "rnnc", "--version"], capture_output=True,
                           text=True)
     assert done.returncode == 0 and done.stdout.strip() == f"rnnc {rnnc.__version__}"
+
+
+def test_missing_matplotlib_names_the_extra(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)     # import matplotlib fails
+    status, out, err = run(capsys, "sine", "--epochs", "1", "--out", str(tmp_path))
+    assert status == 0 and "Validation RMSE" in out
+    assert "pip install rnnc[plot]" in err and not list(tmp_path.iterdir())
+
+
+def test_progress_bar_only_on_a_terminal(capsys, monkeypatch):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    status, out, _ = run(capsys, "sine", "--epochs", "2", "--no-plots")
+    assert status == 0 and "2/2 epochs" in out and "\r\033[K" in out
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    status, out, _ = run(capsys, "sine", "--epochs", "2", "--no-plots")
+    assert status == 0 and "epochs," not in out and "\r" not in out

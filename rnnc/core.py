@@ -7,6 +7,8 @@ or (n_records, seq_len); Y (n_records, output_dim).  rnnc/reference.py states
 the math.
 """
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -48,23 +50,25 @@ def _records_per_check(X, W, at_least=1):
     return max(at_least, int(SIGNAL_CHECK_WORK // _step_work(X, W)))
 
 
-def _final_state_chunks(U, W, X, layout, activation, n_threads):
-    """(first record, h_T of the next records) in chunks: Ctrl-C is seen
-    between chunks, and memory stays O(chunk x hidden)."""
+def _final_state_chunks(U, W, X, layout, activation, n_threads, stop=None):
+    """(first record, h_T of the next records) in chunks: Ctrl-C (or `stop`,
+    a threading.Event) is seen between chunks, and memory stays O(chunk x hidden)."""
     n_threads = _threads(n_threads)
     if len(X) * _step_work(X, W) < THREAD_WORK:
         n_threads = 1
     code = _activation(activation)
     chunk = _records_per_check(X, W, at_least=64 * n_threads)
     for first in range(0, len(X), chunk):
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt("stopped")
         yield first, _forward.final_hidden_states(U, W, X[first:first + chunk],
                                                   layout.per_step, code, n_threads)
 
 
-def _outputs(U, V, W, X, layout, activation, n_threads):
+def _outputs(U, V, W, X, layout, activation, n_threads, stop=None):
     """V h_T of every record, (n_records, output_dim)."""
     out = np.empty((len(X), V.shape[0]), dtype=U.dtype)
-    for first, h_T in _final_state_chunks(U, W, X, layout, activation, n_threads):
+    for first, h_T in _final_state_chunks(U, W, X, layout, activation, n_threads, stop):
         np.matmul(h_T, V.T, out=out[first:first + len(h_T)])
     return out
 
@@ -73,6 +77,15 @@ def _loss(Y, yhat):
     """sum over records of ||y - yhat||^2 / 2, accumulated in float64."""
     residual = np.subtract(Y, yhat, dtype=np.float64)
     return float(np.sum(residual ** 2) / 2)
+
+
+def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop):
+    """(training loss, validation loss or None) with the weights U, V, W."""
+    loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads, stop))
+    if validation is None:
+        return loss, None
+    Xv, Yv, val_layout = validation
+    return loss, _loss(Yv, _outputs(U, V, W, Xv, val_layout, activation, n_threads, stop))
 
 
 def predict(U, V, W, X, *, activation="sigmoid", n_threads=None):
@@ -194,25 +207,41 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     elif optimizer_state is not None:
         raise ValueError(f"optimizer_state is for optimizer='adam', not {optimizer!r}")
 
+    def run_epoch():
+        adam = None if adam_state is None else [adam_state.step] + adam_state.moments
+        status, record = _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
+                                        backprop == "tutorial", _activation(activation),
+                                        adam, check_every)
+        if adam is not None:
+            adam_state.step = adam[0]
+        return status, record
+
+    def report(epoch, loss, val_loss):
+        if verbose:
+            tail = "" if val_loss is None else f", Validation Loss: {val_loss}"
+            print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)
+
+    # Without a callback to run between the loss passes and the updates, the
+    # loss passes can read a copy of the weights on another core while this
+    # thread makes the epoch's updates: the same numbers, sooner.
+    threads = _threads(n_threads)
+    pool = ThreadPoolExecutor(1) if callback is None and threads > 1 else None
+    stop = threading.Event()
     try:
         for epoch in range(1, max_epochs + 1):
-            loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads))
-            val_loss = None
-            if validation is not None:
-                Xv, Yv, val_layout = validation
-                val_loss = _loss(Yv, _outputs(U, V, W, Xv, val_layout, activation,
-                                                  n_threads))
-            if verbose:
-                tail = "" if val_loss is None else f", Validation Loss: {val_loss}"
-                print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)
-            if callback is not None:
-                callback(epoch, loss, val_loss)
-            adam = None if adam_state is None else [adam_state.step] + adam_state.moments
-            status, record = _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
-                                            backprop == "tutorial", _activation(activation),
-                                            adam, check_every)
-            if adam is not None:
-                adam_state.step = adam[0]
+            if pool is None:
+                losses = _epoch_losses(U, V, W, X, Y, layout, validation, activation,
+                                       threads, stop)
+                report(epoch, *losses)
+                if callback is not None:
+                    callback(epoch, *losses)
+                status, record = run_epoch()
+            else:
+                snapshot = [P.copy() for P in (U, V, W)]
+                pending = pool.submit(_epoch_losses, *snapshot, X, Y, layout, validation,
+                                      activation, threads - 1, stop)
+                status, record = run_epoch()
+                report(epoch, *pending.result())
             if status != _sgd.Status.OK:
                 what = ("the update is not finite" if status == _sgd.Status.NONFINITE_GRADIENT
                         else "the update would overflow")
@@ -220,6 +249,9 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
                     f"training diverged at epoch {epoch}, record {record}: {what}; the "
                     f"weights hold the last finite update (try a smaller learning_rate)")
     finally:
+        stop.set()     # a loss pass still running (after Ctrl-C) ends at its next chunk
+        if pool is not None:
+            pool.shutdown(wait=True)
         # the kernels worked on contiguous copies where the user's arrays were not
         for mine, theirs in zip((U, V, W), user_weights):
             if mine is not theirs:

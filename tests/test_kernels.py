@@ -137,3 +137,19 @@ def test_tutorial_rule_refuses_other_optimizers_and_activations(rng):
     for options in (dict(optimizer="adam"), dict(activation="tanh")):
         with pytest.raises(ValueError, match="tutorial"):
             rnnc.train(U, V, W, X, Y, None, None, backprop="tutorial", **options)
+
+
+def test_loss_passes_beside_the_updates_change_nothing(rng, capsys):
+    """Without a callback, train runs each epoch's loss passes on another core
+    while it updates: printed losses and weights must equal the one-thread run."""
+    U, V, W, _, _ = random_model(rng, 30, 12, 1, 1, True, scale=0.5)
+    X, Y = rng.normal(size=(300, 12, 1)), rng.normal(size=(300, 1))
+    runs = []
+    for n_threads in (1, 2):
+        weights = [a.copy() for a in (U, V, W)]
+        rnnc.train(*weights, X, Y, X[:50], Y[:50], learning_rate=0.05, max_epochs=4,
+                   n_threads=n_threads)
+        runs.append((weights, capsys.readouterr().out))
+    (one, printed_one), (two, printed_two) = runs
+    assert printed_one == printed_two and printed_one.count("Epoch:") == 4
+    assert all(np.array_equal(a, b) for a, b in zip(one, two))

@@ -38,11 +38,37 @@ void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
 {
     for (ptrdiff_t j = 0; j < n; j++)
         y[j] = 0;
-    for (ptrdiff_t i = 0; i < m; i++) {
+    ptrdiff_t i = 0;
+    /* four rows at a time: y is read and written once per four */
+    for (; i + 4 <= m; i += 4) {
+        const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+        const REAL x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
+        for (ptrdiff_t j = 0; j < n; j++)
+            y[j] += x0 * a0[j] + x1 * a1[j] + x2 * a2[j] + x3 * a3[j];
+    }
+    for (; i < m; i++) {
         const REAL *a = A + i * n;
         const REAL xi = x[i];
         for (ptrdiff_t j = 0; j < n; j++)
             y[j] += xi * a[j];
+    }
+}
+
+RNNC_DISPATCH
+void NAME(rnnc_gemm_tn)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
+                        const REAL *restrict B, REAL *restrict C)
+{
+    /* row i of C is sum over l of A[l, i] * B[l, :]: built in cache, written once */
+    for (ptrdiff_t i = 0; i < m; i++) {
+        REAL *c = C + i * n;
+        for (ptrdiff_t j = 0; j < n; j++)
+            c[j] = 0;
+        for (ptrdiff_t l = 0; l < k; l++) {
+            const REAL a = A[l * m + i];
+            const REAL *b = B + l * n;
+            for (ptrdiff_t j = 0; j < n; j++)
+                c[j] += a * b[j];
+        }
     }
 }
 

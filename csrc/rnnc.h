@@ -15,6 +15,8 @@
     void rnnc_gemv_t_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y); \
     /* A += np.outer(x, y),  A (m, n) */                                        \
     void rnnc_ger_##S(ptrdiff_t m, ptrdiff_t n, const REAL *x, const REAL *y, REAL *A); \
+    /* C = A.T @ B,  A (k, m), B (k, n), C (m, n) */                            \
+    void rnnc_gemm_tn_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
     /* C += A @ B,  A (m, k), B (k, n), C (m, n) */                             \
     void rnnc_gemm_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
     /* out = sigmoid(z); out may be z */                                        \

@@ -9,6 +9,8 @@ cdef extern from "rnnc.h" nogil:
     void rnnc_gemv_t_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y)
     void rnnc_ger_d(Py_ssize_t m, Py_ssize_t n, const double *x, const double *y, double *A)
     void rnnc_ger_s(Py_ssize_t m, Py_ssize_t n, const float *x, const float *y, float *A)
+    void rnnc_gemm_tn_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
+    void rnnc_gemm_tn_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
     void rnnc_gemm_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
     void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
     void rnnc_sigmoid_d(Py_ssize_t n, const double *z, double *out)
@@ -54,6 +56,15 @@ cdef inline void ger(Py_ssize_t m, Py_ssize_t n, const floating *x, const floati
         rnnc_ger_d(m, n, x, y, A)
     else:
         rnnc_ger_s(m, n, x, y, A)
+
+
+cdef inline void gemm_tn(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,
+                         const floating *B, floating *C) noexcept nogil:
+    """C = A.T @ B"""
+    if floating is double:
+        rnnc_gemm_tn_d(m, k, n, A, B, C)
+    else:
+        rnnc_gemm_tn_s(m, k, n, A, B, C)
 
 
 cdef inline void gemm(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,

@@ -29,8 +29,8 @@ from libc.string cimport memset
 
 from libc.math cimport sqrt
 
-from rnnc._helpers cimport (SIGMOID, Activation, activate, activate_backward, clip, floating, gemv,
-                            gemv_t, ger, max_abs, sub_scaled)
+from rnnc._helpers cimport (SIGMOID, Activation, activate, activate_backward, clip, floating,
+                            gemm_tn, gemv, gemv_t, ger, max_abs, sub_scaled)
 from rnnc._numpy_loops cimport numpy_exp, numpy_matvec
 from rnnc._numpy_loops import matches_numpy
 
@@ -50,10 +50,23 @@ cpdef enum Status:
 
 cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
                          const floating[:, ::1] x, bint per_step, Activation activation,
-                         floating[:, ::1] hs, floating[:, ::1] Wh) noexcept nogil:
-    """hs[t] = h_t for t = 0..T; Wh[t-1] = W @ h_{t-1} (kept for the tutorial's rule)."""
+                         floating[:, ::1] hs, floating[:, ::1] Wh, bint keep_Wh) noexcept nogil:
+    """hs[t] = h_t for t = 0..T; with keep_Wh, also Wh[t-1] = W @ h_{t-1}
+    (the tutorial's rule uses it)."""
     cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
     memset(&hs[0, 0], 0, hidden * sizeof(floating))
+    if not keep_Wh:
+        for t in range(1, T + 1):
+            # z = a_t + W @ h_{t-1}
+            if per_step:
+                for i in range(hidden):
+                    hs[t, i] = U[i, t - 1] * x[t - 1, 0]
+            else:
+                memset(&hs[t, 0], 0, hidden * sizeof(floating))
+                gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
+            gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &hs[t, 0])
+            activate(activation, hidden, &hs[t, 0], &hs[t, 0])
+        return
     for t in range(1, T + 1):
         # Wh[t-1] = W @ h_{t-1}
         memset(&Wh[t - 1, 0], 0, hidden * sizeof(floating))
@@ -107,46 +120,43 @@ cdef void output_error(const floating[:, ::1] V, const floating *h_T, const floa
 cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                         const floating[:, ::1] W, const floating[:, ::1] x,
                         const floating *y, Py_ssize_t first, bint per_step,
-                        Activation activation, floating[:, ::1] hs, floating[:, ::1] Wh,
+                        Activation activation, floating[:, ::1] hs, floating[:, ::1] deltas,
                         floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
                         floating[:, ::1] work) noexcept nogil:
     """dU, dV, dW = the truncated gradient of one record's loss (unclipped).
 
-    Per-step layout: dU is stored transposed, dU[t-1] = column t-1 of the
-    gradient, and only rows first-1..T-1 are written.  Returns 1 if any
-    gradient entry is NaN or infinite.
+    deltas[t-1] holds delta_t for the steps that carry gradient.  Per-step
+    layout: dU is stored transposed, dU[t-1] = column t-1 of the gradient,
+    and only rows first-1..T-1 are written.
     """
     cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
+    cdef Py_ssize_t window = T - first + 1
     cdef floating *dyhat = &work[0, 0]
     cdef floating *g = &work[1, 0]
-    cdef floating *delta = &work[2, 0]
 
-    forward_record(U, W, x, per_step, activation, hs, Wh)
+    forward_record(U, W, x, per_step, activation, hs, deltas, False)
     output_error(V, &hs[T, 0], y, dyhat)
     # dV = np.outer(dyhat, h_T)
     memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
     ger(V.shape[0], hidden, dyhat, &hs[T, 0], &dV[0, 0])
-    # delta = (V.T @ dyhat) * f'(z_T)
+    # delta_T = (V.T @ dyhat) * f'(z_T)
     gemv_t(V.shape[0], hidden, &V[0, 0], dyhat, g)
-    activate_backward(activation, hidden, g, &hs[T, 0], delta)
+    activate_backward(activation, hidden, g, &hs[T, 0], &deltas[T - 1, 0])
+    for t in range(T, first, -1):
+        # delta_{t-1} = (W.T @ delta_t) * f'(z_{t-1})
+        gemv_t(hidden, hidden, &W[0, 0], &deltas[t - 1, 0], g)
+        activate_backward(activation, hidden, g, &hs[t - 1, 0], &deltas[t - 2, 0])
 
-    memset(&dW[0, 0], 0, hidden * hidden * sizeof(floating))
-    if not per_step:
-        memset(&dU[0, 0], 0, hidden * F * sizeof(floating))
-    for t in range(T, first - 1, -1):
-        if per_step:
-            # dU[:, t-1] = delta * x_t   (stored as row t-1)
+    # dW = sum over the window of np.outer(delta_t, h_{t-1}) = deltas[w].T @ hs[w]
+    gemm_tn(hidden, window, hidden, &deltas[first - 1, 0], &hs[first - 1, 0], &dW[0, 0])
+    if per_step:
+        # dU[:, t-1] = delta_t * x_t   (stored as row t-1)
+        for t in range(first, T + 1):
             for i in range(hidden):
-                dU[t - 1, i] = delta[i] * x[t - 1, 0]
-        else:
-            # dU += np.outer(delta, x_t)
-            ger(hidden, F, delta, &x[t - 1, 0], &dU[0, 0])
-        # dW += np.outer(delta, h_{t-1})
-        ger(hidden, hidden, delta, &hs[t - 1, 0], &dW[0, 0])
-        if t > first:
-            # delta = (W.T @ delta) * f'(z_{t-1})
-            gemv_t(hidden, hidden, &W[0, 0], delta, g)
-            activate_backward(activation, hidden, g, &hs[t - 1, 0], delta)
+                dU[t - 1, i] = deltas[t - 1, i] * x[t - 1, 0]
+    else:
+        # dU = sum over the window of np.outer(delta_t, x_t)
+        gemm_tn(hidden, window, F, &deltas[first - 1, 0], &x[first - 1, 0], &dU[0, 0])
     return 0
 
 
@@ -256,7 +266,7 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
     if numpy_rounding:
         forward_record_numpy(U, V, W, x, y, per_step, hs, Wh, dyhat)
     else:
-        forward_record(U, W, x, per_step, SIGMOID, hs, Wh)
+        forward_record(U, W, x, per_step, SIGMOID, hs, Wh, True)
         output_error(V, &hs[T, 0], y, dyhat)
     for i in range(1, 5):   # u_run, w_run, u, w
         memset(&work[i, 0], 0, hidden * sizeof(floating))
@@ -332,7 +342,8 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef Py_ssize_t first = 1 if k >= T - 1 else T - k
     # workspace, allocated once per epoch
     cdef floating[:, ::1] hs = np.zeros((T + 1, hidden), dtype=dtype)
-    cdef floating[:, ::1] Wh = np.zeros((max(T, 1), hidden), dtype=dtype)
+    # one row per step: W h_{t-1} for the tutorial's rule, delta_t for BPTT
+    cdef floating[:, ::1] rows = np.zeros((max(T, 1), hidden), dtype=dtype)
     cdef floating[:, ::1] dU = np.zeros((T, hidden) if per_step else (U.shape[0], U.shape[1]),
                                         dtype=dtype)
     cdef floating[:, ::1] dV = np.zeros((V.shape[0], V.shape[1]), dtype=dtype)
@@ -363,10 +374,10 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                     PyErr_CheckSignals()
             if tutorial_rule:
                 if tutorial_update(U, V, W, X[r], &Y[r, 0], k, per_step, min_clip_val,
-                                   max_clip_val, numpy_rounding, hs, Wh, dV, work):
+                                   max_clip_val, numpy_rounding, hs, rows, dV, work):
                     status = NONFINITE_GRADIENT
             else:
-                bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, activation, hs, Wh,
+                bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, activation, hs, rows,
                                dU, dV, dW, work)
                 if clip_gradients(first, T, per_step, min_clip_val, max_clip_val, dU, dV, dW):
                     status = NONFINITE_GRADIENT
@@ -409,13 +420,14 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     dW = np.zeros((hidden, hidden), dtype=dtype)
     work = np.zeros((6, max(hidden, V.shape[0])), dtype=dtype)
     cdef floating[:, ::1] hs = np.zeros((T + 1, hidden), dtype=dtype)
-    cdef floating[:, ::1] Wh = np.zeros((max(T, 1), hidden), dtype=dtype)
+    # one row per step: W h_{t-1} for the tutorial's rule, delta_t for BPTT
+    cdef floating[:, ::1] rows = np.zeros((max(T, 1), hidden), dtype=dtype)
     cdef floating[:, ::1] dU_view = dU, dV_view = dV, dW_view = dW, work_view = work
     if tutorial_rule:
         tutorial_update(U, V, W, x, &y[0], k, per_step, min_clip_val, max_clip_val,
-                        <bint> matches_numpy, hs, Wh, dV_view, work_view)
+                        <bint> matches_numpy, hs, rows, dV_view, work_view)
         return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
-    bptt_gradients(U, V, W, x, &y[0], first, per_step, activation, hs, Wh, dU_view, dV_view,
+    bptt_gradients(U, V, W, x, &y[0], first, per_step, activation, hs, rows, dU_view, dV_view,
                    dW_view, work_view)
     return (dU.T.copy() if per_step else dU), dV, dW

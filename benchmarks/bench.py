@@ -949,10 +949,10 @@ def section_simd(report):
     except Exception:
         report(f"NumPy {np.__version__}: SIMD features not readable.")
     report()
-    report("rnnc does not expose which clone ran: its C function `rnnc_simd_path()` "
-           "(csrc/activation.c) has no Python binding yet (needed: e.g. "
-           "`rnnc._forward.simd_path()`). `perf record` of this script shows the clone "
-           "symbols (e.g. `rnnc_gemv_d.arch_x86_64_v4`), see benchmarks/README.md.")
+    from rnnc import _forward
+    dispatched, path = _forward.simd_path()
+    report(f"rnnc's helpers: {'runtime dispatch (target_clones)' if dispatched else 'no '
+           'runtime dispatch'}; the path that ran here: **{path}**.")
     report()
 
 

@@ -57,6 +57,8 @@ import rnnc.reference as reference  # noqa: E402
 from rnnc import _sgd  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+# setup.py's flags for csrc/ on GCC-like compilers (keep in step with setup.py)
+HELPER_FLAGS = ["-O3", "-fopenmp-simd", "-std=c99", "-ffp-contract=fast", "-fPIC"]
 RESULTS = HERE / "results"
 
 # The tutorial's settings.
@@ -459,7 +461,7 @@ def build_rnnc_helpers(extra_flags=()):
     try:
         for src in (csrc / "linalg.c", csrc / "activation.c"):
             obj = tmp / (src.stem + ".o")
-            subprocess.run([cc, "-O3", "-fopenmp-simd", "-std=c99", "-fPIC", *extra_flags,
+            subprocess.run([cc, *HELPER_FLAGS, *extra_flags,
                             "-I", str(csrc), "-c", str(src), "-o", str(obj)],
                            check=True, capture_output=True)
             objs.append(str(obj))
@@ -525,8 +527,7 @@ def measure_rooflines(hiddens, dtypes, numba, rounds, report):
     rng = np.random.default_rng(0)
     c = build_c_roofline()
     nb = make_numba_roofline(numba) if numba else None
-    helpers = {"rnnc helper (setup.py flags)": build_rnnc_helpers(),
-               "rnnc helper + -ffp-contract=fast": build_rnnc_helpers(["-ffp-contract=fast"])}
+    helpers = {"rnnc helper (setup.py flags)": build_rnnc_helpers()}
     rows, best, helper_rows = [], {}, []
     for dtype in dtypes:
         for n in hiddens:
@@ -602,10 +603,9 @@ def measure_rooflines(hiddens, dtypes, numba, rounds, report):
     report.table(["dtype", "n", "kernel (one core)", "GFLOP/s"], rows)
     if helper_rows:
         report("rnnc's own helpers (csrc/ compiled here as setup.py compiles them, "
-               "`-O3 -fopenmp-simd -std=c99`, with the same `target_clones` runtime "
-               "dispatch; and once more with FMA contraction allowed) in the same chained "
-               "loops, against the best chained figure above; sigmoid on n x 32 elements "
-               "in [-8, 8]:")
+               f"`{' '.join(HELPER_FLAGS)}`, with the same `target_clones` runtime "
+               "dispatch) in the same chained loops, against the best chained figure "
+               "above; sigmoid on n x 32 elements in [-8, 8]:")
         report()
         report.table(["dtype", "n", "helper", "speed", "% of roofline"], helper_rows)
     return best
@@ -951,8 +951,8 @@ def section_simd(report):
     report()
     from rnnc import _forward
     dispatched, path = _forward.simd_path()
-    report(f"rnnc's helpers: {'runtime dispatch (target_clones)' if dispatched else 'no '
-           'runtime dispatch'}; the path that ran here: **{path}**.")
+    how = "runtime dispatch (target_clones)" if dispatched else "no runtime dispatch"
+    report(f"rnnc's helpers: {how}; the path that ran here: **{path}**.")
     report()
 
 
@@ -986,6 +986,9 @@ def plot_hidden(plot, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return True
+
+
+ALL_SECTIONS = {1, 2, 3, 4, 5}
 
 
 def main():
@@ -1024,6 +1027,9 @@ def main():
     if 5 in sections:
         section_simd(report)
     report(f"Total run time {time.perf_counter() - start:.0f} s.")
+    # only a full run replaces the saved results; a partial one prints only
+    if sections != ALL_SECTIONS or args.quick:
+        return
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "results.md").write_text("\n".join(report.lines) + "\n")
     if plot and plot_hidden(plot, RESULTS / "hidden_size.png"):

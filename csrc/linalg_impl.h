@@ -4,25 +4,37 @@
  * them; reductions are marked `omp simd` so it may reorder the sums.
  */
 
+/* y[i:i+4] += A[i:i+4] @ x: four rows share each load of x */
+RNNC_INLINE void NAME(gemv_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict A,
+                                  const REAL *restrict x, REAL *restrict y)
+{
+    const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    #pragma omp simd reduction(+:s0, s1, s2, s3)
+    for (ptrdiff_t j = 0; j < n; j++) {
+        s0 += a0[j] * x[j];
+        s1 += a1[j] * x[j];
+        s2 += a2[j] * x[j];
+        s3 += a3[j] * x[j];
+    }
+    y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3;
+}
+
 RNNC_DISPATCH
 void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
-                     const REAL *restrict x, REAL *restrict y)
+                     const REAL *restrict x, REAL *restrict y, int backwards)
 {
-    ptrdiff_t i = 0;
-    /* four rows at a time share each load of x */
-    for (; i + 4 <= m; i += 4) {
-        const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
-        REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        #pragma omp simd reduction(+:s0, s1, s2, s3)
-        for (ptrdiff_t j = 0; j < n; j++) {
-            s0 += a0[j] * x[j];
-            s1 += a1[j] * x[j];
-            s2 += a2[j] * x[j];
-            s3 += a3[j] * x[j];
-        }
-        y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3;
-    }
-    for (; i < m; i++) {
+    const ptrdiff_t blocks = m / 4;
+    /* Row order does not change any y[i].  Called with alternating order on
+     * a chain of products, the rows read last are still in L1 when the next
+     * product starts, which matters when A does not fit L1. */
+    if (backwards)
+        for (ptrdiff_t b = blocks - 1; b >= 0; b--)
+            NAME(gemv_rows4)(4 * b, n, A, x, y);
+    else
+        for (ptrdiff_t b = 0; b < blocks; b++)
+            NAME(gemv_rows4)(4 * b, n, A, x, y);
+    for (ptrdiff_t i = 4 * blocks; i < m; i++) {
         const REAL *a = A + i * n;
         REAL s = 0;
         #pragma omp simd reduction(+:s)

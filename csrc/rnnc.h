@@ -9,8 +9,9 @@
 #include "rnnc_dispatch.h"
 
 #define RNNC_DECLARE(REAL, S)                                                   \
-    /* y += A @ x,  A (m, n) */                                                 \
-    void rnnc_gemv_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y); \
+    /* y += A @ x,  A (m, n); backwards: rows in reverse order (same results) */ \
+    void rnnc_gemv_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y, \
+                       int backwards);                                          \
     /* y = A.T @ x,  A (m, n) */                                                \
     void rnnc_gemv_t_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y); \
     /* A += np.outer(x, y),  A (m, n) */                                        \

@@ -3,8 +3,10 @@
 from cython cimport floating
 
 cdef extern from "rnnc.h" nogil:
-    void rnnc_gemv_d(Py_ssize_t m, Py_ssize_t n, const double *A, const double *x, double *y)
-    void rnnc_gemv_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y)
+    void rnnc_gemv_d(Py_ssize_t m, Py_ssize_t n, const double *A, const double *x, double *y,
+                     int backwards)
+    void rnnc_gemv_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y,
+                     int backwards)
     void rnnc_gemv_t_d(Py_ssize_t m, Py_ssize_t n, const double *A, const double *x, double *y)
     void rnnc_gemv_t_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y)
     void rnnc_ger_d(Py_ssize_t m, Py_ssize_t n, const double *x, const double *y, double *A)
@@ -32,12 +34,12 @@ cdef extern from "rnnc.h" nogil:
 
 
 cdef inline void gemv(Py_ssize_t m, Py_ssize_t n, const floating *A, const floating *x,
-                      floating *y) noexcept nogil:
-    """y += A @ x"""
+                      floating *y, bint backwards=False) noexcept nogil:
+    """y += A @ x (backwards: the same, rows taken last to first)"""
     if floating is double:
-        rnnc_gemv_d(m, n, A, x, y)
+        rnnc_gemv_d(m, n, A, x, y, backwards)
     else:
-        rnnc_gemv_s(m, n, A, x, y)
+        rnnc_gemv_s(m, n, A, x, y, backwards)
 
 
 cdef inline void gemv_t(Py_ssize_t m, Py_ssize_t n, const floating *A, const floating *x,

@@ -64,7 +64,8 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
             else:
                 memset(&hs[t, 0], 0, hidden * sizeof(floating))
                 gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
-            gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &hs[t, 0])
+            # W's rows in alternating order: the last ones read are still cached
+            gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &hs[t, 0], t % 2 == 0)
             activate(activation, hidden, &hs[t, 0], &hs[t, 0])
         return
     for t in range(1, T + 1):

@@ -27,4 +27,9 @@
 #define RNNC_INLINE static inline
 #endif
 
+/* MSVC's C compiler spells C99's restrict as __restrict */
+#if defined(_MSC_VER) && !defined(__cplusplus) && !defined(restrict)
+#define restrict __restrict
+#endif
+
 #endif

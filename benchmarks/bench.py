@@ -30,6 +30,8 @@ spread (min-max).  The machine is shared and noisy, so only medians are
 compared.
 """
 import argparse
+import contextlib
+import io
 import ctypes
 import gc
 import math
@@ -631,8 +633,10 @@ def section_tutorial(report, rounds, torch, numba, jax):
             w = copies(w0)
 
             def run():
-                rnnc.train(*w, X, Y, Xv, Yv, backprop="bptt", verbose=False,
-                           n_threads=n_threads)
+                # verbose, as the tutorial: rnnc skips the loss passes nobody sees
+                with contextlib.redirect_stdout(io.StringIO()):
+                    rnnc.train(*w, X, Y, Xv, Yv, backprop="bptt", verbose=True,
+                               n_threads=n_threads)
                 finals[name] = w
             return run
         return setup
@@ -704,7 +708,8 @@ def section_tutorial_rule(report, rounds):
             w = copies(w0)
 
             def run():
-                fn(*w, X, Y, Xv, Yv, backprop="tutorial", verbose=False)
+                with contextlib.redirect_stdout(io.StringIO()):
+                    fn(*w, X, Y, Xv, Yv, backprop="tutorial", verbose=True)
                 finals[name] = w
             return run
         return s

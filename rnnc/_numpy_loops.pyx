@@ -37,6 +37,9 @@ cdef Loop find_loop(object ufunc, int typenum) except *:
     cdef Loop loop
     for i in range(u.ntypes):
         if all(<int> u.types[i * u.nargs + k] == typenum for k in range(u.nargs)):
+            # NumPy declares its loops as needing the GIL; these float loops take
+            # no Python object (they are what np.exp and np.matmul run without
+            # the GIL), hence the cast Cython warns about
             loop.function = <ufunc_loop> u.functions[i]
             loop.data = u.data[i]
             if loop.function == NULL:

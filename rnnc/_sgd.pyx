@@ -367,41 +367,45 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     if n == 0 or T == 0:
         return OK, n
 
-    with nogil:
-        bound = weights_max_abs(U, V, W)
-        for r in range(n):
-            if r % check_signals_every == 0 and r > 0:
-                with gil:
-                    PyErr_CheckSignals()
-            if tutorial_rule:
-                if tutorial_update(U, V, W, X[r], &Y[r, 0], k, per_step, min_clip_val,
-                                   max_clip_val, numpy_rounding, hs, rows, dV, work):
-                    status = NONFINITE_GRADIENT
-            else:
-                bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, activation, hs, rows,
-                               dU, dV, dW, work)
-                if clip_gradients(first, T, per_step, min_clip_val, max_clip_val, dU, dV, dW):
-                    status = NONFINITE_GRADIENT
-            if status != OK:
-                break
-            # |P - update| <= max|P| + step_bound: only near the top of the
-            # range is it worth measuring max|P| again before updating.
-            if bound + step_bound > largest / 4:
-                bound = weights_max_abs(U, V, W)
-                if not (bound + step_bound <= largest):
-                    status = OVERFLOW
+    try:
+        with nogil:
+            bound = weights_max_abs(U, V, W)
+            for r in range(n):
+                if r % check_signals_every == 0 and r > 0:
+                    with gil:
+                        PyErr_CheckSignals()
+                if tutorial_rule:
+                    if tutorial_update(U, V, W, X[r], &Y[r, 0], k, per_step, min_clip_val,
+                                       max_clip_val, numpy_rounding, hs, rows, dV, work):
+                        status = NONFINITE_GRADIENT
+                else:
+                    bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, activation, hs,
+                                   rows, dU, dV, dW, work)
+                    if clip_gradients(first, T, per_step, min_clip_val, max_clip_val,
+                                      dU, dV, dW):
+                        status = NONFINITE_GRADIENT
+                if status != OK:
                     break
-            if tutorial_rule:
-                apply_tutorial_update(learning_rate, U, V, W, dV, work)
-            elif use_adam:
-                step += 1
-                apply_adam_update(per_step, learning_rate, step, U, V, W, dU, dV, dW,
-                                  mU, vU, mV, vV, mW, vW)
-            else:
-                apply_bptt_update(first, T, per_step, learning_rate, U, V, W, dU, dV, dW)
-            bound += step_bound
-    if use_adam:
-        adam[0] = step
+                # |P - update| <= max|P| + step_bound: only near the top of the
+                # range is it worth measuring max|P| again before updating.
+                if bound + step_bound > largest / 4:
+                    bound = weights_max_abs(U, V, W)
+                    if not (bound + step_bound <= largest):
+                        status = OVERFLOW
+                        break
+                if tutorial_rule:
+                    apply_tutorial_update(learning_rate, U, V, W, dV, work)
+                elif use_adam:
+                    step += 1
+                    apply_adam_update(per_step, learning_rate, step, U, V, W, dU, dV, dW,
+                                      mU, vU, mV, vV, mW, vW)
+                else:
+                    apply_bptt_update(first, T, per_step, learning_rate, U, V, W, dU, dV,
+                                      dW)
+                bound += step_bound
+    finally:   # Ctrl-C included: the update count must match the moments
+        if use_adam:
+            adam[0] = step
     return status, (r if status != OK else n)
 
 

@@ -37,6 +37,17 @@ def check_finite(a, name):
                          f"{tuple(int(i) for i in bad)})")
 
 
+def as_weights_dtype(a, name, dtype):
+    """Finite data a as C-contiguous dtype (the weights'), or a ValueError."""
+    check_finite(a, name)
+    if a.dtype.kind == "f" and np.finfo(a.dtype).max > np.finfo(dtype).max:
+        largest = np.max(np.abs(a))
+        if largest > np.finfo(dtype).max:
+            raise ValueError(f"{name} holds {largest:g}, beyond the range of the weights' "
+                             f"dtype {np.dtype(dtype).name}")
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
 def weights_dtype(arrays):
     """The common floating dtype of the weights (float64 for non-float input)."""
     kinds = [a.dtype for a in arrays]
@@ -99,7 +110,9 @@ class Layout:
 def input_layout(U, X, name):
     """The layout U implies for records X (n, T, F), or a ValueError."""
     T, F = X.shape[1], X.shape[2]
-    if F == 1 and U.shape[1] == T:
+    # with one step of one feature both layouts are the same map: take the shared one,
+    # which accepts sequences of any length later
+    if F == 1 and U.shape[1] == T and T > 1:
         return Layout(True, T, F)
     if U.shape[1] == F:
         return Layout(False, T, F)
@@ -119,9 +132,7 @@ def check_records(X, name, dtype):
                          f"n_features), got {_describe(X)}")
     if X.size == 0:
         raise ValueError(f"{name} is empty ({_describe(X)})")
-    X = np.ascontiguousarray(X, dtype=dtype)
-    check_finite(X, name)
-    return X
+    return as_weights_dtype(X, name, dtype)
 
 
 def check_targets(Y, name, n_records, output_dim, dtype):
@@ -132,15 +143,24 @@ def check_targets(Y, name, n_records, output_dim, dtype):
     if Y.ndim != 2 or Y.shape != (n_records, output_dim):
         raise ValueError(f"{name} must be (n_records, output_dim) = ({n_records}, "
                          f"{output_dim}), got {_describe(Y)}")
-    Y = np.ascontiguousarray(Y, dtype=dtype)
-    check_finite(Y, name)
-    return Y
+    return as_weights_dtype(Y, name, dtype)
 
 
-def check_data(U, V, X, Y, names=("X", "Y")):
-    """(X, Y, layout) checked against the weights U, V."""
+def check_data(U, V, X, Y, names=("X", "Y"), layout=None):
+    """(X, Y, layout) checked against the weights U, V (and, when given, against
+    the layout of the training data: validation data must be read the same way)."""
     X = check_records(X, names[0], U.dtype)
-    layout = input_layout(U, X, names[0])
+    if layout is None:
+        layout = input_layout(U, X, names[0])
+    elif layout.per_step and X.shape[1:] != (layout.seq_len, 1):
+        raise ValueError(f"{names[0]} must be (n_records, {layout.seq_len}) or (n_records, "
+                         f"{layout.seq_len}, 1) like the training data (U {U.shape} has one "
+                         f"input column per step), got {_describe(X)}")
+    elif not layout.per_step and X.shape[2] != U.shape[1]:
+        raise ValueError(f"{names[0]} must have {U.shape[1]} features per step like the "
+                         f"training data (U is {U.shape}), got {_describe(X)}")
+    else:
+        layout = Layout(layout.per_step, X.shape[1], X.shape[2])
     if Y is not None:
         Y = check_targets(Y, names[1], X.shape[0], V.shape[0], U.dtype)
     return X, Y, layout
@@ -181,11 +201,16 @@ def check_count(value, name, allow_none=False):
 
 def check_clip(min_clip_val, max_clip_val):
     for name, v in (("min_clip_val", min_clip_val), ("max_clip_val", max_clip_val)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"{name} must be a real number, got {v!r}")
+        if math.isnan(v):
+            raise ValueError(f"{name} must be a number, got nan")
     if min_clip_val > max_clip_val:
         raise ValueError(f"min_clip_val ({min_clip_val}) must not exceed max_clip_val "
                          f"({max_clip_val})")
+    # a range without 0 would turn a zero gradient into a step
+    if min_clip_val > 0 or max_clip_val < 0:
+        raise ValueError(f"the clip range [{min_clip_val}, {max_clip_val}] must contain 0")
     return float(min_clip_val), float(max_clip_val)
 
 

@@ -404,6 +404,14 @@ def main(argv=None):
     except (CommandError, ValueError, TypeError, FloatingPointError) as exc:
         print(f"rnnc {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"rnnc {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except MemoryError:
+        print(f"rnnc {args.command}: error: not enough memory for these settings",
+              file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print(f"rnnc {args.command}: interrupted", file=sys.stderr)
         return 130

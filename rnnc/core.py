@@ -23,11 +23,14 @@ OPTIMIZERS = ("sgd", "adam")
 ACTIVATIONS = _forward.ACTIVATIONS
 
 
+MAX_THREADS = 4096
+
+
 def _threads(n_threads):
     if n_threads is None:
         return os.cpu_count() or 1
-    if check.check_count(n_threads, "n_threads") < 1:
-        raise ValueError(f"n_threads must be at least 1, got {n_threads}")
+    if not 1 <= check.check_count(n_threads, "n_threads") <= MAX_THREADS:
+        raise ValueError(f"n_threads must be between 1 and {MAX_THREADS}, got {n_threads}")
     return n_threads
 
 
@@ -35,29 +38,31 @@ def _activation(activation):
     return ACTIVATIONS[check.check_choice(activation, "activation", tuple(ACTIVATIONS))]
 
 
-# Work between two checks for Ctrl-C, in multiply-adds: a few milliseconds.
+# Work between two checks for Ctrl-C in the SGD kernel, in multiply-adds: a
+# few milliseconds; and per chunk of a loss pass or predict, per thread.
 SIGNAL_CHECK_WORK = 1e7
+CHUNK_WORK = 1e8
 # Work below which a second thread costs more (waking it) than it saves.
 THREAD_WORK = 2e7
 
 
-def _step_work(X, W):
-    """Multiply-adds of one step of one record."""
+def _record_work(X, W):
+    """Multiply-adds of the forward pass of one record."""
     return X.shape[1] * W.shape[0] * (W.shape[0] + X.shape[2])
 
 
 def _records_per_check(X, W, at_least=1):
-    return max(at_least, int(SIGNAL_CHECK_WORK // _step_work(X, W)))
+    return max(at_least, int(SIGNAL_CHECK_WORK // _record_work(X, W)))
 
 
 def _final_state_chunks(U, W, X, layout, activation, n_threads, stop=None):
     """(first record, h_T of the next records) in chunks: Ctrl-C (or `stop`,
     a threading.Event) is seen between chunks, and memory stays O(chunk x hidden)."""
     n_threads = _threads(n_threads)
-    if len(X) * _step_work(X, W) < THREAD_WORK:
+    if len(X) * _record_work(X, W) < THREAD_WORK:
         n_threads = 1
     code = _activation(activation)
-    chunk = _records_per_check(X, W, at_least=64 * n_threads)
+    chunk = n_threads * max(1, int(CHUNK_WORK // _record_work(X, W)))
     for first in range(0, len(X), chunk):
         if stop is not None and stop.is_set():
             raise KeyboardInterrupt("stopped")
@@ -106,9 +111,10 @@ def calculate_loss(X, Y, U, V, W, *, activation="sigmoid", n_threads=None):
 
 
 def _truncation(bptt_truncate):
-    """The kernels' code for bptt_truncate: -1 for full BPTT."""
+    """The kernels' code for bptt_truncate: -1 for full BPTT (so is any k too
+    large for the kernels' integers: it exceeds every T)."""
     k = check.check_count(bptt_truncate, "bptt_truncate", allow_none=True)
-    return -1 if k is None else k
+    return -1 if k is None or k >= 2**62 else k
 
 
 def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, *, activation="sigmoid"):
@@ -169,7 +175,8 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     Each epoch computes the training and validation loss with the current
     weights, prints ``Epoch: n, Loss: ..., Validation Loss: ...`` when verbose,
     calls ``callback(epoch, loss, validation_loss)`` if given, then makes one
-    pass over the records in order.  backprop="bptt" steps along the exact
+    pass over the records in order (with verbose=False and no callback, the
+    losses are not computed).  backprop="bptt" steps along the exact
     truncated gradient, clipped elementwise to [min_clip_val, max_clip_val];
     backprop="tutorial" uses the tutorial's own update rule (see README).
     optimizer="adam" steps with Adam (PyTorch's defaults: betas 0.9, 0.999,
@@ -191,12 +198,8 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     if X_validation is not None or Y_validation is not None:
         if X_validation is None or Y_validation is None:
             raise ValueError("X_validation and Y_validation must be given together")
-        Xv, Yv, val_layout = check.check_data(U, V, X_validation, Y_validation,
-                                              names=("X_validation", "Y_validation"))
-        if val_layout.per_step != layout.per_step:
-            raise ValueError(f"X_validation has shape {Xv.shape}, which does not fit "
-                             f"U {U.shape} the way X {X.shape} does")
-        validation = Xv, Yv, val_layout
+        validation = check.check_data(U, V, X_validation, Y_validation,
+                                      names=("X_validation", "Y_validation"), layout=layout)
     check_every = _records_per_check(X, W)
     adam_state = None
     if optimizer == "adam":
@@ -209,31 +212,43 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
 
     def run_epoch():
         adam = None if adam_state is None else [adam_state.step] + adam_state.moments
-        status, record = _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
-                                        backprop == "tutorial", _activation(activation),
-                                        adam, check_every)
-        if adam is not None:
-            adam_state.step = adam[0]
-        return status, record
+        try:
+            return _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
+                                  backprop == "tutorial", _activation(activation), adam,
+                                  check_every)
+        finally:   # also after Ctrl-C: the count must match the moments
+            if adam is not None:
+                adam_state.step = adam[0]
+
+    def sync_user_weights():
+        # the kernels work on contiguous copies where the user's arrays were not
+        for mine, theirs in zip((U, V, W), user_weights):
+            if mine is not theirs:
+                np.copyto(theirs, mine)
 
     def report(epoch, loss, val_loss):
         if verbose:
             tail = "" if val_loss is None else f", Validation Loss: {val_loss}"
             print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)
 
-    # Without a callback to run between the loss passes and the updates, the
-    # loss passes can read a copy of the weights on another core while this
-    # thread makes the epoch's updates: the same numbers, sooner.
+    # Nobody looks at the losses: skip them.  Without a callback to run between
+    # the loss passes and the updates, the loss passes can read a copy of the
+    # weights on another core while this thread makes the epoch's updates:
+    # the same numbers, sooner.
     threads = _threads(n_threads)
-    pool = ThreadPoolExecutor(1) if callback is None and threads > 1 else None
+    want_losses = verbose or callback is not None
+    pool = (ThreadPoolExecutor(1) if want_losses and callback is None and threads > 1
+            else None)
     stop = threading.Event()
     try:
         for epoch in range(1, max_epochs + 1):
             if pool is None:
-                losses = _epoch_losses(U, V, W, X, Y, layout, validation, activation,
-                                       threads, stop)
-                report(epoch, *losses)
+                if want_losses:
+                    losses = _epoch_losses(U, V, W, X, Y, layout, validation, activation,
+                                           threads, stop)
+                    report(epoch, *losses)
                 if callback is not None:
+                    sync_user_weights()
                     callback(epoch, *losses)
                 status, record = run_epoch()
             else:
@@ -252,8 +267,5 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
         stop.set()     # a loss pass still running (after Ctrl-C) ends at its next chunk
         if pool is not None:
             pool.shutdown(wait=True)
-        # the kernels worked on contiguous copies where the user's arrays were not
-        for mine, theirs in zip((U, V, W), user_weights):
-            if mine is not theirs:
-                np.copyto(theirs, mine)
+        sync_user_weights()
     return user_weights

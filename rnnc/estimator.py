@@ -42,10 +42,18 @@ def _n_columns(X):
 
 
 def _standardiser(A, axes):
-    """(mean, scale) of A over axes; a constant column gets scale 1."""
-    mean = A.mean(axis=axes)
-    scale = A.std(axis=axes)
-    scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
+    """(mean, scale) of A over axes, computed on A divided by its largest
+    magnitude so that neither overflows nor underflows; a column whose spread
+    is below 1e-12 of its magnitude is constant and gets scale 1."""
+    magnitude = np.max(np.abs(A), axis=axes, keepdims=True)
+    magnitude[magnitude == 0] = 1.0
+    unit = A / magnitude
+    mean = (unit.mean(axis=axes, keepdims=True) * magnitude).reshape(-1)
+    spread = unit.std(axis=axes, keepdims=True)
+    scale = (spread * magnitude).reshape(-1)
+    scale[(spread <= 1e-12).reshape(-1)] = 1.0
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+        raise ValueError("the data's mean or spread is not representable in float64")
     return mean, scale
 
 

@@ -46,5 +46,14 @@ class Model:
     def predict(self, X):
         """Predictions, in raw units, for raw windows X (n, seq_len[, n_features])."""
         from rnnc.core import predict
-        return self.from_network(predict(self.U, self.V, self.W, self.to_network(X),
+        X = self.to_network(X)
+        X = X[:, :, None] if X.ndim == 2 else X
+        if self.layout == "per_step" and X.shape[1:] != (self.seq_len, 1):
+            raise ValueError(f"X must be windows of {self.seq_len} values, (n, "
+                             f"{self.seq_len}) or (n, {self.seq_len}, 1), for this per-step "
+                             f"model; got shape {X.shape}")
+        if self.layout == "shared" and X.ndim == 3 and X.shape[2] != self.U.shape[1]:
+            raise ValueError(f"X must have {self.U.shape[1]} features per step for this "
+                             f"model; got shape {X.shape}")
+        return self.from_network(predict(self.U, self.V, self.W, X,
                                          activation=self.activation))

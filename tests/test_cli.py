@@ -166,3 +166,10 @@ def test_progress_bar_only_on_a_terminal(capsys, monkeypatch):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
     status, out, _ = run(capsys, "sine", "--epochs", "2", "--no-plots")
     assert status == 0 and "epochs," not in out and "\r" not in out
+
+
+def test_unreadable_model_is_one_line(capsys, tmp_path):
+    write_series(tmp_path / "s.csv", np.arange(30.0))
+    status, _, err = run(capsys, "predict", "--model", str(tmp_path), "--csv",
+                         str(tmp_path / "s.csv"), "--column", "level")
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err

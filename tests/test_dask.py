@@ -51,7 +51,7 @@ NOT_EXPORTED = pytest.mark.xfail(
 
 @NOT_EXPORTED
 def test_doc_dask_example_runs():
-    """docs/estimator.md's dask block, as a script (it starts its own local cluster)."""
+    """The README's dask block, as a script (it starts its own local cluster)."""
     blocks = [b for b in re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
               if "# dask" in b.splitlines()[0]]
     assert blocks

@@ -84,12 +84,14 @@ def test_train_needs_writable_float_arrays(model):
     ("max_epochs", 2.5, TypeError, "max_epochs must be an integer"),
     ("bptt_truncate", -2, ValueError, "bptt_truncate must be >= 0"),
     ("min_clip_val", 20, ValueError, "min_clip_val (20) must not exceed max_clip_val"),
-    ("max_clip_val", float("nan"), TypeError, "max_clip_val"),
+    ("max_clip_val", float("nan"), ValueError, "max_clip_val must be a number, got nan"),
+    ("min_clip_val", 0.5, ValueError, "10] must contain 0"),
+    ("n_threads", 2**31, ValueError, "n_threads must be between 1 and 4096"),
     ("backprop", "exact", ValueError, "backprop must be one of 'bptt', 'tutorial'"),
     ("optimizer", "rmsprop", ValueError, "optimizer must be one of"),
     ("activation", "relu", ValueError, "activation must be one of"),
     ("callback", 3, TypeError, "callback must be callable"),
-    ("n_threads", 0, ValueError, "n_threads must be at least 1"),
+    ("n_threads", 0, ValueError, "n_threads must be between 1 and 4096"),
 ])
 def test_bad_hyperparameters_are_named(model, option, value, error, words):
     U, V, W, X, Y = model
@@ -216,3 +218,77 @@ def test_divergence_leaves_the_weights_of_the_last_finite_update(rng):
     for mine, theirs in zip((U, V, W), replay):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12)
 
+
+
+def test_huge_truncation_is_full_bptt(model):
+    U, V, W, X, Y = model
+    full = rnnc.gradients(U, V, W, X[0], Y[0], None)
+    huge = rnnc.gradients(U, V, W, X[0], Y[0], 10**30)
+    assert all(np.array_equal(a, b) for a, b in zip(full, huge))
+    rnnc.train(U, V, W, X, Y, None, None, bptt_truncate=10**30, max_epochs=1, verbose=False)
+
+
+def test_data_beyond_float32_is_named(model):
+    U, V, W = (a.astype(np.float32) for a in model[:3])
+    with pytest.raises(ValueError, match=r"X holds 1e\+300, beyond the range of the "
+                                         r"weights' dtype float32"):
+        rnnc.predict(U, V, W, np.full((2, 4, 1), 1e300))
+
+
+def test_validation_data_is_read_like_the_training_data(rng):
+    U, V, W, _, _ = random_model(rng, 4, 1, 1, 1, False)        # shared, one feature
+    X5, Y = rng.normal(size=(6, 5, 1)), rng.normal(size=(6, 1))
+    X1 = rng.normal(size=(6, 1, 1))
+    rnnc.train(U, V, W, X5, Y, X1, Y, max_epochs=1, verbose=False)   # any length
+    rnnc.train(U, V, W, X1, Y, X5, Y, max_epochs=1, verbose=False)
+    P, _, _, _, _ = random_model(rng, 4, 5, 1, 1, True)           # per-step, 5 steps
+    with pytest.raises(ValueError, match=r"X_validation must be \(n_records, 5\)"):
+        rnnc.train(P, V, W, X5, Y, X5[:, :3], Y, max_epochs=1, verbose=False)
+
+
+def test_callback_sees_the_current_weights_of_non_contiguous_arrays(model):
+    U, V, W, X, Y = model
+    U = np.asfortranarray(U)
+    seen = []
+    rnnc.train(U, V, W, X, Y, None, None, max_epochs=3, learning_rate=0.1, verbose=False,
+               callback=lambda *a: seen.append(U[0, 0]))
+    assert len(set(seen)) == 3
+
+
+def test_no_loss_passes_when_nobody_looks(model, monkeypatch):
+    U, V, W, X, Y = model
+    calls = []
+    real = rnnc.core._epoch_losses
+    monkeypatch.setattr(rnnc.core, "_epoch_losses", lambda *a: calls.append(1) or real(*a))
+    rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False)
+    assert calls == []
+    rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False, callback=lambda *a: None)
+    assert len(calls) == 3
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs SIGINT")
+def test_adam_state_matches_the_updates_made_before_ctrl_c(rng):
+    U, V, W, _, _ = random_model(rng, 60, 60, 1, 1, True, scale=0.5)
+    X, Y = rng.normal(size=(400, 60, 1)), rng.normal(size=(400, 1))
+    start = [a.copy() for a in (U, V, W)]
+    state = rnnc.AdamState(U, V, W)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        rnnc.train(U, V, W, X, Y, None, None, max_epochs=1000, optimizer="adam",
+                   learning_rate=1e-3, optimizer_state=state, verbose=False)
+    timer.join()
+    assert state.step > 0
+    # replaying exactly state.step updates from the start gives the same weights
+    replay = [a.copy() for a in start]
+    again = rnnc.AdamState(*replay)
+    epochs, records = divmod(state.step, len(X))
+    if epochs:
+        rnnc.train(*replay, X, Y, None, None, max_epochs=epochs, optimizer="adam",
+                   learning_rate=1e-3, optimizer_state=again, verbose=False)
+    if records:
+        rnnc.train(*replay, X[:records], Y[:records], None, None, max_epochs=1,
+                   optimizer="adam", learning_rate=1e-3, optimizer_state=again,
+                   verbose=False)
+    assert again.step == state.step
+    assert all(np.array_equal(a, b) for a, b in zip((U, V, W), replay))

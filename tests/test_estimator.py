@@ -322,7 +322,7 @@ def test_rnnc_exports_the_estimator_lazily():
 
 
 def doc_blocks(marker):
-    """The python code blocks of docs/estimator.md whose first line has marker."""
+    """The python code blocks of README.md whose first line has marker."""
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
     return [b for b in blocks if marker in b.splitlines()[0]]
 

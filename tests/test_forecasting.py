@@ -219,3 +219,13 @@ def test_forecast_needs_a_univariate_model(rng):
             forecast(bad, np.zeros(6), 1)
     with pytest.raises(TypeError, match="model must be an rnnc.model.Model"):
         forecast((model.U, model.V, model.W), np.zeros(6), 1)
+
+
+def test_model_predict_refuses_data_of_another_layout(rng):
+    per_step = univariate_model(rng, "per_step", seq_len=6)
+    with pytest.raises(ValueError, match="windows of 6 values"):
+        per_step.predict(np.ones((2, 3, 6)))
+    shared = univariate_model(rng, "shared")
+    with pytest.raises(ValueError, match="1 features per step"):
+        shared.predict(np.ones((2, 6, 2)))
+    assert shared.predict(np.ones((2, 9, 1))).shape == (2, 1)    # any length

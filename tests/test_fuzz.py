@@ -74,3 +74,21 @@ def test_gradients(problem, k, activation):
     for g, w, P in zip(got, want, (U, V, W)):
         assert g.shape == P.shape and g.dtype == dtype
         assert relative_error(g, w) < TOLERANCE[dtype]
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems(), st.sampled_from([0, 2, None]), st.floats(0.05, 5), st.floats(0.05, 5),
+       st.sampled_from(["sgd", "adam"]))
+def test_train(problem, k, lo, hi, optimizer):
+    U, V, W, X, Y, dtype = problem
+    if dtype != np.float64:
+        return                      # training amplifies float32 rounding; float64 only
+    options = dict(learning_rate=0.05 if optimizer == "sgd" else 0.01, max_epochs=2,
+                   bptt_truncate=k, min_clip_val=-lo, max_clip_val=hi, optimizer=optimizer,
+                   verbose=False)
+    mine = [np.array(a) for a in (U, V, W)]
+    ref = as64(U, V, W)
+    rnnc.train(*mine, X, Y, None, None, **options)
+    reference.train(*ref, *as64(X, Y), *as64(X, Y), **options)
+    for a, b in zip(mine, ref):
+        assert relative_error(a, b) < 1e-10

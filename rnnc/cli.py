@@ -46,21 +46,26 @@ def sine_data(seq_len=rnnc.seq_len):
 def read_column(path, column):
     """The values of one column of a CSV file with a header row, as float64."""
     try:
-        with open(path, newline="") as f:
-            rows = list(csv.reader(f))
+        # utf-8-sig: spreadsheets often start UTF-8 files with a byte-order mark
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            return _read_column(csv.reader(f), path, column)
     except OSError as exc:
         raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (csv.Error, UnicodeDecodeError) as exc:
         raise CommandError(f"{path} is not a readable CSV file: {exc}") from None
-    if not rows:
+
+
+def _read_column(rows, path, column):
+    header = next(rows, None)
+    if header is None:
         raise CommandError(f"{path} is empty")
-    header = [name.strip() for name in rows[0]]
+    header = [name.strip() for name in header]
     if column not in header:
         raise CommandError(f"{path} has no column {column!r}; its columns are "
                            f"{', '.join(map(repr, header))}")
     index = header.index(column)
     values = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in enumerate(rows, start=2):
         if not row or all(not cell.strip() for cell in row):
             continue
         cell = row[index].strip() if index < len(row) else ""
@@ -174,8 +179,8 @@ def settings(args):
     """(init, learning_rate, epochs) of the preset, overridden by explicit options;
     sets args.optimizer the same way."""
     preset = PRESETS[args.preset]
-    if args.optimizer is None:
-        args.optimizer = preset["optimizer"]
+    if args.optimizer is None:     # the tutorial's rule is an SGD rule
+        args.optimizer = "sgd" if args.backprop == "tutorial" else preset["optimizer"]
     return (preset["init"], preset["learning_rate"] if args.learning_rate is None
             else args.learning_rate, preset["epochs"] if args.epochs is None else args.epochs)
 
@@ -186,7 +191,26 @@ def initial(init, hidden, seq_len, seed):
     return scaled_weights(hidden, seq_len, 1, 12161 if seed is None else seed)
 
 
+def check_outputs(args, inputs=()):
+    """Before any work: outputs go to directories that exist, and overwrite no input."""
+    outputs = [p for p in (getattr(args, "save", None), getattr(args, "output", None),
+                           getattr(args, "plot", None)) if p and p != "-"]
+    for path in outputs:
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise CommandError(f"cannot write {path}: no directory {directory}")
+        for source in inputs:
+            if os.path.exists(path) and os.path.exists(source) and os.path.samefile(path,
+                                                                                 source):
+                raise CommandError(f"{path} is also an input: refusing to overwrite it")
+    out = getattr(args, "out", None)
+    if out and not getattr(args, "no_plots", True) and os.path.exists(out) \
+            and not os.path.isdir(out):
+        raise CommandError(f"--out {out} is a file, not a directory")
+
+
 def command_sine(args):
+    check_outputs(args)
     init, learning_rate, epochs = settings(args)
     X, Y, Xv, Yv = sine_data()
     U, V, W = initial(init, args.hidden, rnnc.seq_len, args.seed)
@@ -196,14 +220,15 @@ def command_sine(args):
     model = make_model(U, V, W, args, rnnc.seq_len, 0.0, 1.0,
                        dict(data="sine", preset=args.preset, learning_rate=learning_rate,
                             epochs=epochs, backprop=args.backprop, optimizer=args.optimizer))
-    paths = [] if args.no_plots else write_plots(args.out, "sine", model, X, Y, Xv, Yv,
-                                                 progress, "sine")
     if args.save:
         save(args.save, model)
+    paths = [] if args.no_plots else write_plots(args.out, "sine", model, X, Y, Xv, Yv,
+                                                 progress, "sine")
     report(model, Xv, Yv, float(np.mean(Y)), seconds, paths)
 
 
 def command_train(args):
+    check_outputs(args, inputs=[args.csv])
     init, learning_rate, epochs = settings(args)
     series = read_column(args.csv, args.column)
     seq_len = args.seq_len
@@ -212,11 +237,17 @@ def command_train(args):
     if n_windows - n_validation < 1 or n_validation < 1:
         raise CommandError(f"{args.csv}: {len(series)} values in {args.column!r} give "
                            f"{max(n_windows, 0)} windows of --seq-len {seq_len} and their "
-                           f"next value; at least 2 are needed (one to train, one to validate)")
+                           f"next value, {max(n_validation, 0)} of them held out by "
+                           f"--validation {args.validation}: at least one must be left to "
+                           f"train on and one to validate")
     # scale with the training part only, so that validation stays unseen
     train_part = series[:n_windows - n_validation + seq_len]
-    offset = float(np.mean(train_part))
-    scale = float(np.std(train_part)) or 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        offset = float(np.mean(train_part))
+        scale = float(np.std(train_part)) or 1.0
+    if not (math.isfinite(offset) and math.isfinite(scale)):
+        raise CommandError(f"{args.csv}: the values of {args.column!r} are too large to "
+                           f"scale (mean {offset}, spread {scale})")
     X, Y = rnnc.windows((series - offset) / scale, seq_len)
     X, Y, Xv, Yv = X[:-n_validation], Y[:-n_validation], X[-n_validation:], Y[-n_validation:]
     U, V, W = initial(init, args.hidden, seq_len, args.seed)
@@ -228,9 +259,9 @@ def command_train(args):
                             preset=args.preset, learning_rate=learning_rate, epochs=epochs,
                             backprop=args.backprop, optimizer=args.optimizer,
                             validation_windows=n_validation))
+    save(args.save, model)
     paths = [] if args.no_plots else write_plots(args.out, args.column, model, X, Y, Xv, Yv,
                                                  progress, args.column)
-    save(args.save, model)
     report(model, Xv, Yv, offset, seconds, paths)
 
 
@@ -241,13 +272,16 @@ def write_csv(f, header, rows):
 
 
 def command_predict(args):
+    check_outputs(args, inputs=[args.csv, args.model])
     try:
         model = rnnc.load(args.model)
     except FileNotFoundError:
         raise CommandError(f"no model file {args.model}") from None
     series = read_column(args.csv, args.column)
-    if model.output_dim != 1 or model.U.shape[1] not in (1, model.seq_len):
-        raise CommandError(f"{args.model} does not predict one series from its own past")
+    one_input = model.U.shape[1] == (model.seq_len if model.layout == "per_step" else 1)
+    if model.output_dim != 1 or not one_input:
+        raise CommandError(f"{args.model} does not predict one series from its own past "
+                           f"(it has {model.output_dim} outputs and U {model.U.shape})")
     if len(series) < model.seq_len:
         raise CommandError(f"{args.csv}: {args.column!r} has {len(series)} values; the "
                            f"model needs windows of {model.seq_len}")
@@ -412,8 +446,11 @@ def main(argv=None):
     except (CommandError, ValueError, TypeError, FloatingPointError) as exc:
         print(f"rnnc {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:     # `rnnc predict ... | head`: the reader has had enough
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except OSError as exc:
-        where = f" {exc.filename}" if exc.filename else ""
+        where = f" {exc.filename}:" if exc.filename else ""
         print(f"rnnc {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
     except MemoryError:

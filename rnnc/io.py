@@ -122,7 +122,9 @@ def save(path, model):
         format_version=np.int64(FORMAT_VERSION), rnnc_version=np.str_(rnnc.__version__),
         U=fields["U"], V=fields["V"], W=fields["W"], seq_len=np.int64(fields["seq_len"]),
         layout=np.str_(fields["layout"]), activation=np.str_(fields["activation"]),
-        bptt_truncate=np.int64(-1 if k is None else k), offset=np.float64(fields["offset"]),
+        # a k beyond int64 truncates nothing, like None: stored as -1
+        bptt_truncate=np.int64(-1 if k is None or k >= 2**62 else k),
+        offset=np.float64(fields["offset"]),
         scale=np.float64(fields["scale"]), info=np.str_(fields["info"]))
     # no allow_pickle= here: NumPy < 2.1 would store it as an array named allow_pickle
     _write_atomically(path, lambda fh: np.savez(fh, **arrays))
@@ -130,8 +132,10 @@ def save(path, model):
 
 
 def _write_atomically(path, write):
-    """write(file) into a temporary file beside path, then move it onto path."""
-    directory = os.path.dirname(os.path.abspath(path))
+    """write(file) into a temporary file beside path, then move it onto path
+    (onto the file a symbolic link points to, not over the link)."""
+    path = os.path.realpath(path)
+    directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot save to {path}: directory {directory} does not exist")
     # a dot file in the same directory: os.replace is atomic only within one file system
@@ -255,7 +259,7 @@ def load(path):
             seq_len=_scalar(stored["seq_len"], "seq_len", "iu"),
             layout=_scalar(stored["layout"], "layout", "U"),
             activation=_scalar(stored["activation"], "activation", "U"),
-            bptt_truncate=None if k == -1 else k,
+            bptt_truncate=None if k == -1 or k >= 2**62 else k,
             offset=_scalar(stored["offset"], "offset", "f"),
             scale=_scalar(stored["scale"], "scale", "f"),
             info=info)

@@ -122,7 +122,7 @@ def test_file_errors_are_one_line(capsys, tmp_path):
         (["train", "--csv", str(tmp_path / "bad.csv"), "--column", "level", "--save",
           str(tmp_path / "m.npz")], "line 3: level is 'oops', not a number"),
         (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
-          "--save", str(tmp_path / "m.npz")], "at least 2 are needed"),
+          "--save", str(tmp_path / "m.npz")], "at least one must be left to train on"),
         (["predict", "--model", str(tmp_path / "none.npz"), "--csv", str(tmp_path / "s.csv"),
           "--column", "level"], "no model file"),
         (["predict", "--model", str(tmp_path / "junk.npz"), "--csv", str(tmp_path / "s.csv"),
@@ -173,3 +173,40 @@ def test_unreadable_model_is_one_line(capsys, tmp_path):
     status, _, err = run(capsys, "predict", "--model", str(tmp_path), "--csv",
                          str(tmp_path / "s.csv"), "--column", "level")
     assert status == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_outputs_never_overwrite_inputs_and_are_checked_first(capsys, tmp_path):
+    write_series(tmp_path / "s.csv", np.sin(np.arange(60.0)))
+    before = (tmp_path / "s.csv").read_bytes()
+    cases = [
+        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
+          "--save", str(tmp_path / "s.csv")], "also an input"),
+        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
+          "--save", str(tmp_path / "none" / "m.npz")], "no directory"),
+        (["sine", "--out", str(tmp_path / "s.csv"), "--epochs", "1"], "is a file"),
+    ]
+    for argv, words in cases:
+        status, out, err = run(capsys, *argv)
+        assert status == 2 and words in err and "Epoch" not in out, (argv, err)
+    assert (tmp_path / "s.csv").read_bytes() == before
+
+
+def test_model_is_saved_even_when_plots_cannot_be_written(capsys, tmp_path):
+    write_series(tmp_path / "s.csv", np.sin(np.arange(60.0)))
+    (tmp_path / "blocker").write_text("a file where the plot directory would go")
+    status, _, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
+                         "level", "--seq-len", "5", "--epochs", "2", "--save",
+                         str(tmp_path / "m.npz"), "--out", str(tmp_path / "blocker" / "x"))
+    assert status == 2 and "cannot write plots" in err
+    assert rnnc.load(tmp_path / "m.npz").seq_len == 5
+
+
+def test_byte_order_mark_and_tutorial_rule_under_the_adam_preset(capsys, tmp_path):
+    values = np.sin(np.arange(40.0))
+    text = "level,day\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))
+    (tmp_path / "bom.csv").write_bytes(text.encode("utf-8-sig"))
+    status, out, err = run(capsys, "train", "--csv", str(tmp_path / "bom.csv"), "--column",
+                           "level", "--seq-len", "5", "--epochs", "2", "--no-plots",
+                           "--backprop", "tutorial", "--save", str(tmp_path / "m.npz"))
+    assert status == 0, err
+    assert rnnc.load(tmp_path / "m.npz").info["optimizer"] == "sgd"

@@ -431,3 +431,20 @@ def test_compressed_archives_load_too(tmp_path, model):
 
 def test_model_file_error_is_a_value_error():
     assert issubclass(io.ModelFileError, ValueError)
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_save_through_a_symbolic_link_writes_its_target(tmp_path, model):
+    target = tmp_path / "real.npz"
+    io.save(target, model)
+    link = tmp_path / "link.npz"
+    os.symlink(target, link)
+    model.info = {"second": True}
+    io.save(link, model)
+    assert link.is_symlink() and io.load(target).info == {"second": True}
+
+
+def test_truncation_beyond_int64_saves_as_full_bptt(tmp_path, model):
+    model.bptt_truncate = 10**30
+    io.save(tmp_path / "m.npz", model)
+    assert io.load(tmp_path / "m.npz").bptt_truncate is None

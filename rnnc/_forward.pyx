@@ -33,6 +33,10 @@ cdef enum:
     BLOCK = 32
     TILE = 16
 
+# The fewest records a block computes without padding, for callers that cut
+# work into chunks.
+TILE_RECORDS = TILE
+
 
 cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
                         const floating[:, :, ::1] X, Py_ssize_t first_record,

@@ -62,7 +62,8 @@ def _final_state_chunks(U, W, X, layout, activation, n_threads, stop=None):
     if len(X) * _record_work(X, W) < THREAD_WORK:
         n_threads = 1
     code = _activation(activation)
-    chunk = n_threads * max(1, int(CHUNK_WORK // _record_work(X, W)))
+    # at least a tile of records per thread: the kernel pads shorter blocks
+    chunk = n_threads * max(_forward.TILE_RECORDS, int(CHUNK_WORK // _record_work(X, W)))
     for first in range(0, len(X), chunk):
         if stop is not None and stop.is_set():
             raise KeyboardInterrupt("stopped")

@@ -354,6 +354,12 @@ def fraction(text):
     return value
 
 
+def add_series_options(parser):
+    parser.add_argument("--csv", required=True, metavar="FILE",
+                        help="CSV file with a header row")
+    parser.add_argument("--column", required=True, metavar="NAME", help="the series' column")
+
+
 def add_training_options(parser, out_default, preset):
     parser.add_argument("--preset", choices=sorted(PRESETS), default=preset,
                         help="rnnc: small initial weights, SGD at 0.03, 100 epochs (learns "
@@ -410,9 +416,7 @@ def parser():
                                 description="Train a network to predict the next value of a "
                                 "series from the seq_len values before it; the last windows "
                                 "are held out for validation.")
-    train.add_argument("--csv", required=True, metavar="FILE",
-                       help="CSV file with a header row")
-    train.add_argument("--column", required=True, metavar="NAME", help="the series' column")
+    add_series_options(train)
     train.add_argument("--seq-len", type=positive_int, default=rnnc.seq_len,
                        help=f"values per window (default: {rnnc.seq_len})")
     train.add_argument("--validation", type=fraction, default=0.2,
@@ -427,9 +431,7 @@ def parser():
                                   "feeding predictions back; writes CSV.")
     predict.add_argument("--model", required=True, metavar="MODEL",
                          help="model file from rnnc train or rnnc sine --save")
-    predict.add_argument("--csv", required=True, metavar="FILE",
-                         help="CSV file with a header row")
-    predict.add_argument("--column", required=True, metavar="NAME", help="the series' column")
+    add_series_options(predict)
     predict.add_argument("--horizon", type=positive_int,
                          help="forecast this many steps past the end of the series")
     predict.add_argument("--output", metavar="FILE",

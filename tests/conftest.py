@@ -1,5 +1,22 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+import rnnc
+
+# The directory holding the rnnc these tests imported: a child Python started
+# there imports the same rnnc (the installed wheel in CI), never a source tree
+# that happens to be the working directory.
+RNNC_PARENT = Path(rnnc.__file__).resolve().parents[1]
+
+
+def run_python(*args, timeout=120):
+    """Run `python *args` in a child process that sees the rnnc under test."""
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=RNNC_PARENT)
 
 
 def relative_error(actual, expected):
@@ -27,7 +44,6 @@ def random_model(rng, hidden, T, n_features, output_dim, per_step, dtype=np.floa
 
 
 def pytest_report_header(config):
-    import rnnc
     from rnnc import _numpy_loops
     return (f"rnnc {rnnc.__version__} from {rnnc.__file__}; NumPy {np.__version__}; "
             f"tutorial rule rounds as NumPy: {_numpy_loops.matches_numpy}")

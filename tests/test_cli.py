@@ -2,7 +2,6 @@
 import csv
 import io
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -10,6 +9,8 @@ import pytest
 
 import rnnc
 from rnnc import cli
+
+from conftest import run_python
 
 
 def run(capsys, *argv):
@@ -147,8 +148,7 @@ def test_every_option_has_help(capsys):
 
 
 def test_python_dash_m_runs_the_same_command():
-    done = subprocess.run([sys.executable, "-m", "rnnc", "--version"], capture_output=True,
-                          text=True)
+    done = run_python("-m", "rnnc", "--version")
     assert done.returncode == 0 and done.stdout.strip() == f"rnnc {rnnc.__version__}"
 
 

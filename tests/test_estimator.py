@@ -3,7 +3,6 @@ training, pickling, threads, divergence, and the optional-extra import."""
 import inspect
 import pickle
 import re
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -18,6 +17,7 @@ from sklearn.utils.estimator_checks import (check_regressors_train,  # noqa: E40
                                             parametrize_with_checks)
 
 import rnnc  # noqa: E402
+from conftest import run_python  # noqa: E402
 from rnnc.estimator import RNNRegressor  # noqa: E402
 
 DOC = Path(__file__).resolve().parents[1] / "README.md"
@@ -283,20 +283,15 @@ def test_grid_search_with_two_jobs():
     assert parallel.best_params_ == serial.best_params_
 
 
-def run_python(code):
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
-
-
 def test_import_rnnc_does_not_import_sklearn():
-    done = run_python("import sys, rnnc; print('sklearn' in sys.modules)")
+    done = run_python("-c", "import sys, rnnc; print('sklearn' in sys.modules)")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
 
 
 def test_estimator_without_sklearn_names_the_extra():
     # sys.modules["sklearn"] = None makes `import sklearn` raise ImportError
-    done = run_python("import sys; sys.modules['sklearn'] = None\n"
+    done = run_python("-c", "import sys; sys.modules['sklearn'] = None\n"
                       "try:\n    import rnnc.estimator\n"
                       "except ImportError as e:\n    print(e)")
     assert done.returncode == 0, done.stderr
@@ -314,7 +309,7 @@ NOT_EXPORTED = pytest.mark.xfail(
 @NOT_EXPORTED
 def test_rnnc_exports_the_estimator_lazily():
     assert rnnc.RNNRegressor is RNNRegressor
-    done = run_python("import sys; sys.modules['sklearn'] = None\nimport rnnc\n"
+    done = run_python("-c", "import sys; sys.modules['sklearn'] = None\nimport rnnc\n"
                       "try:\n    rnnc.RNNRegressor\n"
                       "except ImportError as e:\n    print(e)")
     assert done.returncode == 0, done.stderr

@@ -4,40 +4,123 @@
  * them; reductions are marked `omp simd` so it may reorder the sums.
  */
 
-/* y[i:i+4] += A[i:i+4] @ x: four rows share each load of x */
-RNNC_INLINE void NAME(gemv_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict A,
-                                  const REAL *restrict x, REAL *restrict y)
+#if RNNC_VECTORS
+/* Vectors are only passed between always-inline functions: no ABI to keep. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+/* GCC's vector extension: a VEC is 64 bytes (one AVX-512 register, two AVX2
+ * ones, four SSE2 ones); each dispatched clone maps it to its own registers. */
+typedef REAL NAME(vec) __attribute__((vector_size(64)));
+typedef REAL NAME(vec_u) __attribute__((vector_size(64), aligned(sizeof(REAL))));
+typedef NAME(lane_int) NAME(ivec) __attribute__((vector_size(64)));
+#define VEC NAME(vec)
+#define VEC_U NAME(vec_u)
+#define IVEC NAME(ivec)
+#define LANES ((ptrdiff_t)(64 / sizeof(REAL)))
+#define LOG2_LANES (sizeof(REAL) == 4 ? 4 : 3)
+
+/* Lanes of a and b summed pairwise into one vector: if lanes [k s, (k+1) s)
+ * of the concatenation (a, b) hold partial sums of one row for each even k,
+ * and lanes [(k+1) s, (k+2) s) more of that row, the result holds each row's
+ * partials in s lanes, rows in the same order.  Folding LANES rows, s = LANES/2
+ * down to 1, leaves row r's sum in lane r. */
+RNNC_INLINE VEC NAME(fold)(VEC a, VEC b, const int s)
 {
-    const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
-    REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    #pragma omp simd reduction(+:s0, s1, s2, s3)
-    for (ptrdiff_t j = 0; j < n; j++) {
-        s0 += a0[j] * x[j];
-        s1 += a1[j] * x[j];
-        s2 += a2[j] * x[j];
-        s3 += a3[j] * x[j];
+    IVEC first, second;
+    for (int o = 0; o < LANES; o++) {
+        first[o] = (o / s) * 2 * s + o % s;
+        second[o] = first[o] + s;
     }
-    y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3;
+    return __builtin_shuffle(a, b, first) + __builtin_shuffle(a, b, second);
+}
+
+/* sum of the lanes of v */
+RNNC_INLINE REAL NAME(hsum)(VEC v)
+{
+    /* the loops over levels are unrolled so each fold's shuffles are constants */
+    #pragma GCC unroll 4
+    for (int level = 1; level <= LOG2_LANES; level++)
+        v = NAME(fold)(v, v, LANES >> level);
+    return v[0];
+}
+
+/* lanes of A[i, j:j+LANES] * x[j:j+LANES] summed into acc[r] for the rows
+ * i = i0 + r, r < rows, over the whole row: whole vectors, then the last LANES
+ * elements with the lanes already counted zeroed by keep_tail.  The rows share
+ * each load of x, and their sums are independent chains. */
+RNNC_INLINE void NAME(dot_rows)(VEC *acc, const int rows, ptrdiff_t i0, ptrdiff_t n,
+                                const REAL *restrict A, const REAL *restrict x,
+                                VEC x_tail, IVEC keep_tail)
+{
+    typedef IVEC ivec_u __attribute__((aligned(sizeof(REAL))));
+    #pragma GCC unroll 16
+    for (int r = 0; r < rows; r++)
+        acc[r] = (VEC){0};
+    ptrdiff_t j = 0;
+    for (; j + LANES <= n; j += LANES) {
+        const VEC xj = *(const VEC_U *)(x + j);
+        #pragma GCC unroll 16
+        for (int r = 0; r < rows; r++)
+            acc[r] += *(const VEC_U *)(A + (i0 + r) * n + j) * xj;
+    }
+    if (j < n)
+        #pragma GCC unroll 16
+        for (int r = 0; r < rows; r++)
+            acc[r] += (VEC)(*(const ivec_u *)(A + (i0 + r) * n + n - LANES) & keep_tail)
+                      * x_tail;
+}
+
+/* y[i:i+LANES] += A[i:i+LANES] @ x, one fold tree summing all the rows */
+RNNC_INLINE void NAME(gemv_block)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict A,
+                                  const REAL *restrict x, REAL *restrict y,
+                                  VEC x_tail, IVEC keep_tail)
+{
+    VEC acc[LANES];
+    NAME(dot_rows)(acc, LANES, i, n, A, x, x_tail, keep_tail);
+    #pragma GCC unroll 4
+    for (int level = 1; level <= LOG2_LANES; level++)
+        #pragma GCC unroll 16
+        for (int r = 0; r < LANES >> level; r++)
+            acc[r] = NAME(fold)(acc[2 * r], acc[2 * r + 1], LANES >> level);
+    *(VEC_U *)(y + i) += acc[0];
 }
 
 RNNC_DISPATCH
 void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
                      const REAL *restrict x, REAL *restrict y, int backwards)
 {
-    const ptrdiff_t blocks = m / 4;
-    /* Row order does not change any y[i].  Called with alternating order on
-     * a chain of products, the rows read last are still in L1 when the next
-     * product starts, which matters when A does not fit L1. */
-    if (backwards)
-        for (ptrdiff_t b = blocks - 1; b >= 0; b--)
-            NAME(gemv_rows4)(4 * b, n, A, x, y);
-    else
+    ptrdiff_t done = 0;                     /* rows handled in blocks */
+    if (n >= LANES) {
+        /* the tail: the last LANES elements, of which n % LANES are new */
+        const VEC x_tail = *(const VEC_U *)(x + n - LANES);
+        IVEC keep_tail;
+        for (int o = 0; o < LANES; o++)
+            keep_tail[o] = o >= LANES - n % LANES ? -1 : 0;
+        const ptrdiff_t blocks = m / LANES;
+        /* Row order does not change any y[i].  Called with alternating order
+         * on a chain of products, the rows read last are still in L1 when
+         * the next product starts, which matters when A does not fit L1. */
         for (ptrdiff_t b = 0; b < blocks; b++)
-            NAME(gemv_rows4)(4 * b, n, A, x, y);
-    for (ptrdiff_t i = 4 * blocks; i < m; i++) {
+            NAME(gemv_block)((backwards ? blocks - 1 - b : b) * LANES, n, A, x, y,
+                             x_tail, keep_tail);
+        for (done = blocks * LANES; done < m; done++) {
+            VEC acc[1];
+            NAME(dot_rows)(acc, 1, done, n, A, x, x_tail, keep_tail);
+            y[done] += NAME(hsum)(acc[0]);
+        }
+    }
+#else
+RNNC_DISPATCH
+void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
+                     const REAL *restrict x, REAL *restrict y, int backwards)
+{
+    const ptrdiff_t done = 0;
+    (void)backwards;
+#endif
+    /* rows too short for vectors, or no vector extension: plain sums, as a
+     * vectorised reduction costs more than it saves on short rows */
+    for (ptrdiff_t i = done; i < m; i++) {
         const REAL *a = A + i * n;
         REAL s = 0;
-        #pragma omp simd reduction(+:s)
         for (ptrdiff_t j = 0; j < n; j++)
             s += a[j] * x[j];
         y[i] += s;
@@ -96,30 +179,34 @@ void NAME(rnnc_ger)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict x,
     }
 }
 
-/* C[:4, :NR] += A[:4, :] @ B[:, :NR] for one tile: the 4 x NR sums stay in
- * registers for the whole inner product, so each step of l costs 4
- * broadcasts of A, NR / (vector width) loads of B and 4 NR / width FMAs. */
+#if RNNC_VECTORS
+/* gemm's register tiles: 4 rows by nv (1 or 2) VECs of C, held in registers
+ * for the whole inner product: each step of l costs 4 broadcasts of A, nv
+ * loads of B and 4 nv multiply-adds.  Spelled out as named variables, not an
+ * array, so the compiler cannot leave the sums in memory. */
 RNNC_INLINE void NAME(gemm_tile)(ptrdiff_t k, const REAL *restrict A, ptrdiff_t lda,
                                  const REAL *restrict B, ptrdiff_t ldb,
-                                 REAL *restrict C, ptrdiff_t ldc)
+                                 REAL *restrict C, ptrdiff_t ldc, const int nv)
 {
-    REAL c0[GEMM_NR] = {0}, c1[GEMM_NR] = {0}, c2[GEMM_NR] = {0}, c3[GEMM_NR] = {0};
+    VEC c00 = {0}, c10 = {0}, c20 = {0}, c30 = {0}, c01 = {0}, c11 = {0}, c21 = {0}, c31 = {0};
     for (ptrdiff_t l = 0; l < k; l++) {
-        const REAL *b = B + l * ldb;
+        const VEC b0 = *(const VEC_U *)(B + l * ldb);
         const REAL a0 = A[l], a1 = A[lda + l], a2 = A[2 * lda + l], a3 = A[3 * lda + l];
-        #pragma omp simd
-        for (int c = 0; c < GEMM_NR; c++) {
-            c0[c] += a0 * b[c];
-            c1[c] += a1 * b[c];
-            c2[c] += a2 * b[c];
-            c3[c] += a3 * b[c];
+        c00 += a0 * b0; c10 += a1 * b0; c20 += a2 * b0; c30 += a3 * b0;
+        if (nv == 2) {
+            const VEC b1 = *(const VEC_U *)(B + l * ldb + LANES);
+            c01 += a0 * b1; c11 += a1 * b1; c21 += a2 * b1; c31 += a3 * b1;
         }
     }
-    for (int c = 0; c < GEMM_NR; c++) {
-        C[c] += c0[c];
-        C[ldc + c] += c1[c];
-        C[2 * ldc + c] += c2[c];
-        C[3 * ldc + c] += c3[c];
+    *(VEC_U *)C += c00;
+    *(VEC_U *)(C + ldc) += c10;
+    *(VEC_U *)(C + 2 * ldc) += c20;
+    *(VEC_U *)(C + 3 * ldc) += c30;
+    if (nv == 2) {
+        *(VEC_U *)(C + LANES) += c01;
+        *(VEC_U *)(C + ldc + LANES) += c11;
+        *(VEC_U *)(C + 2 * ldc + LANES) += c21;
+        *(VEC_U *)(C + 3 * ldc + LANES) += c31;
     }
 }
 
@@ -127,10 +214,24 @@ RNNC_DISPATCH
 void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                      const REAL *restrict B, REAL *restrict C)
 {
-    const ptrdiff_t m_tiles = m - m % 4, n_tiles = n - n % GEMM_NR;
-    for (ptrdiff_t i = 0; i < m_tiles; i += 4)
-        for (ptrdiff_t j = 0; j < n_tiles; j += GEMM_NR)
-            NAME(gemm_tile)(k, A + i * k, k, B + j, n, C + i * n + j, n);
+    const ptrdiff_t m_tiles = m - m % 4;
+    ptrdiff_t n_tiles = 0;                  /* columns the tiles cover */
+    for (ptrdiff_t i = 0; i < m_tiles; i += 4) {
+        ptrdiff_t j = 0;
+        for (; j + 2 * LANES <= n; j += 2 * LANES)
+            NAME(gemm_tile)(k, A + i * k, k, B + j, n, C + i * n + j, n, 2);
+        for (; j + LANES <= n; j += LANES)
+            NAME(gemm_tile)(k, A + i * k, k, B + j, n, C + i * n + j, n, 1);
+        n_tiles = j;
+    }
+#else
+/* Without vector extensions (MSVC): the same loops, left to the compiler. */
+RNNC_DISPATCH
+void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
+                     const REAL *restrict B, REAL *restrict C)
+{
+    const ptrdiff_t m_tiles = 0, n_tiles = 0;
+#endif
     /* the rows and columns the tiles leave, one output row at a time */
     for (ptrdiff_t i = 0; i < m; i++) {
         const ptrdiff_t j0 = i < m_tiles ? n_tiles : 0;
@@ -177,3 +278,11 @@ REAL NAME(rnnc_max_abs)(ptrdiff_t n, const REAL *restrict x)
     }
     return nan ? (REAL)NAN : m;
 }
+
+#if RNNC_VECTORS
+#undef VEC
+#undef VEC_U
+#undef IVEC
+#undef LANES
+#undef LOG2_LANES
+#endif

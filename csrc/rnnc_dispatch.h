@@ -27,6 +27,16 @@
 #define RNNC_INLINE static inline
 #endif
 
+/* GCC's vector extension (clang lacks its __builtin_shuffle), for the
+ * register tiles of gemm and gemv; elsewhere plain loops */
+#ifndef RNNC_VECTORS
+#if defined(__GNUC__) && !defined(__clang__)
+#define RNNC_VECTORS 1
+#else
+#define RNNC_VECTORS 0
+#endif
+#endif
+
 /* MSVC's C compiler spells C99's restrict as __restrict */
 #if defined(_MSC_VER) && !defined(__cplusplus) && !defined(restrict)
 #define restrict __restrict

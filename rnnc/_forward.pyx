@@ -42,12 +42,15 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
                         const floating[:, :, ::1] X, Py_ssize_t first_record,
                         Py_ssize_t n_records, bint per_step, Activation activation,
                         floating *inputs,
-                        floating *Z, floating *H, floating[:, ::1] out) noexcept nogil:
-    """out[first_record:first_record + n_records] = h_T of those records."""
+                        floating *Z, floating *H, const floating[:, ::1] V, bint project,
+                        floating[:, ::1] out) noexcept nogil:
+    """out[first_record:first_record + n_records] = h_T of those records, or
+    with project, V h_T."""
     cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
     cdef Py_ssize_t B = (n_records + TILE - 1) // TILE * TILE   # columns, padding included
-    cdef Py_ssize_t t, f, b, i
+    cdef Py_ssize_t t, f, b, i, o
     cdef const floating *x_t
+    cdef floating total
 
     # inputs[t, f, b] = X[first_record + b, t, f]: step t of the block as rows of B
     for b in range(B):
@@ -73,8 +76,16 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
         activate(activation, hidden * B, Z, H)
 
     for b in range(n_records):
-        for i in range(hidden):
-            out[first_record + b, i] = H[i * B + b]
+        if project:
+            # yhat = V @ h_T
+            for o in range(V.shape[0]):
+                total = 0
+                for i in range(hidden):
+                    total = total + V[o, i] * H[i * B + b]
+                out[first_record + b, o] = total
+        else:
+            for i in range(hidden):
+                out[first_record + b, i] = H[i * B + b]
 
 
 def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
@@ -85,9 +96,23 @@ def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
     The caller guarantees the shapes: U (hidden, T) when per_step, else
     (hidden, n_features); W (hidden, hidden).
     """
+    return forward_records(U, W, X, per_step, activation, n_threads, W, False)
+
+
+def final_outputs(const floating[:, ::1] U, const floating[:, ::1] V,
+                  const floating[:, ::1] W, const floating[:, :, ::1] X, bint per_step,
+                  Activation activation=SIGMOID, int n_threads=1):
+    """yhat = V h_T of every record of X, as (n_records, output_dim); shapes as
+    for final_hidden_states, and V (output_dim, hidden)."""
+    return forward_records(U, W, X, per_step, activation, n_threads, V, True)
+
+
+cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
+                     const floating[:, :, ::1] X, bint per_step, Activation activation,
+                     int n_threads, const floating[:, ::1] V, bint project):
     dtype = np.float64 if floating is double else np.float32
     cdef Py_ssize_t n = X.shape[0], T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
-    out_array = np.zeros((n, hidden), dtype=dtype)
+    out_array = np.zeros((n, V.shape[0] if project else hidden), dtype=dtype)
     cdef floating[:, ::1] out = out_array
     cdef Py_ssize_t n_blocks = (n + BLOCK - 1) // BLOCK, block, first
     cdef floating *inputs
@@ -108,7 +133,7 @@ def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
             for block in prange(n_blocks, schedule="dynamic"):
                 first = block * BLOCK
                 forward_block(U, W, X, first, min(BLOCK, n - first), per_step, activation,
-                              inputs, Z, H, out)
+                              inputs, Z, H, V, project, out)
         free(inputs)
         free(Z)
         free(H)

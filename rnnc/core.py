@@ -55,9 +55,10 @@ def _records_per_check(X, W, at_least=1):
     return max(at_least, int(SIGNAL_CHECK_WORK // _record_work(X, W)))
 
 
-def _final_state_chunks(U, W, X, layout, activation, n_threads, stop=None):
-    """(first record, h_T of the next records) in chunks: Ctrl-C (or `stop`,
-    a threading.Event) is seen between chunks, and memory stays O(chunk x hidden)."""
+def _forward_chunks(U, W, X, layout, activation, n_threads, stop=None, V=None):
+    """(first record, h_T of the next records) in chunks, or with V, V h_T:
+    Ctrl-C (or `stop`, a threading.Event) is seen between chunks, and memory
+    stays O(chunk x hidden)."""
     n_threads = _threads(n_threads)
     if len(X) * _record_work(X, W) < THREAD_WORK:
         n_threads = 1
@@ -67,15 +68,22 @@ def _final_state_chunks(U, W, X, layout, activation, n_threads, stop=None):
     for first in range(0, len(X), chunk):
         if stop is not None and stop.is_set():
             raise KeyboardInterrupt("stopped")
-        yield first, _forward.final_hidden_states(U, W, X[first:first + chunk],
-                                                  layout.per_step, code, n_threads)
+        X_chunk = X[first:first + chunk]
+        if V is None:
+            yield first, _forward.final_hidden_states(U, W, X_chunk, layout.per_step, code,
+                                                      n_threads)
+        else:
+            # V h_T in the kernel: NumPy's matmul would wake BLAS threads that
+            # then spin on the cores the kernels use
+            yield first, _forward.final_outputs(U, V, W, X_chunk, layout.per_step, code,
+                                                n_threads)
 
 
 def _outputs(U, V, W, X, layout, activation, n_threads, stop=None):
     """V h_T of every record, (n_records, output_dim)."""
     out = np.empty((len(X), V.shape[0]), dtype=U.dtype)
-    for first, h_T in _final_state_chunks(U, W, X, layout, activation, n_threads, stop):
-        np.matmul(h_T, V.T, out=out[first:first + len(h_T)])
+    for first, yhat in _forward_chunks(U, W, X, layout, activation, n_threads, stop, V):
+        out[first:first + len(yhat)] = yhat
     return out
 
 

@@ -1,0 +1,142 @@
+"""The C helpers give the same products on every instruction set a wheel can meet.
+
+The installed module runs only the clone this CPU picks, so here csrc/ is
+compiled once per target (baseline x86-64, AVX2, AVX-512, and without GCC's
+vector extension) with dispatch off, and each build is checked against NumPy
+on shapes that exercise every remainder path of the register tiles.
+"""
+import ctypes
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CSRC = Path(__file__).resolve().parents[1] / "csrc"
+CC = shutil.which("gcc")
+
+pytestmark = pytest.mark.skipif(
+    CC is None or not (CSRC / "linalg.c").exists() or platform.machine() != "x86_64",
+    reason="needs gcc, x86-64 and a source checkout (csrc/)")
+
+# (name, extra compiler flags, CPU flag the build needs to run)
+TARGETS = [("baseline", ["-march=x86-64"], None),
+           ("avx2", ["-march=x86-64-v3"], "avx2"),
+           ("avx512", ["-march=x86-64-v4"], "avx512f"),
+           ("no-vector-extension", ["-march=x86-64-v3", "-DRNNC_VECTORS=0"], "avx2")]
+
+
+def cpu_has(flag):
+    if flag is None:
+        return True
+    try:
+        return flag in Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module", params=TARGETS, ids=[t[0] for t in TARGETS])
+def helpers(request, tmp_path_factory):
+    name, flags, needs = request.param
+    if not cpu_has(needs):
+        pytest.skip(f"this CPU lacks {needs}")
+    lib = tmp_path_factory.mktemp(name) / "helpers.so"
+    subprocess.run([CC, "-O3", "-std=c99", "-fopenmp-simd", "-ffp-contract=fast", "-fPIC",
+                    "-shared", "-DRNNC_NO_DISPATCH", *flags, "-I", str(CSRC),
+                    str(CSRC / "linalg.c"), str(CSRC / "activation.c"), "-o", str(lib), "-lm"],
+                   check=True, capture_output=True)
+    return ctypes.CDLL(str(lib))
+
+
+def pointer(a):
+    return a.ctypes.data_as(ctypes.c_void_p)
+
+
+def call(so, name, dtype, *args):
+    suffix = "_d" if dtype == np.float64 else "_s"
+    function = getattr(so, name + suffix)
+    function.restype = None
+    function(*[pointer(a) if isinstance(a, np.ndarray) else ctypes.c_ssize_t(a) for a in args])
+
+
+def assert_product(actual, expected, scale, length, dtype, where):
+    """actual within the rounding bound of a length-term sum: each element off
+    by at most 2 * length * eps times the sum of its terms' magnitudes (scale)."""
+    bound = 2 * max(length, 1) * np.finfo(dtype).eps * scale
+    assert np.all(np.abs(actual - expected) <= bound), where
+
+
+SIZES = [1, 3, 7, 8, 9, 10, 15, 16, 17, 31, 33, 100]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gemv(helpers, dtype):
+    rng = np.random.default_rng(1)
+    for m in SIZES:
+        for n in SIZES:
+            A = rng.normal(size=(m, n)).astype(dtype)
+            x = rng.normal(size=n).astype(dtype)
+            y0 = rng.normal(size=m).astype(dtype)
+            A64, x64, y64 = (a.astype(np.float64) for a in (A, x, y0))
+            expected, scale = y64 + A64 @ x64, np.abs(y64) + np.abs(A64) @ np.abs(x64)
+            for backwards in (0, 1):
+                y = y0.copy()
+                call(helpers, "rnnc_gemv", dtype, m, n, A, x, y, backwards)
+                assert_product(y, expected, scale, n + 1, dtype, (m, n, backwards))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gemv_counts_each_element_once(helpers, dtype):
+    # A row's last vector overlaps the ones before it; the overlap must not
+    # count again, not even as inf * 0 = NaN when an element is infinite.
+    lanes = 64 // np.dtype(dtype).itemsize
+    for n in (lanes + 1, 2 * lanes + 1, 100):
+        A = np.ones((16, n), dtype)
+        A[:, n - lanes] = np.inf                # inside the overlap
+        x = np.ones(n, dtype)
+        y = np.zeros(16, dtype)
+        call(helpers, "rnnc_gemv", dtype, 16, n, A, x, y, 0)
+        assert np.all(y == np.inf), n
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gemm(helpers, dtype):
+    rng = np.random.default_rng(3)
+    for m in (1, 4, 5, 10, 100):
+        for k in (1, 7, 100):
+            for n in (1, 8, 15, 16, 17, 32, 33, 48, 100):
+                A = rng.normal(size=(m, k)).astype(dtype)
+                B = rng.normal(size=(k, n)).astype(dtype)
+                C = rng.normal(size=(m, n)).astype(dtype)
+                A64, B64, C64 = (a.astype(np.float64) for a in (A, B, C))
+                expected, scale = C64 + A64 @ B64, np.abs(C64) + np.abs(A64) @ np.abs(B64)
+                call(helpers, "rnnc_gemm", dtype, m, k, n, A, B, C)
+                assert_product(C, expected, scale, k + 1, dtype, (m, k, n))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_transposed_products(helpers, dtype):
+    rng = np.random.default_rng(4)
+    for m, k, n in [(1, 1, 1), (10, 6, 10), (100, 6, 100), (17, 3, 33)]:
+        A = rng.normal(size=(k, m)).astype(dtype)
+        B = rng.normal(size=(k, n)).astype(dtype)
+        A64, B64 = A.astype(np.float64), B.astype(np.float64)
+        C = np.zeros((m, n), dtype)
+        call(helpers, "rnnc_gemm_tn", dtype, m, k, n, A, B, C)
+        assert_product(C, A64.T @ B64, np.abs(A64.T) @ np.abs(B64), k, dtype, (m, k, n))
+        x = rng.normal(size=k).astype(dtype)
+        y = np.zeros(m, dtype)
+        call(helpers, "rnnc_gemv_t", dtype, k, m, A, x, y)
+        assert_product(y, A64.T @ x, np.abs(A64.T) @ np.abs(x), k, dtype, (m, k))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid(helpers, dtype):
+    z = np.linspace(-40, 40, 1001).astype(dtype)
+    out = np.empty_like(z)
+    call(helpers, "rnnc_sigmoid", dtype, z.size, z, out)
+    exact = 1 / (1 + np.exp(-z.astype(np.float64)))
+    ulp = np.spacing(exact.astype(dtype)).astype(np.float64)
+    assert np.max(np.abs(out - exact) / ulp) <= 2

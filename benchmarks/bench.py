@@ -805,7 +805,7 @@ def section_scaling(report, rounds, torch, numba, quick):
                 def train_setup(U=U, V=V, W=W, X=X, Y=Y, per_step=per_step):
                     u, v, w = U.copy(), V.copy(), W.copy()
                     return lambda: _sgd.sgd_epoch(u, v, w, X, Y, LR, K, LO, HI, per_step,
-                                                  False, check_every)
+                                                  check_signals_every=check_every)
 
                 def predict_setup(threads, U=U, V=V, W=W, X=X):
                     return lambda: rnnc.predict(U, V, W, X, n_threads=threads)
@@ -857,11 +857,12 @@ def section_scaling(report, rounds, torch, numba, quick):
                 continue
             for dtype in dtypes:
                 (U, V, W), X, Y = scaling_data(100, T, 400, dtype, False, rng)
+                check_every = max(1, int(1e7 // (T * 400 * 401)))
 
                 def rn(U=U, V=V, W=W, X=X, Y=Y):
                     u, v, w = U.copy(), V.copy(), W.copy()
                     return lambda: _sgd.sgd_epoch(u, v, w, X, Y, LR, K, LO, HI, False,
-                                                  False, 1)
+                                                  check_signals_every=check_every)
 
                 def tt(U=U, V=V, W=W, X=X, Y=Y):
                     return lambda: torch_train((U, V, W), X, Y, None, None, epochs=1,

@@ -33,9 +33,9 @@ cdef enum:
     BLOCK = 32
     TILE = 16
 
-# The fewest records a block computes without padding, for callers that cut
-# work into chunks.
-TILE_RECORDS = TILE
+# Records per block, the unit of work a thread takes: callers that cut work
+# into chunks give each thread whole blocks.
+BLOCK_RECORDS = BLOCK
 
 
 cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
@@ -62,11 +62,11 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
     memset(H, 0, hidden * B * sizeof(floating))
     for t in range(T):
         x_t = inputs + t * F * B
-        if per_step:
-            # Z = np.outer(U[:, t], x_t)
+        if per_step or F == 1:
+            # Z = np.outer(U[:, t], x_t), or np.outer(U[:, 0], x_t): one input
             for i in range(hidden):
                 for b in range(B):
-                    Z[i * B + b] = U[i, t] * x_t[b]
+                    Z[i * B + b] = U[i, t if per_step else 0] * x_t[b]
         else:
             # Z = U @ x_t
             memset(Z, 0, hidden * B * sizeof(floating))
@@ -110,6 +110,8 @@ def final_outputs(const floating[:, ::1] U, const floating[:, ::1] V,
 cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
                      const floating[:, :, ::1] X, bint per_step, Activation activation,
                      int n_threads, const floating[:, ::1] V, bint project):
+    if activation not in (SIGMOID, TANH):
+        raise ValueError(f"activation: unknown code {activation!r}")
     dtype = np.float64 if floating is double else np.float32
     cdef Py_ssize_t n = X.shape[0], T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
     out_array = np.zeros((n, V.shape[0] if project else hidden), dtype=dtype)

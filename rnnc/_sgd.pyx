@@ -29,8 +29,8 @@ from libc.string cimport memset
 
 from libc.math cimport sqrt
 
-from rnnc._helpers cimport (SIGMOID, Activation, activate, activate_backward, clip, floating,
-                            gemm_tn, gemv, gemv_t, ger, max_abs, sub_scaled)
+from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_backward, clip,
+                            floating, gemm_tn, gemv, gemv_t, ger, max_abs, sub_scaled)
 from rnnc._numpy_loops cimport numpy_exp, numpy_matvec
 from rnnc._numpy_loops import matches_numpy
 
@@ -58,9 +58,10 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
     if not keep_Wh:
         for t in range(1, T + 1):
             # z = a_t + W @ h_{t-1}
-            if per_step:
+            if per_step or F == 1:
+                # a_t = U[:, t-1] * x_t, or U[:, 0] * x_t: one input, one column
                 for i in range(hidden):
-                    hs[t, i] = U[i, t - 1] * x[t - 1, 0]
+                    hs[t, i] = U[i, t - 1 if per_step else 0] * x[t - 1, 0]
             else:
                 memset(&hs[t, 0], 0, hidden * sizeof(floating))
                 gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
@@ -337,6 +338,10 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     was refused (the weights hold the updates before it).  Checks for Ctrl-C
     every check_signals_every records.
     """
+    if activation not in (SIGMOID, TANH):
+        raise ValueError(f"activation: unknown code {activation!r}")
+    if check_signals_every < 1:
+        raise ValueError(f"check_signals_every must be at least 1, got {check_signals_every}")
     dtype = np.float64 if floating is double else np.float32
     cdef Py_ssize_t n = X.shape[0], T = X.shape[1], hidden = W.shape[0]
     cdef Py_ssize_t k = T if bptt_truncate < 0 else bptt_truncate

@@ -55,6 +55,13 @@ def _records_per_check(X, W, at_least=1):
     return max(at_least, int(SIGNAL_CHECK_WORK // _record_work(X, W)))
 
 
+def _chunk_records(X, W, n_threads):
+    """Records per call of the forward kernel: about CHUNK_WORK per thread,
+    in whole blocks (a thread takes one block at a time)."""
+    block_work = _forward.BLOCK_RECORDS * _record_work(X, W)
+    return n_threads * _forward.BLOCK_RECORDS * max(1, int(CHUNK_WORK // block_work))
+
+
 def _forward_chunks(U, W, X, layout, activation, n_threads, stop=None, V=None):
     """(first record, h_T of the next records) in chunks, or with V, V h_T:
     Ctrl-C (or `stop`, a threading.Event) is seen between chunks, and memory
@@ -63,8 +70,7 @@ def _forward_chunks(U, W, X, layout, activation, n_threads, stop=None, V=None):
     if len(X) * _record_work(X, W) < THREAD_WORK:
         n_threads = 1
     code = _activation(activation)
-    # at least a tile of records per thread: the kernel pads shorter blocks
-    chunk = n_threads * max(_forward.TILE_RECORDS, int(CHUNK_WORK // _record_work(X, W)))
+    chunk = _chunk_records(X, W, n_threads)
     for first in range(0, len(X), chunk):
         if stop is not None and stop.is_set():
             raise KeyboardInterrupt("stopped")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import rnnc
-from rnnc import _sgd, reference
+from rnnc import _forward, _sgd, core, reference
 from conftest import random_model, relative_error
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
@@ -66,11 +66,27 @@ def test_predict_and_loss_match_reference(rng, dtype, n_records, per_step, F, ac
     assert h_T.shape == (hidden, 1) and relative_error(h_T, want_h) < TOLERANCE[dtype]
 
 
-def test_threads_do_not_change_predictions(rng):
+@pytest.mark.parametrize("chunk_work", [1e8, 1e4])
+def test_threads_do_not_change_predictions(rng, monkeypatch, chunk_work):
+    # small work would run on one thread; here every call uses two, in one
+    # chunk or in many
+    monkeypatch.setattr(core, "THREAD_WORK", 0)
+    monkeypatch.setattr(core, "CHUNK_WORK", chunk_work)
     U, V, W, _, _ = random_model(rng, 20, 15, 1, 1, True)
     X = rng.normal(size=(300, 15, 1))
     one = rnnc.predict(U, V, W, X, n_threads=1)
     assert np.array_equal(one, rnnc.predict(U, V, W, X, n_threads=2))
+
+
+@pytest.mark.parametrize("hidden,T", [(10, 5), (100, 50), (400, 400), (2000, 400)])
+def test_chunks_give_every_thread_whole_blocks(hidden, T):
+    X, W = np.zeros((1, T, 1)), np.zeros((hidden, hidden))
+    block = _forward.BLOCK_RECORDS
+    for n_threads in (1, 2, 3):
+        chunk = core._chunk_records(X, W, n_threads)
+        assert chunk % (n_threads * block) == 0 and chunk >= n_threads * block
+        per_thread_work = chunk // n_threads * core._record_work(X, W)
+        assert per_thread_work <= max(core.CHUNK_WORK, block * core._record_work(X, W))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -153,16 +153,25 @@ RNNC_DISPATCH
 void NAME(rnnc_gemm_tn)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                         const REAL *restrict B, REAL *restrict C)
 {
-    /* row i of C is sum over l of A[l, i] * B[l, :]: built in cache, written once */
+    /* C[i, j] = sum over l of A[l, i] * B[l, j]: each piece of a row of C is
+     * summed in a register over all l and written once (k is short: the
+     * steps of a truncation window) */
     for (ptrdiff_t i = 0; i < m; i++) {
         REAL *c = C + i * n;
-        for (ptrdiff_t j = 0; j < n; j++)
-            c[j] = 0;
-        for (ptrdiff_t l = 0; l < k; l++) {
-            const REAL a = A[l * m + i];
-            const REAL *b = B + l * n;
-            for (ptrdiff_t j = 0; j < n; j++)
-                c[j] += a * b[j];
+        ptrdiff_t j = 0;
+#if RNNC_VECTORS
+        for (; j + LANES <= n; j += LANES) {
+            VEC acc = {0};
+            for (ptrdiff_t l = 0; l < k; l++)
+                acc += A[l * m + i] * *(const VEC_U *)(B + l * n + j);
+            *(VEC_U *)(c + j) = acc;
+        }
+#endif
+        for (; j < n; j++) {
+            REAL acc = 0;
+            for (ptrdiff_t l = 0; l < k; l++)
+                acc += A[l * m + i] * B[l * n + j];
+            c[j] = acc;
         }
     }
 }

@@ -6,8 +6,8 @@ cancel: a one-ulp difference in exp or in the order of a dot product's sum
 changes its epoch-25 loss by percents.  To reproduce its numbers,
 backprop="tutorial" must round exactly as NumPy does, so it calls the very
 loops np.exp and np.matmul dispatch to (NumPy's SIMD exp, its BLAS gemv and
-dot).  They are taken from the ufuncs' loop tables once, at import, and are
-checked bit for bit against np.exp and np.dot (``matches_numpy``); where the
+dot).  They are taken from the ufuncs' loop tables once, at import, and on first use
+they are checked bit for bit against np.exp and np.dot (``matches_numpy()``); where the
 check fails, the tutorial rule falls back to rnnc's own helpers.
 """
 cimport numpy as cnp
@@ -150,4 +150,13 @@ def _check():
     return True
 
 
-matches_numpy = _check()
+_matches = []
+
+
+def matches_numpy():
+    """Whether these loops round exactly as np.exp and np.dot do here.  Checked
+    on first use, not at import: NumPy's BLAS starts threads for the check's
+    100 x 100 product, which would then spin beside every program's kernels."""
+    if not _matches:
+        _matches.append(_check())
+    return _matches[0]

@@ -368,7 +368,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef double bound
     cdef Py_ssize_t r
     cdef Status status = OK
-    cdef bint numpy_rounding = matches_numpy
+    cdef bint numpy_rounding = tutorial_rule and matches_numpy()
     if n == 0 or T == 0:
         return OK, n
 
@@ -435,7 +435,7 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef floating[:, ::1] dU_view = dU, dV_view = dV, dW_view = dW, work_view = work
     if tutorial_rule:
         tutorial_update(U, V, W, x, &y[0], k, per_step, min_clip_val, max_clip_val,
-                        <bint> matches_numpy, hs, rows, dV_view, work_view)
+                        <bint> matches_numpy(), hs, rows, dV_view, work_view)
         return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
     bptt_gradients(U, V, W, x, &y[0], first, per_step, activation, hs, rows, dU_view, dV_view,

@@ -46,4 +46,4 @@ def random_model(rng, hidden, T, n_features, output_dim, per_step, dtype=np.floa
 def pytest_report_header(config):
     from rnnc import _numpy_loops
     return (f"rnnc {rnnc.__version__} from {rnnc.__file__}; NumPy {np.__version__}; "
-            f"tutorial rule rounds as NumPy: {_numpy_loops.matches_numpy}")
+            f"tutorial rule rounds as NumPy: {_numpy_loops.matches_numpy()}")

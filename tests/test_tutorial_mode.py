@@ -50,7 +50,7 @@ def test_the_first_epochs_hold_anywhere():
 @pytest.mark.skipif(not SAME_ROUNDING, reason="NumPy here rounds exp/dot differently from "
                     "the machine that recorded the tutorial's run")
 def test_all_25_epochs_and_final_weights_match_the_tutorial():
-    assert _numpy_loops.matches_numpy
+    assert _numpy_loops.matches_numpy()
     U, V, W = RUN["U0"].copy(), RUN["V0"].copy(), RUN["W0"].copy()
     losses = train_like_the_tutorial(U, V, W)
     np.testing.assert_allclose(losses, RUN["losses"], rtol=1e-9)

@@ -51,7 +51,6 @@ RNNC_INLINE void NAME(dot_rows)(VEC *acc, const int rows, ptrdiff_t i0, ptrdiff_
                                 const REAL *restrict A, const REAL *restrict x,
                                 VEC x_tail, IVEC keep_tail)
 {
-    typedef IVEC ivec_u __attribute__((aligned(sizeof(REAL))));
     #pragma GCC unroll 16
     for (int r = 0; r < rows; r++)
         acc[r] = (VEC){0};
@@ -65,7 +64,8 @@ RNNC_INLINE void NAME(dot_rows)(VEC *acc, const int rows, ptrdiff_t i0, ptrdiff_
     if (j < n)
         #pragma GCC unroll 16
         for (int r = 0; r < rows; r++)
-            acc[r] += (VEC)(*(const ivec_u *)(A + (i0 + r) * n + n - LANES) & keep_tail)
+            /* loaded as REALs (no aliasing through integers), masked as bits */
+            acc[r] += (VEC)((IVEC)*(const VEC_U *)(A + (i0 + r) * n + n - LANES) & keep_tail)
                       * x_tail;
 }
 

@@ -68,7 +68,7 @@ class BuildExt(build_ext):
 
 
 helpers = ("rnnc_helpers", {
-    "sources": ["csrc/linalg.c", "csrc/activation.c"],
+    "sources": ["csrc/linalg.c", "csrc/activation.c", "csrc/float_env.c"],
     "include_dirs": ["csrc"],
     "cflags": HELPER_FLAGS,
 })

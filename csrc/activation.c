@@ -84,6 +84,9 @@ RNNC_INLINE float expm1_parts_s(float x, float *scale)
     return q;
 }
 
+/* The slopes f'(z) come from e = exp(-|z|) (tanh: exp(-2|z|)), not from
+ * h = f(z) as 1 - h: where a unit saturates, 1 - h keeps only the digits
+ * that h lacks (a few in float32 beyond |z| of about 10), e all of them. */
 #define DEFINE_ACTIVATION(REAL, S)                                               \
     RNNC_DISPATCH                                                                \
     void rnnc_sigmoid_##S(ptrdiff_t n, const REAL *z, REAL *out)                 \
@@ -96,12 +99,20 @@ RNNC_INLINE float expm1_parts_s(float x, float *scale)
             out[i] = (v >= 0 ? (REAL)1 : e) / (1 + e);                           \
         }                                                                        \
     }                                                                            \
+    /* h = sigmoid(z), slope = sigmoid'(z) = h (1 - h); h may be z */           \
     RNNC_DISPATCH                                                                \
-    void rnnc_sigmoid_backward_##S(ptrdiff_t n, const REAL *restrict g,          \
-                                   const REAL *restrict h, REAL *restrict out)   \
+    void rnnc_sigmoid_slope_##S(ptrdiff_t n, const REAL *z, REAL *h,             \
+                                REAL *restrict slope)                            \
     {                                                                            \
-        for (ptrdiff_t i = 0; i < n; i++)                                        \
-            out[i] = g[i] * h[i] * (1 - h[i]);                                   \
+        for (ptrdiff_t i = 0; i < n; i++) {                                      \
+            const REAL v = z[i];                                                 \
+            REAL scale;                                                          \
+            const REAL q = expm1_parts_##S(v < 0 ? v : -v, &scale);              \
+            const REAL e = (1 + q) * scale;              /* exp(-|v|) */         \
+            const REAL s = (v >= 0 ? (REAL)1 : e) / (1 + e);                     \
+            h[i] = s;                                                            \
+            slope[i] = s * (v >= 0 ? e * s : 1 - s);    /* 1 - s = e s, v >= 0 */ \
+        }                                                                        \
     }                                                                            \
     /* tanh(v) = sign(v) * -m / (2 + m), m = exp(-2|v|) - 1 */                   \
     RNNC_DISPATCH                                                                \
@@ -116,12 +127,20 @@ RNNC_INLINE float expm1_parts_s(float x, float *scale)
             out[i] = v < 0 ? -t : t;                                             \
         }                                                                        \
     }                                                                            \
+    /* h = tanh(z), slope = tanh'(z) = (1 - |h|)(1 + |h|); h may be z */       \
     RNNC_DISPATCH                                                                \
-    void rnnc_tanh_backward_##S(ptrdiff_t n, const REAL *restrict g,             \
-                                const REAL *restrict h, REAL *restrict out)      \
+    void rnnc_tanh_slope_##S(ptrdiff_t n, const REAL *z, REAL *h,                \
+                             REAL *restrict slope)                               \
     {                                                                            \
-        for (ptrdiff_t i = 0; i < n; i++)                                        \
-            out[i] = g[i] * (1 - h[i] * h[i]);                                   \
+        for (ptrdiff_t i = 0; i < n; i++) {                                      \
+            const REAL v = z[i];                                                 \
+            REAL scale;                                                          \
+            const REAL q = expm1_parts_##S(v < 0 ? 2 * v : -2 * v, &scale);      \
+            const REAL m = scale == 1 ? q : (1 + q) * scale - 1;                 \
+            const REAL t = -m / (2 + m), e = (1 + q) * scale;   /* tanh(|v|), e */ \
+            h[i] = v < 0 ? -t : t;                                               \
+            slope[i] = e * (1 + t) * (1 + t);            /* 1 - t = e (1 + t) */ \
+        }                                                                        \
     }
 
 DEFINE_ACTIVATION(double, d)

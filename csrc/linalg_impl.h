@@ -127,21 +127,27 @@ void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
     }
 }
 
+/* y += x[i:i+4] @ A[i:i+4]: y is read and written once per four rows */
+RNNC_INLINE void NAME(gemv_t_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict A,
+                                    const REAL *restrict x, REAL *restrict y)
+{
+    const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    const REAL x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
+    for (ptrdiff_t j = 0; j < n; j++)
+        y[j] += x0 * a0[j] + x1 * a1[j] + x2 * a2[j] + x3 * a3[j];
+}
+
 RNNC_DISPATCH
 void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
-                       const REAL *restrict x, REAL *restrict y)
+                       const REAL *restrict x, REAL *restrict y, int backwards)
 {
+    const ptrdiff_t groups = m / 4;
     for (ptrdiff_t j = 0; j < n; j++)
         y[j] = 0;
-    ptrdiff_t i = 0;
-    /* four rows at a time: y is read and written once per four */
-    for (; i + 4 <= m; i += 4) {
-        const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
-        const REAL x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
-        for (ptrdiff_t j = 0; j < n; j++)
-            y[j] += x0 * a0[j] + x1 * a1[j] + x2 * a2[j] + x3 * a3[j];
-    }
-    for (; i < m; i++) {
+    /* rows in either order, as for gemv (the sums' order follows) */
+    for (ptrdiff_t b = 0; b < groups; b++)
+        NAME(gemv_t_rows4)((backwards ? groups - 1 - b : b) * 4, n, A, x, y);
+    for (ptrdiff_t i = 4 * groups; i < m; i++) {
         const REAL *a = A + i * n;
         const REAL xi = x[i];
         for (ptrdiff_t j = 0; j < n; j++)
@@ -269,10 +275,15 @@ int NAME(rnnc_clip)(ptrdiff_t n, REAL *restrict x, REAL lo, REAL hi)
 }
 
 RNNC_DISPATCH
-void NAME(rnnc_sub_scaled)(ptrdiff_t n, REAL alpha, const REAL *restrict x, REAL *restrict y)
+void NAME(rnnc_sub_scaled)(ptrdiff_t n, REAL alpha, const REAL *restrict x, REAL *restrict y,
+                           int backwards)
 {
-    for (ptrdiff_t i = 0; i < n; i++)
-        y[i] -= alpha * x[i];
+    if (backwards)
+        for (ptrdiff_t i = n - 1; i >= 0; i--)
+            y[i] -= alpha * x[i];
+    else
+        for (ptrdiff_t i = 0; i < n; i++)
+            y[i] -= alpha * x[i];
 }
 
 RNNC_DISPATCH

@@ -12,8 +12,9 @@
     /* y += A @ x,  A (m, n); backwards: rows in reverse order (same results) */ \
     void rnnc_gemv_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y, \
                        int backwards);                                          \
-    /* y = A.T @ x,  A (m, n) */                                                \
-    void rnnc_gemv_t_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y); \
+    /* y = A.T @ x,  A (m, n); backwards: rows in reverse order */            \
+    void rnnc_gemv_t_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y, \
+                         int backwards);                                        \
     /* A += np.outer(x, y),  A (m, n) */                                        \
     void rnnc_ger_##S(ptrdiff_t m, ptrdiff_t n, const REAL *x, const REAL *y, REAL *A); \
     /* C = A.T @ B,  A (k, m), B (k, n), C (m, n) */                            \
@@ -22,21 +23,26 @@
     void rnnc_gemm_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
     /* out = sigmoid(z); out may be z */                                        \
     void rnnc_sigmoid_##S(ptrdiff_t n, const REAL *z, REAL *out);              \
-    /* out = g * h * (1 - h): g backpropagated through h = sigmoid(z) */        \
-    void rnnc_sigmoid_backward_##S(ptrdiff_t n, const REAL *g, const REAL *h, REAL *out); \
+    /* h = sigmoid(z), slope = sigmoid'(z); h may be z */                    \
+    void rnnc_sigmoid_slope_##S(ptrdiff_t n, const REAL *z, REAL *h, REAL *slope); \
     /* out = tanh(z); out may be z */                                           \
     void rnnc_tanh_##S(ptrdiff_t n, const REAL *z, REAL *out);                 \
-    /* out = g * (1 - h * h): g backpropagated through h = tanh(z) */           \
-    void rnnc_tanh_backward_##S(ptrdiff_t n, const REAL *g, const REAL *h, REAL *out); \
+    /* h = tanh(z), slope = tanh'(z); h may be z */                          \
+    void rnnc_tanh_slope_##S(ptrdiff_t n, const REAL *z, REAL *h, REAL *slope); \
     /* x = np.clip(x, lo, hi); returns 1 if x held a NaN or infinity, else 0 */ \
     int rnnc_clip_##S(ptrdiff_t n, REAL *x, REAL lo, REAL hi);                  \
-    /* y -= alpha * x */                                                        \
-    void rnnc_sub_scaled_##S(ptrdiff_t n, REAL alpha, const REAL *x, REAL *y);  \
+    /* y -= alpha * x; backwards: last element first (same results) */         \
+    void rnnc_sub_scaled_##S(ptrdiff_t n, REAL alpha, const REAL *x, REAL *y, int backwards); \
     /* max(abs(x)); NaN if x holds one */                                       \
     REAL rnnc_max_abs_##S(ptrdiff_t n, const REAL *x);
 
 RNNC_DECLARE(double, d)
 RNNC_DECLARE(float, s)
+
+/* Flush subnormal results to zero in this thread (see float_env.c); end
+ * restores what begin returned. */
+unsigned rnnc_flush_subnormals_begin(void);
+void rnnc_flush_subnormals_end(unsigned saved);
 
 /* 1 when the helpers were built with runtime dispatch (target_clones). */
 int rnnc_dispatched(void);

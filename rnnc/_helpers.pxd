@@ -7,8 +7,10 @@ cdef extern from "rnnc.h" nogil:
                      int backwards)
     void rnnc_gemv_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y,
                      int backwards)
-    void rnnc_gemv_t_d(Py_ssize_t m, Py_ssize_t n, const double *A, const double *x, double *y)
-    void rnnc_gemv_t_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y)
+    void rnnc_gemv_t_d(Py_ssize_t m, Py_ssize_t n, const double *A, const double *x, double *y,
+                       int backwards)
+    void rnnc_gemv_t_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y,
+                       int backwards)
     void rnnc_ger_d(Py_ssize_t m, Py_ssize_t n, const double *x, const double *y, double *A)
     void rnnc_ger_s(Py_ssize_t m, Py_ssize_t n, const float *x, const float *y, float *A)
     void rnnc_gemm_tn_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
@@ -17,18 +19,21 @@ cdef extern from "rnnc.h" nogil:
     void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
     void rnnc_sigmoid_d(Py_ssize_t n, const double *z, double *out)
     void rnnc_sigmoid_s(Py_ssize_t n, const float *z, float *out)
-    void rnnc_sigmoid_backward_d(Py_ssize_t n, const double *g, const double *h, double *out)
-    void rnnc_sigmoid_backward_s(Py_ssize_t n, const float *g, const float *h, float *out)
+    void rnnc_sigmoid_slope_d(Py_ssize_t n, const double *z, double *h, double *slope)
+    void rnnc_sigmoid_slope_s(Py_ssize_t n, const float *z, float *h, float *slope)
     void rnnc_tanh_d(Py_ssize_t n, const double *z, double *out)
     void rnnc_tanh_s(Py_ssize_t n, const float *z, float *out)
-    void rnnc_tanh_backward_d(Py_ssize_t n, const double *g, const double *h, double *out)
-    void rnnc_tanh_backward_s(Py_ssize_t n, const float *g, const float *h, float *out)
+    void rnnc_tanh_slope_d(Py_ssize_t n, const double *z, double *h, double *slope)
+    void rnnc_tanh_slope_s(Py_ssize_t n, const float *z, float *h, float *slope)
     int rnnc_clip_d(Py_ssize_t n, double *x, double lo, double hi)
     int rnnc_clip_s(Py_ssize_t n, float *x, float lo, float hi)
-    void rnnc_sub_scaled_d(Py_ssize_t n, double alpha, const double *x, double *y)
-    void rnnc_sub_scaled_s(Py_ssize_t n, float alpha, const float *x, float *y)
+    void rnnc_sub_scaled_d(Py_ssize_t n, double alpha, const double *x, double *y,
+                           int backwards)
+    void rnnc_sub_scaled_s(Py_ssize_t n, float alpha, const float *x, float *y, int backwards)
     double rnnc_max_abs_d(Py_ssize_t n, const double *x)
     float rnnc_max_abs_s(Py_ssize_t n, const float *x)
+    unsigned rnnc_flush_subnormals_begin()
+    void rnnc_flush_subnormals_end(unsigned saved)
     int rnnc_dispatched()
     const char *rnnc_simd_path()
 
@@ -43,12 +48,12 @@ cdef inline void gemv(Py_ssize_t m, Py_ssize_t n, const floating *A, const float
 
 
 cdef inline void gemv_t(Py_ssize_t m, Py_ssize_t n, const floating *A, const floating *x,
-                        floating *y) noexcept nogil:
-    """y = A.T @ x"""
+                        floating *y, bint backwards=False) noexcept nogil:
+    """y = A.T @ x (backwards: A's rows taken last to first)"""
     if floating is double:
-        rnnc_gemv_t_d(m, n, A, x, y)
+        rnnc_gemv_t_d(m, n, A, x, y, backwards)
     else:
-        rnnc_gemv_t_s(m, n, A, x, y)
+        rnnc_gemv_t_s(m, n, A, x, y, backwards)
 
 
 cdef inline void ger(Py_ssize_t m, Py_ssize_t n, const floating *x, const floating *y,
@@ -98,18 +103,18 @@ cdef inline void activate(Activation activation, Py_ssize_t n, const floating *z
         rnnc_sigmoid_s(n, z, out)
 
 
-cdef inline void activate_backward(Activation activation, Py_ssize_t n, const floating *g,
-                                   const floating *h, floating *out) noexcept nogil:
-    """out = g * h * (1 - h) for sigmoid, g * (1 - h**2) for tanh (h the activation)"""
+cdef inline void activate_with_slope(Activation activation, Py_ssize_t n, const floating *z,
+                                     floating *h, floating *slope) noexcept nogil:
+    """h = f(z) and slope = f'(z), f sigmoid or tanh; h may be z"""
     if activation == TANH:
         if floating is double:
-            rnnc_tanh_backward_d(n, g, h, out)
+            rnnc_tanh_slope_d(n, z, h, slope)
         else:
-            rnnc_tanh_backward_s(n, g, h, out)
+            rnnc_tanh_slope_s(n, z, h, slope)
     elif floating is double:
-        rnnc_sigmoid_backward_d(n, g, h, out)
+        rnnc_sigmoid_slope_d(n, z, h, slope)
     else:
-        rnnc_sigmoid_backward_s(n, g, h, out)
+        rnnc_sigmoid_slope_s(n, z, h, slope)
 
 
 cdef inline int clip(Py_ssize_t n, floating *x, double lo, double hi) noexcept nogil:
@@ -121,12 +126,12 @@ cdef inline int clip(Py_ssize_t n, floating *x, double lo, double hi) noexcept n
 
 
 cdef inline void sub_scaled(Py_ssize_t n, double alpha, const floating *x,
-                            floating *y) noexcept nogil:
-    """y -= alpha * x"""
+                            floating *y, bint backwards=False) noexcept nogil:
+    """y -= alpha * x (backwards: last element first, same results)"""
     if floating is double:
-        rnnc_sub_scaled_d(n, alpha, x, y)
+        rnnc_sub_scaled_d(n, alpha, x, y, backwards)
     else:
-        rnnc_sub_scaled_s(n, <float>alpha, x, y)
+        rnnc_sub_scaled_s(n, <float>alpha, x, y, backwards)
 
 
 cdef inline double max_abs(Py_ssize_t n, const floating *x) noexcept nogil:

@@ -29,8 +29,10 @@ from libc.string cimport memset
 
 from libc.math cimport sqrt
 
-from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_backward, clip,
-                            floating, gemm_tn, gemv, gemv_t, ger, max_abs, sub_scaled)
+from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_with_slope, clip,
+                            floating, gemm_tn, gemv, gemv_t, ger, max_abs,
+                            rnnc_flush_subnormals_begin, rnnc_flush_subnormals_end,
+                            sub_scaled)
 from rnnc._numpy_loops cimport numpy_exp, numpy_matvec
 from rnnc._numpy_loops import matches_numpy
 
@@ -48,27 +50,45 @@ cpdef enum Status:
     OVERFLOW = 2
 
 
+cdef inline bint next_pass_backwards(Py_ssize_t *passes) noexcept nogil:
+    """The direction of the next pass over W: each pass runs opposite to the
+    one before, so it starts on the rows the last one left in L1 (W does not
+    fit L1 at hidden 100 in float64)."""
+    passes[0] += 1
+    return passes[0] % 2 == 0
+
+
 cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
                          const floating[:, ::1] x, bint per_step, Activation activation,
-                         floating[:, ::1] hs, floating[:, ::1] Wh, bint keep_Wh) noexcept nogil:
-    """hs[t] = h_t for t = 0..T; with keep_Wh, also Wh[t-1] = W @ h_{t-1}
-    (the tutorial's rule uses it)."""
+                         floating[:, ::1] hs, floating[:, ::1] slopes, Py_ssize_t first,
+                         Py_ssize_t *passes) noexcept nogil:
+    """hs[t] = h_t for t = 0..T, and slopes[t-1] = f'(z_t) for the steps
+    t = first..T that carry gradient; passes counts the passes over W."""
     cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
     memset(&hs[0, 0], 0, hidden * sizeof(floating))
-    if not keep_Wh:
-        for t in range(1, T + 1):
-            # z = a_t + W @ h_{t-1}
-            if per_step or F == 1:
-                # a_t = U[:, t-1] * x_t, or U[:, 0] * x_t: one input, one column
-                for i in range(hidden):
-                    hs[t, i] = U[i, t - 1 if per_step else 0] * x[t - 1, 0]
-            else:
-                memset(&hs[t, 0], 0, hidden * sizeof(floating))
-                gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
-            # W's rows in alternating order: the last ones read are still cached
-            gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &hs[t, 0], t % 2 == 0)
+    for t in range(1, T + 1):
+        # z = a_t + W @ h_{t-1}
+        if per_step or F == 1:
+            # a_t = U[:, t-1] * x_t, or U[:, 0] * x_t: one input, one column
+            for i in range(hidden):
+                hs[t, i] = U[i, t - 1 if per_step else 0] * x[t - 1, 0]
+        else:
+            memset(&hs[t, 0], 0, hidden * sizeof(floating))
+            gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
+        gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &hs[t, 0], next_pass_backwards(passes))
+        if t < first:   # only the slopes the backward pass uses: they fill the cache
             activate(activation, hidden, &hs[t, 0], &hs[t, 0])
-        return
+        else:
+            activate_with_slope(activation, hidden, &hs[t, 0], &hs[t, 0], &slopes[t - 1, 0])
+
+
+cdef void forward_record_keep_Wh(const floating[:, ::1] U, const floating[:, ::1] W,
+                                 const floating[:, ::1] x, bint per_step,
+                                 floating[:, ::1] hs, floating[:, ::1] Wh) noexcept nogil:
+    """hs[t] = h_t for t = 0..T (sigmoid), and Wh[t-1] = W @ h_{t-1}, which
+    the tutorial's rule uses."""
+    cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
+    memset(&hs[0, 0], 0, hidden * sizeof(floating))
     for t in range(1, T + 1):
         # Wh[t-1] = W @ h_{t-1}
         memset(&Wh[t - 1, 0], 0, hidden * sizeof(floating))
@@ -82,14 +102,14 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
             for i in range(hidden):
                 hs[t, i] = Wh[t - 1, i]
             gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
-        activate(activation, hidden, &hs[t, 0], &hs[t, 0])
+        activate(SIGMOID, hidden, &hs[t, 0], &hs[t, 0])
 
 
 cdef void forward_record_numpy(const floating[:, ::1] U, const floating[:, ::1] V,
                                const floating[:, ::1] W, const floating[:, ::1] x,
                                const floating *y, bint per_step, floating[:, ::1] hs,
                                floating[:, ::1] Wh, floating *dyhat) noexcept nogil:
-    """forward_record and output_error, rounded as the tutorial's NumPy code:
+    """forward_record_keep_Wh and output_error, rounded as the tutorial's NumPy code:
     Wh = np.dot(W, h); h = 1 / (1 + np.exp(-(a + Wh))); dyhat = np.dot(V, h_T) - y"""
     cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
     memset(&hs[0, 0], 0, hidden * sizeof(floating))
@@ -124,10 +144,12 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                         const floating *y, Py_ssize_t first, bint per_step,
                         Activation activation, floating[:, ::1] hs, floating[:, ::1] deltas,
                         floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
-                        floating[:, ::1] work) noexcept nogil:
-    """dU, dV, dW = the truncated gradient of one record's loss (unclipped).
+                        floating[:, ::1] work, Py_ssize_t *passes) noexcept nogil:
+    """dU, dV, dW = the truncated gradient of one record's loss (unclipped);
+    passes counts the passes over W.
 
-    deltas[t-1] holds delta_t for the steps that carry gradient.  Per-step
+    deltas[t-1] holds f'(z_t) after the forward pass, and delta_t once the
+    backward pass reaches step t, for the steps that carry gradient.  Per-step
     layout: dU is stored transposed, dU[t-1] = column t-1 of the gradient,
     and only rows first-1..T-1 are written.
     """
@@ -136,18 +158,20 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef floating *dyhat = &work[0, 0]
     cdef floating *g = &work[1, 0]
 
-    forward_record(U, W, x, per_step, activation, hs, deltas, False)
+    forward_record(U, W, x, per_step, activation, hs, deltas, first, passes)
     output_error(V, &hs[T, 0], y, dyhat)
     # dV = np.outer(dyhat, h_T)
     memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
     ger(V.shape[0], hidden, dyhat, &hs[T, 0], &dV[0, 0])
     # delta_T = (V.T @ dyhat) * f'(z_T)
     gemv_t(V.shape[0], hidden, &V[0, 0], dyhat, g)
-    activate_backward(activation, hidden, g, &hs[T, 0], &deltas[T - 1, 0])
+    for i in range(hidden):
+        deltas[T - 1, i] *= g[i]
     for t in range(T, first, -1):
         # delta_{t-1} = (W.T @ delta_t) * f'(z_{t-1})
-        gemv_t(hidden, hidden, &W[0, 0], &deltas[t - 1, 0], g)
-        activate_backward(activation, hidden, g, &hs[t - 1, 0], &deltas[t - 2, 0])
+        gemv_t(hidden, hidden, &W[0, 0], &deltas[t - 1, 0], g, next_pass_backwards(passes))
+        for i in range(hidden):
+            deltas[t - 2, i] *= g[i]
 
     # dW = sum over the window of np.outer(delta_t, h_{t-1}) = deltas[w].T @ hs[w]
     gemm_tn(hidden, window, hidden, &deltas[first - 1, 0], &hs[first - 1, 0], &dW[0, 0])
@@ -186,8 +210,8 @@ cdef double weights_max_abs(floating[:, ::1] U, floating[:, ::1] V,
 cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, double lr,
                             floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                             floating[:, ::1] dU, floating[:, ::1] dV,
-                            floating[:, ::1] dW) noexcept nogil:
-    """P -= lr * dP for the clipped gradient."""
+                            floating[:, ::1] dW, Py_ssize_t *passes) noexcept nogil:
+    """P -= lr * dP for the clipped gradient; passes counts the passes over W."""
     cdef Py_ssize_t t, i
     if per_step:
         # U[:, t-1] -= lr * dU[:, t-1], only for the steps that carry gradient
@@ -197,7 +221,7 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
     else:
         sub_scaled(U.shape[0] * U.shape[1], lr, &dU[0, 0], &U[0, 0])
     sub_scaled(V.shape[0] * V.shape[1], lr, &dV[0, 0], &V[0, 0])
-    sub_scaled(W.shape[0] * W.shape[1], lr, &dW[0, 0], &W[0, 0])
+    sub_scaled(W.shape[0] * W.shape[1], lr, &dW[0, 0], &W[0, 0], next_pass_backwards(passes))
 
 
 
@@ -268,7 +292,7 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
     if numpy_rounding:
         forward_record_numpy(U, V, W, x, y, per_step, hs, Wh, dyhat)
     else:
-        forward_record(U, W, x, per_step, SIGMOID, hs, Wh, True)
+        forward_record_keep_Wh(U, W, x, per_step, hs, Wh)
         output_error(V, &hs[T, 0], y, dyhat)
     for i in range(1, 5):   # u_run, w_run, u, w
         memset(&work[i, 0], 0, hidden * sizeof(floating))
@@ -348,7 +372,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef Py_ssize_t first = 1 if k >= T - 1 else T - k
     # workspace, allocated once per epoch
     cdef floating[:, ::1] hs = np.zeros((T + 1, hidden), dtype=dtype)
-    # one row per step: W h_{t-1} for the tutorial's rule, delta_t for BPTT
+    # one row per step: W h_{t-1} for the tutorial's rule, f'(z_t) then delta_t for BPTT
     cdef floating[:, ::1] rows = np.zeros((max(T, 1), hidden), dtype=dtype)
     cdef floating[:, ::1] dU = np.zeros((T, hidden) if per_step else (U.shape[0], U.shape[1]),
                                         dtype=dtype)
@@ -368,10 +392,14 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef double bound
     cdef Py_ssize_t r
     cdef Status status = OK
+    cdef Py_ssize_t passes = 0     # over W, to alternate their direction
     cdef bint numpy_rounding = tutorial_rule and matches_numpy()
     if n == 0 or T == 0:
         return OK, n
 
+    # flush subnormals, except where the tutorial's rule must round as NumPy does
+    cdef bint flush = not tutorial_rule
+    cdef unsigned saved_float_env = rnnc_flush_subnormals_begin() if flush else 0
     try:
         with nogil:
             bound = weights_max_abs(U, V, W)
@@ -385,7 +413,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                         status = NONFINITE_GRADIENT
                 else:
                     bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, activation, hs,
-                                   rows, dU, dV, dW, work)
+                                   rows, dU, dV, dW, work, &passes)
                     if clip_gradients(first, T, per_step, min_clip_val, max_clip_val,
                                       dU, dV, dW):
                         status = NONFINITE_GRADIENT
@@ -406,11 +434,13 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                                       mU, vU, mV, vV, mW, vW)
                 else:
                     apply_bptt_update(first, T, per_step, learning_rate, U, V, W, dU, dV,
-                                      dW)
+                                      dW, &passes)
                 bound += step_bound
     finally:   # Ctrl-C included: the update count must match the moments
         if use_adam:
             adam[0] = step
+        if flush:
+            rnnc_flush_subnormals_end(saved_float_env)
     return status, (r if status != OK else n)
 
 
@@ -430,7 +460,7 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     dW = np.zeros((hidden, hidden), dtype=dtype)
     work = np.zeros((6, max(hidden, V.shape[0])), dtype=dtype)
     cdef floating[:, ::1] hs = np.zeros((T + 1, hidden), dtype=dtype)
-    # one row per step: W h_{t-1} for the tutorial's rule, delta_t for BPTT
+    # one row per step: W h_{t-1} for the tutorial's rule, f'(z_t) then delta_t for BPTT
     cdef floating[:, ::1] rows = np.zeros((max(T, 1), hidden), dtype=dtype)
     cdef floating[:, ::1] dU_view = dU, dV_view = dV, dW_view = dW, work_view = work
     if tutorial_rule:
@@ -438,6 +468,9 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                         <bint> matches_numpy(), hs, rows, dV_view, work_view)
         return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
+    cdef Py_ssize_t passes = 0
+    cdef unsigned saved_float_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
     bptt_gradients(U, V, W, x, &y[0], first, per_step, activation, hs, rows, dU_view, dV_view,
-                   dW_view, work_view)
+                   dW_view, work_view, &passes)
+    rnnc_flush_subnormals_end(saved_float_env)
     return (dU.T.copy() if per_step else dU), dV, dW

@@ -6,6 +6,7 @@ hidden_dim); W (hidden_dim, hidden_dim); X (n_records, seq_len, n_features)
 or (n_records, seq_len); Y (n_records, output_dim).  rnnc/reference.py states
 the math.
 """
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -94,9 +95,10 @@ def _outputs(U, V, W, X, layout, activation, n_threads, stop=None):
 
 
 def _loss(Y, yhat):
-    """sum over records of ||y - yhat||^2 / 2, accumulated in float64."""
+    """sum over records of ||y - yhat||^2 / 2, in float64 and exactly rounded,
+    so that it does not depend on the order of the records."""
     residual = np.subtract(Y, yhat, dtype=np.float64)
-    return float(np.sum(residual ** 2) / 2)
+    return math.fsum((residual ** 2).ravel()) / 2
 
 
 def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop):

@@ -45,11 +45,27 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def sigmoid_slope(z):
+    """sigmoid'(z) = e / (1 + e)^2 with e = exp(-|z|)."""
+    e = np.exp(-np.abs(z))
+    return e / (1 + e) ** 2
+
+
+def tanh_slope(z):
+    """tanh'(z) = 4 e / (1 + e)^2 with e = exp(-2|z|)."""
+    e = np.exp(-2 * np.abs(z))
+    return 4 * e / (1 + e) ** 2
+
+
 def activation_function(activation):
-    """(f, f' written in terms of h = f(z)) for "sigmoid" or "tanh"."""
+    """(f, f') for "sigmoid" or "tanh", both functions of the pre-activation z.
+
+    f' is not taken as h (1 - h) or 1 - h^2 of h = f(z): where a unit
+    saturates, 1 - h keeps only the digits h lacks, while exp(-|z|) keeps all.
+    """
     if activation == "tanh":
-        return np.tanh, lambda h: 1 - h * h
-    return sigmoid, lambda h: h * (1 - h)
+        return np.tanh, tanh_slope
+    return sigmoid, sigmoid_slope
 
 
 def as_records(X):
@@ -70,15 +86,23 @@ def input_term(U, x, t, per_step):
     return U @ x[t]
 
 
-def hidden_states(U, W, x, activation="sigmoid"):
-    """h_0..h_T of one record x (T, n_features), as the rows of a (T+1, hidden) array."""
+def forward(U, W, x, activation="sigmoid"):
+    """(z, h) of one record x (T, n_features): rows 1..T of z are the
+    pre-activations, rows 0..T of h the hidden states (h_0 = 0; z_0 unused)."""
     f, _ = activation_function(activation)
     T = x.shape[0]
     per_step = is_per_step(U, T, x.shape[1])
+    z = np.zeros((T + 1, W.shape[0]), dtype=W.dtype)
     h = np.zeros((T + 1, W.shape[0]), dtype=W.dtype)
     for t in range(T):
-        h[t + 1] = f(input_term(U, x, t, per_step) + W @ h[t])
-    return h
+        z[t + 1] = input_term(U, x, t, per_step) + W @ h[t]
+        h[t + 1] = f(z[t + 1])
+    return z, h
+
+
+def hidden_states(U, W, x, activation="sigmoid"):
+    """h_0..h_T of one record x (T, n_features), as the rows of a (T+1, hidden) array."""
+    return forward(U, W, x, activation)[1]
 
 
 def first_step_with_gradient(T, bptt_truncate):
@@ -95,14 +119,14 @@ def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid"):
     y = np.asarray(y).reshape(-1)
     T = x.shape[0]
     per_step = is_per_step(U, T, x.shape[1])
-    h = hidden_states(U, W, x, activation)
+    z, h = forward(U, W, x, activation)
 
     dyhat = V @ h[T] - y                        # d loss / d yhat
     dV = np.outer(dyhat, h[T])
     dU = np.zeros_like(U)
     dW = np.zeros_like(W)
     first = first_step_with_gradient(T, bptt_truncate)
-    delta = (V.T @ dyhat) * df(h[T])            # d loss / d z_T
+    delta = (V.T @ dyhat) * df(z[T])            # d loss / d z_T
     for t in range(T, first - 1, -1):           # delta is d loss / d z_t here
         if per_step:
             dU[:, t - 1] += delta * x[t - 1, 0]
@@ -110,7 +134,7 @@ def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid"):
             dU += np.outer(delta, x[t - 1])
         dW += np.outer(delta, h[t - 1])
         if t > first:
-            delta = (W.T @ delta) * df(h[t - 1])
+            delta = (W.T @ delta) * df(z[t - 1])
     return dU, dV, dW
 
 

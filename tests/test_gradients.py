@@ -131,3 +131,48 @@ def test_adam_training_matches_torch_adam(rng):
     assert state.step == 3 * len(X)
     for mine, theirs in zip((U, V, W), params):
         assert relative_error(mine, theirs.detach().numpy()) < 1e-10
+
+
+def long_double_gradients(U, V, W, x, y, activation):
+    """Full-BPTT gradient in 80-bit long double, written out here with f'(z)
+    from exp(-|z|): an independent, more precise oracle for saturated units."""
+    U, V, W, x, y = (np.asarray(a, dtype=np.longdouble) for a in (U, V, W, x, y))
+    T = x.shape[0]
+    zs, hs = [], [np.zeros(W.shape[0], dtype=np.longdouble)]
+    for t in range(T):
+        z = U[:, t] * x[t, 0] + W @ hs[-1]
+        zs.append(z)
+        hs.append(np.tanh(z) if activation == "tanh" else 1 / (1 + np.exp(-z)))
+    if activation == "tanh":
+        e = np.exp(-2 * np.abs(np.array(zs)))
+        slopes = 4 * e / (1 + e) ** 2
+    else:
+        e = np.exp(-np.abs(np.array(zs)))
+        slopes = e / (1 + e) ** 2
+    dyhat = V @ hs[T] - y
+    dU, dV, dW = np.zeros_like(U), np.outer(dyhat, hs[T]), np.zeros_like(W)
+    delta = (V.T @ dyhat) * slopes[T - 1]
+    for t in range(T, 0, -1):
+        dU[:, t - 1] = delta * x[t - 1, 0]
+        dW += np.outer(delta, hs[t - 1])
+        if t > 1:
+            delta = (W.T @ delta) * slopes[t - 2]
+    return dU, dV, dW
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype,scale,tolerance", [(np.float64, 25.0, 1e-12),
+                                                   (np.float32, 10.0, 1e-5)])
+def test_saturated_units_keep_their_slope(rng, activation, dtype, scale, tolerance):
+    # pre-activations of 10-40 in size: h rounds to +-1 or nearly, so a slope
+    # taken as 1 - h would keep only a few digits, or none
+    U, V, W, x, y = random_model(rng, 6, 5, 1, 1, True)
+    U = np.sign(U) * (scale + np.abs(U) * scale)
+    x = np.abs(x) + 0.5
+    if dtype == np.float64 and np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps:
+        pytest.skip("long double is no wider than double on this platform")
+    got = rnnc.gradients(*(a.astype(dtype) for a in (U, V, W, x, y)), bptt_truncate=None,
+                         activation=activation)
+    want = long_double_gradients(*(a.astype(dtype) for a in (U, V, W, x, y)), activation)
+    for g, w in zip(got, want):
+        assert relative_error(g, np.asarray(w, dtype=np.float64)) < tolerance

@@ -58,7 +58,10 @@ def call(so, name, dtype, *args):
     suffix = "_d" if dtype == np.float64 else "_s"
     function = getattr(so, name + suffix)
     function.restype = None
-    function(*[pointer(a) if isinstance(a, np.ndarray) else ctypes.c_ssize_t(a) for a in args])
+    function(*[pointer(a) if isinstance(a, np.ndarray)
+               else ctypes.c_double(a) if isinstance(a, np.float64)
+               else ctypes.c_float(a) if isinstance(a, np.float32)
+               else ctypes.c_ssize_t(a) for a in args])
 
 
 def assert_product(actual, expected, scale, length, dtype, where):
@@ -127,9 +130,25 @@ def test_transposed_products(helpers, dtype):
         call(helpers, "rnnc_gemm_tn", dtype, m, k, n, A, B, C)
         assert_product(C, A64.T @ B64, np.abs(A64.T) @ np.abs(B64), k, dtype, (m, k, n))
         x = rng.normal(size=k).astype(dtype)
-        y = np.zeros(m, dtype)
-        call(helpers, "rnnc_gemv_t", dtype, k, m, A, x, y)
-        assert_product(y, A64.T @ x, np.abs(A64.T) @ np.abs(x), k, dtype, (m, k))
+        for backwards in (0, 1):
+            y = np.full(m, np.nan, dtype)           # overwritten, not added to
+            call(helpers, "rnnc_gemv_t", dtype, k, m, A, x, y, backwards)
+            assert_product(y, A64.T @ x, np.abs(A64.T) @ np.abs(x), k, dtype, (m, k))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sub_scaled_either_way(helpers, dtype):
+    rng = np.random.default_rng(6)
+    for n in (1, 7, 16, 33, 1000):
+        x, y0 = rng.normal(size=n).astype(dtype), rng.normal(size=n).astype(dtype)
+        results = []
+        for backwards in (0, 1):
+            y = y0.copy()
+            call(helpers, "rnnc_sub_scaled", dtype, n, dtype(0.25), x, y, backwards)
+            results.append(y)
+        assert np.array_equal(results[0], results[1])
+        assert_product(results[0], y0 - 0.25 * x.astype(np.float64),
+                       np.abs(y0) + 0.25 * np.abs(x), 2, dtype, n)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

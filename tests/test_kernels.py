@@ -169,3 +169,25 @@ def test_loss_passes_beside_the_updates_change_nothing(rng, capsys):
     (one, printed_one), (two, printed_two) = runs
     assert printed_one == printed_two and printed_one.count("Epoch:") == 4
     assert all(np.array_equal(a, b) for a, b in zip(one, two))
+
+
+def test_record_order_changes_neither_predictions_nor_the_loss(rng):
+    # each record's prediction is independent of its place in a block, and
+    # the loss is summed exactly, so shuffling records only shuffles outputs
+    U, V, W, _, _ = random_model(rng, 30, 12, 1, 2, True)
+    X, Y = rng.normal(size=(77, 12, 1)), rng.normal(size=(77, 2))
+    order = rng.permutation(77)
+    np.testing.assert_array_equal(rnnc.predict(U, V, W, X)[order],
+                                  rnnc.predict(U, V, W, X[order]))
+    assert (rnnc.calculate_loss(X, Y, U, V, W)[0]
+            == rnnc.calculate_loss(X[order], Y[order], U, V, W)[0])
+
+
+def test_training_leaves_subnormals_to_the_caller(rng):
+    # the SGD kernel flushes subnormal results to zero while it runs (they
+    # are slow and below any update); the caller's setting must come back
+    U, V, W, x, y = random_model(rng, 8, 6, 1, 1, True)
+    tiny = np.float64(np.finfo(np.float64).tiny)
+    rnnc.train(U, V, W, x[None], y[None], None, None, max_epochs=1, verbose=False)
+    rnnc.gradients(U, V, W, x, y)
+    assert tiny / 4 > 0 and np.float32(np.finfo(np.float32).tiny) / np.float32(4) > 0

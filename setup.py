@@ -11,6 +11,7 @@ checks.  RNNC_SANITIZE=1 builds a checking version instead, with Cython's
 bounds checks on and AddressSanitizer and UndefinedBehaviorSanitizer compiled
 in (CI runs the kernel tests on it).
 """
+import glob
 import os
 import sys
 import tempfile
@@ -54,6 +55,10 @@ def compiler_has_openmp(compiler):
 class BuildExt(build_ext):
     def run(self):
         self.run_command("build_clib")   # the helper library the extensions link
+        clib = self.get_finalized_command("build_clib")
+        library = os.path.join(clib.build_clib, clib.compiler.library_filename("rnnc_helpers"))
+        for ext in self.extensions:      # relinked whenever the library changes
+            ext.depends.append(library)
         super().run()
 
     def build_extensions(self):
@@ -67,10 +72,14 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
+# A change to a header of csrc/ rebuilds the helper library too (setuptools
+# looks only at the sources otherwise), and BuildExt relinks the kernels.
+CSRC_HEADERS = sorted(glob.glob("csrc/*.h"))
 helpers = ("rnnc_helpers", {
     "sources": ["csrc/linalg.c", "csrc/activation.c", "csrc/float_env.c"],
     "include_dirs": ["csrc"],
     "cflags": HELPER_FLAGS,
+    "obj_deps": {"": CSRC_HEADERS},
 })
 
 macros = [("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")]

@@ -155,32 +155,63 @@ void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
     }
 }
 
+/* out[j - j0] = sum over l of A[l, i] * B[l, j] for j0 <= j < j1: each piece
+ * of the row is summed in a register over all l and written once (k is
+ * short: the steps of a truncation window) */
+RNNC_INLINE void NAME(gemm_tn_row)(ptrdiff_t i, ptrdiff_t m, ptrdiff_t k, ptrdiff_t n,
+                                   ptrdiff_t j0, ptrdiff_t j1, const REAL *restrict A,
+                                   const REAL *restrict B, REAL *restrict out)
+{
+    ptrdiff_t j = j0;
+#if RNNC_VECTORS
+    for (; j + LANES <= j1; j += LANES) {
+        VEC acc = {0};
+        for (ptrdiff_t l = 0; l < k; l++)
+            acc += A[l * m + i] * *(const VEC_U *)(B + l * n + j);
+        *(VEC_U *)(out + j - j0) = acc;
+    }
+#endif
+    for (; j < j1; j++) {
+        REAL acc = 0;
+        for (ptrdiff_t l = 0; l < k; l++)
+            acc += A[l * m + i] * B[l * n + j];
+        out[j - j0] = acc;
+    }
+}
+
 RNNC_DISPATCH
 void NAME(rnnc_gemm_tn)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                         const REAL *restrict B, REAL *restrict C)
 {
-    /* C[i, j] = sum over l of A[l, i] * B[l, j]: each piece of a row of C is
-     * summed in a register over all l and written once (k is short: the
-     * steps of a truncation window) */
-    for (ptrdiff_t i = 0; i < m; i++) {
+    for (ptrdiff_t i = 0; i < m; i++)
+        NAME(gemm_tn_row)(i, m, k, n, 0, n, A, B, C + i * n);
+}
+
+/* columns of a row of the gradient held at once by the fused update */
+#define TN_CHUNK 256
+
+RNNC_DISPATCH
+void NAME(rnnc_gemm_tn_clip_sub)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
+                                 const REAL *restrict B, REAL lo, REAL hi, REAL alpha,
+                                 REAL *restrict C, int backwards)
+{
+    /* C -= alpha * clip(A.T @ B), a row piece at a time: the gradient is
+     * never written out, and C is read and written once */
+    REAL g[TN_CHUNK];
+    for (ptrdiff_t r = 0; r < m; r++) {
+        const ptrdiff_t i = backwards ? m - 1 - r : r;
         REAL *c = C + i * n;
-        ptrdiff_t j = 0;
-#if RNNC_VECTORS
-        for (; j + LANES <= n; j += LANES) {
-            VEC acc = {0};
-            for (ptrdiff_t l = 0; l < k; l++)
-                acc += A[l * m + i] * *(const VEC_U *)(B + l * n + j);
-            *(VEC_U *)(c + j) = acc;
-        }
-#endif
-        for (; j < n; j++) {
-            REAL acc = 0;
-            for (ptrdiff_t l = 0; l < k; l++)
-                acc += A[l * m + i] * B[l * n + j];
-            c[j] = acc;
+        for (ptrdiff_t j0 = 0; j0 < n; j0 += TN_CHUNK) {
+            const ptrdiff_t j1 = n - j0 < TN_CHUNK ? n : j0 + TN_CHUNK;
+            NAME(gemm_tn_row)(i, m, k, n, j0, j1, A, B, g);
+            for (ptrdiff_t j = j0; j < j1; j++) {
+                const REAL v = g[j - j0];
+                c[j] -= alpha * (v < lo ? lo : (v > hi ? hi : v));
+            }
         }
     }
 }
+#undef TN_CHUNK
 
 RNNC_DISPATCH
 void NAME(rnnc_ger)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict x,

@@ -19,6 +19,11 @@
     void rnnc_ger_##S(ptrdiff_t m, ptrdiff_t n, const REAL *x, const REAL *y, REAL *A); \
     /* C = A.T @ B,  A (k, m), B (k, n), C (m, n) */                            \
     void rnnc_gemm_tn_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
+    /* C -= alpha * np.clip(A.T @ B, lo, hi),  A (k, m), B (k, n), C (m, n);      \
+     * the rows of C last to first when backwards; A.T @ B must be finite */    \
+    void rnnc_gemm_tn_clip_sub_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, \
+                                   const REAL *B, REAL lo, REAL hi, REAL alpha, REAL *C, \
+                                   int backwards);                               \
     /* C += A @ B,  A (m, k), B (k, n), C (m, n) */                             \
     void rnnc_gemm_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
     /* out = sigmoid(z); out may be z */                                        \

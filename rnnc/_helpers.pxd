@@ -15,6 +15,12 @@ cdef extern from "rnnc.h" nogil:
     void rnnc_ger_s(Py_ssize_t m, Py_ssize_t n, const float *x, const float *y, float *A)
     void rnnc_gemm_tn_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
     void rnnc_gemm_tn_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
+    void rnnc_gemm_tn_clip_sub_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A,
+                                 const double *B, double lo, double hi, double alpha, double *C,
+                                 int backwards)
+    void rnnc_gemm_tn_clip_sub_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
+                                 const float *B, float lo, float hi, float alpha, float *C,
+                                 int backwards)
     void rnnc_gemm_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
     void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
     void rnnc_sigmoid_d(Py_ssize_t n, const double *z, double *out)
@@ -72,6 +78,17 @@ cdef inline void gemm_tn(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floatin
         rnnc_gemm_tn_d(m, k, n, A, B, C)
     else:
         rnnc_gemm_tn_s(m, k, n, A, B, C)
+
+
+cdef inline void gemm_tn_clip_sub(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,
+                                  const floating *B, double lo, double hi, double alpha,
+                                  floating *C, bint backwards) noexcept nogil:
+    """C -= alpha * np.clip(A.T @ B, lo, hi) (A.T @ B finite), rows of C in
+    reverse order when backwards"""
+    if floating is double:
+        rnnc_gemm_tn_clip_sub_d(m, k, n, A, B, lo, hi, alpha, C, backwards)
+    else:
+        rnnc_gemm_tn_clip_sub_s(m, k, n, A, B, <float>lo, <float>hi, <float>alpha, C, backwards)
 
 
 cdef inline void gemm(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,

@@ -30,7 +30,7 @@ from libc.string cimport memset
 from libc.math cimport sqrt
 
 from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_with_slope, clip,
-                            floating, gemm_tn, gemv, gemv_t, ger, max_abs,
+                            floating, gemm_tn, gemm_tn_clip_sub, gemv, gemv_t, ger, max_abs,
                             rnnc_flush_subnormals_begin, rnnc_flush_subnormals_end,
                             sub_scaled)
 from rnnc._numpy_loops cimport numpy_exp, numpy_matvec
@@ -143,10 +143,10 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                         const floating[:, ::1] W, const floating[:, ::1] x,
                         const floating *y, Py_ssize_t first, bint per_step,
                         Activation activation, floating[:, ::1] hs, floating[:, ::1] deltas,
-                        floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
+                        floating[:, ::1] dU, floating[:, ::1] dV,
                         floating[:, ::1] work, Py_ssize_t *passes) noexcept nogil:
-    """dU, dV, dW = the truncated gradient of one record's loss (unclipped);
-    passes counts the passes over W.
+    """dU, dV and deltas = the truncated gradient of one record's loss
+    (unclipped), dW = form_dW(...) of it; passes counts the passes over W.
 
     deltas[t-1] holds f'(z_t) after the forward pass, and delta_t once the
     backward pass reaches step t, for the steps that carry gradient.  Per-step
@@ -173,8 +173,6 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
         for i in range(hidden):
             deltas[t - 2, i] *= g[i]
 
-    # dW = sum over the window of np.outer(delta_t, h_{t-1}) = deltas[w].T @ hs[w]
-    gemm_tn(hidden, window, hidden, &deltas[first - 1, 0], &hs[first - 1, 0], &dW[0, 0])
     if per_step:
         # dU[:, t-1] = delta_t * x_t   (stored as row t-1)
         for t in range(first, T + 1):
@@ -186,17 +184,40 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     return 0
 
 
+cdef void form_dW(Py_ssize_t first, Py_ssize_t T, const floating[:, ::1] deltas,
+                  const floating[:, ::1] hs, floating[:, ::1] dW) noexcept nogil:
+    """dW = sum over the window of np.outer(delta_t, h_{t-1}) = deltas[w].T @ hs[w]"""
+    cdef Py_ssize_t hidden = dW.shape[0]
+    gemm_tn(hidden, T - first + 1, hidden, &deltas[first - 1, 0], &hs[first - 1, 0],
+            &dW[0, 0])
+
+
+cdef bint dW_surely_finite(Py_ssize_t first, Py_ssize_t T, const floating[:, ::1] deltas,
+                           const floating[:, ::1] hs, double largest) noexcept nogil:
+    """True when no sum of form_dW can overflow or be NaN: each is at most
+    (sum over the window of max|delta_t|) * max|h| in size.  Then dW need
+    not be formed and checked before the update."""
+    cdef Py_ssize_t t, hidden = hs.shape[1]
+    cdef double delta_sum = 0
+    for t in range(first, T + 1):
+        delta_sum += max_abs(hidden, &deltas[t - 1, 0])
+    # NaN anywhere makes the comparison false
+    return delta_sum * max_abs((T - first + 1) * hidden, &hs[first - 1, 0]) < largest / 2
+
+
 cdef int clip_gradients(Py_ssize_t first, Py_ssize_t T, bint per_step, double lo, double hi,
-                        floating[:, ::1] dU, floating[:, ::1] dV,
-                        floating[:, ::1] dW) noexcept nogil:
-    """Clip the gradient in place; 1 if any entry was NaN or infinite."""
+                        floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
+                        bint with_dW) noexcept nogil:
+    """Clip the gradient in place (dW only when with_dW); 1 if any entry was
+    NaN or infinite."""
     cdef int bad = 0
     if per_step:
         bad |= clip((T - first + 1) * dU.shape[1], &dU[first - 1, 0], lo, hi)
     else:
         bad |= clip(dU.shape[0] * dU.shape[1], &dU[0, 0], lo, hi)
     bad |= clip(dV.shape[0] * dV.shape[1], &dV[0, 0], lo, hi)
-    bad |= clip(dW.shape[0] * dW.shape[1], &dW[0, 0], lo, hi)
+    if with_dW:
+        bad |= clip(dW.shape[0] * dW.shape[1], &dW[0, 0], lo, hi)
     return bad
 
 
@@ -209,9 +230,13 @@ cdef double weights_max_abs(floating[:, ::1] U, floating[:, ::1] V,
 
 cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, double lr,
                             floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
-                            floating[:, ::1] dU, floating[:, ::1] dV,
-                            floating[:, ::1] dW, Py_ssize_t *passes) noexcept nogil:
-    """P -= lr * dP for the clipped gradient; passes counts the passes over W."""
+                            floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
+                            bint dW_formed, const floating[:, ::1] deltas,
+                            const floating[:, ::1] hs, double lo, double hi,
+                            Py_ssize_t *passes) noexcept nogil:
+    """P -= lr * dP for the clipped gradient; dW, when it was not formed, is
+    formed, clipped and applied row by row from deltas and hs.  passes
+    counts the passes over W."""
     cdef Py_ssize_t t, i
     if per_step:
         # U[:, t-1] -= lr * dU[:, t-1], only for the steps that carry gradient
@@ -221,7 +246,12 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
     else:
         sub_scaled(U.shape[0] * U.shape[1], lr, &dU[0, 0], &U[0, 0])
     sub_scaled(V.shape[0] * V.shape[1], lr, &dV[0, 0], &V[0, 0])
-    sub_scaled(W.shape[0] * W.shape[1], lr, &dW[0, 0], &W[0, 0], next_pass_backwards(passes))
+    if dW_formed:
+        sub_scaled(W.shape[0] * W.shape[1], lr, &dW[0, 0], &W[0, 0],
+                   next_pass_backwards(passes))
+    else:
+        gemm_tn_clip_sub(W.shape[0], T - first + 1, W.shape[1], &deltas[first - 1, 0],
+                         &hs[first - 1, 0], lo, hi, lr, &W[0, 0], next_pass_backwards(passes))
 
 
 
@@ -393,6 +423,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef Py_ssize_t r
     cdef Status status = OK
     cdef Py_ssize_t passes = 0     # over W, to alternate their direction
+    cdef bint dW_formed = True
     cdef bint numpy_rounding = tutorial_rule and matches_numpy()
     if n == 0 or T == 0:
         return OK, n
@@ -413,9 +444,14 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                         status = NONFINITE_GRADIENT
                 else:
                     bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, activation, hs,
-                                   rows, dU, dV, dW, work, &passes)
+                                   rows, dU, dV, work, &passes)
+                    # SGD needs no dW array when it is surely finite: the
+                    # update forms it row by row (Adam keeps its moments)
+                    dW_formed = use_adam or not dW_surely_finite(first, T, rows, hs, largest)
+                    if dW_formed:
+                        form_dW(first, T, rows, hs, dW)
                     if clip_gradients(first, T, per_step, min_clip_val, max_clip_val,
-                                      dU, dV, dW):
+                                      dU, dV, dW, dW_formed):
                         status = NONFINITE_GRADIENT
                 if status != OK:
                     break
@@ -434,7 +470,8 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                                       mU, vU, mV, vV, mW, vW)
                 else:
                     apply_bptt_update(first, T, per_step, learning_rate, U, V, W, dU, dV,
-                                      dW, &passes)
+                                      dW, dW_formed, rows, hs, min_clip_val, max_clip_val,
+                                      &passes)
                 bound += step_bound
     finally:   # Ctrl-C included: the update count must match the moments
         if use_adam:
@@ -471,6 +508,7 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef Py_ssize_t passes = 0
     cdef unsigned saved_float_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
     bptt_gradients(U, V, W, x, &y[0], first, per_step, activation, hs, rows, dU_view, dV_view,
-                   dW_view, work_view, &passes)
+                   work_view, &passes)
+    form_dW(first, T, rows, hs, dW_view)
     rnnc_flush_subnormals_end(saved_float_env)
     return (dU.T.copy() if per_step else dU), dV, dW

@@ -155,61 +155,93 @@ void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
     }
 }
 
-/* out[j - j0] = sum over l of A[l, i] * B[l, j] for j0 <= j < j1: each piece
- * of the row is summed in a register over all l and written once (k is
- * short: the steps of a truncation window) */
-RNNC_INLINE void NAME(gemm_tn_row)(ptrdiff_t i, ptrdiff_t m, ptrdiff_t k, ptrdiff_t n,
-                                   ptrdiff_t j0, ptrdiff_t j1, const REAL *restrict A,
-                                   const REAL *restrict B, REAL *restrict out)
+/* out[r][j - j0] = sum over l of A[l, i + r] * B[l, j] for j0 <= j < j1 and
+ * r < rows (1 or 4): each piece of a row is summed in a register over all l
+ * (k is short: the steps of a truncation window) and written once, and four
+ * rows share each load of B */
+RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, ptrdiff_t k,
+                                    ptrdiff_t n, ptrdiff_t j0, ptrdiff_t j1,
+                                    const REAL *restrict A, const REAL *restrict B,
+                                    REAL *restrict out, ptrdiff_t ldo)
 {
     ptrdiff_t j = j0;
 #if RNNC_VECTORS
     for (; j + LANES <= j1; j += LANES) {
-        VEC acc = {0};
-        for (ptrdiff_t l = 0; l < k; l++)
-            acc += A[l * m + i] * *(const VEC_U *)(B + l * n + j);
-        *(VEC_U *)(out + j - j0) = acc;
+        VEC acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+        for (ptrdiff_t l = 0; l < k; l++) {
+            const VEC b = *(const VEC_U *)(B + l * n + j);
+            const REAL *a = A + l * m + i;
+            acc0 += a[0] * b;
+            if (rows == 4) {
+                acc1 += a[1] * b;
+                acc2 += a[2] * b;
+                acc3 += a[3] * b;
+            }
+        }
+        *(VEC_U *)(out + j - j0) = acc0;
+        if (rows == 4) {
+            *(VEC_U *)(out + ldo + j - j0) = acc1;
+            *(VEC_U *)(out + 2 * ldo + j - j0) = acc2;
+            *(VEC_U *)(out + 3 * ldo + j - j0) = acc3;
+        }
     }
 #endif
-    for (; j < j1; j++) {
-        REAL acc = 0;
-        for (ptrdiff_t l = 0; l < k; l++)
-            acc += A[l * m + i] * B[l * n + j];
-        out[j - j0] = acc;
-    }
+    for (; j < j1; j++)
+        for (int r = 0; r < rows; r++) {
+            REAL acc = 0;
+            for (ptrdiff_t l = 0; l < k; l++)
+                acc += A[l * m + i + r] * B[l * n + j];
+            out[r * ldo + j - j0] = acc;
+        }
 }
 
 RNNC_DISPATCH
 void NAME(rnnc_gemm_tn)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                         const REAL *restrict B, REAL *restrict C)
 {
-    for (ptrdiff_t i = 0; i < m; i++)
-        NAME(gemm_tn_row)(i, m, k, n, 0, n, A, B, C + i * n);
+    ptrdiff_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        NAME(gemm_tn_rows)(i, 4, m, k, n, 0, n, A, B, C + i * n, n);
+    for (; i < m; i++)
+        NAME(gemm_tn_rows)(i, 1, m, k, n, 0, n, A, B, C + i * n, n);
 }
 
-/* columns of a row of the gradient held at once by the fused update */
-#define TN_CHUNK 256
+/* columns of the gradient's rows held at once by the fused update */
+#define TN_CHUNK 128
+
+/* C[i:i+rows] -= alpha * clip(rows i.. of A.T @ B), a piece at a time */
+RNNC_INLINE void NAME(clip_sub_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, ptrdiff_t k,
+                                     ptrdiff_t n, const REAL *restrict A,
+                                     const REAL *restrict B, REAL lo, REAL hi, REAL alpha,
+                                     REAL *restrict C)
+{
+    REAL g[4 * TN_CHUNK];
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += TN_CHUNK) {
+        const ptrdiff_t j1 = n - j0 < TN_CHUNK ? n : j0 + TN_CHUNK;
+        NAME(gemm_tn_rows)(i, rows, m, k, n, j0, j1, A, B, g, TN_CHUNK);
+        for (int r = 0; r < rows; r++) {
+            REAL *c = C + (i + r) * n;
+            for (ptrdiff_t j = j0; j < j1; j++) {
+                const REAL v = g[r * TN_CHUNK + j - j0];
+                c[j] -= alpha * (v < lo ? lo : (v > hi ? hi : v));
+            }
+        }
+    }
+}
 
 RNNC_DISPATCH
 void NAME(rnnc_gemm_tn_clip_sub)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                                  const REAL *restrict B, REAL lo, REAL hi, REAL alpha,
                                  REAL *restrict C, int backwards)
 {
-    /* C -= alpha * clip(A.T @ B), a row piece at a time: the gradient is
-     * never written out, and C is read and written once */
-    REAL g[TN_CHUNK];
-    for (ptrdiff_t r = 0; r < m; r++) {
-        const ptrdiff_t i = backwards ? m - 1 - r : r;
-        REAL *c = C + i * n;
-        for (ptrdiff_t j0 = 0; j0 < n; j0 += TN_CHUNK) {
-            const ptrdiff_t j1 = n - j0 < TN_CHUNK ? n : j0 + TN_CHUNK;
-            NAME(gemm_tn_row)(i, m, k, n, j0, j1, A, B, g);
-            for (ptrdiff_t j = j0; j < j1; j++) {
-                const REAL v = g[j - j0];
-                c[j] -= alpha * (v < lo ? lo : (v > hi ? hi : v));
-            }
-        }
-    }
+    /* C -= alpha * clip(A.T @ B) without writing the product out: C is read
+     * and written once; row groups last to first when backwards */
+    const ptrdiff_t groups = m / 4;
+    for (ptrdiff_t b = 0; b < groups; b++)
+        NAME(clip_sub_rows)((backwards ? groups - 1 - b : b) * 4, 4, m, k, n, A, B, lo, hi,
+                            alpha, C);
+    for (ptrdiff_t i = 4 * groups; i < m; i++)
+        NAME(clip_sub_rows)(i, 1, m, k, n, A, B, lo, hi, alpha, C);
 }
 #undef TN_CHUNK
 
@@ -322,6 +354,8 @@ REAL NAME(rnnc_max_abs)(ptrdiff_t n, const REAL *restrict x)
 {
     REAL m = 0;
     int nan = 0;
+    /* the reductions declared, or the compiler keeps the loop scalar */
+    #pragma omp simd reduction(max:m) reduction(|:nan)
     for (ptrdiff_t i = 0; i < n; i++) {
         const REAL a = x[i] < 0 ? -x[i] : x[i];
         nan |= a != a;

@@ -137,6 +137,28 @@ def test_transposed_products(helpers, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_clipped_update(helpers, dtype):
+    # C -= alpha * clip(A.T @ B): clipping moves no value by more than the
+    # product's own error, so the product's bound holds, scaled by alpha
+    rng = np.random.default_rng(7)
+    for m, k, n in [(1, 1, 1), (5, 6, 9), (100, 6, 100), (13, 3, 300), (8, 50, 17)]:
+        A, B = rng.normal(size=(k, m)).astype(dtype), rng.normal(size=(k, n)).astype(dtype)
+        C0 = rng.normal(size=(m, n)).astype(dtype)
+        A64, B64, C64 = (a.astype(np.float64) for a in (A, B, C0))
+        lo, hi, alpha = -0.5, 0.75, 0.125
+        expected = C64 - alpha * np.clip(A64.T @ B64, lo, hi)
+        scale = np.abs(C64) + alpha * (np.abs(A64.T) @ np.abs(B64))
+        results = []
+        for backwards in (0, 1):
+            C = C0.copy()
+            call(helpers, "rnnc_gemm_tn_clip_sub", dtype, m, k, n, A, B, dtype(lo), dtype(hi),
+                 dtype(alpha), C, backwards)
+            assert_product(C, expected, scale, k + 2, dtype, (m, k, n, backwards))
+            results.append(C)
+        assert np.array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_sub_scaled_either_way(helpers, dtype):
     rng = np.random.default_rng(6)
     for n in (1, 7, 16, 33, 1000):

@@ -58,20 +58,26 @@ cdef inline bint next_pass_backwards(Py_ssize_t *passes) noexcept nogil:
     return passes[0] % 2 == 0
 
 
-cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] W,
-                         const floating[:, ::1] x, bint per_step, Activation activation,
-                         floating[:, ::1] hs, floating[:, ::1] slopes, Py_ssize_t first,
-                         Py_ssize_t *passes) noexcept nogil:
+cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] UT,
+                         const floating[:, ::1] W, const floating[:, ::1] x, bint per_step,
+                         Activation activation, floating[:, ::1] hs, floating[:, ::1] slopes,
+                         Py_ssize_t first, Py_ssize_t *passes) noexcept nogil:
     """hs[t] = h_t for t = 0..T, and slopes[t-1] = f'(z_t) for the steps
-    t = first..T that carry gradient; passes counts the passes over W."""
+    t = first..T that carry gradient; passes counts the passes over W.
+    Per-step layout: UT = U.T, so that a step reads its input weights as one
+    contiguous row (a column of U touches a cache line per hidden unit)."""
     cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
     memset(&hs[0, 0], 0, hidden * sizeof(floating))
     for t in range(1, T + 1):
         # z = a_t + W @ h_{t-1}
-        if per_step or F == 1:
-            # a_t = U[:, t-1] * x_t, or U[:, 0] * x_t: one input, one column
+        if per_step:
+            # a_t = U[:, t-1] * x_t
             for i in range(hidden):
-                hs[t, i] = U[i, t - 1 if per_step else 0] * x[t - 1, 0]
+                hs[t, i] = UT[t - 1, i] * x[t - 1, 0]
+        elif F == 1:
+            # a_t = U[:, 0] * x_t: one input, one column
+            for i in range(hidden):
+                hs[t, i] = U[i, 0] * x[t - 1, 0]
         else:
             memset(&hs[t, 0], 0, hidden * sizeof(floating))
             gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
@@ -139,14 +145,16 @@ cdef void output_error(const floating[:, ::1] V, const floating *h_T, const floa
     gemv(V.shape[0], V.shape[1], &V[0, 0], h_T, dyhat)
 
 
-cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
-                        const floating[:, ::1] W, const floating[:, ::1] x,
+cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
+                        const floating[:, ::1] V, const floating[:, ::1] W,
+                        const floating[:, ::1] x,
                         const floating *y, Py_ssize_t first, bint per_step,
                         Activation activation, floating[:, ::1] hs, floating[:, ::1] deltas,
                         floating[:, ::1] dU, floating[:, ::1] dV,
                         floating[:, ::1] work, Py_ssize_t *passes) noexcept nogil:
     """dU, dV and deltas = the truncated gradient of one record's loss
-    (unclipped), dW = form_dW(...) of it; passes counts the passes over W.
+    (unclipped), dW = form_dW(...) of it; UT = U.T in the per-step layout;
+    passes counts the passes over W.
 
     deltas[t-1] holds f'(z_t) after the forward pass, and delta_t once the
     backward pass reaches step t, for the steps that carry gradient.  Per-step
@@ -158,7 +166,7 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef floating *dyhat = &work[0, 0]
     cdef floating *g = &work[1, 0]
 
-    forward_record(U, W, x, per_step, activation, hs, deltas, first, passes)
+    forward_record(U, UT, W, x, per_step, activation, hs, deltas, first, passes)
     output_error(V, &hs[T, 0], y, dyhat)
     # dV = np.outer(dyhat, h_T)
     memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
@@ -229,7 +237,8 @@ cdef double weights_max_abs(floating[:, ::1] U, floating[:, ::1] V,
 
 
 cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, double lr,
-                            floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
+                            floating[:, ::1] U, floating[:, ::1] UT, floating[:, ::1] V,
+                            floating[:, ::1] W,
                             floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
                             bint dW_formed, const floating[:, ::1] deltas,
                             const floating[:, ::1] hs, double lo, double hi,
@@ -239,10 +248,12 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
     counts the passes over W."""
     cdef Py_ssize_t t, i
     if per_step:
-        # U[:, t-1] -= lr * dU[:, t-1], only for the steps that carry gradient
+        # U[:, t-1] -= lr * dU[:, t-1], only for the steps that carry gradient;
+        # UT = U.T kept in step
         for t in range(first, T + 1):
             for i in range(U.shape[0]):
-                U[i, t - 1] -= lr * dU[t - 1, i]
+                UT[t - 1, i] -= lr * dU[t - 1, i]
+                U[i, t - 1] = UT[t - 1, i]
     else:
         sub_scaled(U.shape[0] * U.shape[1], lr, &dU[0, 0], &U[0, 0])
     sub_scaled(V.shape[0] * V.shape[1], lr, &dV[0, 0], &V[0, 0])
@@ -409,6 +420,8 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef floating[:, ::1] dV = np.zeros((V.shape[0], V.shape[1]), dtype=dtype)
     cdef floating[:, ::1] dW = np.zeros((hidden, hidden), dtype=dtype)
     cdef floating[:, ::1] work = np.zeros((6, max(hidden, V.shape[0])), dtype=dtype)
+    # per-step layout: U.T, the input weights of each step in one row (unused otherwise)
+    cdef floating[:, ::1] UT = np.ascontiguousarray(np.asarray(U).T) if per_step else U
     cdef floating[:, ::1] mU, vU, mV, vV, mW, vW
     cdef bint use_adam = adam is not None
     cdef Py_ssize_t step = 0
@@ -420,7 +433,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef double step_bound = (8 * learning_rate if use_adam else
                               learning_rate * max(abs(min_clip_val), abs(max_clip_val)))
     cdef double bound
-    cdef Py_ssize_t r
+    cdef Py_ssize_t r, t, i
     cdef Status status = OK
     cdef Py_ssize_t passes = 0     # over W, to alternate their direction
     cdef bint dW_formed = True
@@ -443,8 +456,8 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                                        max_clip_val, numpy_rounding, hs, rows, dV, work):
                         status = NONFINITE_GRADIENT
                 else:
-                    bptt_gradients(U, V, W, X[r], &Y[r, 0], first, per_step, activation, hs,
-                                   rows, dU, dV, work, &passes)
+                    bptt_gradients(U, UT, V, W, X[r], &Y[r, 0], first, per_step, activation,
+                                   hs, rows, dU, dV, work, &passes)
                     # SGD needs no dW array when it is surely finite: the
                     # update forms it row by row (Adam keeps its moments)
                     dW_formed = use_adam or not dW_surely_finite(first, T, rows, hs, largest)
@@ -468,8 +481,12 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                     step += 1
                     apply_adam_update(per_step, learning_rate, step, U, V, W, dU, dV, dW,
                                       mU, vU, mV, vV, mW, vW)
+                    if per_step:    # Adam moves every column of U
+                        for i in range(hidden):
+                            for t in range(T):
+                                UT[t, i] = U[i, t]
                 else:
-                    apply_bptt_update(first, T, per_step, learning_rate, U, V, W, dU, dV,
+                    apply_bptt_update(first, T, per_step, learning_rate, U, UT, V, W, dU, dV,
                                       dW, dW_formed, rows, hs, min_clip_val, max_clip_val,
                                       &passes)
                 bound += step_bound
@@ -507,8 +524,9 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
     cdef Py_ssize_t passes = 0
     cdef unsigned saved_float_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
-    bptt_gradients(U, V, W, x, &y[0], first, per_step, activation, hs, rows, dU_view, dV_view,
-                   work_view, &passes)
+    cdef const floating[:, ::1] UT = np.ascontiguousarray(np.asarray(U).T) if per_step else U
+    bptt_gradients(U, UT, V, W, x, &y[0], first, per_step, activation, hs, rows, dU_view,
+                   dV_view, work_view, &passes)
     form_dW(first, T, rows, hs, dW_view)
     rnnc_flush_subnormals_end(saved_float_env)
     return (dU.T.copy() if per_step else dU), dV, dW

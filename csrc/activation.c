@@ -8,7 +8,8 @@
  * [-ln2/2, ln2/2], exp(r) by its Taylor series (degree 13 for double, 7 for
  * float: truncation error below a tenth of an ulp), and 2^n built from its
  * bits in two factors so that results down to the smallest subnormal are
- * right.  NaN in gives NaN out; +-inf give 1 and 0.
+ * right (while the SGD kernel runs, subnormal results are flushed to zero:
+ * see float_env.c).  NaN in gives NaN out; +-inf give 1 and 0.
  *
  * tanh(z) = sign(z) (1 - e) / (1 + e) with e = exp(-2|z|), written with
  * m = e - 1 so that it keeps full relative precision near 0.

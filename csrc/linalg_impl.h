@@ -7,8 +7,9 @@
 #if RNNC_VECTORS
 /* Vectors are only passed between always-inline functions: no ABI to keep. */
 #pragma GCC diagnostic ignored "-Wpsabi"
-/* GCC's vector extension: a VEC is 64 bytes (one AVX-512 register, two AVX2
- * ones, four SSE2 ones); each dispatched clone maps it to its own registers. */
+/* GCC's vector extension: a VEC is 64 bytes, one AVX-512 register.  These
+ * paths run only where rnnc_wide_vectors() (AVX-512): elsewhere GCC splits
+ * each operation on them, far slower than the plain loops that run there. */
 typedef REAL NAME(vec) __attribute__((vector_size(64)));
 typedef REAL NAME(vec_u) __attribute__((vector_size(64), aligned(sizeof(REAL))));
 typedef NAME(lane_int) NAME(ivec) __attribute__((vector_size(64)));
@@ -64,9 +65,10 @@ RNNC_INLINE void NAME(dot_rows)(VEC *acc, const int rows, ptrdiff_t i0, ptrdiff_
     if (j < n)
         #pragma GCC unroll 16
         for (int r = 0; r < rows; r++)
-            /* loaded as REALs (no aliasing through integers), masked as bits */
-            acc[r] += (VEC)((IVEC)*(const VEC_U *)(A + (i0 + r) * n + n - LANES) & keep_tail)
-                      * x_tail;
+            /* the products masked as bits, so that lanes counted before add
+             * exactly nothing, whatever they hold (inf * 0 would be NaN) */
+            acc[r] += (VEC)((IVEC)(*(const VEC_U *)(A + (i0 + r) * n + n - LANES) * x_tail)
+                            & keep_tail);
 }
 
 /* y[i:i+LANES] += A[i:i+LANES] @ x, one fold tree summing all the rows */
@@ -84,41 +86,62 @@ RNNC_INLINE void NAME(gemv_block)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict
     *(VEC_U *)(y + i) += acc[0];
 }
 
-RNNC_DISPATCH
-void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
-                     const REAL *restrict x, REAL *restrict y, int backwards)
+/* y[i:] += A[i:] @ x for the rows from i0 on: LANES rows per fold tree */
+RNNC_INLINE void NAME(gemv_wide)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
+                                 const REAL *restrict x, REAL *restrict y, int backwards)
 {
-    ptrdiff_t done = 0;                     /* rows handled in blocks */
-    if (n >= LANES) {
-        /* the tail: the last LANES elements, of which n % LANES are new */
-        const VEC x_tail = *(const VEC_U *)(x + n - LANES);
-        IVEC keep_tail;
-        for (int o = 0; o < LANES; o++)
-            keep_tail[o] = o >= LANES - n % LANES ? -1 : 0;
-        const ptrdiff_t blocks = m / LANES;
-        /* Row order does not change any y[i].  Called with alternating order
-         * on a chain of products, the rows read last are still in L1 when
-         * the next product starts, which matters when A does not fit L1. */
-        for (ptrdiff_t b = 0; b < blocks; b++)
-            NAME(gemv_block)((backwards ? blocks - 1 - b : b) * LANES, n, A, x, y,
-                             x_tail, keep_tail);
-        for (done = blocks * LANES; done < m; done++) {
-            VEC acc[1];
-            NAME(dot_rows)(acc, 1, done, n, A, x, x_tail, keep_tail);
-            y[done] += NAME(hsum)(acc[0]);
-        }
+    /* the tail: the last LANES elements, of which n % LANES are new */
+    const VEC x_tail = *(const VEC_U *)(x + n - LANES);
+    IVEC keep_tail;
+    for (int o = 0; o < LANES; o++)
+        keep_tail[o] = o >= LANES - n % LANES ? -1 : 0;
+    const ptrdiff_t blocks = m / LANES;
+    for (ptrdiff_t b = 0; b < blocks; b++)
+        NAME(gemv_block)((backwards ? blocks - 1 - b : b) * LANES, n, A, x, y,
+                         x_tail, keep_tail);
+    for (ptrdiff_t i = blocks * LANES; i < m; i++) {
+        VEC acc[1];
+        NAME(dot_rows)(acc, 1, i, n, A, x, x_tail, keep_tail);
+        y[i] += NAME(hsum)(acc[0]);
     }
-#else
+}
+#endif
+
+/* y[i:i+4] += A[i:i+4] @ x: four rows share each load of x */
+RNNC_INLINE void NAME(gemv_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict A,
+                                  const REAL *restrict x, REAL *restrict y)
+{
+    const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    #pragma omp simd reduction(+:s0, s1, s2, s3)
+    for (ptrdiff_t j = 0; j < n; j++) {
+        s0 += a0[j] * x[j];
+        s1 += a1[j] * x[j];
+        s2 += a2[j] * x[j];
+        s3 += a3[j] * x[j];
+    }
+    y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3;
+}
+
 RNNC_DISPATCH
 void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
                      const REAL *restrict x, REAL *restrict y, int backwards)
 {
-    const ptrdiff_t done = 0;
-    (void)backwards;
+    /* Row order does not change any y[i].  Called with alternating order on
+     * a chain of products, the rows read last are still in L1 when the next
+     * product starts, which matters when A does not fit L1. */
+#if RNNC_VECTORS
+    if (n >= LANES && rnnc_wide_vectors()) {
+        NAME(gemv_wide)(m, n, A, x, y, backwards);
+        return;
+    }
 #endif
-    /* rows too short for vectors, or no vector extension: plain sums, as a
-     * vectorised reduction costs more than it saves on short rows */
-    for (ptrdiff_t i = done; i < m; i++) {
+    /* short rows: plain sums, as a vectorised reduction costs more than it
+     * saves there */
+    const ptrdiff_t blocks = n < 16 ? 0 : m / 4;
+    for (ptrdiff_t b = 0; b < blocks; b++)
+        NAME(gemv_rows4)((backwards ? blocks - 1 - b : b) * 4, n, A, x, y);
+    for (ptrdiff_t i = 4 * blocks; i < m; i++) {
         const REAL *a = A + i * n;
         REAL s = 0;
         for (ptrdiff_t j = 0; j < n; j++)
@@ -166,33 +189,39 @@ RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, pt
 {
     ptrdiff_t j = j0;
 #if RNNC_VECTORS
-    for (; j + LANES <= j1; j += LANES) {
-        VEC acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
-        for (ptrdiff_t l = 0; l < k; l++) {
-            const VEC b = *(const VEC_U *)(B + l * n + j);
-            const REAL *a = A + l * m + i;
-            acc0 += a[0] * b;
+    if (rnnc_wide_vectors())
+        for (; j + LANES <= j1; j += LANES) {
+            VEC acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+            for (ptrdiff_t l = 0; l < k; l++) {
+                const VEC b = *(const VEC_U *)(B + l * n + j);
+                const REAL *a = A + l * m + i;
+                acc0 += a[0] * b;
+                if (rows == 4) {
+                    acc1 += a[1] * b;
+                    acc2 += a[2] * b;
+                    acc3 += a[3] * b;
+                }
+            }
+            *(VEC_U *)(out + j - j0) = acc0;
             if (rows == 4) {
-                acc1 += a[1] * b;
-                acc2 += a[2] * b;
-                acc3 += a[3] * b;
+                *(VEC_U *)(out + ldo + j - j0) = acc1;
+                *(VEC_U *)(out + 2 * ldo + j - j0) = acc2;
+                *(VEC_U *)(out + 3 * ldo + j - j0) = acc3;
             }
         }
-        *(VEC_U *)(out + j - j0) = acc0;
-        if (rows == 4) {
-            *(VEC_U *)(out + ldo + j - j0) = acc1;
-            *(VEC_U *)(out + 2 * ldo + j - j0) = acc2;
-            *(VEC_U *)(out + 3 * ldo + j - j0) = acc3;
+#endif
+    /* the rest (all of it without wide vectors), summed in place over l */
+    for (int r = 0; r < rows; r++) {
+        REAL *o = out + r * ldo - j0;
+        for (ptrdiff_t c = j; c < j1; c++)
+            o[c] = 0;
+        for (ptrdiff_t l = 0; l < k; l++) {
+            const REAL a = A[l * m + i + r];
+            const REAL *b = B + l * n;
+            for (ptrdiff_t c = j; c < j1; c++)
+                o[c] += a * b[c];
         }
     }
-#endif
-    for (; j < j1; j++)
-        for (int r = 0; r < rows; r++) {
-            REAL acc = 0;
-            for (ptrdiff_t l = 0; l < k; l++)
-                acc += A[l * m + i + r] * B[l * n + j];
-            out[r * ldo + j - j0] = acc;
-        }
 }
 
 RNNC_DISPATCH
@@ -262,9 +291,9 @@ void NAME(rnnc_ger)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict x,
  * for the whole inner product: each step of l costs 4 broadcasts of A, nv
  * loads of B and 4 nv multiply-adds.  Spelled out as named variables, not an
  * array, so the compiler cannot leave the sums in memory. */
-RNNC_INLINE void NAME(gemm_tile)(ptrdiff_t k, const REAL *restrict A, ptrdiff_t lda,
-                                 const REAL *restrict B, ptrdiff_t ldb,
-                                 REAL *restrict C, ptrdiff_t ldc, const int nv)
+RNNC_INLINE void NAME(gemm_tile_wide)(ptrdiff_t k, const REAL *restrict A, ptrdiff_t lda,
+                                      const REAL *restrict B, ptrdiff_t ldb,
+                                      REAL *restrict C, ptrdiff_t ldc, const int nv)
 {
     VEC c00 = {0}, c10 = {0}, c20 = {0}, c30 = {0}, c01 = {0}, c11 = {0}, c21 = {0}, c31 = {0};
     for (ptrdiff_t l = 0; l < k; l++) {
@@ -287,6 +316,34 @@ RNNC_INLINE void NAME(gemm_tile)(ptrdiff_t k, const REAL *restrict A, ptrdiff_t 
         *(VEC_U *)(C + 3 * ldc + LANES) += c31;
     }
 }
+#endif
+
+/* The same 4 x 16 tile in plain loops, for targets without wide vectors:
+ * there the compiler keeps these sums in registers (AVX2 has sixteen). */
+#define PLAIN_NR 16
+RNNC_INLINE void NAME(gemm_tile_plain)(ptrdiff_t k, const REAL *restrict A, ptrdiff_t lda,
+                                       const REAL *restrict B, ptrdiff_t ldb,
+                                       REAL *restrict C, ptrdiff_t ldc)
+{
+    REAL c0[PLAIN_NR] = {0}, c1[PLAIN_NR] = {0}, c2[PLAIN_NR] = {0}, c3[PLAIN_NR] = {0};
+    for (ptrdiff_t l = 0; l < k; l++) {
+        const REAL *b = B + l * ldb;
+        const REAL a0 = A[l], a1 = A[lda + l], a2 = A[2 * lda + l], a3 = A[3 * lda + l];
+        #pragma omp simd
+        for (int c = 0; c < PLAIN_NR; c++) {
+            c0[c] += a0 * b[c];
+            c1[c] += a1 * b[c];
+            c2[c] += a2 * b[c];
+            c3[c] += a3 * b[c];
+        }
+    }
+    for (int c = 0; c < PLAIN_NR; c++) {
+        C[c] += c0[c];
+        C[ldc + c] += c1[c];
+        C[2 * ldc + c] += c2[c];
+        C[3 * ldc + c] += c3[c];
+    }
+}
 
 RNNC_DISPATCH
 void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
@@ -296,20 +353,18 @@ void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict
     ptrdiff_t n_tiles = 0;                  /* columns the tiles cover */
     for (ptrdiff_t i = 0; i < m_tiles; i += 4) {
         ptrdiff_t j = 0;
-        for (; j + 2 * LANES <= n; j += 2 * LANES)
-            NAME(gemm_tile)(k, A + i * k, k, B + j, n, C + i * n + j, n, 2);
-        for (; j + LANES <= n; j += LANES)
-            NAME(gemm_tile)(k, A + i * k, k, B + j, n, C + i * n + j, n, 1);
+#if RNNC_VECTORS
+        if (rnnc_wide_vectors()) {
+            for (; j + 2 * LANES <= n; j += 2 * LANES)
+                NAME(gemm_tile_wide)(k, A + i * k, k, B + j, n, C + i * n + j, n, 2);
+            for (; j + LANES <= n; j += LANES)
+                NAME(gemm_tile_wide)(k, A + i * k, k, B + j, n, C + i * n + j, n, 1);
+        }
+#endif
+        for (; j + PLAIN_NR <= n; j += PLAIN_NR)
+            NAME(gemm_tile_plain)(k, A + i * k, k, B + j, n, C + i * n + j, n);
         n_tiles = j;
     }
-#else
-/* Without vector extensions (MSVC): the same loops, left to the compiler. */
-RNNC_DISPATCH
-void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
-                     const REAL *restrict B, REAL *restrict C)
-{
-    const ptrdiff_t m_tiles = 0, n_tiles = 0;
-#endif
     /* the rows and columns the tiles leave, one output row at a time */
     for (ptrdiff_t i = 0; i < m; i++) {
         const ptrdiff_t j0 = i < m_tiles ? n_tiles : 0;
@@ -324,6 +379,7 @@ void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict
         }
     }
 }
+#undef PLAIN_NR
 
 RNNC_DISPATCH
 int NAME(rnnc_clip)(ptrdiff_t n, REAL *restrict x, REAL lo, REAL hi)

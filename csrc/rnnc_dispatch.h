@@ -37,6 +37,18 @@
 #endif
 #endif
 
+/* Whether the RNNC_VECTORS paths should run: GCC's 64-byte vectors are one
+ * register only with AVX-512; on other targets GCC splits every operation on
+ * them, which is far slower than plain loops.  All clones contain both paths
+ * and choose at run time (a predictable branch per call). */
+#if RNNC_VECTORS && defined(__AVX512F__)
+#define rnnc_wide_vectors() 1
+#elif RNNC_VECTORS && RNNC_DISPATCHED
+#define rnnc_wide_vectors() __builtin_cpu_supports("x86-64-v4")
+#else
+#define rnnc_wide_vectors() 0
+#endif
+
 /* MSVC's C compiler spells C99's restrict as __restrict */
 #if defined(_MSC_VER) && !defined(__cplusplus) && !defined(restrict)
 #define restrict __restrict

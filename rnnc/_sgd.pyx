@@ -435,7 +435,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef double bound
     cdef Py_ssize_t r, t, i
     cdef Status status = OK
-    cdef Py_ssize_t passes = 0     # over W, to alternate their direction
+    cdef Py_ssize_t passes = 0     # over W in this record, to alternate their direction
     cdef bint dW_formed = True
     cdef bint numpy_rounding = tutorial_rule and matches_numpy()
     if n == 0 or T == 0:
@@ -449,8 +449,16 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
             bound = weights_max_abs(U, V, W)
             for r in range(n):
                 if r % check_signals_every == 0 and r > 0:
-                    with gil:
+                    with gil:   # Python's signal handlers run with the caller's setting
+                        if flush:
+                            rnnc_flush_subnormals_end(saved_float_env)
                         PyErr_CheckSignals()
+                        if flush:
+                            rnnc_flush_subnormals_begin()
+                # the directions count from each record's start, so that a
+                # record's gradient (gemv_t's sums follow the row order)
+                # depends on the weights and the record only
+                passes = 0
                 if tutorial_rule:
                     if tutorial_update(U, V, W, X[r], &Y[r, 0], k, per_step, min_clip_val,
                                        max_clip_val, numpy_rounding, hs, rows, dV, work):
@@ -523,10 +531,12 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
         return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
     cdef Py_ssize_t passes = 0
-    cdef unsigned saved_float_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
     cdef const floating[:, ::1] UT = np.ascontiguousarray(np.asarray(U).T) if per_step else U
-    bptt_gradients(U, UT, V, W, x, &y[0], first, per_step, activation, hs, rows, dU_view,
-                   dV_view, work_view, &passes)
-    form_dW(first, T, rows, hs, dW_view)
-    rnnc_flush_subnormals_end(saved_float_env)
+    cdef unsigned saved_float_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
+    try:
+        bptt_gradients(U, UT, V, W, x, &y[0], first, per_step, activation, hs, rows, dU_view,
+                       dV_view, work_view, &passes)
+        form_dW(first, T, rows, hs, dW_view)
+    finally:
+        rnnc_flush_subnormals_end(saved_float_env)
     return (dU.T.copy() if per_step else dU), dV, dW

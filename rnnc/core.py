@@ -98,7 +98,7 @@ def _loss(Y, yhat):
     """sum over records of ||y - yhat||^2 / 2, in float64 and exactly rounded,
     so that it does not depend on the order of the records."""
     residual = np.subtract(Y, yhat, dtype=np.float64)
-    return math.fsum((residual ** 2).ravel()) / 2
+    return math.fsum((residual ** 2).ravel().tolist()) / 2
 
 
 def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop):

@@ -93,15 +93,19 @@ def test_gemv(helpers, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_gemv_counts_each_element_once(helpers, dtype):
     # A row's last vector overlaps the ones before it; the overlap must not
-    # count again, not even as inf * 0 = NaN when an element is infinite.
+    # count again, not even as inf * 0 = NaN when an element of A or x is
+    # infinite.
     lanes = 64 // np.dtype(dtype).itemsize
     for n in (lanes + 1, 2 * lanes + 1, 100):
-        A = np.ones((16, n), dtype)
-        A[:, n - lanes] = np.inf                # inside the overlap
-        x = np.ones(n, dtype)
-        y = np.zeros(16, dtype)
-        call(helpers, "rnnc_gemv", dtype, 16, n, A, x, y, 0)
-        assert np.all(y == np.inf), n
+        for infinite in ("A", "x"):
+            A, x = np.ones((16, n), dtype), np.ones(n, dtype)
+            if infinite == "A":
+                A[:, n - lanes] = np.inf            # inside the overlap
+            else:
+                x[n - lanes] = np.inf
+            y = np.zeros(16, dtype)
+            call(helpers, "rnnc_gemv", dtype, 16, n, A, x, y, 0)
+            assert np.all(y == np.inf), (n, infinite)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -181,3 +185,33 @@ def test_sigmoid(helpers, dtype):
     exact = 1 / (1 + np.exp(-z.astype(np.float64)))
     ulp = np.spacing(exact.astype(dtype)).astype(np.float64)
     assert np.max(np.abs(out - exact) / ulp) <= 2
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_activation_slopes(helpers, dtype, name):
+    # h as the plain helper computes it, and the slope f'(z) to a few ulp of
+    # its own size, also where h has rounded to +-1 (|z| up to 40)
+    z = np.concatenate([np.linspace(-40, 40, 2001), [0.0, -1e-30, 1e-30]]).astype(dtype)
+    h, slope, plain = np.empty_like(z), np.empty_like(z), np.empty_like(z)
+    call(helpers, f"rnnc_{name}_slope", dtype, z.size, z, h, slope)
+    call(helpers, f"rnnc_{name}", dtype, z.size, z, plain)
+    assert np.array_equal(h, plain)
+    z128 = z.astype(np.longdouble)
+    e = np.exp(-np.abs(z128) * (2 if name == "tanh" else 1))
+    exact = (4 * e if name == "tanh" else e) / (1 + e) ** 2
+    ulp = np.spacing(exact.astype(dtype)).astype(np.longdouble)
+    assert np.max(np.abs(slope.astype(np.longdouble) - exact) / ulp) <= 6
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_ger(helpers, dtype):
+    rng = np.random.default_rng(8)
+    for m, n in [(1, 1), (3, 17), (100, 100)]:
+        x, y = rng.normal(size=m).astype(dtype), rng.normal(size=n).astype(dtype)
+        A0 = rng.normal(size=(m, n)).astype(dtype)
+        A = A0.copy()
+        call(helpers, "rnnc_ger", dtype, m, n, x, y, A)
+        x64, y64, A64 = (a.astype(np.float64) for a in (x, y, A0))
+        assert_product(A, A64 + np.outer(x64, y64), np.abs(A64) + np.abs(np.outer(x64, y64)),
+                       2, dtype, (m, n))

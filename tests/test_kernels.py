@@ -191,3 +191,19 @@ def test_training_leaves_subnormals_to_the_caller(rng):
     rnnc.train(U, V, W, x[None], y[None], None, None, max_epochs=1, verbose=False)
     rnnc.gradients(U, V, W, x, y)
     assert tiny / 4 > 0 and np.float32(np.finfo(np.float32).tiny) / np.float32(4) > 0
+
+
+def test_a_record_gets_the_same_update_wherever_it_falls(rng):
+    # one epoch over three records equals three one-record epochs: a record's
+    # update depends on the weights and the record, not on its place
+    U, V, W, _, _ = random_model(rng, 20, 10, 1, 1, True)
+    X, Y = rng.normal(size=(3, 10, 1)), rng.normal(size=(3, 1))
+    options = dict(max_epochs=1, bptt_truncate=4, verbose=False, learning_rate=0.01,
+                   min_clip_val=-1e9, max_clip_val=1e9)
+    together = [P.copy() for P in (U, V, W)]
+    rnnc.train(*together, X, Y, None, None, **options)
+    apart = [P.copy() for P in (U, V, W)]
+    for r in range(3):
+        rnnc.train(*apart, X[r:r + 1], Y[r:r + 1], None, None, **options)
+    for a, b in zip(together, apart):
+        np.testing.assert_array_equal(a, b)

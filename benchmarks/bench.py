@@ -422,13 +422,13 @@ HELPER_DRIVER = r"""
 #include <stddef.h>
 #include <string.h>
 #define DRIVE(REAL, S)                                                          \
-void rnnc_gemv_##S(ptrdiff_t, ptrdiff_t, const REAL *, const REAL *, REAL *, int); \
+void rnnc_gemv_##S(ptrdiff_t, ptrdiff_t, const REAL *, ptrdiff_t, const REAL *, REAL *, int); \
 void rnnc_gemm_##S(ptrdiff_t, ptrdiff_t, ptrdiff_t, const REAL *, const REAL *, REAL *); \
 void rnnc_sigmoid_##S(ptrdiff_t, const REAL *, REAL *);                         \
 void drive_gemv_##S(ptrdiff_t n, const REAL *A, REAL *x, REAL *y, long reps, int chained) { \
     for (long r = 0; r < reps; r++) {                                           \
         memset(y, 0, n * sizeof(REAL));                                         \
-        rnnc_gemv_##S(n, n, A, x, y, chained && (r & 1)); /* as the kernels call it */ \
+        rnnc_gemv_##S(n, n, A, n, x, y, chained && (r & 1)); /* as the kernels call it */ \
         if (chained) { REAL *t = x; x = y; y = t; }                             \
     }                                                                           \
 }                                                                               \

@@ -49,7 +49,7 @@ RNNC_INLINE REAL NAME(hsum)(VEC v)
  * elements with the lanes already counted zeroed by keep_tail.  The rows share
  * each load of x, and their sums are independent chains. */
 RNNC_INLINE void NAME(dot_rows)(VEC *acc, const int rows, ptrdiff_t i0, ptrdiff_t n,
-                                const REAL *restrict A, const REAL *restrict x,
+                                const REAL *restrict A, ptrdiff_t lda, const REAL *restrict x,
                                 VEC x_tail, IVEC keep_tail)
 {
     #pragma GCC unroll 16
@@ -60,24 +60,24 @@ RNNC_INLINE void NAME(dot_rows)(VEC *acc, const int rows, ptrdiff_t i0, ptrdiff_
         const VEC xj = *(const VEC_U *)(x + j);
         #pragma GCC unroll 16
         for (int r = 0; r < rows; r++)
-            acc[r] += *(const VEC_U *)(A + (i0 + r) * n + j) * xj;
+            acc[r] += *(const VEC_U *)(A + (i0 + r) * lda + j) * xj;
     }
     if (j < n)
         #pragma GCC unroll 16
         for (int r = 0; r < rows; r++)
             /* the products masked as bits, so that lanes counted before add
              * exactly nothing, whatever they hold (inf * 0 would be NaN) */
-            acc[r] += (VEC)((IVEC)(*(const VEC_U *)(A + (i0 + r) * n + n - LANES) * x_tail)
+            acc[r] += (VEC)((IVEC)(*(const VEC_U *)(A + (i0 + r) * lda + n - LANES) * x_tail)
                             & keep_tail);
 }
 
 /* y[i:i+LANES] += A[i:i+LANES] @ x, one fold tree summing all the rows */
 RNNC_INLINE void NAME(gemv_block)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict A,
-                                  const REAL *restrict x, REAL *restrict y,
+                                  ptrdiff_t lda, const REAL *restrict x, REAL *restrict y,
                                   VEC x_tail, IVEC keep_tail)
 {
     VEC acc[LANES];
-    NAME(dot_rows)(acc, LANES, i, n, A, x, x_tail, keep_tail);
+    NAME(dot_rows)(acc, LANES, i, n, A, lda, x, x_tail, keep_tail);
     #pragma GCC unroll 4
     for (int level = 1; level <= LOG2_LANES; level++)
         #pragma GCC unroll 16
@@ -88,7 +88,8 @@ RNNC_INLINE void NAME(gemv_block)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict
 
 /* y[i:] += A[i:] @ x for the rows from i0 on: LANES rows per fold tree */
 RNNC_INLINE void NAME(gemv_wide)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
-                                 const REAL *restrict x, REAL *restrict y, int backwards)
+                                 ptrdiff_t lda, const REAL *restrict x, REAL *restrict y,
+                                 int backwards)
 {
     /* the tail: the last LANES elements, of which n % LANES are new */
     const VEC x_tail = *(const VEC_U *)(x + n - LANES);
@@ -97,11 +98,11 @@ RNNC_INLINE void NAME(gemv_wide)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict 
         keep_tail[o] = o >= LANES - n % LANES ? -1 : 0;
     const ptrdiff_t blocks = m / LANES;
     for (ptrdiff_t b = 0; b < blocks; b++)
-        NAME(gemv_block)((backwards ? blocks - 1 - b : b) * LANES, n, A, x, y,
+        NAME(gemv_block)((backwards ? blocks - 1 - b : b) * LANES, n, A, lda, x, y,
                          x_tail, keep_tail);
     for (ptrdiff_t i = blocks * LANES; i < m; i++) {
         VEC acc[1];
-        NAME(dot_rows)(acc, 1, i, n, A, x, x_tail, keep_tail);
+        NAME(dot_rows)(acc, 1, i, n, A, lda, x, x_tail, keep_tail);
         y[i] += NAME(hsum)(acc[0]);
     }
 }
@@ -109,9 +110,9 @@ RNNC_INLINE void NAME(gemv_wide)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict 
 
 /* y[i:i+4] += A[i:i+4] @ x: four rows share each load of x */
 RNNC_INLINE void NAME(gemv_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict A,
-                                  const REAL *restrict x, REAL *restrict y)
+                                  ptrdiff_t lda, const REAL *restrict x, REAL *restrict y)
 {
-    const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    const REAL *a0 = A + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
     REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     #pragma omp simd reduction(+:s0, s1, s2, s3)
     for (ptrdiff_t j = 0; j < n; j++) {
@@ -124,7 +125,7 @@ RNNC_INLINE void NAME(gemv_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict
 }
 
 RNNC_DISPATCH
-void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
+void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff_t lda,
                      const REAL *restrict x, REAL *restrict y, int backwards)
 {
     /* Row order does not change any y[i].  Called with alternating order on
@@ -132,7 +133,7 @@ void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
      * product starts, which matters when A does not fit L1. */
 #if RNNC_VECTORS
     if (n >= LANES && rnnc_wide_vectors()) {
-        NAME(gemv_wide)(m, n, A, x, y, backwards);
+        NAME(gemv_wide)(m, n, A, lda, x, y, backwards);
         return;
     }
 #endif
@@ -140,9 +141,9 @@ void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
      * saves there */
     const ptrdiff_t blocks = n < 16 ? 0 : m / 4;
     for (ptrdiff_t b = 0; b < blocks; b++)
-        NAME(gemv_rows4)((backwards ? blocks - 1 - b : b) * 4, n, A, x, y);
+        NAME(gemv_rows4)((backwards ? blocks - 1 - b : b) * 4, n, A, lda, x, y);
     for (ptrdiff_t i = 4 * blocks; i < m; i++) {
-        const REAL *a = A + i * n;
+        const REAL *a = A + i * lda;
         REAL s = 0;
         for (ptrdiff_t j = 0; j < n; j++)
             s += a[j] * x[j];
@@ -152,16 +153,16 @@ void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
 
 /* y += x[i:i+4] @ A[i:i+4]: y is read and written once per four rows */
 RNNC_INLINE void NAME(gemv_t_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict A,
-                                    const REAL *restrict x, REAL *restrict y)
+                                    ptrdiff_t lda, const REAL *restrict x, REAL *restrict y)
 {
-    const REAL *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    const REAL *a0 = A + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
     const REAL x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
     for (ptrdiff_t j = 0; j < n; j++)
         y[j] += x0 * a0[j] + x1 * a1[j] + x2 * a2[j] + x3 * a3[j];
 }
 
 RNNC_DISPATCH
-void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
+void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff_t lda,
                        const REAL *restrict x, REAL *restrict y, int backwards)
 {
     const ptrdiff_t groups = m / 4;
@@ -169,9 +170,9 @@ void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
         y[j] = 0;
     /* rows in either order, as for gemv (the sums' order follows) */
     for (ptrdiff_t b = 0; b < groups; b++)
-        NAME(gemv_t_rows4)((backwards ? groups - 1 - b : b) * 4, n, A, x, y);
+        NAME(gemv_t_rows4)((backwards ? groups - 1 - b : b) * 4, n, A, lda, x, y);
     for (ptrdiff_t i = 4 * groups; i < m; i++) {
-        const REAL *a = A + i * n;
+        const REAL *a = A + i * lda;
         const REAL xi = x[i];
         for (ptrdiff_t j = 0; j < n; j++)
             y[j] += xi * a[j];
@@ -242,14 +243,14 @@ void NAME(rnnc_gemm_tn)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restr
 RNNC_INLINE void NAME(clip_sub_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, ptrdiff_t k,
                                      ptrdiff_t n, const REAL *restrict A,
                                      const REAL *restrict B, REAL lo, REAL hi, REAL alpha,
-                                     REAL *restrict C)
+                                     REAL *restrict C, ptrdiff_t ldc)
 {
     REAL g[4 * TN_CHUNK];
     for (ptrdiff_t j0 = 0; j0 < n; j0 += TN_CHUNK) {
         const ptrdiff_t j1 = n - j0 < TN_CHUNK ? n : j0 + TN_CHUNK;
         NAME(gemm_tn_rows)(i, rows, m, k, n, j0, j1, A, B, g, TN_CHUNK);
         for (int r = 0; r < rows; r++) {
-            REAL *c = C + (i + r) * n;
+            REAL *c = C + (i + r) * ldc;
             for (ptrdiff_t j = j0; j < j1; j++) {
                 const REAL v = g[r * TN_CHUNK + j - j0];
                 c[j] -= alpha * (v < lo ? lo : (v > hi ? hi : v));
@@ -261,16 +262,16 @@ RNNC_INLINE void NAME(clip_sub_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, p
 RNNC_DISPATCH
 void NAME(rnnc_gemm_tn_clip_sub)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                                  const REAL *restrict B, REAL lo, REAL hi, REAL alpha,
-                                 REAL *restrict C, int backwards)
+                                 REAL *restrict C, ptrdiff_t ldc, int backwards)
 {
     /* C -= alpha * clip(A.T @ B) without writing the product out: C is read
      * and written once; row groups last to first when backwards */
     const ptrdiff_t groups = m / 4;
     for (ptrdiff_t b = 0; b < groups; b++)
         NAME(clip_sub_rows)((backwards ? groups - 1 - b : b) * 4, 4, m, k, n, A, B, lo, hi,
-                            alpha, C);
+                            alpha, C, ldc);
     for (ptrdiff_t i = 4 * groups; i < m; i++)
-        NAME(clip_sub_rows)(i, 1, m, k, n, A, B, lo, hi, alpha, C);
+        NAME(clip_sub_rows)(i, 1, m, k, n, A, B, lo, hi, alpha, C, ldc);
 }
 #undef TN_CHUNK
 

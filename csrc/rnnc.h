@@ -9,21 +9,23 @@
 #include "rnnc_dispatch.h"
 
 #define RNNC_DECLARE(REAL, S)                                                   \
-    /* y += A @ x,  A (m, n); backwards: rows in reverse order (same results) */ \
-    void rnnc_gemv_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y, \
-                       int backwards);                                          \
-    /* y = A.T @ x,  A (m, n); backwards: rows in reverse order */            \
-    void rnnc_gemv_t_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, const REAL *x, REAL *y, \
-                         int backwards);                                        \
+    /* y += A @ x,  A (m, n) with rows lda apart; backwards: rows in reverse   \
+     * order (same results) */                                                  \
+    void rnnc_gemv_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, ptrdiff_t lda, const REAL *x, \
+                       REAL *y, int backwards);                                 \
+    /* y = A.T @ x,  A (m, n) with rows lda apart; backwards: rows in reverse order */ \
+    void rnnc_gemv_t_##S(ptrdiff_t m, ptrdiff_t n, const REAL *A, ptrdiff_t lda, \
+                         const REAL *x, REAL *y, int backwards);                \
     /* A += np.outer(x, y),  A (m, n) */                                        \
     void rnnc_ger_##S(ptrdiff_t m, ptrdiff_t n, const REAL *x, const REAL *y, REAL *A); \
     /* C = A.T @ B,  A (k, m), B (k, n), C (m, n) */                            \
     void rnnc_gemm_tn_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
-    /* C -= alpha * np.clip(A.T @ B, lo, hi),  A (k, m), B (k, n), C (m, n);      \
-     * the rows of C last to first when backwards; A.T @ B must be finite */    \
+    /* C -= alpha * np.clip(A.T @ B, lo, hi),  A (k, m), B (k, n), C (m, n) with \
+     * rows ldc apart; the rows of C last to first when backwards; A.T @ B must \
+     * be finite */                                                             \
     void rnnc_gemm_tn_clip_sub_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, \
                                    const REAL *B, REAL lo, REAL hi, REAL alpha, REAL *C, \
-                                   int backwards);                               \
+                                   ptrdiff_t ldc, int backwards);                \
     /* C += A @ B,  A (m, k), B (k, n), C (m, n) */                             \
     void rnnc_gemm_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
     /* out = sigmoid(z); out may be z */                                        \

@@ -3,24 +3,24 @@
 from cython cimport floating
 
 cdef extern from "rnnc.h" nogil:
-    void rnnc_gemv_d(Py_ssize_t m, Py_ssize_t n, const double *A, const double *x, double *y,
-                     int backwards)
-    void rnnc_gemv_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y,
-                     int backwards)
-    void rnnc_gemv_t_d(Py_ssize_t m, Py_ssize_t n, const double *A, const double *x, double *y,
-                       int backwards)
-    void rnnc_gemv_t_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x, float *y,
-                       int backwards)
+    void rnnc_gemv_d(Py_ssize_t m, Py_ssize_t n, const double *A, Py_ssize_t lda,
+                     const double *x, double *y, int backwards)
+    void rnnc_gemv_s(Py_ssize_t m, Py_ssize_t n, const float *A, Py_ssize_t lda,
+                     const float *x, float *y, int backwards)
+    void rnnc_gemv_t_d(Py_ssize_t m, Py_ssize_t n, const double *A, Py_ssize_t lda,
+                       const double *x, double *y, int backwards)
+    void rnnc_gemv_t_s(Py_ssize_t m, Py_ssize_t n, const float *A, Py_ssize_t lda,
+                       const float *x, float *y, int backwards)
     void rnnc_ger_d(Py_ssize_t m, Py_ssize_t n, const double *x, const double *y, double *A)
     void rnnc_ger_s(Py_ssize_t m, Py_ssize_t n, const float *x, const float *y, float *A)
     void rnnc_gemm_tn_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
     void rnnc_gemm_tn_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
     void rnnc_gemm_tn_clip_sub_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A,
                                  const double *B, double lo, double hi, double alpha, double *C,
-                                 int backwards)
+                                 Py_ssize_t ldc, int backwards)
     void rnnc_gemm_tn_clip_sub_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
                                  const float *B, float lo, float hi, float alpha, float *C,
-                                 int backwards)
+                                 Py_ssize_t ldc, int backwards)
     void rnnc_gemm_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
     void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
     void rnnc_sigmoid_d(Py_ssize_t n, const double *z, double *out)
@@ -45,21 +45,23 @@ cdef extern from "rnnc.h" nogil:
 
 
 cdef inline void gemv(Py_ssize_t m, Py_ssize_t n, const floating *A, const floating *x,
-                      floating *y, bint backwards=False) noexcept nogil:
-    """y += A @ x (backwards: the same, rows taken last to first)"""
+                      floating *y, bint backwards=False, Py_ssize_t lda=-1) noexcept nogil:
+    """y += A @ x, A's rows lda apart (n by default); backwards: the same,
+    rows taken last to first"""
     if floating is double:
-        rnnc_gemv_d(m, n, A, x, y, backwards)
+        rnnc_gemv_d(m, n, A, n if lda < 0 else lda, x, y, backwards)
     else:
-        rnnc_gemv_s(m, n, A, x, y, backwards)
+        rnnc_gemv_s(m, n, A, n if lda < 0 else lda, x, y, backwards)
 
 
 cdef inline void gemv_t(Py_ssize_t m, Py_ssize_t n, const floating *A, const floating *x,
-                        floating *y, bint backwards=False) noexcept nogil:
-    """y = A.T @ x (backwards: A's rows taken last to first)"""
+                        floating *y, bint backwards=False, Py_ssize_t lda=-1) noexcept nogil:
+    """y = A.T @ x, A's rows lda apart (n by default); backwards: A's rows
+    taken last to first"""
     if floating is double:
-        rnnc_gemv_t_d(m, n, A, x, y, backwards)
+        rnnc_gemv_t_d(m, n, A, n if lda < 0 else lda, x, y, backwards)
     else:
-        rnnc_gemv_t_s(m, n, A, x, y, backwards)
+        rnnc_gemv_t_s(m, n, A, n if lda < 0 else lda, x, y, backwards)
 
 
 cdef inline void ger(Py_ssize_t m, Py_ssize_t n, const floating *x, const floating *y,
@@ -82,13 +84,14 @@ cdef inline void gemm_tn(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floatin
 
 cdef inline void gemm_tn_clip_sub(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,
                                   const floating *B, double lo, double hi, double alpha,
-                                  floating *C, bint backwards) noexcept nogil:
-    """C -= alpha * np.clip(A.T @ B, lo, hi) (A.T @ B finite), rows of C in
-    reverse order when backwards"""
+                                  floating *C, Py_ssize_t ldc, bint backwards) noexcept nogil:
+    """C -= alpha * np.clip(A.T @ B, lo, hi) (A.T @ B finite), C's rows ldc
+    apart, and taken in reverse order when backwards"""
     if floating is double:
-        rnnc_gemm_tn_clip_sub_d(m, k, n, A, B, lo, hi, alpha, C, backwards)
+        rnnc_gemm_tn_clip_sub_d(m, k, n, A, B, lo, hi, alpha, C, ldc, backwards)
     else:
-        rnnc_gemm_tn_clip_sub_s(m, k, n, A, B, <float>lo, <float>hi, <float>alpha, C, backwards)
+        rnnc_gemm_tn_clip_sub_s(m, k, n, A, B, <float>lo, <float>hi, <float>alpha, C, ldc,
+                                backwards)
 
 
 cdef inline void gemm(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,

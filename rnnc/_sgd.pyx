@@ -81,7 +81,8 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] UT,
         else:
             memset(&hs[t, 0], 0, hidden * sizeof(floating))
             gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
-        gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &hs[t, 0], next_pass_backwards(passes))
+        gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &hs[t, 0], next_pass_backwards(passes),
+             W.shape[1])
         if t < first:   # only the slopes the backward pass uses: they fill the cache
             activate(activation, hidden, &hs[t, 0], &hs[t, 0])
         else:
@@ -177,7 +178,8 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
         deltas[T - 1, i] *= g[i]
     for t in range(T, first, -1):
         # delta_{t-1} = (W.T @ delta_t) * f'(z_{t-1})
-        gemv_t(hidden, hidden, &W[0, 0], &deltas[t - 1, 0], g, next_pass_backwards(passes))
+        gemv_t(hidden, hidden, &W[0, 0], &deltas[t - 1, 0], g, next_pass_backwards(passes),
+               W.shape[1])
         for i in range(hidden):
             deltas[t - 2, i] *= g[i]
 
@@ -257,12 +259,16 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
     else:
         sub_scaled(U.shape[0] * U.shape[1], lr, &dU[0, 0], &U[0, 0])
     sub_scaled(V.shape[0] * V.shape[1], lr, &dV[0, 0], &V[0, 0])
+    cdef Py_ssize_t hidden = W.shape[0]
+    cdef bint backwards = next_pass_backwards(passes)
     if dW_formed:
-        sub_scaled(W.shape[0] * W.shape[1], lr, &dW[0, 0], &W[0, 0],
-                   next_pass_backwards(passes))
+        # a row at a time: W's rows may be padded (see sgd_epoch), dW's are not
+        for i in range(hidden):
+            t = hidden - 1 - i if backwards else i
+            sub_scaled(hidden, lr, &dW[t, 0], &W[t, 0])
     else:
-        gemm_tn_clip_sub(W.shape[0], T - first + 1, W.shape[1], &deltas[first - 1, 0],
-                         &hs[first - 1, 0], lo, hi, lr, &W[0, 0], next_pass_backwards(passes))
+        gemm_tn_clip_sub(hidden, T - first + 1, hidden, &deltas[first - 1, 0],
+                         &hs[first - 1, 0], lo, hi, lr, &W[0, 0], W.shape[1], backwards)
 
 
 
@@ -302,7 +308,7 @@ cdef void apply_adam_update(bint per_step, double lr, Py_ssize_t step,
         for j in range(V.shape[1]):
             adam_step(&V[i, j], dV[i, j], &mV[i, j], &vV[i, j], step_size, root_correction2)
     for i in range(W.shape[0]):
-        for j in range(W.shape[1]):
+        for j in range(dW.shape[1]):     # W's rows may be padded (see sgd_epoch)
             adam_step(&W[i, j], dW[i, j], &mW[i, j], &vW[i, j], step_size, root_correction2)
 
 
@@ -387,6 +393,19 @@ cdef void apply_tutorial_update(double lr, floating[:, ::1] U, floating[:, ::1] 
             V[i, j] -= <floating> lr * dV[i, j]
 
 
+def line_aligned_copy(W):
+    """W in an array whose rows start on 64-byte cache lines, padded with zeros."""
+    itemsize = W.dtype.itemsize
+    per_line = 64 // itemsize
+    rows, cols = W.shape
+    padded_cols = -(-cols // per_line) * per_line
+    memory = np.zeros(rows * padded_cols + per_line, dtype=W.dtype)
+    start = (-memory.ctypes.data % 64) // itemsize
+    padded = memory[start:start + rows * padded_cols].reshape(rows, padded_cols)
+    padded[:, :cols] = W
+    return padded
+
+
 def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
               const floating[:, :, ::1] X, const floating[:, ::1] Y, double learning_rate,
               Py_ssize_t bptt_truncate, double min_clip_val, double max_clip_val,
@@ -422,6 +441,11 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef floating[:, ::1] work = np.zeros((6, max(hidden, V.shape[0])), dtype=dtype)
     # per-step layout: U.T, the input weights of each step in one row (unused otherwise)
     cdef floating[:, ::1] UT = np.ascontiguousarray(np.asarray(U).T) if per_step else U
+    # the epoch works on Wk, a copy of W whose rows start on cache lines (a
+    # row that straddles lines costs two reads per vector), written back at
+    # the end; the tutorial's rule keeps W itself, read as NumPy reads it
+    W_padded = None if tutorial_rule else line_aligned_copy(np.asarray(W))
+    cdef floating[:, ::1] Wk = W if W_padded is None else W_padded
     cdef floating[:, ::1] mU, vU, mV, vV, mW, vW
     cdef bint use_adam = adam is not None
     cdef Py_ssize_t step = 0
@@ -446,7 +470,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef unsigned saved_float_env = rnnc_flush_subnormals_begin() if flush else 0
     try:
         with nogil:
-            bound = weights_max_abs(U, V, W)
+            bound = weights_max_abs(U, V, Wk)
             for r in range(n):
                 if r % check_signals_every == 0 and r > 0:
                     with gil:   # Python's signal handlers run with the caller's setting
@@ -464,7 +488,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                                        max_clip_val, numpy_rounding, hs, rows, dV, work):
                         status = NONFINITE_GRADIENT
                 else:
-                    bptt_gradients(U, UT, V, W, X[r], &Y[r, 0], first, per_step, activation,
+                    bptt_gradients(U, UT, V, Wk, X[r], &Y[r, 0], first, per_step, activation,
                                    hs, rows, dU, dV, work, &passes)
                     # SGD needs no dW array when it is surely finite: the
                     # update forms it row by row (Adam keeps its moments)
@@ -479,7 +503,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 # |P - update| <= max|P| + step_bound: only near the top of the
                 # range is it worth measuring max|P| again before updating.
                 if bound + step_bound > largest / 4:
-                    bound = weights_max_abs(U, V, W)
+                    bound = weights_max_abs(U, V, Wk)
                     if not (bound + step_bound <= largest):
                         status = OVERFLOW
                         break
@@ -487,18 +511,20 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                     apply_tutorial_update(learning_rate, U, V, W, dV, work)
                 elif use_adam:
                     step += 1
-                    apply_adam_update(per_step, learning_rate, step, U, V, W, dU, dV, dW,
+                    apply_adam_update(per_step, learning_rate, step, U, V, Wk, dU, dV, dW,
                                       mU, vU, mV, vV, mW, vW)
                     if per_step:    # Adam moves every column of U
                         for i in range(hidden):
                             for t in range(T):
                                 UT[t, i] = U[i, t]
                 else:
-                    apply_bptt_update(first, T, per_step, learning_rate, U, UT, V, W, dU, dV,
+                    apply_bptt_update(first, T, per_step, learning_rate, U, UT, V, Wk, dU, dV,
                                       dW, dW_formed, rows, hs, min_clip_val, max_clip_val,
                                       &passes)
                 bound += step_bound
-    finally:   # Ctrl-C included: the update count must match the moments
+    finally:   # Ctrl-C included: W and the update count must match the moments
+        if W_padded is not None:
+            np.asarray(W)[...] = W_padded[:, :hidden]
         if use_adam:
             adam[0] = step
         if flush:

@@ -75,18 +75,22 @@ SIZES = [1, 3, 7, 8, 9, 10, 15, 16, 17, 31, 33, 100]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_gemv(helpers, dtype):
+@pytest.mark.parametrize("pad", [0, 3])
+def test_gemv(helpers, dtype, pad):
+    # rows pad elements apart beyond their length: what lies between is not read
     rng = np.random.default_rng(1)
     for m in SIZES:
         for n in SIZES:
-            A = rng.normal(size=(m, n)).astype(dtype)
+            stored = rng.normal(size=(m, n + pad)).astype(dtype)
+            stored[:, n:] = np.nan
+            A = stored[:, :n]
             x = rng.normal(size=n).astype(dtype)
             y0 = rng.normal(size=m).astype(dtype)
             A64, x64, y64 = (a.astype(np.float64) for a in (A, x, y0))
             expected, scale = y64 + A64 @ x64, np.abs(y64) + np.abs(A64) @ np.abs(x64)
             for backwards in (0, 1):
                 y = y0.copy()
-                call(helpers, "rnnc_gemv", dtype, m, n, A, x, y, backwards)
+                call(helpers, "rnnc_gemv", dtype, m, n, stored, n + pad, x, y, backwards)
                 assert_product(y, expected, scale, n + 1, dtype, (m, n, backwards))
 
 
@@ -104,7 +108,7 @@ def test_gemv_counts_each_element_once(helpers, dtype):
             else:
                 x[n - lanes] = np.inf
             y = np.zeros(16, dtype)
-            call(helpers, "rnnc_gemv", dtype, 16, n, A, x, y, 0)
+            call(helpers, "rnnc_gemv", dtype, 16, n, A, n, x, y, 0)
             assert np.all(y == np.inf), (n, infinite)
 
 
@@ -134,9 +138,11 @@ def test_transposed_products(helpers, dtype):
         call(helpers, "rnnc_gemm_tn", dtype, m, k, n, A, B, C)
         assert_product(C, A64.T @ B64, np.abs(A64.T) @ np.abs(B64), k, dtype, (m, k, n))
         x = rng.normal(size=k).astype(dtype)
+        stored = np.full((k, m + 5), np.nan, dtype)     # rows 5 elements apart
+        stored[:, :m] = A
         for backwards in (0, 1):
             y = np.full(m, np.nan, dtype)           # overwritten, not added to
-            call(helpers, "rnnc_gemv_t", dtype, k, m, A, x, y, backwards)
+            call(helpers, "rnnc_gemv_t", dtype, k, m, stored, m + 5, x, y, backwards)
             assert_product(y, A64.T @ x, np.abs(A64.T) @ np.abs(x), k, dtype, (m, k))
 
 
@@ -154,9 +160,12 @@ def test_fused_clipped_update(helpers, dtype):
         scale = np.abs(C64) + alpha * (np.abs(A64.T) @ np.abs(B64))
         results = []
         for backwards in (0, 1):
-            C = C0.copy()
+            stored = np.full((m, n + 3), 7, dtype)      # rows 3 elements apart
+            stored[:, :n] = C0
             call(helpers, "rnnc_gemm_tn_clip_sub", dtype, m, k, n, A, B, dtype(lo), dtype(hi),
-                 dtype(alpha), C, backwards)
+                 dtype(alpha), stored, n + 3, backwards)
+            C = stored[:, :n]
+            assert np.all(stored[:, n:] == 7)
             assert_product(C, expected, scale, k + 2, dtype, (m, k, n, backwards))
             results.append(C)
         assert np.array_equal(results[0], results[1])

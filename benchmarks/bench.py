@@ -428,7 +428,7 @@ void rnnc_sigmoid_##S(ptrdiff_t, const REAL *, REAL *);                         
 void drive_gemv_##S(ptrdiff_t n, const REAL *A, REAL *x, REAL *y, long reps, int chained) { \
     for (long r = 0; r < reps; r++) {                                           \
         memset(y, 0, n * sizeof(REAL));                                         \
-        rnnc_gemv_##S(n, n, A, n, x, y, chained && (r & 1)); /* as the kernels call it */ \
+        rnnc_gemv_##S(n, n, A, n, x, y, chained && (r & 1)); /* rows alternating, as in training */ \
         if (chained) { REAL *t = x; x = y; y = t; }                             \
     }                                                                           \
 }                                                                               \

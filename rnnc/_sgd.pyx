@@ -412,7 +412,8 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
               bint per_step, bint tutorial_rule=False,
               Activation activation=SIGMOID, adam=None,
               Py_ssize_t check_signals_every=1):
-    """One pass of per-record SGD or Adam over X, Y, updating U, V, W in place.
+    """One pass of per-record SGD or Adam over X, Y, updating U, V, W in place
+    (W on a cache-aligned copy, written back when the call returns or raises).
 
     bptt_truncate < 0 means full BPTT.  adam, for the Adam optimizer, is a
     list [step, mU, vU, mV, vV, mW, vW]: the number of updates made so far
@@ -524,7 +525,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 bound += step_bound
     finally:   # Ctrl-C included: W and the update count must match the moments
         if W_padded is not None:
-            np.asarray(W)[...] = W_padded[:, :hidden]
+            np.asarray(W)[...] = W_padded[:, :W.shape[1]]
         if use_adam:
             adam[0] = step
         if flush:

@@ -73,6 +73,10 @@ def check_weights(U, V, W, *, in_place=False):
                                 f"the weights in place), got {a.dtype}")
             if not a.flags.writeable:
                 raise ValueError(f"{name} is read-only: train updates the weights in place")
+        for first, second in (("U", "V"), ("U", "W"), ("V", "W")):
+            if np.shares_memory(named[first], named[second]):
+                raise ValueError(f"{first} and {second} share memory: train updates each "
+                                 f"in place, so they must be separate arrays")
         if len({U.dtype, V.dtype, W.dtype}) > 1:
             raise TypeError(f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} "
                             f"and {W.dtype}")

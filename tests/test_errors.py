@@ -292,3 +292,16 @@ def test_adam_state_matches_the_updates_made_before_ctrl_c(rng):
                    verbose=False)
     assert again.step == state.step
     assert all(np.array_equal(a, b) for a, b in zip((U, V, W), replay))
+
+
+def test_train_refuses_weights_that_share_memory():
+    # train writes each of U, V, W in place: one array in two roles would
+    # have one update overwrite the other
+    rng = np.random.default_rng(3)
+    W = rng.normal(size=(4, 4))
+    V = rng.normal(size=(1, 4))
+    X, Y = rng.normal(size=(2, 4, 1)), rng.normal(size=(2, 1))
+    with pytest.raises(ValueError, match="U and W share memory"):
+        rnnc.train(W, V, W, X, Y, None, None, verbose=False)
+    with pytest.raises(ValueError, match="U and W share memory"):
+        rnnc.train(W[:, :], V, W, X, Y, None, None, verbose=False)

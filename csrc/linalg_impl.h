@@ -183,9 +183,10 @@ void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff
  * r < rows (1 or 4): each piece of a row is summed in a register over all l
  * (k is short: the steps of a truncation window) and written once, and four
  * rows share each load of B */
-RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, ptrdiff_t k,
-                                    ptrdiff_t n, ptrdiff_t j0, ptrdiff_t j1,
-                                    const REAL *restrict A, const REAL *restrict B,
+RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t k,
+                                    ptrdiff_t j0, ptrdiff_t j1,
+                                    const REAL *restrict A, ptrdiff_t lda,
+                                    const REAL *restrict B, ptrdiff_t ldb,
                                     REAL *restrict out, ptrdiff_t ldo)
 {
     ptrdiff_t j = j0;
@@ -194,8 +195,8 @@ RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, pt
         for (; j + LANES <= j1; j += LANES) {
             VEC acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
             for (ptrdiff_t l = 0; l < k; l++) {
-                const VEC b = *(const VEC_U *)(B + l * n + j);
-                const REAL *a = A + l * m + i;
+                const VEC b = *(const VEC_U *)(B + l * ldb + j);
+                const REAL *a = A + l * lda + i;
                 acc0 += a[0] * b;
                 if (rows == 4) {
                     acc1 += a[1] * b;
@@ -217,8 +218,8 @@ RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, pt
         for (ptrdiff_t c = j; c < j1; c++)
             o[c] = 0;
         for (ptrdiff_t l = 0; l < k; l++) {
-            const REAL a = A[l * m + i + r];
-            const REAL *b = B + l * n;
+            const REAL a = A[l * lda + i + r];
+            const REAL *b = B + l * ldb;
             for (ptrdiff_t c = j; c < j1; c++)
                 o[c] += a * b[c];
         }
@@ -227,28 +228,29 @@ RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, pt
 
 RNNC_DISPATCH
 void NAME(rnnc_gemm_tn)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
-                        const REAL *restrict B, REAL *restrict C)
+                        ptrdiff_t lda, const REAL *restrict B, ptrdiff_t ldb,
+                        REAL *restrict C)
 {
     ptrdiff_t i = 0;
     for (; i + 4 <= m; i += 4)
-        NAME(gemm_tn_rows)(i, 4, m, k, n, 0, n, A, B, C + i * n, n);
+        NAME(gemm_tn_rows)(i, 4, k, 0, n, A, lda, B, ldb, C + i * n, n);
     for (; i < m; i++)
-        NAME(gemm_tn_rows)(i, 1, m, k, n, 0, n, A, B, C + i * n, n);
+        NAME(gemm_tn_rows)(i, 1, k, 0, n, A, lda, B, ldb, C + i * n, n);
 }
 
 /* columns of the gradient's rows held at once by the fused update */
 #define TN_CHUNK 128
 
 /* C[i:i+rows] -= alpha * clip(rows i.. of A.T @ B), a piece at a time */
-RNNC_INLINE void NAME(clip_sub_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, ptrdiff_t k,
-                                     ptrdiff_t n, const REAL *restrict A,
-                                     const REAL *restrict B, REAL lo, REAL hi, REAL alpha,
-                                     REAL *restrict C, ptrdiff_t ldc)
+RNNC_INLINE void NAME(clip_sub_rows)(ptrdiff_t i, const int rows, ptrdiff_t k, ptrdiff_t n,
+                                     const REAL *restrict A, ptrdiff_t lda,
+                                     const REAL *restrict B, ptrdiff_t ldb, REAL lo, REAL hi,
+                                     REAL alpha, REAL *restrict C, ptrdiff_t ldc)
 {
     REAL g[4 * TN_CHUNK];
     for (ptrdiff_t j0 = 0; j0 < n; j0 += TN_CHUNK) {
         const ptrdiff_t j1 = n - j0 < TN_CHUNK ? n : j0 + TN_CHUNK;
-        NAME(gemm_tn_rows)(i, rows, m, k, n, j0, j1, A, B, g, TN_CHUNK);
+        NAME(gemm_tn_rows)(i, rows, k, j0, j1, A, lda, B, ldb, g, TN_CHUNK);
         for (int r = 0; r < rows; r++) {
             REAL *c = C + (i + r) * ldc;
             for (ptrdiff_t j = j0; j < j1; j++) {
@@ -261,17 +263,18 @@ RNNC_INLINE void NAME(clip_sub_rows)(ptrdiff_t i, const int rows, ptrdiff_t m, p
 
 RNNC_DISPATCH
 void NAME(rnnc_gemm_tn_clip_sub)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
-                                 const REAL *restrict B, REAL lo, REAL hi, REAL alpha,
-                                 REAL *restrict C, ptrdiff_t ldc, int backwards)
+                                 ptrdiff_t lda, const REAL *restrict B, ptrdiff_t ldb,
+                                 REAL lo, REAL hi, REAL alpha, REAL *restrict C, ptrdiff_t ldc,
+                                 int backwards)
 {
     /* C -= alpha * clip(A.T @ B) without writing the product out: C is read
      * and written once; row groups last to first when backwards */
     const ptrdiff_t groups = m / 4;
     for (ptrdiff_t b = 0; b < groups; b++)
-        NAME(clip_sub_rows)((backwards ? groups - 1 - b : b) * 4, 4, m, k, n, A, B, lo, hi,
-                            alpha, C, ldc);
+        NAME(clip_sub_rows)((backwards ? groups - 1 - b : b) * 4, 4, k, n, A, lda, B, ldb,
+                            lo, hi, alpha, C, ldc);
     for (ptrdiff_t i = 4 * groups; i < m; i++)
-        NAME(clip_sub_rows)(i, 1, m, k, n, A, B, lo, hi, alpha, C, ldc);
+        NAME(clip_sub_rows)(i, 1, k, n, A, lda, B, ldb, lo, hi, alpha, C, ldc);
 }
 #undef TN_CHUNK
 

@@ -18,14 +18,16 @@
                          const REAL *x, REAL *y, int backwards);                \
     /* A += np.outer(x, y),  A (m, n) */                                        \
     void rnnc_ger_##S(ptrdiff_t m, ptrdiff_t n, const REAL *x, const REAL *y, REAL *A); \
-    /* C = A.T @ B,  A (k, m), B (k, n), C (m, n) */                            \
-    void rnnc_gemm_tn_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
+    /* C = A.T @ B,  A (k, m) and B (k, n) with rows lda and ldb apart, C (m, n) */ \
+    void rnnc_gemm_tn_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, ptrdiff_t lda, \
+                          const REAL *B, ptrdiff_t ldb, REAL *C);               \
     /* C -= alpha * np.clip(A.T @ B, lo, hi),  A (k, m), B (k, n), C (m, n) with \
-     * rows ldc apart; the rows of C last to first when backwards; A.T @ B must \
-     * be finite */                                                             \
+     * rows lda, ldb, ldc apart; the rows of C last to first when backwards;    \
+     * A.T @ B must be finite */                                                \
     void rnnc_gemm_tn_clip_sub_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, \
-                                   const REAL *B, REAL lo, REAL hi, REAL alpha, REAL *C, \
-                                   ptrdiff_t ldc, int backwards);                \
+                                   ptrdiff_t lda, const REAL *B, ptrdiff_t ldb, REAL lo, \
+                                   REAL hi, REAL alpha, REAL *C, ptrdiff_t ldc,  \
+                                   int backwards);                               \
     /* C += A @ B,  A (m, k), B (k, n), C (m, n) */                             \
     void rnnc_gemm_##S(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *A, const REAL *B, REAL *C); \
     /* out = sigmoid(z); out may be z */                                        \

@@ -13,14 +13,17 @@ cdef extern from "rnnc.h" nogil:
                        const float *x, float *y, int backwards)
     void rnnc_ger_d(Py_ssize_t m, Py_ssize_t n, const double *x, const double *y, double *A)
     void rnnc_ger_s(Py_ssize_t m, Py_ssize_t n, const float *x, const float *y, float *A)
-    void rnnc_gemm_tn_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
-    void rnnc_gemm_tn_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
+    void rnnc_gemm_tn_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, Py_ssize_t lda,
+                        const double *B, Py_ssize_t ldb, double *C)
+    void rnnc_gemm_tn_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, Py_ssize_t lda,
+                        const float *B, Py_ssize_t ldb, float *C)
     void rnnc_gemm_tn_clip_sub_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A,
-                                 const double *B, double lo, double hi, double alpha, double *C,
-                                 Py_ssize_t ldc, int backwards)
+                                 Py_ssize_t lda, const double *B, Py_ssize_t ldb, double lo,
+                                 double hi, double alpha, double *C, Py_ssize_t ldc,
+                                 int backwards)
     void rnnc_gemm_tn_clip_sub_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
-                                 const float *B, float lo, float hi, float alpha, float *C,
-                                 Py_ssize_t ldc, int backwards)
+                                 Py_ssize_t lda, const float *B, Py_ssize_t ldb, float lo,
+                                 float hi, float alpha, float *C, Py_ssize_t ldc, int backwards)
     void rnnc_gemm_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
     void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
     void rnnc_sigmoid_d(Py_ssize_t n, const double *z, double *out)
@@ -74,24 +77,26 @@ cdef inline void ger(Py_ssize_t m, Py_ssize_t n, const floating *x, const floati
 
 
 cdef inline void gemm_tn(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,
-                         const floating *B, floating *C) noexcept nogil:
-    """C = A.T @ B"""
+                         Py_ssize_t lda, const floating *B, Py_ssize_t ldb,
+                         floating *C) noexcept nogil:
+    """C = A.T @ B, A's and B's rows lda and ldb apart"""
     if floating is double:
-        rnnc_gemm_tn_d(m, k, n, A, B, C)
+        rnnc_gemm_tn_d(m, k, n, A, lda, B, ldb, C)
     else:
-        rnnc_gemm_tn_s(m, k, n, A, B, C)
+        rnnc_gemm_tn_s(m, k, n, A, lda, B, ldb, C)
 
 
 cdef inline void gemm_tn_clip_sub(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,
-                                  const floating *B, double lo, double hi, double alpha,
-                                  floating *C, Py_ssize_t ldc, bint backwards) noexcept nogil:
-    """C -= alpha * np.clip(A.T @ B, lo, hi) (A.T @ B finite), C's rows ldc
-    apart, and taken in reverse order when backwards"""
+                                  Py_ssize_t lda, const floating *B, Py_ssize_t ldb, double lo,
+                                  double hi, double alpha, floating *C, Py_ssize_t ldc,
+                                  bint backwards) noexcept nogil:
+    """C -= alpha * np.clip(A.T @ B, lo, hi) (A.T @ B finite), the rows of A,
+    B and C lda, ldb and ldc apart, C's taken in reverse order when backwards"""
     if floating is double:
-        rnnc_gemm_tn_clip_sub_d(m, k, n, A, B, lo, hi, alpha, C, ldc, backwards)
+        rnnc_gemm_tn_clip_sub_d(m, k, n, A, lda, B, ldb, lo, hi, alpha, C, ldc, backwards)
     else:
-        rnnc_gemm_tn_clip_sub_s(m, k, n, A, B, <float>lo, <float>hi, <float>alpha, C, ldc,
-                                backwards)
+        rnnc_gemm_tn_clip_sub_s(m, k, n, A, lda, B, ldb, <float>lo, <float>hi, <float>alpha, C,
+                                ldc, backwards)
 
 
 cdef inline void gemm(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,

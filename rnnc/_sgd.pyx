@@ -65,9 +65,12 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] UT,
     """hs[t] = h_t for t = 0..T, and slopes[t-1] = f'(z_t) for the steps
     t = first..T that carry gradient; passes counts the passes over W.
     Per-step layout: UT = U.T, so that a step reads its input weights as one
-    contiguous row (a column of U touches a cache line per hidden unit)."""
+    contiguous row (a column of U touches a cache line per hidden unit).
+    W's rows may be padded with zeros to W.shape[1], as long as hs's rows are
+    and their padding is zero: the products then run over whole lines."""
     cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
-    memset(&hs[0, 0], 0, hidden * sizeof(floating))
+    cdef Py_ssize_t width = W.shape[1]
+    memset(&hs[0, 0], 0, width * sizeof(floating))
     for t in range(1, T + 1):
         # z = a_t + W @ h_{t-1}
         if per_step:
@@ -81,8 +84,8 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] UT,
         else:
             memset(&hs[t, 0], 0, hidden * sizeof(floating))
             gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
-        gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &hs[t, 0], next_pass_backwards(passes),
-             W.shape[1])
+        gemv(hidden, width, &W[0, 0], &hs[t - 1, 0], &hs[t, 0], next_pass_backwards(passes),
+             width)
         if t < first:   # only the slopes the backward pass uses: they fill the cache
             activate(activation, hidden, &hs[t, 0], &hs[t, 0])
         else:
@@ -178,8 +181,8 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
         deltas[T - 1, i] *= g[i]
     for t in range(T, first, -1):
         # delta_{t-1} = (W.T @ delta_t) * f'(z_{t-1})
-        gemv_t(hidden, hidden, &W[0, 0], &deltas[t - 1, 0], g, next_pass_backwards(passes),
-               W.shape[1])
+        gemv_t(hidden, W.shape[1], &W[0, 0], &deltas[t - 1, 0], g,
+               next_pass_backwards(passes), W.shape[1])
         for i in range(hidden):
             deltas[t - 2, i] *= g[i]
 
@@ -190,7 +193,8 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
                 dU[t - 1, i] = deltas[t - 1, i] * x[t - 1, 0]
     else:
         # dU = sum over the window of np.outer(delta_t, x_t)
-        gemm_tn(hidden, window, F, &deltas[first - 1, 0], &x[first - 1, 0], &dU[0, 0])
+        gemm_tn(hidden, window, F, &deltas[first - 1, 0], deltas.shape[1], &x[first - 1, 0], F,
+                &dU[0, 0])
     return 0
 
 
@@ -198,8 +202,8 @@ cdef void form_dW(Py_ssize_t first, Py_ssize_t T, const floating[:, ::1] deltas,
                   const floating[:, ::1] hs, floating[:, ::1] dW) noexcept nogil:
     """dW = sum over the window of np.outer(delta_t, h_{t-1}) = deltas[w].T @ hs[w]"""
     cdef Py_ssize_t hidden = dW.shape[0]
-    gemm_tn(hidden, T - first + 1, hidden, &deltas[first - 1, 0], &hs[first - 1, 0],
-            &dW[0, 0])
+    gemm_tn(hidden, T - first + 1, hidden, &deltas[first - 1, 0], deltas.shape[1],
+            &hs[first - 1, 0], hs.shape[1], &dW[0, 0])
 
 
 cdef bint dW_surely_finite(Py_ssize_t first, Py_ssize_t T, const floating[:, ::1] deltas,
@@ -267,8 +271,9 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
             t = hidden - 1 - i if backwards else i
             sub_scaled(hidden, lr, &dW[t, 0], &W[t, 0])
     else:
-        gemm_tn_clip_sub(hidden, T - first + 1, hidden, &deltas[first - 1, 0],
-                         &hs[first - 1, 0], lo, hi, lr, &W[0, 0], W.shape[1], backwards)
+        gemm_tn_clip_sub(hidden, T - first + 1, hidden, &deltas[first - 1, 0], deltas.shape[1],
+                         &hs[first - 1, 0], hs.shape[1], lo, hi, lr, &W[0, 0], W.shape[1],
+                         backwards)
 
 
 
@@ -393,16 +398,21 @@ cdef void apply_tutorial_update(double lr, floating[:, ::1] U, floating[:, ::1] 
             V[i, j] -= <floating> lr * dV[i, j]
 
 
-def line_aligned_copy(W):
-    """W in an array whose rows start on 64-byte cache lines, padded with zeros."""
-    itemsize = W.dtype.itemsize
+def line_aligned_zeros(rows, cols, dtype):
+    """Zeros of shape (rows, cols rounded up to a cache line), each row
+    starting on a 64-byte cache line."""
+    itemsize = np.dtype(dtype).itemsize
     per_line = 64 // itemsize
-    rows, cols = W.shape
     padded_cols = -(-cols // per_line) * per_line
-    memory = np.zeros(rows * padded_cols + per_line, dtype=W.dtype)
+    memory = np.zeros(rows * padded_cols + per_line, dtype=dtype)
     start = (-memory.ctypes.data % 64) // itemsize
-    padded = memory[start:start + rows * padded_cols].reshape(rows, padded_cols)
-    padded[:, :cols] = W
+    return memory[start:start + rows * padded_cols].reshape(rows, padded_cols)
+
+
+def line_aligned_copy(W):
+    """W in an array whose rows start on cache lines, padded with zeros."""
+    padded = line_aligned_zeros(W.shape[0], W.shape[1], W.dtype)
+    padded[:, :W.shape[1]] = W
     return padded
 
 
@@ -431,22 +441,22 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef Py_ssize_t n = X.shape[0], T = X.shape[1], hidden = W.shape[0]
     cdef Py_ssize_t k = T if bptt_truncate < 0 else bptt_truncate
     cdef Py_ssize_t first = 1 if k >= T - 1 else T - k
-    # workspace, allocated once per epoch
-    cdef floating[:, ::1] hs = np.zeros((T + 1, hidden), dtype=dtype)
-    # one row per step: W h_{t-1} for the tutorial's rule, f'(z_t) then delta_t for BPTT
-    cdef floating[:, ::1] rows = np.zeros((max(T, 1), hidden), dtype=dtype)
-    cdef floating[:, ::1] dU = np.zeros((T, hidden) if per_step else (U.shape[0], U.shape[1]),
-                                        dtype=dtype)
-    cdef floating[:, ::1] dV = np.zeros((V.shape[0], V.shape[1]), dtype=dtype)
-    cdef floating[:, ::1] dW = np.zeros((hidden, hidden), dtype=dtype)
-    cdef floating[:, ::1] work = np.zeros((6, max(hidden, V.shape[0])), dtype=dtype)
-    # per-step layout: U.T, the input weights of each step in one row (unused otherwise)
-    cdef floating[:, ::1] UT = np.ascontiguousarray(np.asarray(U).T) if per_step else U
     # the epoch works on Wk, a copy of W whose rows start on cache lines (a
     # row that straddles lines costs two reads per vector), written back at
     # the end; the tutorial's rule keeps W itself, read as NumPy reads it
     W_padded = None if tutorial_rule else line_aligned_copy(np.asarray(W))
     cdef floating[:, ::1] Wk = W if W_padded is None else W_padded
+    # workspace, allocated once per epoch, rows as wide as Wk's and aligned alike
+    cdef floating[:, ::1] hs = line_aligned_zeros(T + 1, Wk.shape[1], dtype)
+    # one row per step: W h_{t-1} for the tutorial's rule, f'(z_t) then delta_t for BPTT
+    cdef floating[:, ::1] rows = line_aligned_zeros(max(T, 1), Wk.shape[1], dtype)
+    cdef floating[:, ::1] dU = np.zeros((T, hidden) if per_step else (U.shape[0], U.shape[1]),
+                                        dtype=dtype)
+    cdef floating[:, ::1] dV = np.zeros((V.shape[0], V.shape[1]), dtype=dtype)
+    cdef floating[:, ::1] dW = np.zeros((hidden, hidden), dtype=dtype)
+    cdef floating[:, ::1] work = np.zeros((6, max(Wk.shape[1], V.shape[0])), dtype=dtype)
+    # per-step layout: U.T, the input weights of each step in one row (unused otherwise)
+    cdef floating[:, ::1] UT = np.ascontiguousarray(np.asarray(U).T) if per_step else U
     cdef floating[:, ::1] mU, vU, mV, vV, mW, vW
     cdef bint use_adam = adam is not None
     cdef Py_ssize_t step = 0

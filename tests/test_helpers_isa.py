@@ -135,7 +135,12 @@ def test_transposed_products(helpers, dtype):
         B = rng.normal(size=(k, n)).astype(dtype)
         A64, B64 = A.astype(np.float64), B.astype(np.float64)
         C = np.zeros((m, n), dtype)
-        call(helpers, "rnnc_gemm_tn", dtype, m, k, n, A, B, C)
+        # A and B with rows 2 and 5 elements further apart than their lengths
+        A_stored = np.full((k, m + 2), np.nan, dtype)
+        A_stored[:, :m] = A
+        B_stored = np.full((k, n + 5), np.nan, dtype)
+        B_stored[:, :n] = B
+        call(helpers, "rnnc_gemm_tn", dtype, m, k, n, A_stored, m + 2, B_stored, n + 5, C)
         assert_product(C, A64.T @ B64, np.abs(A64.T) @ np.abs(B64), k, dtype, (m, k, n))
         x = rng.normal(size=k).astype(dtype)
         stored = np.full((k, m + 5), np.nan, dtype)     # rows 5 elements apart
@@ -162,8 +167,8 @@ def test_fused_clipped_update(helpers, dtype):
         for backwards in (0, 1):
             stored = np.full((m, n + 3), 7, dtype)      # rows 3 elements apart
             stored[:, :n] = C0
-            call(helpers, "rnnc_gemm_tn_clip_sub", dtype, m, k, n, A, B, dtype(lo), dtype(hi),
-                 dtype(alpha), stored, n + 3, backwards)
+            call(helpers, "rnnc_gemm_tn_clip_sub", dtype, m, k, n, A, m, B, n, dtype(lo),
+                 dtype(hi), dtype(alpha), stored, n + 3, backwards)
             C = stored[:, :n]
             assert np.all(stored[:, n:] == 7)
             assert_product(C, expected, scale, k + 2, dtype, (m, k, n, backwards))

@@ -158,7 +158,8 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
                         floating[:, ::1] work, Py_ssize_t *passes) noexcept nogil:
     """dU, dV and deltas = the truncated gradient of one record's loss
     (unclipped), dW = form_dW(...) of it; UT = U.T in the per-step layout;
-    passes counts the passes over W.
+    passes counts the passes over W.  hs and deltas have rows as wide as W's
+    (W.shape[1], padding included), and work rows at least that wide.
 
     deltas[t-1] holds f'(z_t) after the forward pass, and delta_t once the
     backward pass reaches step t, for the steps that carry gradient.  Per-step
@@ -569,9 +570,15 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
     cdef Py_ssize_t passes = 0
     cdef const floating[:, ::1] UT = np.ascontiguousarray(np.asarray(U).T) if per_step else U
+    # the layout sgd_epoch trains with, so that the sums, and so the gradient,
+    # are the very ones a training step applies
+    cdef const floating[:, ::1] Wk = line_aligned_copy(np.asarray(W))
+    hs = line_aligned_zeros(T + 1, Wk.shape[1], dtype)
+    rows = line_aligned_zeros(max(T, 1), Wk.shape[1], dtype)
+    work_view = np.zeros((6, max(Wk.shape[1], V.shape[0])), dtype=dtype)
     cdef unsigned saved_float_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
     try:
-        bptt_gradients(U, UT, V, W, x, &y[0], first, per_step, activation, hs, rows, dU_view,
+        bptt_gradients(U, UT, V, Wk, x, &y[0], first, per_step, activation, hs, rows, dU_view,
                        dV_view, work_view, &passes)
         form_dW(first, T, rows, hs, dW_view)
     finally:

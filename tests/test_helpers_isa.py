@@ -163,12 +163,17 @@ def test_fused_clipped_update(helpers, dtype):
         lo, hi, alpha = -0.5, 0.75, 0.125
         expected = C64 - alpha * np.clip(A64.T @ B64, lo, hi)
         scale = np.abs(C64) + alpha * (np.abs(A64.T) @ np.abs(B64))
+        # A, B and C with rows 2, 5 and 3 elements further apart than their lengths
+        A_stored = np.full((k, m + 2), np.nan, dtype)
+        A_stored[:, :m] = A
+        B_stored = np.full((k, n + 5), np.nan, dtype)
+        B_stored[:, :n] = B
         results = []
         for backwards in (0, 1):
-            stored = np.full((m, n + 3), 7, dtype)      # rows 3 elements apart
+            stored = np.full((m, n + 3), 7, dtype)
             stored[:, :n] = C0
-            call(helpers, "rnnc_gemm_tn_clip_sub", dtype, m, k, n, A, m, B, n, dtype(lo),
-                 dtype(hi), dtype(alpha), stored, n + 3, backwards)
+            call(helpers, "rnnc_gemm_tn_clip_sub", dtype, m, k, n, A_stored, m + 2, B_stored,
+                 n + 5, dtype(lo), dtype(hi), dtype(alpha), stored, n + 3, backwards)
             C = stored[:, :n]
             assert np.all(stored[:, n:] == 7)
             assert_product(C, expected, scale, k + 2, dtype, (m, k, n, backwards))

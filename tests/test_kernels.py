@@ -207,3 +207,18 @@ def test_a_record_gets_the_same_update_wherever_it_falls(rng):
         rnnc.train(*apart, X[r:r + 1], Y[r:r + 1], None, None, **options)
     for a, b in zip(together, apart):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("hidden,per_step", [(13, True), (100, True), (21, False)])
+def test_a_training_step_applies_exactly_rnnc_gradients(rng, dtype, hidden, per_step):
+    # with learning rate 1 and clipping out of reach, one SGD step is
+    # P - gradient with a single rounding, whichever way it is computed
+    U, V, W, x, y = random_model(rng, hidden, 12, 1 if per_step else 3, 2, per_step,
+                                 dtype=dtype)
+    grads = rnnc.gradients(U, V, W, x, y, bptt_truncate=4)
+    stepped = [P.copy() for P in (U, V, W)]
+    rnnc.train(*stepped, x[None], y[None], None, None, max_epochs=1, bptt_truncate=4,
+               learning_rate=1.0, min_clip_val=-1e30, max_clip_val=1e30, verbose=False)
+    for P, g, got in zip((U, V, W), grads, stepped):
+        np.testing.assert_array_equal(got, P - g)

@@ -501,20 +501,14 @@ def make_numba_roofline(numba):
                 x, y = y, x
 
     @njit
-    def blas_gemv(W, x, y, reps, chained):
-        for _ in range(reps):
-            np.dot(W, x, y)
-            if chained:
-                x, y = y, x
-
-    @njit
-    def blas_gemm(W, X, Y, reps, chained):
+    def blas_chain(W, X, Y, reps, chained):
+        """W @ X into Y, reps times, through BLAS (gemv for vectors, gemm for matrices)"""
         for _ in range(reps):
             np.dot(W, X, Y)
             if chained:
                 X, Y = Y, X
 
-    return gemv_loop, blas_gemv, blas_gemm
+    return gemv_loop, blas_chain
 
 
 def orthogonal(n, dtype, rng):
@@ -552,9 +546,9 @@ def measure_rooflines(hiddens, dtypes, numba, rounds, report):
                                          reps, int(chained))
                     kernels[f"C gemv -O3 -march=native, {tag}"] = (setup, "gemv", reps)
                 if nb is not None:
-                    gemv_loop, blas_gemv, blas_gemm = nb
+                    gemv_loop, blas_chain = nb
                     for label, fn in (("Numba fastmath loop", gemv_loop),
-                                      ("BLAS gemv (np.dot in Numba)", blas_gemv)):
+                                      ("BLAS gemv (np.dot in Numba)", blas_chain)):
                         def setup(fn=fn, chained=chained):
                             x, y = x0.copy(), np.zeros_like(x0)
                             fn(W, x, y, 1, chained)                  # compile outside timing
@@ -563,8 +557,8 @@ def measure_rooflines(hiddens, dtypes, numba, rounds, report):
 
                     def setup(chained=chained):
                         X, Y = X0.copy(), np.zeros_like(X0)
-                        blas_gemm(W, X, Y, 1, chained)
-                        return lambda: blas_gemm(W, X, Y, gemm_reps, chained)
+                        blas_chain(W, X, Y, 1, chained)
+                        return lambda: blas_chain(W, X, Y, gemm_reps, chained)
                     kernels[f"BLAS gemm n x n @ n x 32, {tag}"] = (setup, "gemm", gemm_reps)
             S = "d" if dtype == np.float64 else "s"
             ours = {}

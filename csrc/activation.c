@@ -89,15 +89,29 @@ RNNC_INLINE float expm1_parts_s(float x, float *scale)
  * h = f(z) as 1 - h: where a unit saturates, 1 - h keeps only the digits
  * that h lacks (a few in float32 beyond |z| of about 10), e all of them. */
 #define DEFINE_ACTIVATION(REAL, S)                                               \
+    /* sigmoid(v), and e = exp(-|v|) in *e */                                   \
+    RNNC_INLINE REAL sigmoid_one_##S(REAL v, REAL *e)                            \
+    {                                                                            \
+        REAL scale;                                                              \
+        const REAL q = expm1_parts_##S(v < 0 ? v : -v, &scale);                  \
+        *e = (1 + q) * scale;                                                    \
+        return (v >= 0 ? (REAL)1 : *e) / (1 + *e);                               \
+    }                                                                            \
+    /* tanh(|v|) = -m / (2 + m), m = exp(-2|v|) - 1, and e = exp(-2|v|) in *e */  \
+    RNNC_INLINE REAL tanh_abs_##S(REAL v, REAL *e)                               \
+    {                                                                            \
+        REAL scale;                                                              \
+        const REAL q = expm1_parts_##S(v < 0 ? 2 * v : -2 * v, &scale);          \
+        const REAL m = scale == 1 ? q : (1 + q) * scale - 1;                     \
+        *e = (1 + q) * scale;                                                    \
+        return -m / (2 + m);                                                     \
+    }                                                                            \
     RNNC_DISPATCH                                                                \
     void rnnc_sigmoid_##S(ptrdiff_t n, const REAL *z, REAL *out)                 \
     {                                                                            \
         for (ptrdiff_t i = 0; i < n; i++) {                                      \
-            const REAL v = z[i];                                                 \
-            REAL scale;                                                          \
-            const REAL q = expm1_parts_##S(v < 0 ? v : -v, &scale);              \
-            const REAL e = (1 + q) * scale;              /* exp(-|v|) */         \
-            out[i] = (v >= 0 ? (REAL)1 : e) / (1 + e);                           \
+            REAL e;                                                              \
+            out[i] = sigmoid_one_##S(z[i], &e);                                  \
         }                                                                        \
     }                                                                            \
     /* h = sigmoid(z), slope = sigmoid'(z) = h (1 - h); h may be z */           \
@@ -107,24 +121,19 @@ RNNC_INLINE float expm1_parts_s(float x, float *scale)
     {                                                                            \
         for (ptrdiff_t i = 0; i < n; i++) {                                      \
             const REAL v = z[i];                                                 \
-            REAL scale;                                                          \
-            const REAL q = expm1_parts_##S(v < 0 ? v : -v, &scale);              \
-            const REAL e = (1 + q) * scale;              /* exp(-|v|) */         \
-            const REAL s = (v >= 0 ? (REAL)1 : e) / (1 + e);                     \
+            REAL e;                                                              \
+            const REAL s = sigmoid_one_##S(v, &e);                               \
             h[i] = s;                                                            \
             slope[i] = s * (v >= 0 ? e * s : 1 - s);    /* 1 - s = e s, v >= 0 */ \
         }                                                                        \
     }                                                                            \
-    /* tanh(v) = sign(v) * -m / (2 + m), m = exp(-2|v|) - 1 */                   \
     RNNC_DISPATCH                                                                \
     void rnnc_tanh_##S(ptrdiff_t n, const REAL *z, REAL *out)                    \
     {                                                                            \
         for (ptrdiff_t i = 0; i < n; i++) {                                      \
             const REAL v = z[i];                                                 \
-            REAL scale;                                                          \
-            const REAL q = expm1_parts_##S(v < 0 ? 2 * v : -2 * v, &scale);      \
-            const REAL m = scale == 1 ? q : (1 + q) * scale - 1;                 \
-            const REAL t = -m / (2 + m);                                         \
+            REAL e;                                                              \
+            const REAL t = tanh_abs_##S(v, &e);                                  \
             out[i] = v < 0 ? -t : t;                                             \
         }                                                                        \
     }                                                                            \
@@ -135,10 +144,8 @@ RNNC_INLINE float expm1_parts_s(float x, float *scale)
     {                                                                            \
         for (ptrdiff_t i = 0; i < n; i++) {                                      \
             const REAL v = z[i];                                                 \
-            REAL scale;                                                          \
-            const REAL q = expm1_parts_##S(v < 0 ? 2 * v : -2 * v, &scale);      \
-            const REAL m = scale == 1 ? q : (1 + q) * scale - 1;                 \
-            const REAL t = -m / (2 + m), e = (1 + q) * scale;   /* tanh(|v|), e */ \
+            REAL e;                                                              \
+            const REAL t = tanh_abs_##S(v, &e);                                  \
             h[i] = v < 0 ? -t : t;                                               \
             slope[i] = e * (1 + t) * (1 + t);            /* 1 - t = e (1 + t) */ \
         }                                                                        \

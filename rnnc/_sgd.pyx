@@ -293,7 +293,8 @@ cdef inline void adam_step(floating *p, floating g, floating *m, floating *v,
 
 
 cdef void apply_adam_update(bint per_step, double lr, Py_ssize_t step,
-                            floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
+                            floating[:, ::1] U, floating[:, ::1] UT, floating[:, ::1] V,
+                            floating[:, ::1] W,
                             floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
                             floating[:, ::1] mU, floating[:, ::1] vU,
                             floating[:, ::1] mV, floating[:, ::1] vV,
@@ -301,7 +302,8 @@ cdef void apply_adam_update(bint per_step, double lr, Py_ssize_t step,
     """Adam's update of every weight with the clipped gradient (step = t, from 1).
 
     Per-step layout: dU is stored transposed (see bptt_gradients), and its
-    rows outside the truncation window are zero: Adam still decays their moments.
+    rows outside the truncation window are zero: Adam still decays their moments,
+    so every column of U moves, and UT = U.T is kept in step.
     """
     cdef double step_size = lr / (1 - ADAM_BETA1 ** step)
     cdef double root_correction2 = sqrt(1 - ADAM_BETA2 ** step)
@@ -310,6 +312,8 @@ cdef void apply_adam_update(bint per_step, double lr, Py_ssize_t step,
         for j in range(U.shape[1]):
             adam_step(&U[i, j], dU[j, i] if per_step else dU[i, j], &mU[i, j], &vU[i, j],
                       step_size, root_correction2)
+            if per_step:
+                UT[j, i] = U[i, j]
     for i in range(V.shape[0]):
         for j in range(V.shape[1]):
             adam_step(&V[i, j], dV[i, j], &mV[i, j], &vV[i, j], step_size, root_correction2)
@@ -469,7 +473,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef double step_bound = (8 * learning_rate if use_adam else
                               learning_rate * max(abs(min_clip_val), abs(max_clip_val)))
     cdef double bound
-    cdef Py_ssize_t r, t, i
+    cdef Py_ssize_t r
     cdef Status status = OK
     cdef Py_ssize_t passes = 0     # over W in this record, to alternate their direction
     cdef bint dW_formed = True
@@ -523,12 +527,8 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                     apply_tutorial_update(learning_rate, U, V, W, dV, work)
                 elif use_adam:
                     step += 1
-                    apply_adam_update(per_step, learning_rate, step, U, V, Wk, dU, dV, dW,
+                    apply_adam_update(per_step, learning_rate, step, U, UT, V, Wk, dU, dV, dW,
                                       mU, vU, mV, vV, mW, vW)
-                    if per_step:    # Adam moves every column of U
-                        for i in range(hidden):
-                            for t in range(T):
-                                UT[t, i] = U[i, t]
                 else:
                     apply_bptt_update(first, T, per_step, learning_rate, U, UT, V, Wk, dU, dV,
                                       dW, dW_formed, rows, hs, min_clip_val, max_clip_val,

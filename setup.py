@@ -21,17 +21,15 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-IS_MSVC = sys.platform == "win32"
+# setuptools runs this file with the project directory as the working directory
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from build_tools.helper_flags import (HELPER_FLAGS, KERNEL_FLAGS, OPENMP_FLAGS,  # noqa: E402
+                                      SANITIZER_FLAGS)
+
 SANITIZE = os.environ.get("RNNC_SANITIZE") == "1"
-# -std=c99 alone would turn multiply-add fusion off: the helpers want it on
-HELPER_FLAGS = (["/O2"] if IS_MSVC else
-                ["-O3", "-fopenmp-simd", "-std=c99", "-ffp-contract=fast", "-fPIC"])
-KERNEL_FLAGS = ["/O2"] if IS_MSVC else ["-O3", "-ffp-contract=off"]
-OPENMP_FLAGS = ["/openmp"] if IS_MSVC else ["-fopenmp"]
-SANITIZER_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"]
 if SANITIZE:
-    HELPER_FLAGS += SANITIZER_FLAGS
-    KERNEL_FLAGS += SANITIZER_FLAGS
+    HELPER_FLAGS = HELPER_FLAGS + SANITIZER_FLAGS
+    KERNEL_FLAGS = KERNEL_FLAGS + SANITIZER_FLAGS
 DIRECTIVES = dict(language_level=3, embedsignature=True, cdivision=True, wraparound=False,
                   boundscheck=SANITIZE, initializedcheck=SANITIZE)
 

@@ -1,0 +1,506 @@
+"""rnnc.fit_forecaster: a forecasting model chosen by backtest, for one series.
+
+Candidates and baselines are all rnnc.Model objects, so that one model file
+and rnnc.forecast cover every outcome: a baseline is a Model whose network is
+switched off (V = 0) and whose linear skip term holds the baseline's
+coefficients, in the space of its differencing:
+
+* last value: differencing (1,), zero forecast of the difference;
+* seasonal naive: differencing (m,), zero forecast of the seasonal difference;
+* linear AR: no differencing, A and b by least squares (order by AIC).
+
+See fit_forecaster for the procedure.
+"""
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnnc import _validation as check
+from rnnc import core
+from rnnc import differencing as diff
+from rnnc.forecasting import forecast_paths, windows
+from rnnc.initializers import scaled_weights
+from rnnc.model import Model
+from rnnc.scaling import standardisation
+
+# Defaults, tuned on statsmodels' bundled series (README, "Forecasting").
+HIDDEN_DIM = 16
+MAX_EPOCHS = 60
+LEARNING_RATE = 3e-3
+N_MEMBERS = 3
+CHECK_EVERY = 2  # epochs between two backtests of a network in training
+PATIENCE = 12  # epochs without a better backtest before a network stops
+MAX_ORIGINS = 50  # forecast origins in the holdout (evenly spaced)
+# A more complex candidate must beat the simplest one within this fraction of
+# the best MASE: early stopping on the holdout flatters networks a little.
+MARGIN = 0.02
+MIN_LENGTH = 8
+# An autocorrelation peak must reach this (and 3 / sqrt(n)) to count as a season.
+MIN_SEASONAL_ACF = 0.3
+
+
+def _series(series):
+    y = check.as_real_array(series, "series")
+    if y.ndim != 1:
+        raise ValueError(f"series must be 1-D (the values of one series), got shape {y.shape}")
+    check.check_finite(y, "series")
+    if len(y) < MIN_LENGTH:
+        raise ValueError(f"series must hold at least {MIN_LENGTH} values, got {len(y)}")
+    return y.astype(np.float64)
+
+
+def detect_period(series, max_period=None):
+    """The seasonal period of series, or 1 for none.
+
+    The rule: the autocorrelation of the first differences (which removes a
+    trend that would dominate it) at lags 2..max_period (default len // 3);
+    the highest local maximum is the period if its autocorrelation is at
+    least max(0.3, 3 / sqrt(n)); of peaks within 10% of the highest, the
+    shortest lag wins (a season's multiples peak too).
+    """
+    y = _series(series)
+    d = np.diff(y)
+    n = len(d)
+    max_period = n // 3 if max_period is None else min(check.check_count(max_period,
+                                                                         "max_period"), n // 2)
+    if max_period < 2:
+        return 1
+    d = d - d.mean()
+    denominator = float(d @ d)
+    if denominator == 0:
+        return 1
+    acf = np.array([float(d[lag:] @ d[:n - lag]) / denominator
+                    for lag in range(max_period + 2)])
+    peaks = [lag for lag in range(2, max_period + 1)
+             if acf[lag] > acf[lag - 1] and acf[lag] >= acf[lag + 1]]
+    threshold = max(MIN_SEASONAL_ACF, 3 / math.sqrt(n))
+    peaks = [lag for lag in peaks if acf[lag] >= threshold]
+    if not peaks:
+        return 1
+    best = max(acf[lag] for lag in peaks)
+    return min(lag for lag in peaks if acf[lag] >= 0.9 * best)
+
+
+def default_horizon(n, period):
+    """A season (at least 6 steps), but no more than a sixth of the series."""
+    return max(1, min(max(period, 6), n // 6))
+
+
+# --- models with the network switched off ---------------------------------------------
+
+def linear_model(A, b, differencing=(), offset=0.0, scale=1.0, info=None):
+    """A Model computing only the skip term A x + b (V = 0), in the space of
+    differencing, scaled by offset and scale."""
+    A = np.asarray(A, dtype=np.float64).reshape(1, -1)
+    zero = np.zeros((1, 1))
+    return Model(zero, zero.copy(), zero.copy(), seq_len=A.shape[1], layout="shared",
+                 bptt_truncate=None, offset=offset, scale=scale, info=dict(info or {}),
+                 A=A, b=np.asarray(b, dtype=np.float64).reshape(1),
+                 differencing=diff.check_lags(differencing))
+
+
+def naive_model(lag=1):
+    """Last value (lag 1) or seasonal naive (lag m): zero forecasts of the
+    lag-differenced series, so each forecast repeats the value lag steps back."""
+    return linear_model(np.zeros(1), np.zeros(1), differencing=(lag,))
+
+
+def _lagged(z, p, first):
+    """Rows t = first..n-1 of [z[t-p], ..., z[t-1]] (oldest first, the skip term's
+    order) and the targets z[t]."""
+    X = np.lib.stride_tricks.sliding_window_view(z, p)[first - p:len(z) - p]
+    return X, z[first:]
+
+
+def _least_squares(X, y):
+    design = np.column_stack([X, np.ones(len(X))])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return coef[:-1], coef[-1]
+
+
+def ar_order(z, max_order):
+    """The order 1..max_order with the least AIC, all scored on the same rows."""
+    best = None
+    for p in range(1, max_order + 1):
+        X, y = _lagged(z, p, max_order)
+        A, b = _least_squares(X, y)
+        rss = float(np.sum((y - X @ A - b) ** 2))
+        aic = len(y) * math.log(max(rss / len(y), 1e-300)) + 2 * (p + 1)
+        if best is None or aic < best[0] - 1e-9:
+            best = (aic, p)
+    return best[1]
+
+
+def fit_linear_ar(series, p, differencing=()):
+    """The linear AR(p) with intercept, by least squares, on the series
+    differenced as given (scaled by its standardisation), as a Model."""
+    w = diff.difference(_series_any(series), diff.check_lags(differencing))
+    offset, scale = _scaling(w)
+    z = (w - offset) / scale
+    A, b = _least_squares(*_lagged(z, p, p))
+    return linear_model(A, b, differencing, offset, scale)
+
+
+def _series_any(series):
+    y = check.as_real_array(series, "series").astype(np.float64)
+    check.check_finite(y, "series")
+    return y
+
+
+def _scaling(w):
+    mean, scale = standardisation(w)
+    return float(mean[0]), float(scale[0])
+
+
+# --- the backtest ---------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    """Where the holdout starts, the forecast origins in it, the horizon and
+    the MASE scale (in-sample MAE of the seasonal naive forecast before it)."""
+    start: int
+    origins: np.ndarray
+    horizon: int
+    period: int
+    mase_scale: float
+
+    def starts(self, y, window_len):
+        return np.stack([y[o - window_len:o] for o in self.origins])
+
+    def actual(self, y):
+        return np.stack([y[o:o + self.horizon] for o in self.origins])
+
+    def mase(self, paths, actual):
+        return float(np.mean(np.abs(paths - actual))) / self.mase_scale
+
+
+def plan_backtest(n, horizon, period, y):
+    """Holdout: the last max(2 horizon, n / 5) values (at most half); up to
+    MAX_ORIGINS origins in it, evenly spaced, each forecasting horizon steps."""
+    hold = min(max(2 * horizon, n // 5), n // 2)
+    if hold < horizon:
+        raise ValueError(f"horizon {horizon} is too long for a series of {n} values: the "
+                         f"backtest holds out up to half of it, so horizon must be at most "
+                         f"{n // 2}")
+    start = n - hold
+    count = min(MAX_ORIGINS, n - horizon - start + 1)
+    origins = np.unique(np.round(np.linspace(start, n - horizon, count)).astype(int))
+    m = period if start > period else 1
+    scale = float(np.mean(np.abs(y[m:start] - y[:start - m])))
+    if scale == 0:
+        scale = float(np.mean(np.abs(y[:start]))) or 1.0
+    return Plan(start, origins, horizon, period, scale)
+
+
+@dataclass
+class Candidate:
+    """One row of the backtest table, and how to refit it on all the data."""
+    name: str
+    kind: str  # "baseline", "linear" or "network"
+    differencing: tuple
+    mase: float = math.inf
+    seq_len: int = 0
+    skip: int = 0
+    epochs: int = 0
+    refit: object = field(default=None, repr=False)
+
+    def row(self):
+        return dict(name=self.name, kind=self.kind, differencing=list(self.differencing),
+                    seq_len=self.seq_len, skip=self.skip, epochs=self.epochs,
+                    mase=self.mase if math.isfinite(self.mase) else None)
+
+
+def _score(model, y, plan, n_threads=1):
+    try:
+        paths = forecast_paths(model, plan.starts(y, model.window_len), plan.horizon,
+                               n_threads)
+    except FloatingPointError:
+        return math.inf
+    return plan.mase(paths, plan.actual(y))
+
+
+def _space_name(lags):
+    return "" if not lags else " on " + "".join("Δ" if lag == 1 else f"Δ{lag}" for lag in lags)
+
+
+def _linear_candidates(y, plan):
+    """Baselines and linear ARs in each differencing space, scored; and per
+    space the AR order, for the networks."""
+    m = plan.period
+    train = y[:plan.start]
+    found, orders = [], {}
+    last = Candidate("last value", "baseline", (1,))
+    last.refit = lambda y_all: naive_model(1)
+    found.append(last)
+    if m > 1 and plan.start > m:
+        seasonal = Candidate("seasonal naive", "baseline", (m,))
+        seasonal.refit = lambda y_all: naive_model(m)
+        found.append(seasonal)
+    spaces = [(), (1,)] + ([(m,), (1, m)] if m > 1 else [])
+    for lags in spaces:
+        if plan.start <= diff.order(lags) + 4:
+            continue
+        w = diff.difference(train, lags)
+        max_order = min(max(2 * m, 10), (len(w) - 1) // 3)
+        if max_order < 1:
+            continue
+        p = ar_order((w - w.mean()) / (w.std() or 1.0), max_order)
+        orders[lags] = p
+        kind = "baseline" if not lags else "linear"
+        candidate = Candidate(f"linear AR({p}){_space_name(lags)}", kind, lags, seq_len=p,
+                              skip=p)
+        candidate.refit = lambda y_all, p=p, lags=lags: fit_linear_ar(y_all, p, lags)
+        found.append(candidate)
+    for candidate in found:
+        candidate.mase = _score(candidate.refit(train), y, plan)
+    return found, orders
+
+
+@dataclass
+class NetworkSpec:
+    lags: tuple
+    seq_len: int
+    skip: int  # p of the skip term, 0 for none
+    hidden_dim: int
+    learning_rate: float
+    activation: str
+
+    @property
+    def name(self):
+        skip = f", skip AR({self.skip})" if self.skip else ""
+        return f"RNN(window {self.seq_len}{skip}){_space_name(self.lags)}"
+
+
+def _network(spec, y, seed):
+    """(model, training windows) of a fresh network for series y: scaled
+    weights and, with a skip term, A and b from least squares and V = 0, so
+    that it starts as the linear AR."""
+    w = diff.difference(y, spec.lags)
+    offset, scale = _scaling(w)
+    z = (w - offset) / scale
+    X, Y = windows(z, spec.seq_len)
+    U, V, W = scaled_weights(spec.hidden_dim, 1, 1, seed=seed)
+    A = b = None
+    if spec.skip:
+        A, b = _least_squares(*_lagged(z, spec.skip, spec.seq_len))
+        A, b = A.reshape(1, -1), np.array([b])
+        V[:] = 0
+    model = Model(U, V, W, seq_len=spec.seq_len, layout="shared", activation=spec.activation,
+                  bptt_truncate=None, offset=offset, scale=scale, A=A, b=b,
+                  differencing=spec.lags)
+    return model, X, Y
+
+
+def _train_member(spec, y, seed, epochs, after_epoch=None):
+    """Train one network on y for up to epochs epochs (Adam, shuffled,
+    full BPTT); after_epoch(epoch, model) -> False stops early."""
+    model, X, Y = _network(spec, y, seed)
+    state = core.AdamState(model.U, model.V, model.W)
+    rng = np.random.default_rng(seed)
+    linear = {} if model.A is None else {"linear": (model.A, model.b)}
+    if after_epoch is not None and after_epoch(0, model) is False:
+        return model
+    for epoch in range(1, epochs + 1):
+        core.train(model.U, model.V, model.W, X, Y, None, None,
+                   learning_rate=spec.learning_rate, max_epochs=1, bptt_truncate=None,
+                   min_clip_val=-1, max_clip_val=1, optimizer="adam",
+                   activation=spec.activation, optimizer_state=state, n_threads=1,
+                   shuffle=True, random_state=rng, verbose=False, history=False, **linear)
+        if after_epoch is not None and after_epoch(epoch, model) is False:
+            break
+    return model
+
+
+def _backtest_member(spec, y, plan, seed, max_epochs):
+    """{epoch: forecast paths on the holdout} of one network trained on the
+    part before it, checked every CHECK_EVERY epochs until PATIENCE epochs
+    bring no better backtest."""
+    starts = plan.starts(y, spec.seq_len + diff.order(spec.lags))
+    actual = plan.actual(y)
+    paths, best = {}, [math.inf, 0]
+
+    def after_epoch(epoch, model):
+        if epoch % CHECK_EVERY and epoch != max_epochs:
+            return True
+        try:
+            paths[epoch] = forecast_paths(model, starts, plan.horizon, n_threads=1)
+        except FloatingPointError:
+            return False
+        error = plan.mase(paths[epoch], actual)
+        if error < best[0]:
+            best[:] = [error, epoch]
+        return epoch - best[1] < PATIENCE
+
+    try:
+        _train_member(spec, y[:plan.start], seed, max_epochs, after_epoch)
+    except FloatingPointError:  # diverged: the checkpoints so far still count
+        pass
+    return paths
+
+
+def _members(seed, n_members):
+    return [seed * 1000 + i for i in range(n_members)]
+
+
+@dataclass
+class Settings:
+    hidden_dim: int = HIDDEN_DIM
+    max_epochs: int = MAX_EPOCHS
+    learning_rate: float = LEARNING_RATE
+    n_members: int = N_MEMBERS
+    activation: str = "tanh"
+    seed: int = 0
+
+
+def _network_specs(y, plan, orders, best_spaces, settings):
+    m = plan.period
+    specs = []
+    for lags in best_spaces:
+        available = plan.start - diff.order(lags)
+        seq_len = min(max(2 * m, orders[lags], 8), available // 3)
+        if seq_len < 1 or available - seq_len < 8:
+            continue
+        for skip in (min(orders[lags], seq_len), 0):
+            specs.append(NetworkSpec(lags, seq_len, skip, settings.hidden_dim,
+                                     settings.learning_rate, settings.activation))
+    return specs
+
+
+def _network_candidates(y, plan, specs, settings, pool):
+    seeds = _members(settings.seed, settings.n_members)
+    jobs = {(i, seed): pool.submit(_backtest_member, spec, y, plan, seed, settings.max_epochs)
+            for i, spec in enumerate(specs) for seed in seeds}
+    actual = plan.actual(y)
+    found = []
+    for i, spec in enumerate(specs):
+        runs = [jobs[i, seed].result() for seed in seeds]
+        common = sorted(set.intersection(*(set(r) for r in runs)))
+        curve = {e: plan.mase(np.median([r[e] for r in runs], axis=0), actual)
+                 for e in common}
+        candidate = Candidate(spec.name, "network", spec.lags, seq_len=spec.seq_len,
+                              skip=spec.skip)
+        if curve:
+            candidate.epochs = min(curve, key=lambda e: (curve[e], e))
+            candidate.mase = curve[candidate.epochs]
+        candidate.refit = lambda y_all, spec=spec, epochs=candidate.epochs: _refit_network(
+            spec, y_all, epochs, seeds, pool)
+        found.append(candidate)
+    return found
+
+
+def _refit_network(spec, y, epochs, seeds, pool):
+    models = list(pool.map(lambda seed: _train_member(spec, y, seed, epochs), seeds))
+    first = models[0]
+    first.members = [(m.U, m.V, m.W, m.A, m.b) for m in models[1:]]
+    return first
+
+
+def _choose(candidates):
+    """The simplest candidate within MARGIN of the best MASE (baselines first)."""
+    finite = [c for c in candidates if math.isfinite(c.mase)]
+    if not finite:
+        return candidates[0]
+    best = min(c.mase for c in finite)
+    return next(c for c in finite if c.mase <= best * (1 + MARGIN))
+
+
+def fit_forecaster(series, horizon=None, period=None, *, n_members=N_MEMBERS,
+                   hidden_dim=HIDDEN_DIM, max_epochs=MAX_EPOCHS, learning_rate=LEARNING_RATE,
+                   activation="tanh", seed=0, n_jobs=None):
+    """A forecasting Model for series (1-D), chosen by backtest; use it with
+    rnnc.forecast(model, history, horizon) and save it with rnnc.save.
+
+    1. period: the seasonal period (1: none); by default detect_period's
+       autocorrelation rule.  horizon: steps to forecast; by default a
+       season (at least 6), at most a sixth of the series.
+    2. The holdout is the last max(2 horizon, len / 5) values (at most half);
+       up to 50 origins in it each forecast horizon steps ahead, recursively,
+       from everything before them, and are scored by MASE (mean absolute
+       error over the in-sample mean absolute error of the seasonal naive
+       forecast before the holdout).
+    3. Candidates, each fitted on the part before the holdout: the baselines
+       (last value, seasonal naive, a linear AR by least squares with order
+       by AIC), linear ARs on the differenced series (lag 1, lag m, both),
+       and Elman networks (shared input weights, full BPTT, Adam, shuffled
+       windows) in the two differencing spaces whose linear AR backtested
+       best, with and without a linear skip term (started at that space's
+       AR, V = 0).  Networks are ensembles of n_members seeds, trained in
+       parallel; their epoch count is the one whose median forecast
+       backtested best (early stopping on the multi-step error).
+    4. The winner is the simplest candidate within 2% of the best MASE
+       (baselines first): it is refitted on all the data (networks for the
+       chosen number of epochs) and returned.  When a baseline wins, the
+       model IS that baseline, so it never forecasts worse on the holdout
+       than the baselines measured there.
+
+    model.info holds "backtest" (one row per candidate: name, kind,
+    differencing, seq_len, skip, epochs, mase), "winner", "baseline_won",
+    "period" and "horizon".
+    """
+    y = _series(series)
+    n = len(y)
+    if period is None:
+        period = detect_period(y)
+    else:
+        period = check.check_count(period, "period")
+        if not 1 <= period < n:
+            raise ValueError(f"period must be from 1 (no season) to len(series) - 1 = {n - 1}, "
+                             f"got {period}")
+    if horizon is None:
+        horizon = default_horizon(n, period)
+    horizon = check.check_count(horizon, "horizon")
+    if horizon < 1:
+        raise ValueError(f"horizon must be at least 1, got {horizon}")
+    settings = Settings(
+        hidden_dim=_at_least(hidden_dim, "hidden_dim", 1),
+        max_epochs=_at_least(max_epochs, "max_epochs", 0),
+        learning_rate=check.check_positive_real(learning_rate, "learning_rate"),
+        n_members=_at_least(n_members, "n_members", 1),
+        activation=check.check_choice(activation, "activation", ("sigmoid", "tanh")),
+        seed=_at_least(seed, "seed", 0))
+    n_jobs = os.cpu_count() or 1 if n_jobs is None else _at_least(n_jobs, "n_jobs", 1)
+    plan = plan_backtest(n, horizon, period, y)
+
+    candidates, orders = _linear_candidates(y, plan)
+    ranked = sorted((c for c in candidates if c.kind != "baseline" or c.differencing == ()),
+                    key=lambda c: c.mase)
+    best_spaces = [c.differencing for c in ranked if c.differencing in orders][:2]
+    with ThreadPoolExecutor(n_jobs) as pool:
+        if settings.max_epochs > 0:
+            specs = _network_specs(y, plan, orders, best_spaces, settings)
+            candidates += _network_candidates(y, plan, specs, settings, pool)
+        winner = _choose(candidates)
+        model = winner.refit(y)
+    model.info = dict(
+        backtest=[c.row() for c in candidates], winner=winner.name,
+        baseline_won=winner.kind == "baseline", period=period, horizon=horizon,
+        holdout=n - plan.start, origins=len(plan.origins))
+    return model
+
+
+def _at_least(value, name, minimum):
+    value = check.check_count(value, name)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def backtest_table(model):
+    """The backtest rows of a fit_forecaster model as aligned text lines."""
+    rows = model.info.get("backtest")
+    if not rows:
+        return []
+    width = max(len(r["name"]) for r in rows)
+    lines = [f"{'candidate':<{width}}  {'kind':<8}  MASE"]
+    for r in sorted(rows, key=lambda r: math.inf if r["mase"] is None else r["mase"]):
+        mase = "n/a" if r["mase"] is None else f"{r['mase']:.3f}"
+        mark = "  <- chosen" if r["name"] == model.info.get("winner") else ""
+        lines.append(f"{r['name']:<{width}}  {r['kind']:<8}  {mase}{mark}")
+    return lines
+
+
+__all__ = ["fit_forecaster", "detect_period", "default_horizon", "linear_model",
+           "naive_model", "fit_linear_ar", "ar_order", "backtest_table"]

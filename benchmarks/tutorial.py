@@ -3,7 +3,6 @@ against every contender, and with the tutorial's own update rule."""
 
 import time
 
-
 from .contenders import jax_jit, numba_njit, pytorch, reference
 from .contenders.rnnc_kernels import train_in_place
 from .harness import fmt_time, interleave, med, rel_diff, spread
@@ -55,13 +54,11 @@ def section_tutorial(report, rounds, torch, numba, jax):
     if torch is not None:
         add("PyTorch (autograd, 1 thread)", pytorch.make_trainer(torch))
     if numba is not None:
-        add(
-            "Numba @njit",
-            compiled(numba_njit.make_trainer(numba), w0, data, "Numba compile", notes),
-        )
+        train = compiled(numba_njit.make_trainer(numba), w0, data, "Numba compile", notes)
+        add("Numba @njit", train)
     if jax is not None:
-        what = "JAX jit compile + 1 epoch"
-        add("JAX (jit epochs)", compiled(jax_jit.make_trainer(jax), w0, data, what, notes))
+        train = compiled(jax_jit.make_trainer(jax), w0, data, "JAX jit compile + 1 epoch", notes)
+        add("JAX (jit epochs)", train)
     contenders["rnnc.reference (NumPy)"] = reference.train_setup(
         w0, data, finals, "rnnc.reference", backprop="bptt", verbose=False
     )

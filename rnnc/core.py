@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -255,6 +256,22 @@ def _shuffler(shuffle, random_state):
     return lambda n: rng.permutation(n).astype(np.intp)
 
 
+def warn_frozen_inputs(layout, k, backprop):
+    """Warn (UserWarning) when training can never change some per-step input
+    weights: with truncation k, gradient reaches U's columns of the last k+1
+    steps only, so the columns of the steps before stay as initialised."""
+    if backprop != "bptt" or not layout.per_step or k == spec.NO_TRUNCATION:
+        return
+    frozen = layout.seq_len - k - 1
+    if frozen > 0:
+        columns = "column 0" if frozen == 1 else f"columns 0..{frozen - 1}"
+        warnings.warn(f"U {columns} (of {layout.seq_len}, one per step) will never change: "
+                      f"bptt_truncate={k} passes gradient through the last {k + 1} steps "
+                      f"only; use bptt_truncate=None or the shared layout (U of shape "
+                      f"(hidden_dim, n_features)) to train every input weight",
+                      UserWarning, stacklevel=3)
+
+
 def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
           max_epochs=max_epochs, bptt_truncate=bptt_truncate,
           min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
@@ -294,6 +311,7 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     user_weights = (U, V, W)
     U, V, W = check.check_weights(U, V, W, in_place=True)
     X, Y, layout = check.check_data(U, V, X, Y)
+    warn_frozen_inputs(layout, k, backprop)
     user_linear = linear
     linear = check.check_linear(linear, U, V, layout, in_place=True)
     if linear is not None and backprop == "tutorial":

@@ -298,9 +298,9 @@ def _train_member(spec, y, seed, epochs, after_epoch=None):
     """Train one network on y for up to epochs epochs (Adam, shuffled,
     full BPTT); after_epoch(epoch, model) -> False stops early."""
     model, X, Y = _network(spec, y, seed)
-    state = core.AdamState(model.U, model.V, model.W)
-    rng = np.random.default_rng(seed)
     linear = {} if model.A is None else {"linear": (model.A, model.b)}
+    state = core.AdamState(model.U, model.V, model.W, **linear)
+    rng = np.random.default_rng(seed)
     if after_epoch is not None and after_epoch(0, model) is False:
         return model
     for epoch in range(1, epochs + 1):

@@ -90,15 +90,13 @@ def _check_linear(A, b, U, V, seq_len, layout, name=""):
             what = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
             raise TypeError(f"{key} must be an array of the weights' dtype {U.dtype}, got "
                             f"{what}")
-        check.check_finite(a, key)
+    # shapes and finiteness as the kernels need them (the dtype already matches)
     n_features = 1 if layout == "per_step" else U.shape[1]
-    if A.ndim != 2 or A.shape[0] != V.shape[0] or A.shape[1] % n_features or not (
-            1 <= A.shape[1] // n_features <= seq_len):
-        raise ValueError(f"{name}A must be (output_dim, p * n_features) = ({V.shape[0]}, p * "
-                         f"{n_features}) with p from 1 to seq_len = {seq_len}, got {A.shape}")
-    if b.shape != (V.shape[0],):
-        raise ValueError(f"{name}b must be (output_dim,) = ({V.shape[0]},), got {b.shape}")
-    return np.ascontiguousarray(A), np.ascontiguousarray(b)
+    try:
+        return check.check_linear((A, b), U, V, check.Layout(layout == "per_step", seq_len,
+                                                             n_features))
+    except ValueError as exc:
+        raise ValueError(f"{name}{exc}") from None
 
 
 def _check_members(members, U, V, W, A, linear_of):

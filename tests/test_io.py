@@ -128,7 +128,7 @@ def test_bad_format_2_fields_are_named(tmp_path, rng, change, message):
 
 def test_skip_term_longer_than_the_window_is_refused(tmp_path, rng):
     model = format_2_model(rng, p=7)
-    with pytest.raises(ValueError, match="p from 1 to seq_len = 6"):
+    with pytest.raises(ValueError, match="reads the last 7 steps, but the records have 6"):
         io.save(tmp_path / "m.npz", model)
 
 

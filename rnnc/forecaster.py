@@ -38,6 +38,8 @@ MAX_ORIGINS = 50  # forecast origins in the holdout (evenly spaced)
 # the best MASE: early stopping on the holdout flatters networks a little.
 MARGIN = 0.02
 MIN_LENGTH = 8
+MIN_INDEPENDENT = 4
+MAX_WINDOW = 36  # steps a network reads: its cost grows with them
 # An autocorrelation peak must reach this (and 3 / sqrt(n)) to count as a season.
 MIN_SEASONAL_ACF = 0.3
 
@@ -52,36 +54,33 @@ def _series(series):
     return y.astype(np.float64)
 
 
-def detect_period(series, max_period=None):
+def detect_period(series):
     """The seasonal period of series, or 1 for none.
 
-    The rule: the autocorrelation of the first differences (which removes a
-    trend that would dominate it) at lags 2..max_period (default len // 3);
-    the highest local maximum is the period if its autocorrelation is at
-    least max(0.3, 3 / sqrt(n)); of peaks within 10% of the highest, the
-    shortest lag wins (a season's multiples peak too).
+    The rule: the autocorrelation r of the first differences (which removes a
+    trend that would dominate it); among lags m = 2..len/4 where r has a
+    local maximum of at least max(0.3, 3 / sqrt(len)) and repeats at 2m (r
+    there, +-1, at least 80% of r(m): a season repeats, a quasi-cycle such as
+    the sunspots' decays), the highest wins; of peaks within 10% of the
+    highest, the shortest lag (a season's multiples peak too).
     """
     y = _series(series)
     d = np.diff(y)
     n = len(d)
-    max_period = n // 3 if max_period is None else min(check.check_count(max_period,
-                                                                         "max_period"), n // 2)
-    if max_period < 2:
-        return 1
     d = d - d.mean()
     denominator = float(d @ d)
-    if denominator == 0:
+    last = n // 4
+    if last < 2 or denominator == 0:
         return 1
-    acf = np.array([float(d[lag:] @ d[:n - lag]) / denominator
-                    for lag in range(max_period + 2)])
-    peaks = [lag for lag in range(2, max_period + 1)
-             if acf[lag] > acf[lag - 1] and acf[lag] >= acf[lag + 1]]
+    r = np.array([float(d[lag:] @ d[:n - lag]) / denominator for lag in range(2 * last + 2)])
     threshold = max(MIN_SEASONAL_ACF, 3 / math.sqrt(n))
-    peaks = [lag for lag in peaks if acf[lag] >= threshold]
+    peaks = [m for m in range(2, last + 1)
+             if r[m] > r[m - 1] and r[m] >= r[m + 1] and r[m] >= threshold
+             and max(r[2 * m - 1:2 * m + 2]) >= 0.8 * r[m]]
     if not peaks:
         return 1
-    best = max(acf[lag] for lag in peaks)
-    return min(lag for lag in peaks if acf[lag] >= 0.9 * best)
+    best = max(r[m] for m in peaks)
+    return min(m for m in peaks if r[m] >= 0.9 * best)
 
 
 def default_horizon(n, period):
@@ -115,31 +114,58 @@ def _lagged(z, p, first):
     return X, z[first:]
 
 
-def _least_squares(X, y):
+def _normal_equations(X, y):
+    """(Gram matrix, X^T y, y^T y) of the design [X, 1], summed with einsum:
+    the designs are small, and a multi-threaded BLAS call on them costs more
+    waking threads (beside the networks' training) than it computes."""
     design = np.column_stack([X, np.ones(len(X))])
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return (np.einsum("ti,tj->ij", design, design), np.einsum("ti,t->i", design, y),
+            float(np.einsum("t,t->", y, y)))
+
+
+def _least_squares(X, y):
+    """(coefficients, intercept) of the least-squares fit y ~ X a + b."""
+    gram, rhs, _ = _normal_equations(X, y)
+    coef = np.linalg.lstsq(gram, rhs, rcond=None)[0]
     return coef[:-1], coef[-1]
 
 
 def ar_order(z, max_order):
-    """The order 1..max_order with the least AIC, all scored on the same rows."""
+    """The order 1..max_order with the least AIC, all scored on the same rows.
+
+    The Cholesky factor of the Gram matrix of [z[t-1], ..., z[t-max_order], 1]
+    gives the residual sum of squares of every order at once (nested columns)."""
+    X, y = _lagged(z, max_order, max_order)
+    gram, rhs, total = _normal_equations(X[:, ::-1], y)  # lag 1, lag 2, ..., intercept
+    # the intercept first, so that order p uses the first p + 1 columns
+    order = np.r_[len(rhs) - 1, 0:len(rhs) - 1]
+    gram, rhs = gram[np.ix_(order, order)], rhs[order]
+    jitter = 1e-12 * np.trace(gram) * np.eye(len(rhs))  # a constant column is not fatal
+    L = np.linalg.cholesky(gram + jitter)
+    explained = np.cumsum(np.linalg.solve(L, rhs) ** 2)
     best = None
     for p in range(1, max_order + 1):
-        X, y = _lagged(z, p, max_order)
-        A, b = _least_squares(X, y)
-        rss = float(np.sum((y - X @ A - b) ** 2))
+        rss = max(total - float(explained[p]), 0.0)
         aic = len(y) * math.log(max(rss / len(y), 1e-300)) + 2 * (p + 1)
         if best is None or aic < best[0] - 1e-9:
             best = (aic, p)
     return best[1]
 
 
-def fit_linear_ar(series, p, differencing=()):
+def max_ar_order(n, period):
+    """The largest AR order tried: two seasons or 10, at most a third of the values."""
+    return min(max(2 * period, 10), (n - 1) // 3)
+
+
+def fit_linear_ar(series, p=None, differencing=(), period=1):
     """The linear AR(p) with intercept, by least squares, on the series
-    differenced as given (scaled by its standardisation), as a Model."""
+    differenced as given (scaled by its standardisation), as a Model; p=None
+    chooses it by AIC up to max_ar_order."""
     w = diff.difference(_series_any(series), diff.check_lags(differencing))
     offset, scale = _scaling(w)
     z = (w - offset) / scale
+    if p is None:
+        p = ar_order(z, max(1, max_ar_order(len(z), period)))
     A, b = _least_squares(*_lagged(z, p, p))
     return linear_model(A, b, differencing, offset, scale)
 
@@ -173,8 +199,9 @@ class Plan:
     def actual(self, y):
         return np.stack([y[o:o + self.horizon] for o in self.origins])
 
-    def mase(self, paths, actual):
-        return float(np.mean(np.abs(paths - actual))) / self.mase_scale
+    def errors(self, paths, actual):
+        """Scaled mean absolute error of each origin's forecast, (n_origins,)."""
+        return np.mean(np.abs(paths - actual), axis=1) / self.mase_scale
 
 
 def plan_backtest(n, horizon, period, y):
@@ -201,11 +228,15 @@ class Candidate:
     name: str
     kind: str  # "baseline", "linear" or "network"
     differencing: tuple
-    mase: float = math.inf
+    errors: np.ndarray = field(default=None, repr=False)  # per origin
     seq_len: int = 0
     skip: int = 0
     epochs: int = 0
     refit: object = field(default=None, repr=False)
+
+    @property
+    def mase(self):
+        return math.inf if self.errors is None else float(np.mean(self.errors))
 
     def row(self):
         return dict(name=self.name, kind=self.kind, differencing=list(self.differencing),
@@ -214,12 +245,13 @@ class Candidate:
 
 
 def _score(model, y, plan, n_threads=1):
+    """Per-origin errors of model's forecasts on the holdout (None if they overflow)."""
     try:
         paths = forecast_paths(model, plan.starts(y, model.window_len), plan.horizon,
                                n_threads)
     except FloatingPointError:
-        return math.inf
-    return plan.mase(paths, plan.actual(y))
+        return None
+    return plan.errors(paths, plan.actual(y))
 
 
 def _space_name(lags):
@@ -233,29 +265,29 @@ def _linear_candidates(y, plan):
     train = y[:plan.start]
     found, orders = [], {}
     last = Candidate("last value", "baseline", (1,))
-    last.refit = lambda y_all: naive_model(1)
+    last.refit = lambda y_all, pool=None: naive_model(1)
     found.append(last)
     if m > 1 and plan.start > m:
         seasonal = Candidate("seasonal naive", "baseline", (m,))
-        seasonal.refit = lambda y_all: naive_model(m)
+        seasonal.refit = lambda y_all, pool=None: naive_model(m)
         found.append(seasonal)
     spaces = [(), (1,)] + ([(m,), (1, m)] if m > 1 else [])
     for lags in spaces:
         if plan.start <= diff.order(lags) + 4:
             continue
-        w = diff.difference(train, lags)
-        max_order = min(max(2 * m, 10), (len(w) - 1) // 3)
-        if max_order < 1:
+        if max_ar_order(plan.start - diff.order(lags), m) < 1:
             continue
-        p = ar_order((w - w.mean()) / (w.std() or 1.0), max_order)
-        orders[lags] = p
+        model = fit_linear_ar(train, None, lags, m)
+        orders[lags] = model.seq_len
         kind = "baseline" if not lags else "linear"
-        candidate = Candidate(f"linear AR({p}){_space_name(lags)}", kind, lags, seq_len=p,
-                              skip=p)
-        candidate.refit = lambda y_all, p=p, lags=lags: fit_linear_ar(y_all, p, lags)
+        candidate = Candidate(f"linear AR{_space_name(lags)}", kind, lags,
+                              _score(model, y, plan), model.seq_len, model.seq_len)
+        # refitted on all the data, the order is chosen again
+        candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_ar(y_all, None, lags, m)
         found.append(candidate)
-    for candidate in found:
-        candidate.mase = _score(candidate.refit(train), y, plan)
+    for candidate in found[:2]:
+        if candidate.kind == "baseline" and candidate.errors is None:  # the naive ones
+            candidate.errors = _score(candidate.refit(train), y, plan)
     return found, orders
 
 
@@ -323,13 +355,14 @@ def _backtest_member(spec, y, plan, seed, max_epochs):
     paths, best = {}, [math.inf, 0]
 
     def after_epoch(epoch, model):
-        if epoch % CHECK_EVERY and epoch != max_epochs:
+        # untrained, only a skip network means something (its linear AR)
+        if (epoch % CHECK_EVERY and epoch != max_epochs) or (epoch == 0 and not spec.skip):
             return True
         try:
             paths[epoch] = forecast_paths(model, starts, plan.horizon, n_threads=1)
         except FloatingPointError:
             return False
-        error = plan.mase(paths[epoch], actual)
+        error = float(np.mean(plan.errors(paths[epoch], actual)))
         if error < best[0]:
             best[:] = [error, epoch]
         return epoch - best[1] < PATIENCE
@@ -355,12 +388,24 @@ class Settings:
     seed: int = 0
 
 
+def _in_range(y, plan, lags):
+    """True when the holdout, differenced by lags, stays within the range the
+    part before it covers (widened by a tenth): a tanh network cannot
+    extrapolate a level, so a trending series gets networks on its
+    differences only."""
+    w = diff.difference(y, lags)
+    before, after = w[:plan.start - diff.order(lags)], w[plan.start - diff.order(lags):]
+    low, high = before.min(), before.max()
+    margin = 0.1 * (high - low)
+    return bool(np.all((after >= low - margin) & (after <= high + margin)))
+
+
 def _network_specs(y, plan, orders, best_spaces, settings):
     m = plan.period
     specs = []
     for lags in best_spaces:
         available = plan.start - diff.order(lags)
-        seq_len = min(max(2 * m, orders[lags], 8), available // 3)
+        seq_len = min(max(2 * m, orders[lags], 8), MAX_WINDOW, available // 3)
         if seq_len < 1 or available - seq_len < 8:
             continue
         for skip in (min(orders[lags], seq_len), 0):
@@ -378,14 +423,14 @@ def _network_candidates(y, plan, specs, settings, pool):
     for i, spec in enumerate(specs):
         runs = [jobs[i, seed].result() for seed in seeds]
         common = sorted(set.intersection(*(set(r) for r in runs)))
-        curve = {e: plan.mase(np.median([r[e] for r in runs], axis=0), actual)
+        curve = {e: plan.errors(np.median([r[e] for r in runs], axis=0), actual)
                  for e in common}
         candidate = Candidate(spec.name, "network", spec.lags, seq_len=spec.seq_len,
                               skip=spec.skip)
         if curve:
-            candidate.epochs = min(curve, key=lambda e: (curve[e], e))
-            candidate.mase = curve[candidate.epochs]
-        candidate.refit = lambda y_all, spec=spec, epochs=candidate.epochs: _refit_network(
+            candidate.epochs = min(curve, key=lambda e: (float(np.mean(curve[e])), e))
+            candidate.errors = curve[candidate.epochs]
+        candidate.refit = lambda y_all, pool, spec=spec, epochs=candidate.epochs: _refit_network(
             spec, y_all, epochs, seeds, pool)
         found.append(candidate)
     return found
@@ -398,13 +443,43 @@ def _refit_network(spec, y, epochs, seeds, pool):
     return first
 
 
-def _choose(candidates):
-    """The simplest candidate within MARGIN of the best MASE (baselines first)."""
+KINDS = ("baseline", "linear", "network")  # simplest first
+
+
+def _better(candidate, reference, plan):
+    """True when candidate beats reference on the holdout clearly: a MASE
+    lower by MARGIN, and a mean per-origin difference below zero by more
+    than its standard error (origins a horizon apart counted as independent,
+    since closer ones share forecast steps)."""
+    if not candidate.mase < reference.mase * (1 - MARGIN):
+        return False
+    d = candidate.errors - reference.errors
+    independent = max(1.0, _independent(plan))
+    spread = float(np.std(d, ddof=1)) if len(d) > 1 else math.inf
+    return float(np.mean(d)) + spread / math.sqrt(independent) < 0
+
+
+def _independent(plan):
+    """Non-overlapping forecasts the holdout holds."""
+    return (plan.origins[-1] - plan.origins[0] + plan.horizon) / plan.horizon
+
+
+def _choose(candidates, plan):
+    """The best baseline, replaced by the best linear candidate if that is
+    clearly better, then by the best network if that is clearly better still
+    (only baselines compete when the holdout holds fewer than MIN_INDEPENDENT
+    horizons: on less, the choice among many candidates fits its noise)."""
     finite = [c for c in candidates if math.isfinite(c.mase)]
-    if not finite:
-        return candidates[0]
-    best = min(c.mase for c in finite)
-    return next(c for c in finite if c.mase <= best * (1 + MARGIN))
+    winner = None
+    kinds = KINDS if _independent(plan) >= MIN_INDEPENDENT else KINDS[:1]
+    for kind in kinds:
+        of_kind = [c for c in finite if c.kind == kind]
+        if not of_kind:
+            continue
+        best = min(of_kind, key=lambda c: c.mase)
+        if winner is None or _better(best, winner, plan):
+            winner = best
+    return winner or candidates[0]
 
 
 def fit_forecaster(series, horizon=None, period=None, *, n_members=N_MEMBERS,
@@ -467,13 +542,14 @@ def fit_forecaster(series, horizon=None, period=None, *, n_members=N_MEMBERS,
     candidates, orders = _linear_candidates(y, plan)
     ranked = sorted((c for c in candidates if c.kind != "baseline" or c.differencing == ()),
                     key=lambda c: c.mase)
-    best_spaces = [c.differencing for c in ranked if c.differencing in orders][:2]
+    best_spaces = [c.differencing for c in ranked
+                   if c.differencing in orders and _in_range(y, plan, c.differencing)][:2]
     with ThreadPoolExecutor(n_jobs) as pool:
         if settings.max_epochs > 0:
             specs = _network_specs(y, plan, orders, best_spaces, settings)
             candidates += _network_candidates(y, plan, specs, settings, pool)
-        winner = _choose(candidates)
-        model = winner.refit(y)
+        winner = _choose(candidates, plan)
+        model = winner.refit(y, pool)
     model.info = dict(
         backtest=[c.row() for c in candidates], winner=winner.name,
         baseline_won=winner.kind == "baseline", period=period, horizon=horizon,

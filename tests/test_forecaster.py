@@ -132,12 +132,10 @@ def test_on_a_linear_ar2_series_it_is_as_good_as_the_linear_ar():
     y = np.zeros(400)
     for t in range(2, 400):
         y[t] = 1.2 * y[t - 1] - 0.5 * y[t - 2] + rng.normal()
-    train, test = y[:-8], y[-8:]
-    model = rnnc.fit_forecaster(train, horizon=8, period=1)
+    model = rnnc.fit_forecaster(y[:-8], horizon=8, period=1)
     table = rows(model)
-    linear = next(r for name, r in table.items() if name.startswith("linear AR(")
-                  and " on " not in name)
-    assert table[model.info["winner"]]["mase"] <= linear["mase"] * (1 + forecaster.MARGIN)
+    # the baseline linear AR is a candidate, and only a clearly better one replaces it
+    assert table[model.info["winner"]]["mase"] <= table["linear AR"]["mase"]
     # and out of sample, over several origins
     ours, theirs = [], []
     for end in range(300, 392, 8):

@@ -65,8 +65,8 @@ def test_train_then_predict_on_a_csv(capsys, tmp_path):
     write_series(tmp_path / "s.csv", values)
     model_path = tmp_path / "m.npz"
     status, out, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
-                           "level", "--seq-len", "10", "--epochs", "5", "--save",
-                           str(model_path), "--out", str(tmp_path / "plots"))
+                           "level", "--preset", "adam", "--seq-len", "10", "--epochs", "5",
+                           "--save", str(model_path), "--out", str(tmp_path / "plots"))
     assert status == 0, err
     model = rnnc.load(model_path)
     assert model.seq_len == 10 and model.offset == pytest.approx(np.mean(values[:10 + 88]))
@@ -123,7 +123,15 @@ def test_file_errors_are_one_line(capsys, tmp_path):
         (["train", "--csv", str(tmp_path / "bad.csv"), "--column", "level", "--save",
           str(tmp_path / "m.npz")], "line 3: level is 'oops', not a number"),
         (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
-          "--save", str(tmp_path / "m.npz")], "at least one must be left to train on"),
+          "--preset", "adam", "--save", str(tmp_path / "m.npz")],
+         "at least one must be left to train on"),
+        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--save",
+          str(tmp_path / "m.npz")], "series must hold at least 8 values"),
+        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
+          "--save", str(tmp_path / "m.npz")], "--seq-len is an option of --preset adam"),
+        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--preset", "adam",
+          "--horizon", "3", "--save", str(tmp_path / "m.npz")],
+         "--horizon is for the default forecaster"),
         (["predict", "--model", str(tmp_path / "none.npz"), "--csv", str(tmp_path / "s.csv"),
           "--column", "level"], "no model file"),
         (["predict", "--model", str(tmp_path / "junk.npz"), "--csv", str(tmp_path / "s.csv"),
@@ -195,8 +203,9 @@ def test_model_is_saved_even_when_plots_cannot_be_written(capsys, tmp_path):
     write_series(tmp_path / "s.csv", np.sin(np.arange(60.0)))
     (tmp_path / "blocker").write_text("a file where the plot directory would go")
     status, _, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
-                         "level", "--seq-len", "5", "--epochs", "2", "--save",
-                         str(tmp_path / "m.npz"), "--out", str(tmp_path / "blocker" / "x"))
+                         "level", "--preset", "adam", "--seq-len", "5", "--epochs", "2",
+                         "--save", str(tmp_path / "m.npz"), "--out",
+                         str(tmp_path / "blocker" / "x"))
     assert status == 2 and "cannot write plots" in err
     assert rnnc.load(tmp_path / "m.npz").seq_len == 5
 
@@ -206,7 +215,85 @@ def test_byte_order_mark_and_tutorial_rule_under_the_adam_preset(capsys, tmp_pat
     text = "level,day\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))
     (tmp_path / "bom.csv").write_bytes(text.encode("utf-8-sig"))
     status, out, err = run(capsys, "train", "--csv", str(tmp_path / "bom.csv"), "--column",
-                           "level", "--seq-len", "5", "--epochs", "2", "--no-plots",
-                           "--backprop", "tutorial", "--save", str(tmp_path / "m.npz"))
+                           "level", "--preset", "adam", "--seq-len", "5", "--epochs", "2",
+                           "--no-plots", "--backprop", "tutorial", "--save",
+                           str(tmp_path / "m.npz"))
     assert status == 0, err
     assert rnnc.load(tmp_path / "m.npz").info["optimizer"] == "sgd"
+
+
+# --- the default forecaster -----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_forecaster_train_prints_the_backtest_and_predict_uses_the_model(capsys, tmp_path):
+    t = np.arange(240)
+    rng = np.random.default_rng(0)
+    values = 20 + 0.05 * t + 3 * np.sin(2 * np.pi * t / 12) + 0.3 * rng.normal(size=240)
+    write_series(tmp_path / "s.csv", values)
+    model_path = tmp_path / "m.npz"
+    status, out, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
+                           "level", "--horizon", "6", "--save", str(model_path), "--out",
+                           str(tmp_path / "plots"))
+    assert status == 0, err
+    model = rnnc.load(model_path)
+    assert model.info["horizon"] == 6 and model.info["period"] == 12   # detected
+    for name in ("last value", "seasonal naive", "linear AR", "RNN("):
+        assert re.search(rf"^  {re.escape(name)}.*\s(\d+\.\d{{3}}|n/a)", out, re.M), name
+    assert re.search(r"<- chosen", out) and "trained in" in out
+    assert ("A baseline won" in out) == model.info["baseline_won"]
+    assert (tmp_path / "plots" / "level_forecast.png").exists()
+
+    status, out, err = run(capsys, "predict", "--model", str(model_path), "--csv",
+                           str(tmp_path / "s.csv"), "--column", "level", "--horizon", "6")
+    assert status == 0, err
+    rows = list(csv.reader(io.StringIO(out)))
+    np.testing.assert_array_equal([float(r[1]) for r in rows[1:]],
+                                  rnnc.forecast(model, values, 6))
+    # next-value predictions read windows of window_len values (differencing included)
+    status, out, err = run(capsys, "predict", "--model", str(model_path), "--csv",
+                           str(tmp_path / "s.csv"), "--column", "level")
+    assert status == 0, err
+    assert len(list(csv.reader(io.StringIO(out)))) == 1 + 240 - model.window_len + 1
+
+
+def test_forecaster_says_plainly_when_a_baseline_won(capsys, tmp_path):
+    values = np.resize([3.0, 1.0, 4.0, 1.0, 5.0], 60)
+    write_series(tmp_path / "s.csv", values)
+    status, out, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
+                           "level", "--period", "5", "--horizon", "5", "--epochs", "2",
+                           "--no-plots", "--save", str(tmp_path / "m.npz"))
+    assert status == 0, err
+    assert "A baseline won: no candidate beat seasonal naive clearly, so the saved model is " \
+           "seasonal naive itself." in out
+    model = rnnc.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(rnnc.forecast(model, values, 5), values[-5:])
+
+
+@pytest.mark.parametrize("preset, shuffled", [("adam", True), ("rnnc", True),
+                                              ("tutorial", False)])
+def test_presets_shuffle_the_windows_except_the_tutorials(capsys, tmp_path, monkeypatch,
+                                                          preset, shuffled):
+    seen = {}
+    real_train = rnnc.train
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(rnnc, "train", spy)
+    write_series(tmp_path / "s.csv", np.sin(np.arange(40.0)))
+    status, _, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
+                         "level", "--preset", preset, "--seq-len", "5", "--epochs", "1",
+                         "--no-plots", "--save", str(tmp_path / "m.npz"))
+    assert status == 0, err
+    assert seen["shuffle"] is shuffled
+
+
+def test_sine_keeps_its_order(capsys, tmp_path, monkeypatch):
+    seen = {}
+    real_train = rnnc.train
+    monkeypatch.setattr(rnnc, "train", lambda *a, **k: seen.update(k) or real_train(*a, **k))
+    status, _, err = run(capsys, "sine", "--epochs", "1", "--no-plots")
+    assert status == 0, err
+    assert seen["shuffle"] is False

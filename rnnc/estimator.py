@@ -100,6 +100,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         fit continues from the fitted weights (and Adam's moments) instead of
         starting from new random weights.
+    linear_skip : int or None, default=None
+        p, to add a linear skip term: ``yhat = V h_T + A x + b`` with x the
+        last p steps of the (scaled) sequence, a linear autoregression trained
+        jointly with the network (A and b start at zero).  None: no skip term.
     n_threads : int or None, default=1
         Threads for predict and the loss passes (None: all cores).  Training
         itself is one thread per fit; run fits in parallel with joblib.
@@ -112,6 +116,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         The weights: U_ is (hidden_dim, n_features) for the shared layout or
         (hidden_dim, n_timesteps) per step; V_ is (n_outputs, hidden_dim);
         W_ is (hidden_dim, hidden_dim).  They act on scaled values.
+    A_, b_ : ndarray or None
+        The skip term, (n_outputs, linear_skip * n_features_per_step) and
+        (n_outputs,), acting on scaled values; None without linear_skip.
     n_features_in_ : int
         X.shape[1] at fit, as scikit-learn defines it: the number of time
         steps, for 2-D and 3-D X alike.  The per_step layout requires it at
@@ -136,7 +143,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def __init__(self, hidden_dim=32, *, layout="shared", activation="sigmoid",
                  optimizer="adam", learning_rate=3e-3, max_epochs=100, bptt_truncate=None,
                  min_clip_val=-1.0, max_clip_val=1.0, shuffle=True, scale_X=True,
-                 random_state=None, warm_start=False, n_threads=1, verbose=False):
+                 random_state=None, warm_start=False, n_threads=1, verbose=False,
+                 linear_skip=None):
         self.hidden_dim = hidden_dim
         self.layout = layout
         self.activation = activation
@@ -152,6 +160,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.warm_start = warm_start
         self.n_threads = n_threads
         self.verbose = verbose
+        self.linear_skip = linear_skip
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -171,6 +180,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check.check_count(self.max_epochs, "max_epochs")
         check.check_count(self.bptt_truncate, "bptt_truncate", allow_none=True)
         check.check_clip(self.min_clip_val, self.max_clip_val)
+        if check.check_count(self.linear_skip, "linear_skip", allow_none=True) == 0:
+            raise ValueError("linear_skip must be None or at least 1 (the steps the skip term "
+                             "reads), got 0")
         if self.n_threads is not None and check.check_count(self.n_threads, "n_threads") < 1:
             raise ValueError(f"n_threads must be None or at least 1, got {self.n_threads}")
         for name in ("shuffle", "scale_X", "warm_start", "verbose"):
@@ -239,6 +251,13 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         n_inputs = X.shape[1] if self.layout == "per_step" else X.shape[2]
         self.U_, self.V_, self.W_ = scaled_weights(self.hidden_dim, n_inputs, self.n_outputs_,
                                                    seed=rng)
+        self.A_ = self.b_ = None
+        if self.linear_skip is not None:
+            if self.linear_skip > X.shape[1]:
+                raise ValueError(f"linear_skip={self.linear_skip} reads more steps than the "
+                                 f"sequences have ({X.shape[1]})")
+            self.A_ = np.zeros((self.n_outputs_, self.linear_skip * X.shape[2]))
+            self.b_ = np.zeros(self.n_outputs_)
         self.optimizer_state_ = None
         self.loss_curve_ = []
         self.n_iter_ = 0
@@ -250,15 +269,26 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                              f"hidden_dim={self.W_.shape[0]}, layout={self._layout!r}, not "
                              f"hidden_dim={self.hidden_dim}, layout={self.layout!r}; fit "
                              f"with warm_start=False to start again")
+        fitted = None if self.A_ is None else self.A_.shape[1] // self.n_features_per_step_
+        if fitted != self.linear_skip:
+            raise ValueError(f"cannot continue training: the fitted model has "
+                             f"linear_skip={fitted}, not {self.linear_skip}; fit with "
+                             f"warm_start=False to start again")
+
+    def _linear(self):
+        """The fitted skip term as train and predict take it, or None."""
+        return None if getattr(self, "A_", None) is None else (self.A_, self.b_)
 
     def _run_epochs(self, X, Y, n_epochs, rng):
         """n_epochs of rnnc.train on scaled X, Y, in one call."""
         U, V, W = (P.copy() for P in (self.U_, self.V_, self.W_))
+        linear = self._linear()
+        linear = None if linear is None else tuple(P.copy() for P in linear)
         state = None
         if self.optimizer == "adam":
             state = copy.deepcopy(self.optimizer_state_)
-            if not isinstance(state, AdamState) or not state.fits(U, V, W):
-                state = AdamState(U, V, W)
+            if not isinstance(state, AdamState) or not state.fits(U, V, W, linear):
+                state = AdamState(U, V, W, linear)
         done = self.n_iter_
 
         def show(epoch, loss):
@@ -278,7 +308,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                            verbose=False, callback=report if self.verbose else None,
                            optimizer=self.optimizer, activation=self.activation,
                            optimizer_state=state, n_threads=self.n_threads,
-                           shuffle=bool(self.shuffle), random_state=rng)
+                           shuffle=bool(self.shuffle), random_state=rng, linear=linear)
         except FloatingPointError as exc:
             raise FloatingPointError(
                 f"{type(self).__name__}: training diverged in epoch {done + exc.epoch}, so "
@@ -288,6 +318,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         if losses:
             show(n_epochs, losses[-1])
         self.U_, self.V_, self.W_ = U, V, W
+        if linear is not None:
+            self.A_, self.b_ = linear
         self.optimizer_state_ = state
         self._activation = self.activation  # what the weights were trained with
         self.loss_curve_ = list(self.loss_curve_) + [loss / len(X) for loss in losses]
@@ -345,7 +377,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._scale_X(self._validate_predict_X(X))
         out = predict(self.U_, self.V_, self.W_, X, activation=self._activation,
-                      n_threads=self.n_threads)
+                      n_threads=self.n_threads, linear=self._linear())
         out = out * self.y_scale_ + self.y_mean_
         if not np.all(np.isfinite(out)):
             raise FloatingPointError("a prediction overflowed: the inputs are far outside "

@@ -465,21 +465,24 @@ def _independent(plan):
 
 
 def _choose(candidates, plan):
-    """The best baseline, replaced by the best linear candidate if that is
-    clearly better, then by the best network if that is clearly better still
-    (only baselines compete when the holdout holds fewer than MIN_INDEPENDENT
-    horizons: on less, the choice among many candidates fits its noise)."""
+    """The best baseline (so the model is never worse on the holdout than a
+    baseline measured there), replaced by the best linear candidate, then by
+    the best network, each only if clearly better than the choice so far
+    (_better).  Only baselines compete when the holdout holds fewer than
+    MIN_INDEPENDENT horizons: on less, a choice among many candidates fits
+    its noise."""
     finite = [c for c in candidates if math.isfinite(c.mase)]
+    if not finite:
+        return candidates[0]
     winner = None
     kinds = KINDS if _independent(plan) >= MIN_INDEPENDENT else KINDS[:1]
     for kind in kinds:
         of_kind = [c for c in finite if c.kind == kind]
-        if not of_kind:
-            continue
-        best = min(of_kind, key=lambda c: c.mase)
-        if winner is None or _better(best, winner, plan):
-            winner = best
-    return winner or candidates[0]
+        if of_kind:
+            best = min(of_kind, key=lambda c: c.mase)
+            if winner is None or _better(best, winner, plan):
+                winner = best
+    return winner or min(finite, key=lambda c: c.mase)
 
 
 def fit_forecaster(series, horizon=None, period=None, *, n_members=N_MEMBERS,

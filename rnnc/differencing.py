@@ -7,6 +7,7 @@ backshift operator B: w_t = D(B) y_t = y_t + sum_j c_j y_{t-j}, j = 1..order,
 where order = sum(lags) values are used up.  Undoing it is
 y_t = w_t - sum_j c_j y_{t-j}.
 """
+
 import numbers
 
 import numpy as np
@@ -21,8 +22,9 @@ def check_lags(lags, name="differencing"):
     try:
         items = list(lags)
     except TypeError:
-        raise TypeError(f"{name} must be a sequence of lags (positive ints), got "
-                        f"{lags!r}") from None
+        raise TypeError(
+            f"{name} must be a sequence of lags (positive ints), got {lags!r}"
+        ) from None
     out = []
     for lag in items:
         if isinstance(lag, bool) or not isinstance(lag, (numbers.Integral, np.integer)):
@@ -38,7 +40,7 @@ def coefficients(lags):
     c = np.ones(1)
     for lag in lags:
         shifted = np.zeros(len(c) + lag)
-        shifted[:len(c)] += c
+        shifted[: len(c)] += c
         shifted[lag:] -= c
         c = shifted
     return c
@@ -63,7 +65,7 @@ def difference(values, lags, axis=-1):
     out = values[..., d:].copy()
     for j in range(1, d + 1):
         if c[j] != 0:
-            out += c[j] * values[..., d - j:n - j]
+            out += c[j] * values[..., d - j : n - j]
     return np.moveaxis(out, -1, axis)
 
 
@@ -84,9 +86,8 @@ def integrate(w, initial, lags):
     d = order(lags)
     initial = np.asarray(initial, dtype=np.float64)
     if initial.shape != (d,):
-        raise ValueError(f"initial must hold order(lags) = {d} values, got shape "
-                         f"{initial.shape}")
+        raise ValueError(f"initial must hold order(lags) = {d} values, got shape {initial.shape}")
     y = np.concatenate([initial, np.empty(len(w))])
     for t, value in enumerate(w):
-        y[d + t] = undo_step(value, y[:d + t], lags)
+        y[d + t] = undo_step(value, y[: d + t], lags)
     return y

@@ -11,6 +11,7 @@ coefficients, in the space of its differencing:
 
 See fit_forecaster for the procedure.
 """
+
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -72,11 +73,16 @@ def detect_period(series):
     last = n // 4
     if last < 2 or denominator == 0:
         return 1
-    r = np.array([float(d[lag:] @ d[:n - lag]) / denominator for lag in range(2 * last + 2)])
+    r = np.array([float(d[lag:] @ d[: n - lag]) / denominator for lag in range(2 * last + 2)])
     threshold = max(MIN_SEASONAL_ACF, 3 / math.sqrt(n))
-    peaks = [m for m in range(2, last + 1)
-             if r[m] > r[m - 1] and r[m] >= r[m + 1] and r[m] >= threshold
-             and max(r[2 * m - 1:2 * m + 2]) >= 0.8 * r[m]]
+    peaks = [
+        m
+        for m in range(2, last + 1)
+        if r[m] > r[m - 1]
+        and r[m] >= r[m + 1]
+        and r[m] >= threshold
+        and max(r[2 * m - 1 : 2 * m + 2]) >= 0.8 * r[m]
+    ]
     if not peaks:
         return 1
     best = max(r[m] for m in peaks)
@@ -90,15 +96,26 @@ def default_horizon(n, period):
 
 # --- models with the network switched off ---------------------------------------------
 
+
 def linear_model(A, b, differencing=(), offset=0.0, scale=1.0, info=None):
     """A Model computing only the skip term A x + b (V = 0), in the space of
     differencing, scaled by offset and scale."""
     A = np.asarray(A, dtype=np.float64).reshape(1, -1)
     zero = np.zeros((1, 1))
-    return Model(zero, zero.copy(), zero.copy(), seq_len=A.shape[1], layout="shared",
-                 bptt_truncate=None, offset=offset, scale=scale, info=dict(info or {}),
-                 A=A, b=np.asarray(b, dtype=np.float64).reshape(1),
-                 differencing=diff.check_lags(differencing))
+    return Model(
+        zero,
+        zero.copy(),
+        zero.copy(),
+        seq_len=A.shape[1],
+        layout="shared",
+        bptt_truncate=None,
+        offset=offset,
+        scale=scale,
+        info=dict(info or {}),
+        A=A,
+        b=np.asarray(b, dtype=np.float64).reshape(1),
+        differencing=diff.check_lags(differencing),
+    )
 
 
 def naive_model(lag=1):
@@ -110,7 +127,7 @@ def naive_model(lag=1):
 def _lagged(z, p, first):
     """Rows t = first..n-1 of [z[t-p], ..., z[t-1]] (oldest first, the skip term's
     order) and the targets z[t]."""
-    X = np.lib.stride_tricks.sliding_window_view(z, p)[first - p:len(z) - p]
+    X = np.lib.stride_tricks.sliding_window_view(z, p)[first - p : len(z) - p]
     return X, z[first:]
 
 
@@ -119,8 +136,11 @@ def _normal_equations(X, y):
     the designs are small, and a multi-threaded BLAS call on them costs more
     waking threads (beside the networks' training) than it computes."""
     design = np.column_stack([X, np.ones(len(X))])
-    return (np.einsum("ti,tj->ij", design, design), np.einsum("ti,t->i", design, y),
-            float(np.einsum("t,t->", y, y)))
+    return (
+        np.einsum("ti,tj->ij", design, design),
+        np.einsum("ti,t->i", design, y),
+        float(np.einsum("t,t->", y, y)),
+    )
 
 
 def _least_squares(X, y):
@@ -138,7 +158,7 @@ def ar_order(z, max_order):
     X, y = _lagged(z, max_order, max_order)
     gram, rhs, total = _normal_equations(X[:, ::-1], y)  # lag 1, lag 2, ..., intercept
     # the intercept first, so that order p uses the first p + 1 columns
-    order = np.r_[len(rhs) - 1, 0:len(rhs) - 1]
+    order = np.r_[len(rhs) - 1, 0 : len(rhs) - 1]
     gram, rhs = gram[np.ix_(order, order)], rhs[order]
     jitter = 1e-12 * np.trace(gram) * np.eye(len(rhs))  # a constant column is not fatal
     L = np.linalg.cholesky(gram + jitter)
@@ -183,10 +203,12 @@ def _scaling(w):
 
 # --- the backtest ---------------------------------------------------------------------
 
+
 @dataclass
 class Plan:
     """Where the holdout starts, the forecast origins in it, the horizon and
     the MASE scale (in-sample MAE of the seasonal naive forecast before it)."""
+
     start: int
     origins: np.ndarray
     horizon: int
@@ -194,10 +216,10 @@ class Plan:
     mase_scale: float
 
     def starts(self, y, window_len):
-        return np.stack([y[o - window_len:o] for o in self.origins])
+        return np.stack([y[o - window_len : o] for o in self.origins])
 
     def actual(self, y):
-        return np.stack([y[o:o + self.horizon] for o in self.origins])
+        return np.stack([y[o : o + self.horizon] for o in self.origins])
 
     def errors(self, paths, actual):
         """Scaled mean absolute error of each origin's forecast, (n_origins,)."""
@@ -209,14 +231,16 @@ def plan_backtest(n, horizon, period, y):
     MAX_ORIGINS origins in it, evenly spaced, each forecasting horizon steps."""
     hold = min(max(2 * horizon, n // 5), n // 2)
     if hold < horizon:
-        raise ValueError(f"horizon {horizon} is too long for a series of {n} values: the "
-                         f"backtest holds out up to half of it, so horizon must be at most "
-                         f"{n // 2}")
+        raise ValueError(
+            f"horizon {horizon} is too long for a series of {n} values: the "
+            f"backtest holds out up to half of it, so horizon must be at most "
+            f"{n // 2}"
+        )
     start = n - hold
     count = min(MAX_ORIGINS, n - horizon - start + 1)
     origins = np.unique(np.round(np.linspace(start, n - horizon, count)).astype(int))
     m = period if start > period else 1
-    scale = float(np.mean(np.abs(y[m:start] - y[:start - m])))
+    scale = float(np.mean(np.abs(y[m:start] - y[: start - m])))
     if scale == 0:
         scale = float(np.mean(np.abs(y[:start]))) or 1.0
     return Plan(start, origins, horizon, period, scale)
@@ -225,6 +249,7 @@ def plan_backtest(n, horizon, period, y):
 @dataclass
 class Candidate:
     """One row of the backtest table, and how to refit it on all the data."""
+
     name: str
     kind: str  # "baseline", "linear" or "network"
     differencing: tuple
@@ -239,16 +264,21 @@ class Candidate:
         return math.inf if self.errors is None else float(np.mean(self.errors))
 
     def row(self):
-        return dict(name=self.name, kind=self.kind, differencing=list(self.differencing),
-                    seq_len=self.seq_len, skip=self.skip, epochs=self.epochs,
-                    mase=self.mase if math.isfinite(self.mase) else None)
+        return dict(
+            name=self.name,
+            kind=self.kind,
+            differencing=list(self.differencing),
+            seq_len=self.seq_len,
+            skip=self.skip,
+            epochs=self.epochs,
+            mase=self.mase if math.isfinite(self.mase) else None,
+        )
 
 
 def _score(model, y, plan, n_threads=1):
     """Per-origin errors of model's forecasts on the holdout (None if they overflow)."""
     try:
-        paths = forecast_paths(model, plan.starts(y, model.window_len), plan.horizon,
-                               n_threads)
+        paths = forecast_paths(model, plan.starts(y, model.window_len), plan.horizon, n_threads)
     except FloatingPointError:
         return None
     return plan.errors(paths, plan.actual(y))
@@ -262,7 +292,7 @@ def _linear_candidates(y, plan):
     """Baselines and linear ARs in each differencing space, scored; and per
     space the AR order, for the networks."""
     m = plan.period
-    train = y[:plan.start]
+    train = y[: plan.start]
     found, orders = [], {}
     last = Candidate("last value", "baseline", (1,))
     last.refit = lambda y_all, pool=None: naive_model(1)
@@ -280,8 +310,14 @@ def _linear_candidates(y, plan):
         model = fit_linear_ar(train, None, lags, m)
         orders[lags] = model.seq_len
         kind = "baseline" if not lags else "linear"
-        candidate = Candidate(f"linear AR{_space_name(lags)}", kind, lags,
-                              _score(model, y, plan), model.seq_len, model.seq_len)
+        candidate = Candidate(
+            f"linear AR{_space_name(lags)}",
+            kind,
+            lags,
+            _score(model, y, plan),
+            model.seq_len,
+            model.seq_len,
+        )
         # refitted on all the data, the order is chosen again
         candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_ar(y_all, None, lags, m)
         found.append(candidate)
@@ -320,9 +356,20 @@ def _network(spec, y, seed):
         A, b = _least_squares(*_lagged(z, spec.skip, spec.seq_len))
         A, b = A.reshape(1, -1), np.array([b])
         V[:] = 0
-    model = Model(U, V, W, seq_len=spec.seq_len, layout="shared", activation=spec.activation,
-                  bptt_truncate=None, offset=offset, scale=scale, A=A, b=b,
-                  differencing=spec.lags)
+    model = Model(
+        U,
+        V,
+        W,
+        seq_len=spec.seq_len,
+        layout="shared",
+        activation=spec.activation,
+        bptt_truncate=None,
+        offset=offset,
+        scale=scale,
+        A=A,
+        b=b,
+        differencing=spec.lags,
+    )
     return model, X, Y
 
 
@@ -336,11 +383,29 @@ def _train_member(spec, y, seed, epochs, after_epoch=None):
     if after_epoch is not None and after_epoch(0, model) is False:
         return model
     for epoch in range(1, epochs + 1):
-        core.train(model.U, model.V, model.W, X, Y, None, None,
-                   learning_rate=spec.learning_rate, max_epochs=1, bptt_truncate=None,
-                   min_clip_val=-1, max_clip_val=1, optimizer="adam",
-                   activation=spec.activation, optimizer_state=state, n_threads=1,
-                   shuffle=True, random_state=rng, verbose=False, history=False, **linear)
+        core.train(
+            model.U,
+            model.V,
+            model.W,
+            X,
+            Y,
+            None,
+            None,
+            learning_rate=spec.learning_rate,
+            max_epochs=1,
+            bptt_truncate=None,
+            min_clip_val=-1,
+            max_clip_val=1,
+            optimizer="adam",
+            activation=spec.activation,
+            optimizer_state=state,
+            n_threads=1,
+            shuffle=True,
+            random_state=rng,
+            verbose=False,
+            history=False,
+            **linear,
+        )
         if after_epoch is not None and after_epoch(epoch, model) is False:
             break
     return model
@@ -368,7 +433,7 @@ def _backtest_member(spec, y, plan, seed, max_epochs):
         return epoch - best[1] < PATIENCE
 
     try:
-        _train_member(spec, y[:plan.start], seed, max_epochs, after_epoch)
+        _train_member(spec, y[: plan.start], seed, max_epochs, after_epoch)
     except FloatingPointError:  # diverged: the checkpoints so far still count
         pass
     return paths
@@ -394,7 +459,7 @@ def _in_range(y, plan, lags):
     extrapolate a level, so a trending series gets networks on its
     differences only."""
     w = diff.difference(y, lags)
-    before, after = w[:plan.start - diff.order(lags)], w[plan.start - diff.order(lags):]
+    before, after = w[: plan.start - diff.order(lags)], w[plan.start - diff.order(lags) :]
     low, high = before.min(), before.max()
     margin = 0.1 * (high - low)
     return bool(np.all((after >= low - margin) & (after <= high + margin)))
@@ -409,29 +474,39 @@ def _network_specs(y, plan, orders, best_spaces, settings):
         if seq_len < 1 or available - seq_len < 8:
             continue
         for skip in (min(orders[lags], seq_len), 0):
-            specs.append(NetworkSpec(lags, seq_len, skip, settings.hidden_dim,
-                                     settings.learning_rate, settings.activation))
+            specs.append(
+                NetworkSpec(
+                    lags,
+                    seq_len,
+                    skip,
+                    settings.hidden_dim,
+                    settings.learning_rate,
+                    settings.activation,
+                )
+            )
     return specs
 
 
 def _network_candidates(y, plan, specs, settings, pool):
     seeds = _members(settings.seed, settings.n_members)
-    jobs = {(i, seed): pool.submit(_backtest_member, spec, y, plan, seed, settings.max_epochs)
-            for i, spec in enumerate(specs) for seed in seeds}
+    jobs = {
+        (i, seed): pool.submit(_backtest_member, spec, y, plan, seed, settings.max_epochs)
+        for i, spec in enumerate(specs)
+        for seed in seeds
+    }
     actual = plan.actual(y)
     found = []
     for i, spec in enumerate(specs):
         runs = [jobs[i, seed].result() for seed in seeds]
         common = sorted(set.intersection(*(set(r) for r in runs)))
-        curve = {e: plan.errors(np.median([r[e] for r in runs], axis=0), actual)
-                 for e in common}
-        candidate = Candidate(spec.name, "network", spec.lags, seq_len=spec.seq_len,
-                              skip=spec.skip)
+        curve = {e: plan.errors(np.median([r[e] for r in runs], axis=0), actual) for e in common}
+        candidate = Candidate(spec.name, "network", spec.lags, seq_len=spec.seq_len, skip=spec.skip)
         if curve:
             candidate.epochs = min(curve, key=lambda e: (float(np.mean(curve[e])), e))
             candidate.errors = curve[candidate.epochs]
         candidate.refit = lambda y_all, pool, spec=spec, epochs=candidate.epochs: _refit_network(
-            spec, y_all, epochs, seeds, pool)
+            spec, y_all, epochs, seeds, pool
+        )
         found.append(candidate)
     return found
 
@@ -485,9 +560,19 @@ def _choose(candidates, plan):
     return winner or min(finite, key=lambda c: c.mase)
 
 
-def fit_forecaster(series, horizon=None, period=None, *, n_members=N_MEMBERS,
-                   hidden_dim=HIDDEN_DIM, max_epochs=MAX_EPOCHS, learning_rate=LEARNING_RATE,
-                   activation="tanh", seed=0, n_jobs=None):
+def fit_forecaster(
+    series,
+    horizon=None,
+    period=None,
+    *,
+    n_members=N_MEMBERS,
+    hidden_dim=HIDDEN_DIM,
+    max_epochs=MAX_EPOCHS,
+    learning_rate=LEARNING_RATE,
+    activation="tanh",
+    seed=0,
+    n_jobs=None,
+):
     """A forecasting Model for series (1-D), chosen by backtest; use it with
     rnnc.forecast(model, history, horizon) and save it with rnnc.save.
 
@@ -525,8 +610,9 @@ def fit_forecaster(series, horizon=None, period=None, *, n_members=N_MEMBERS,
     else:
         period = check.check_count(period, "period")
         if not 1 <= period < n:
-            raise ValueError(f"period must be from 1 (no season) to len(series) - 1 = {n - 1}, "
-                             f"got {period}")
+            raise ValueError(
+                f"period must be from 1 (no season) to len(series) - 1 = {n - 1}, got {period}"
+            )
     if horizon is None:
         horizon = default_horizon(n, period)
     horizon = check.check_count(horizon, "horizon")
@@ -538,15 +624,21 @@ def fit_forecaster(series, horizon=None, period=None, *, n_members=N_MEMBERS,
         learning_rate=check.check_positive_real(learning_rate, "learning_rate"),
         n_members=_at_least(n_members, "n_members", 1),
         activation=check.check_choice(activation, "activation", ("sigmoid", "tanh")),
-        seed=_at_least(seed, "seed", 0))
+        seed=_at_least(seed, "seed", 0),
+    )
     n_jobs = os.cpu_count() or 1 if n_jobs is None else _at_least(n_jobs, "n_jobs", 1)
     plan = plan_backtest(n, horizon, period, y)
 
     candidates, orders = _linear_candidates(y, plan)
-    ranked = sorted((c for c in candidates if c.kind != "baseline" or c.differencing == ()),
-                    key=lambda c: c.mase)
-    best_spaces = [c.differencing for c in ranked
-                   if c.differencing in orders and _in_range(y, plan, c.differencing)][:2]
+    ranked = sorted(
+        (c for c in candidates if c.kind != "baseline" or c.differencing == ()),
+        key=lambda c: c.mase,
+    )
+    best_spaces = [
+        c.differencing
+        for c in ranked
+        if c.differencing in orders and _in_range(y, plan, c.differencing)
+    ][:2]
     with ThreadPoolExecutor(n_jobs) as pool:
         if settings.max_epochs > 0:
             specs = _network_specs(y, plan, orders, best_spaces, settings)
@@ -554,9 +646,14 @@ def fit_forecaster(series, horizon=None, period=None, *, n_members=N_MEMBERS,
         winner = _choose(candidates, plan)
         model = winner.refit(y, pool)
     model.info = dict(
-        backtest=[c.row() for c in candidates], winner=winner.name,
-        baseline_won=winner.kind == "baseline", period=period, horizon=horizon,
-        holdout=n - plan.start, origins=len(plan.origins))
+        backtest=[c.row() for c in candidates],
+        winner=winner.name,
+        baseline_won=winner.kind == "baseline",
+        period=period,
+        horizon=horizon,
+        holdout=n - plan.start,
+        origins=len(plan.origins),
+    )
     return model
 
 
@@ -581,5 +678,13 @@ def backtest_table(model):
     return lines
 
 
-__all__ = ["fit_forecaster", "detect_period", "default_horizon", "linear_model",
-           "naive_model", "fit_linear_ar", "ar_order", "backtest_table"]
+__all__ = [
+    "fit_forecaster",
+    "detect_period",
+    "default_horizon",
+    "linear_model",
+    "naive_model",
+    "fit_linear_ar",
+    "ar_order",
+    "backtest_table",
+]

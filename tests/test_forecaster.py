@@ -1,6 +1,7 @@
 """rnnc.fit_forecaster and what it stands on: differencing, period detection,
 baselines as Models, the backtest choice, model files of forecasters, and the
 warning for per-step input weights that truncation freezes."""
+
 import warnings
 
 import numpy as np
@@ -16,21 +17,24 @@ from rnnc import forecaster
 
 
 @settings(max_examples=60, deadline=None)
-@given(lags=st.lists(st.integers(1, 13), max_size=3), extra=st.integers(1, 30),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    lags=st.lists(st.integers(1, 13), max_size=3),
+    extra=st.integers(1, 30),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_difference_then_undo_is_the_identity(lags, extra, seed):
     # integer values: every sum is exact, so the round trip must be too
     n = sum(lags) + extra
     y = np.random.default_rng(seed).integers(-1000, 1000, n).astype(float)
     w = diff.difference(y, tuple(lags))
     assert w.shape == (extra,)
-    np.testing.assert_array_equal(diff.integrate(w, y[:sum(lags)], tuple(lags)), y)
+    np.testing.assert_array_equal(diff.integrate(w, y[: sum(lags)], tuple(lags)), y)
 
 
 def test_difference_is_the_backshift_polynomial():
     y = np.random.default_rng(0).normal(size=40)
     m = 12
-    expected = (y[m + 1:] - y[m:-1]) - (y[1:-m] - y[:-m - 1])
+    expected = (y[m + 1 :] - y[m:-1]) - (y[1:-m] - y[: -m - 1])
     np.testing.assert_allclose(diff.difference(y, (1, m)), expected, rtol=0, atol=1e-14)
     np.testing.assert_array_equal(diff.difference(y, (1,)), np.diff(y))
 
@@ -72,18 +76,18 @@ def test_no_period_in_noise_or_a_random_walk(seed):
 
 def test_last_value_and_seasonal_naive_models_repeat_values_exactly(tmp_path):
     y = np.random.default_rng(0).normal(size=50) * 1e3
-    np.testing.assert_array_equal(rnnc.forecast(forecaster.naive_model(1), y, 9),
-                                  np.full(9, y[-1]))
+    np.testing.assert_array_equal(rnnc.forecast(forecaster.naive_model(1), y, 9), np.full(9, y[-1]))
     seasonal = forecaster.naive_model(7)
     np.testing.assert_array_equal(rnnc.forecast(seasonal, y, 17), np.resize(y[-7:], 17))
     rnnc.save(tmp_path / "s.npz", seasonal)
-    np.testing.assert_array_equal(rnnc.forecast(rnnc.load(tmp_path / "s.npz"), y, 17),
-                                  np.resize(y[-7:], 17))
+    np.testing.assert_array_equal(
+        rnnc.forecast(rnnc.load(tmp_path / "s.npz"), y, 17), np.resize(y[-7:], 17)
+    )
 
 
 def numpy_ar_forecast(y, p, horizon):
     """Least-squares AR(p) with intercept on y, recursive forecast: plain NumPy."""
-    rows = np.array([y[t - p:t] for t in range(p, len(y))])
+    rows = np.array([y[t - p : t] for t in range(p, len(y))])
     design = np.column_stack([rows, np.ones(len(rows))])
     coef = np.linalg.lstsq(design, y[p:], rcond=None)[0]
     window = list(y[-p:])
@@ -102,8 +106,7 @@ def test_linear_ar_model_is_the_least_squares_ar(p):
         y[t] = 5 + 0.6 * y[t - 1] - 0.3 * y[t - 2] + rng.normal()
     model = forecaster.fit_linear_ar(y, p)
     assert model.V.any() == 0 and model.seq_len == p
-    np.testing.assert_allclose(rnnc.forecast(model, y, 12), numpy_ar_forecast(y, p, 12),
-                               rtol=1e-10)
+    np.testing.assert_allclose(rnnc.forecast(model, y, 12), numpy_ar_forecast(y, p, 12), rtol=1e-10)
 
 
 def test_linear_ar_on_differences_undoes_the_differencing():
@@ -139,9 +142,9 @@ def test_on_a_linear_ar2_series_it_is_as_good_as_the_linear_ar():
     # and out of sample, over several origins
     ours, theirs = [], []
     for end in range(300, 392, 8):
-        ours.append(mase(rnnc.forecast(model, y[:end], 8), y[end:end + 8], y[:end]))
+        ours.append(mase(rnnc.forecast(model, y[:end], 8), y[end : end + 8], y[:end]))
         p = forecaster.ar_order(y[:end] / y[:end].std(), 10)
-        theirs.append(mase(numpy_ar_forecast(y[:end], p, 8), y[end:end + 8], y[:end]))
+        theirs.append(mase(numpy_ar_forecast(y[:end], p, 8), y[end : end + 8], y[:end]))
     assert np.mean(ours) <= 1.1 * np.mean(theirs)
 
 
@@ -155,7 +158,8 @@ def test_on_a_trending_series_it_beats_last_value():
     table = rows(model)
     assert table[model.info["winner"]]["mase"] < table["last value"]["mase"]
     assert mase(rnnc.forecast(model, train, 12), test, train) < mase(
-        np.full(12, train[-1]), test, train)
+        np.full(12, train[-1]), test, train
+    )
 
 
 def test_an_exactly_periodic_series_gets_seasonal_naive_itself():
@@ -170,14 +174,12 @@ def test_an_exactly_periodic_series_gets_seasonal_naive_itself():
 @pytest.mark.slow
 def test_a_36_point_series_trains_and_forecasts():
     t = np.arange(36)
-    y = 10 + 0.2 * t + np.sin(2 * np.pi * t / 12) + 0.1 * np.random.default_rng(4).normal(
-        size=36)
+    y = 10 + 0.2 * t + np.sin(2 * np.pi * t / 12) + 0.1 * np.random.default_rng(4).normal(size=36)
     model = rnnc.fit_forecaster(y)
     h = model.info["horizon"]
     out = rnnc.forecast(model, y, h)
     assert out.shape == (h,) and np.all(np.isfinite(out))
-    assert any(r["kind"] == "network" and r["mase"] is not None
-               for r in model.info["backtest"])
+    assert any(r["kind"] == "network" and r["mase"] is not None for r in model.info["backtest"])
 
 
 @pytest.mark.slow
@@ -201,6 +203,7 @@ def test_a_network_ensemble_round_trips_exactly(tmp_path):
     y = np.sin(np.arange(300) / 3) + 0.05 * rng.normal(size=300)
     spec = forecaster.NetworkSpec((1,), 10, 4, 8, 3e-3, "tanh")
     from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(2) as pool:
         model = forecaster._refit_network(spec, y, 3, [1, 2, 3], pool)
     assert len(model.networks) == 3 and model.A.shape == (1, 4)
@@ -214,25 +217,29 @@ def test_a_network_ensemble_round_trips_exactly(tmp_path):
 
 def forecaster_member(model, i):
     from dataclasses import replace
+
     U, V, W, A, b = model.networks[i]
     return replace(model, U=U, V=V, W=W, A=A, b=b, members=[])
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    (dict(series=np.ones((10, 2))), ValueError, "series must be 1-D"),
-    (dict(series=[1.0] * 5), ValueError, "series must hold at least 8 values"),
-    (dict(series=[1.0, np.nan] * 10), ValueError, "series holds a non-finite value"),
-    (dict(series=["a"] * 10), TypeError, "series must hold real numbers"),
-    (dict(period=0), ValueError, "period must be from 1"),
-    (dict(period=40), ValueError, "period must be from 1"),
-    (dict(period=2.5), TypeError, "period"),
-    (dict(horizon=0), ValueError, "horizon must be at least 1"),
-    (dict(horizon=21), ValueError, "horizon 21 is too long for a series of 40 values"),
-    (dict(n_members=0), ValueError, "n_members must be at least 1"),
-    (dict(hidden_dim=0), ValueError, "hidden_dim must be at least 1"),
-    (dict(learning_rate=-1.0), ValueError, "learning_rate"),
-    (dict(activation="relu"), ValueError, "activation"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(series=np.ones((10, 2))), ValueError, "series must be 1-D"),
+        (dict(series=[1.0] * 5), ValueError, "series must hold at least 8 values"),
+        (dict(series=[1.0, np.nan] * 10), ValueError, "series holds a non-finite value"),
+        (dict(series=["a"] * 10), TypeError, "series must hold real numbers"),
+        (dict(period=0), ValueError, "period must be from 1"),
+        (dict(period=40), ValueError, "period must be from 1"),
+        (dict(period=2.5), TypeError, "period"),
+        (dict(horizon=0), ValueError, "horizon must be at least 1"),
+        (dict(horizon=21), ValueError, "horizon 21 is too long for a series of 40 values"),
+        (dict(n_members=0), ValueError, "n_members must be at least 1"),
+        (dict(hidden_dim=0), ValueError, "hidden_dim must be at least 1"),
+        (dict(learning_rate=-1.0), ValueError, "learning_rate"),
+        (dict(activation="relu"), ValueError, "activation"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, error, message):
     args = dict(series=np.arange(40.0))
     args.update(kwargs)
@@ -252,10 +259,13 @@ def test_train_warns_of_per_step_input_weights_truncation_freezes():
     X, Y = rnnc.windows(np.sin(np.arange(60.0)), 50)
     U, V, W = rnnc.scaled_weights(4, 50, 1, seed=0)
     frozen = U[:, :44].copy()
-    with pytest.warns(UserWarning, match=r"U columns 0\.\.43 \(of 50, one per step\) will "
-                                         r"never change: bptt_truncate=5"):
+    with pytest.warns(
+        UserWarning,
+        match=r"U columns 0\.\.43 \(of 50, one per step\) will "
+        r"never change: bptt_truncate=5",
+    ):
         rnnc.train(U, V, W, X, Y, None, None, learning_rate=0.1, max_epochs=2, verbose=False)
-    np.testing.assert_array_equal(U[:, :44], frozen)   # the warning tells the truth
+    np.testing.assert_array_equal(U[:, :44], frozen)  # the warning tells the truth
     assert not np.array_equal(U[:, 44:], rnnc.scaled_weights(4, 50, 1, seed=0)[0][:, 44:])
 
 
@@ -264,8 +274,12 @@ def test_no_warning_when_every_input_weight_can_change(case):
     X, Y = rnnc.windows(np.sin(np.arange(60.0)), 50)
     n_inputs = 1 if case == "shared" else 50
     U, V, W = rnnc.scaled_weights(4, n_inputs, 1, seed=0)
-    kwargs = dict(full=dict(bptt_truncate=None), shared={}, tutorial=dict(backprop="tutorial"),
-                  all_steps=dict(bptt_truncate=49))[case]
+    kwargs = dict(
+        full=dict(bptt_truncate=None),
+        shared={},
+        tutorial=dict(backprop="tutorial"),
+        all_steps=dict(bptt_truncate=49),
+    )[case]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         rnnc.train(U, V, W, X, Y, None, None, max_epochs=1, verbose=False, **kwargs)

@@ -22,6 +22,11 @@ def _describe(a):
 
 def as_real_array(value, name):
     """value as an ndarray of real numbers (bool, integer or floating)."""
+    if isinstance(value, np.ma.MaskedArray):
+        if np.ma.count_masked(value):
+            raise ValueError(f"{name} is a masked array with {np.ma.count_masked(value)} "
+                             f"masked values: fill or drop them first")
+        value = value.data
     try:
         a = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
@@ -185,7 +190,11 @@ def check_record(U, V, x, y):
 def check_positive_real(value, name, allow_zero=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:    # an int beyond float64
+        raise ValueError(f"{name} must be a finite number, got an integer beyond float64's "
+                         f"range") from None
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         need = "non-negative" if allow_zero else "positive"
         raise ValueError(f"{name} must be a finite {need} number, got {value!r}")
@@ -207,6 +216,11 @@ def check_clip(min_clip_val, max_clip_val):
     for name, v in (("min_clip_val", min_clip_val), ("max_clip_val", max_clip_val)):
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"{name} must be a real number, got {v!r}")
+        try:
+            v = float(v)
+        except OverflowError:    # an int beyond float64
+            raise ValueError(f"{name} must be within float64's range, got an integer beyond "
+                             f"it") from None
         if math.isnan(v):
             raise ValueError(f"{name} must be a number, got nan")
     if min_clip_val > max_clip_val:
@@ -219,6 +233,9 @@ def check_clip(min_clip_val, max_clip_val):
 
 
 def check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {', '.join(map(repr, choices))}, "
+                        f"got {type(value).__name__} {value!r}")
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
                          f"got {value!r}")

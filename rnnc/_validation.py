@@ -63,6 +63,25 @@ def weights_dtype(arrays):
     return np.dtype(np.float64)
 
 
+def check_weight_shapes(shapes):
+    """The shapes of U, V and W, {name: (shape, dtype)}, fit one network, or a
+    ValueError (model files check what they declare before reading it)."""
+    for name, (shape, dtype) in shapes.items():
+        if len(shape) != 2:
+            raise ValueError(f"{name} must be 2-D, got shape {shape}, dtype {dtype}")
+        if 0 in shape:
+            raise ValueError(f"{name} is empty (shape {shape}, dtype {dtype})")
+    U, V, W = (shapes[name][0] for name in "UVW")
+    hidden = W[0]
+    if W != (hidden, hidden):
+        raise ValueError(f"W must be square (hidden_dim, hidden_dim), got shape {W}")
+    if U[0] != hidden:
+        raise ValueError(f"U must have hidden_dim = {hidden} rows (W is {W}), got shape {U}")
+    if V[1] != hidden:
+        raise ValueError(f"V must be (output_dim, hidden_dim = {hidden}) (W is {W}), got "
+                         f"shape {V}")
+
+
 def check_weights(U, V, W, *, in_place=False):
     """(U, V, W) as C-contiguous arrays of one floating dtype, shapes checked.
 
@@ -88,21 +107,8 @@ def check_weights(U, V, W, *, in_place=False):
             raise TypeError(f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} "
                             f"and {W.dtype}")
     arrays = {name: as_real_array(a, name) for name, a in named.items()}
-    for name, a in arrays.items():
-        if a.ndim != 2:
-            raise ValueError(f"{name} must be 2-D, got {_describe(a)}")
-        if a.size == 0:
-            raise ValueError(f"{name} is empty ({_describe(a)})")
+    check_weight_shapes({name: (a.shape, a.dtype) for name, a in arrays.items()})
     U, V, W = arrays["U"], arrays["V"], arrays["W"]
-    hidden = W.shape[0]
-    if W.shape != (hidden, hidden):
-        raise ValueError(f"W must be square (hidden_dim, hidden_dim), got shape {W.shape}")
-    if U.shape[0] != hidden:
-        raise ValueError(f"U must have hidden_dim = {hidden} rows (W is {W.shape}), "
-                         f"got shape {U.shape}")
-    if V.shape[1] != hidden:
-        raise ValueError(f"V must be (output_dim, hidden_dim = {hidden}) (W is {W.shape}), "
-                         f"got shape {V.shape}")
     dtype = weights_dtype(arrays.values())
     out = tuple(np.ascontiguousarray(a, dtype=dtype) for a in (U, V, W))
     for name, a in zip("UVW", out):

@@ -262,3 +262,101 @@ def test_data_that_aliases_the_weights_is_refused(rng, alias):
     with pytest.raises(ValueError, match=f"{alias} shares memory with"):
         rnnc.train(U, V, W, data["X"], data["Y"], data["X_validation"], data["Y_validation"],
                    verbose=False)
+
+
+# ---- model files: special files, odd paths, hostile archives ----------------------
+
+@pytest.fixture
+def saved_model(tmp_path, rng):
+    U, V, W, _, _ = random_model(rng, 4, 6, 1, 1, True)
+    return rnnc.Model(U, V, W, seq_len=6)
+
+
+@pytest.mark.parametrize("name", ["", "dir/", "a_directory"])
+def test_save_refuses_paths_that_are_not_files(tmp_path, saved_model, name, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_directory").mkdir()
+    with pytest.raises(ValueError, match="cannot save to"):
+        rnnc.save(name, saved_model)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_directory"]
+
+
+@posix_only
+def test_save_never_replaces_a_fifo_or_a_device(tmp_path, saved_model):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for target in (fifo, "/dev/null"):
+        with pytest.raises(ValueError, match="not a regular file"):
+            rnnc.save(target, saved_model)
+    assert not (tmp_path / "pipe").is_file() and os.path.exists("/dev/null")
+
+
+@posix_only
+def test_load_of_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    outcome = []
+    reader = threading.Thread(target=lambda: outcome.append(_load_error(fifo)), daemon=True)
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive(), "load blocked on a FIFO"
+    assert "not a regular file" in outcome[0]
+
+
+def _load_error(path):
+    try:
+        rnnc.load(path)
+    except rnnc.ModelFileError as exc:
+        return str(exc)
+    return "loaded"
+
+
+def _model_fields(model):
+    return dict(format_version=np.int64(1), rnnc_version=np.str_(rnnc.__version__),
+                U=model.U, V=model.V, W=model.W, seq_len=np.int64(6),
+                layout=np.str_("per_step"), activation=np.str_("sigmoid"),
+                bptt_truncate=np.int64(5), offset=np.float64(0), scale=np.float64(1),
+                info=np.str_("{}"))
+
+
+def test_a_deeply_nested_info_is_a_model_file_error(tmp_path, saved_model):
+    fields = _model_fields(saved_model)
+    fields["info"] = np.str_('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    np.savez(tmp_path / "m.npz", **fields)
+    with pytest.raises(rnnc.ModelFileError, match="nested too deeply"):
+        rnnc.load(tmp_path / "m.npz")
+
+
+def test_declared_shapes_are_checked_before_anything_is_inflated(tmp_path, saved_model):
+    import io
+    import zipfile
+    path = tmp_path / "m.npz"
+    np.savez(path, **_model_fields(saved_model))
+    # W.npy replaced by a header declaring 16000 x 16000 over a few bytes
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, dict(descr="<f8", fortran_order=False, shape=(16000, 16000)))
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(tmp_path / "big.npz", "w",
+                                                       zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item)
+            new.writestr(item.filename, header.getvalue() + bytes(64)
+                         if item.filename == "W.npy" else data)
+    start = time.perf_counter()
+    with pytest.raises(rnnc.ModelFileError, match=r"W declares shape \(16000, 16000\)"):
+        rnnc.load(tmp_path / "big.npz")
+    assert time.perf_counter() - start < 1
+
+
+def test_a_huge_npy_header_is_named_as_such(tmp_path, saved_model):
+    import zipfile
+    path = tmp_path / "m.npz"
+    np.savez(path, **_model_fields(saved_model))
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1, 4), " + b" " * 100_000
+    npy = b"\x93NUMPY\x02\x00" + (len(header) + 1).to_bytes(4, "little") + header + b"\n"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(tmp_path / "h.npz", "w") as new:
+        for item in old.infolist():
+            new.writestr(item.filename, npy + bytes(32) if item.filename == "V.npy"
+                         else old.read(item))
+    with pytest.raises(rnnc.ModelFileError, match="V has an .npy header larger than"):
+        rnnc.load(tmp_path / "h.npz")

@@ -10,7 +10,7 @@ import pytest
 import rnnc
 from rnnc import cli
 
-from conftest import run_python
+from support import run_python
 
 
 def run(capsys, *argv):
@@ -142,7 +142,7 @@ def test_every_option_has_help(capsys):
         options = re.findall(r"^\s+(--[a-z-]+)", out, re.M)
         assert len(options) >= 4
         for option in options:
-            line = next(l for l in out.splitlines() if l.strip().startswith(option))
+            line = next(t for t in out.splitlines() if t.strip().startswith(option))
             block = out[out.index(line):].split("\n  -")[0]
             assert len(block.split()) > 2, option    # the option and some words of help
 

@@ -3,7 +3,6 @@ training, pickling, threads, divergence, and the optional-extra import."""
 import inspect
 import pickle
 import re
-import sys
 import threading
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sklearn.utils.estimator_checks import (check_regressors_train,  # noqa: E40
                                             parametrize_with_checks)
 
 import rnnc  # noqa: E402
-from conftest import run_python  # noqa: E402
+from support import run_python  # noqa: E402
 from rnnc.estimator import RNNRegressor  # noqa: E402
 
 DOC = Path(__file__).resolve().parents[1] / "README.md"

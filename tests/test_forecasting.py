@@ -10,7 +10,6 @@ from rnnc import reference
 from rnnc.forecasting import forecast, windows
 from rnnc.model import Model
 
-from conftest import relative_error
 
 
 # --- windows --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import rnnc
 from rnnc import reference
-from conftest import relative_error
+from support import relative_error
 
 
 @st.composite
@@ -20,18 +20,18 @@ def problems(draw):
     T = draw(st.integers(1, 7))
     per_step = draw(st.booleans())
     F = 1 if per_step else draw(st.integers(1, 3))
-    O = draw(st.integers(1, 3))
+    n_out = draw(st.integers(1, 3))
     n = draw(st.integers(1, 40))
     dtype = draw(st.sampled_from([np.float64, np.float32]))
     data_dtype = draw(st.sampled_from([np.float64, np.float32, np.int32, np.int64]))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     U = rng.normal(0, 0.7, (hidden, T if per_step else F)).astype(dtype)
-    V = rng.normal(0, 1.5, (O, hidden)).astype(dtype)
+    V = rng.normal(0, 1.5, (n_out, hidden)).astype(dtype)
     W = rng.normal(0, 0.7 / np.sqrt(hidden), (hidden, hidden)).astype(dtype)
     X = rng.normal(0, 1.5, (n, T, F))
     X = np.round(X).astype(data_dtype) if data_dtype in (np.int32, np.int64) else X.astype(
         data_dtype)
-    Y = rng.normal(size=(n, O))
+    Y = rng.normal(size=(n, n_out))
     # memory layouts a user may hand in
     layout = draw(st.sampled_from(["C", "F", "strided", "2-D"]))
     if layout == "F":

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import rnnc
-from conftest import random_model, relative_error
+from support import random_model, relative_error
 
 
 def record_loss(U, V, W, x, y, activation):
@@ -34,14 +34,14 @@ def finite_difference_gradient(U, V, W, x, y, activation, eps=1e-6):
     return grads
 
 
-@pytest.mark.parametrize("hidden,T,F,O,per_step", [
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step", [
     (1, 1, 1, 1, True), (3, 4, 1, 1, True), (5, 7, 2, 3, False), (6, 5, 1, 2, True),
     (4, 9, 3, 1, False),
 ])
 @pytest.mark.parametrize("k", [None, 100])
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
-def test_full_bptt_matches_finite_differences(rng, hidden, T, F, O, per_step, k, activation):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
+def test_full_bptt_matches_finite_differences(rng, hidden, T, F, n_out, per_step, k, activation):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step)
     got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k, activation=activation)
     want = finite_difference_gradient(U, V, W, x, y, activation)
     for g, w in zip(got, want):
@@ -79,14 +79,14 @@ def torch_truncated_gradients(U, V, W, x, y, k, activation="sigmoid"):
     return [P.grad.numpy() for P in (U, V, W)]
 
 
-@pytest.mark.parametrize("hidden,T,F,O,per_step", [
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step", [
     (1, 1, 1, 1, True), (8, 12, 1, 1, True), (10, 50, 1, 1, True), (7, 9, 4, 3, False),
     (20, 15, 2, 2, False), (100, 50, 1, 1, True),
 ])
 @pytest.mark.parametrize("k", [0, 1, 5, None])
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
-def test_truncated_gradient_matches_autograd(rng, hidden, T, F, O, per_step, k, activation):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
+def test_truncated_gradient_matches_autograd(rng, hidden, T, F, n_out, per_step, k, activation):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step)
     want = torch_truncated_gradients(U, V, W, x, y, k, activation)
     got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k, activation=activation)
     for g, w in zip(got, want):

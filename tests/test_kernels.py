@@ -4,7 +4,7 @@ import pytest
 
 import rnnc
 from rnnc import _forward, _sgd, core, reference
-from conftest import random_model, relative_error
+from support import random_model, relative_error
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
 # (hidden, T, n_features, output_dim, per_step, bptt_truncate)
@@ -22,9 +22,9 @@ SHAPES = [
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("hidden,T,F,O,per_step,k", SHAPES)
-def test_gradients_match_reference(rng, dtype, hidden, T, F, O, per_step, k, activation):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step, dtype)
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step,k", SHAPES)
+def test_gradients_match_reference(rng, dtype, hidden, T, F, n_out, per_step, k, activation):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step, dtype)
     got = rnnc.gradients(U, V, W, x, y, k, activation=activation)
     want = reference.gradients(*(a.astype(np.float64) for a in (U, V, W, x, y)), k,
                                activation)
@@ -34,9 +34,9 @@ def test_gradients_match_reference(rng, dtype, hidden, T, F, O, per_step, k, act
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("hidden,T,F,O,per_step,k", SHAPES)
-def test_tutorial_rule_matches_reference(rng, dtype, hidden, T, F, O, per_step, k):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step, dtype)
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step,k", SHAPES)
+def test_tutorial_rule_matches_reference(rng, dtype, hidden, T, F, n_out, per_step, k):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step, dtype)
     got = _sgd.record_gradients(U, V, W, x, y, -1 if k is None else k, per_step, True,
                                 -0.5, 0.5)
     want = reference.tutorial_update(*(a.astype(np.float64) for a in (U, V, W, x, y)), k,
@@ -51,13 +51,13 @@ def test_tutorial_rule_matches_reference(rng, dtype, hidden, T, F, O, per_step, 
 @pytest.mark.parametrize("n_records", [1, 31, 32, 33, 100])
 @pytest.mark.parametrize("per_step,F", [(True, 1), (False, 1), (False, 3)])
 def test_predict_and_loss_match_reference(rng, dtype, n_records, per_step, F, activation):
-    hidden, T, O = 12, 10, 2
-    U, V, W, _, _ = random_model(rng, hidden, T, F, O, per_step, dtype)
+    hidden, T, n_out = 12, 10, 2
+    U, V, W, _, _ = random_model(rng, hidden, T, F, n_out, per_step, dtype)
     X = rng.normal(size=(n_records, T, F)).astype(dtype)
-    Y = rng.normal(size=(n_records, O)).astype(dtype)
+    Y = rng.normal(size=(n_records, n_out)).astype(dtype)
     ref = [a.astype(np.float64) for a in (U, V, W, X, Y)]
     got = rnnc.predict(U, V, W, X, activation=activation)
-    assert got.shape == (n_records, O) and got.dtype == dtype
+    assert got.shape == (n_records, n_out) and got.dtype == dtype
     assert relative_error(got, reference.predict(*ref[:4], activation)) < TOLERANCE[dtype]
     loss, h_T = rnnc.calculate_loss(X, Y, U, V, W, activation=activation)
     want_loss, want_h = reference.calculate_loss(ref[3], ref[4], *ref[:3], activation)
@@ -95,10 +95,10 @@ def test_chunks_give_every_thread_whole_blocks(hidden, T):
     ("bptt", "sgd", "tanh"), ("bptt", "adam", "tanh")])
 @pytest.mark.parametrize("per_step,F,k", [(True, 1, 2), (False, 2, None), (False, 1, 0)])
 def test_train_matches_reference(rng, dtype, backprop, optimizer, activation, per_step, F, k):
-    hidden, T, O = 9, 8, 2
-    U, V, W, _, _ = random_model(rng, hidden, T, F, O, per_step, dtype, scale=0.5)
+    hidden, T, n_out = 9, 8, 2
+    U, V, W, _, _ = random_model(rng, hidden, T, F, n_out, per_step, dtype, scale=0.5)
     X = rng.normal(size=(20, T, F)).astype(dtype)
-    Y = rng.normal(size=(20, O)).astype(dtype)
+    Y = rng.normal(size=(20, n_out)).astype(dtype)
     Xv, Yv = X[:5] * 0.5, Y[:5]
     mine = [a.copy() for a in (U, V, W)]
     ref = [a.astype(np.float64) for a in (U, V, W)]

@@ -19,6 +19,7 @@ import rnnc
 RNNC_PARENT = Path(rnnc.__file__).resolve().parents[1]
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+DATA = Path(__file__).resolve().with_name("data")
 
 
 def run_python(*args, timeout=120):
@@ -50,3 +51,14 @@ def readme_blocks(first_line_has=""):
     """The python code blocks of README.md whose first line contains first_line_has."""
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     return [b for b in blocks if first_line_has in b.splitlines()[0]]
+
+
+def recorded_tutorial_run():
+    """data/tutorial_run.npz (what the tutorial's code printed and ended with), and
+    whether NumPy here rounds exp and dot exactly as on the machine that recorded it."""
+    if str(DATA) not in sys.path:
+        sys.path.insert(0, str(DATA))
+    from make_tutorial_fixture import rounding_fingerprint
+
+    run = np.load(DATA / "tutorial_run.npz")
+    return run, np.array_equal(rounding_fingerprint(), run["fingerprint"])

@@ -27,6 +27,7 @@ def validation_rmse(out):
     return float(re.search(r"^Validation RMSE: (\S+)", out, re.M).group(1))
 
 
+@pytest.mark.slow
 def test_sine_default_learns_and_writes_plots(capsys, tmp_path):
     status, out, err = run(capsys, "sine", "--out", str(tmp_path), "--save",
                            str(tmp_path / "sine.npz"))
@@ -60,6 +61,7 @@ def write_series(path, values, column="level"):
         writer.writerows([i, v] for i, v in enumerate(values))
 
 
+@pytest.mark.slow
 def test_train_then_predict_on_a_csv(capsys, tmp_path):
     values = 5 + 2 * np.sin(np.arange(120) / 3)
     write_series(tmp_path / "s.csv", values)
@@ -147,6 +149,7 @@ def test_every_option_has_help(capsys):
             assert len(block.split()) > 2, option    # the option and some words of help
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_same_command():
     done = run_python("-m", "rnnc", "--version")
     assert done.returncode == 0 and done.stdout.strip() == f"rnnc {rnnc.__version__}"

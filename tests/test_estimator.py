@@ -4,7 +4,6 @@ import inspect
 import pickle
 import re
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +17,6 @@ from sklearn.utils.estimator_checks import (check_regressors_train,  # noqa: E40
 import rnnc  # noqa: E402
 from support import run_python  # noqa: E402
 from rnnc.estimator import RNNRegressor  # noqa: E402
-
-DOC = Path(__file__).resolve().parents[1] / "README.md"
 
 # Small enough that the whole suite runs in seconds; tanh because it learns
 # check_regressors_train's one informative step (5 steps before the end) in
@@ -42,12 +39,14 @@ STRICT = ({"xfail_strict": True}
           if "xfail_strict" in inspect.signature(parametrize_with_checks).parameters else {})
 
 
+@pytest.mark.slow
 @parametrize_with_checks([RNNRegressor(**SMALL), RNNRegressor(layout="per_step", **SMALL)],
                          expected_failed_checks=expected_failed_checks, **STRICT)
 def test_sklearn_check_suite(estimator, check):
     check(estimator)
 
 
+@pytest.mark.slow
 def test_default_settings_pass_check_regressors_train():
     # R^2 > 0.5 on scikit-learn's noisy one-informative-feature data, with the defaults
     check_regressors_train("RNNRegressor", RNNRegressor())
@@ -271,6 +270,7 @@ def test_fits_in_threads_match_sequential_fits():
         np.testing.assert_array_equal(e.predict(X), expected)
 
 
+@pytest.mark.slow
 def test_grid_search_with_two_jobs():
     X, y = sine_windows(120, 10)
     grid = {"hidden_dim": [4, 8], "learning_rate": [1e-3, 1e-2]}
@@ -297,15 +297,6 @@ def test_estimator_without_sklearn_names_the_extra():
     assert done.stdout.strip() == "RNNRegressor needs scikit-learn: pip install rnnc[sklearn]"
 
 
-# rnnc/__init__.py is to export RNNRegressor through a module __getattr__ that
-# imports rnnc.estimator on first access; until it does, these tests are expected
-# to fail (and fail the run once it does, so that the mark is removed)
-NOT_EXPORTED = pytest.mark.xfail(
-    not hasattr(rnnc, "__getattr__"), strict=True,
-    reason="rnnc/__init__.py does not export RNNRegressor yet")
-
-
-@NOT_EXPORTED
 def test_rnnc_exports_the_estimator_lazily():
     assert rnnc.RNNRegressor is RNNRegressor
     done = run_python("-c", "import sys; sys.modules['sklearn'] = None\nimport rnnc\n"
@@ -314,16 +305,3 @@ def test_rnnc_exports_the_estimator_lazily():
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "RNNRegressor needs scikit-learn: pip install rnnc[sklearn]"
 
-
-def doc_blocks(marker):
-    """The python code blocks of README.md whose first line has marker."""
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
-    return [b for b in blocks if marker in b.splitlines()[0]]
-
-
-@NOT_EXPORTED
-def test_doc_estimator_example_runs():
-    blocks = doc_blocks("# estimator")
-    assert blocks
-    for block in blocks:
-        exec(compile(block, str(DOC), "exec"), {})

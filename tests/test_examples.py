@@ -8,6 +8,8 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
+pytestmark = pytest.mark.slow  # each runs a script that trains
+
 
 @pytest.mark.parametrize("options,rmse_at_most", [([], 0.01), (["--tutorial"], 1.0)])
 def test_sine_example(options, rmse_at_most):

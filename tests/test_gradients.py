@@ -101,6 +101,7 @@ def test_tutorial_sized_gradient_in_float32_matches_autograd(rng):
         assert g.dtype == np.float32 and relative_error(g, w) < 1e-5
 
 
+@pytest.mark.slow
 def test_adam_training_matches_torch_adam(rng):
     """Per-record Adam on clipped truncated gradients, as a PyTorch user writes it."""
     torch = pytest.importorskip("torch")

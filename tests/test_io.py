@@ -133,6 +133,7 @@ def models(draw):
                  info=draw(st.dictionaries(st.text(max_size=8), json_values, max_size=4)))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(models())
 def test_round_trip_property(model):
@@ -315,6 +316,7 @@ def test_every_truncation_is_refused(tmp_path, model):
             io.load(short)
 
 
+@pytest.mark.slow
 def test_corrupted_bytes_are_refused_or_harmless(tmp_path, rng):
     """Flipping any byte gives a ModelFileError or, where the byte is one zip ignores
     (a timestamp, the local copy of a CRC), the very same model: never a wrong one."""

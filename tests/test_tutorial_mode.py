@@ -21,12 +21,10 @@ import pytest
 import rnnc
 from rnnc import _numpy_loops
 
-DATA = Path(__file__).with_name("data")
-sys.path.insert(0, str(DATA))
-from make_tutorial_fixture import rounding_fingerprint, tutorial_data  # noqa: E402
+from support import DATA, recorded_tutorial_run
 
-RUN = np.load(DATA / "tutorial_run.npz")
-SAME_ROUNDING = np.array_equal(rounding_fingerprint(), RUN["fingerprint"])
+RUN, SAME_ROUNDING = recorded_tutorial_run()  # puts DATA on sys.path
+from make_tutorial_fixture import tutorial_data  # noqa: E402
 
 
 def train_like_the_tutorial(U, V, W):
@@ -47,6 +45,7 @@ def test_the_first_epochs_hold_anywhere():
     np.testing.assert_allclose(losses, RUN["losses"][:5], rtol=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SAME_ROUNDING, reason="NumPy here rounds exp/dot differently from "
                     "the machine that recorded the tutorial's run")
 def test_all_25_epochs_and_final_weights_match_the_tutorial():
@@ -75,6 +74,7 @@ SEED = os.environ.get("RNNC_TUTORIAL_DIR",
                       str(Path(__file__).resolve().parents[2] / "shared" / "seed" / "as-printed"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (Path(SEED) / "simple_rnn.py").exists(),
                     reason="the tutorial's code is not beside this checkout "
                            "(set RNNC_TUTORIAL_DIR to its directory)")

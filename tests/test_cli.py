@@ -28,9 +28,8 @@ def validation_rmse(out):
 
 
 @pytest.mark.slow
-def test_sine_default_learns_and_writes_plots(capsys, tmp_path):
-    status, out, err = run(capsys, "sine", "--out", str(tmp_path), "--save",
-                           str(tmp_path / "sine.npz"))
+def test_sine_default_learns_and_writes_plots(rnnc_sine):
+    status, out, err, tmp_path = rnnc_sine()
     assert status == 0, err
     assert validation_rmse(out) <= 0.01
     assert out.strip().splitlines()[-1].startswith("Validation RMSE: ")

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import rnnc
-from rnnc import cli
 from support import README, readme_blocks, recorded_tutorial_run
 
 NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
@@ -152,14 +151,14 @@ def test_the_command_line_table_is_found():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("argv, shown", command_line_table())
-def test_the_command_line_table(capsys, argv, shown):
+def test_the_command_line_table(rnnc_sine, argv, shown):
     """`rnnc sine ...` ends with the validation RMSE in the README's table."""
     if "--backprop" in argv and not recorded_tutorial_run()[1]:
         # the README: the tutorial's rule is chaotic from epoch 6 on, so its
         # figures hold where NumPy rounds as on the machine that measured them
         pytest.skip("NumPy here rounds exp/dot differently from the recording machine")
-    assert cli.main(["sine", "--no-plots", *argv]) == 0
-    out = capsys.readouterr().out
+    status, out, err, _ = rnnc_sine(*argv)
+    assert status == 0, err
     rmse, mean = re.search(r"^Validation RMSE: (\S+) \(predicting the training mean: (\S+)\)",
                            out, flags=re.M).groups()
     assert number_matches(shown, rmse)

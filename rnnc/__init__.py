@@ -4,18 +4,17 @@ through time, with its hot loops in compiled Cython kernels.
 The API and defaults are those of the tutorial "Build a Recurrent Neural
 Network from Scratch in Python 3"; rnnc.reference states the math.
 """
-from rnnc.core import (AdamState, bptt_truncate, calculate_loss, gradients, hidden_dim, learning_rate,
-                       max_clip_val, max_epochs, min_clip_val, output_dim, predict, seq_len,
-                       sigmoid, train)
+from rnnc._version import __version__
+from rnnc.core import (AdamState, History, TrainResult, bptt_truncate, calculate_loss, gradients,
+                       hidden_dim, learning_rate, max_clip_val, max_epochs, min_clip_val,
+                       output_dim, predict, seq_len, sigmoid, train)
 from rnnc.forecasting import forecast, windows
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import ModelFileError, load, save
 from rnnc.model import Model
 
-__version__ = "0.1.0"
-
 __all__ = [
-    "AdamState", "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
+    "__version__", "AdamState", "History", "TrainResult", "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
     "max_clip_val", "max_epochs", "min_clip_val", "output_dim", "predict", "seq_len",
     "sigmoid", "train", "Model", "ModelFileError", "forecast", "load", "save", "windows",
     "scaled_weights", "tutorial_weights",

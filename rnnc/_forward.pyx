@@ -16,8 +16,7 @@ hidden-major, H[i, b] = h_t[i] of record b, so that
 runs along contiguous rows of B records.  Blocks go to threads.
 """
 import numpy as np
-from cython.parallel cimport parallel, prange
-from libc.stdlib cimport free, malloc
+from cython.parallel cimport parallel, prange, threadid
 from libc.string cimport memset
 
 from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, floating, gemm,
@@ -116,31 +115,35 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
     cdef Py_ssize_t n = X.shape[0], T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
     out_array = np.zeros((n, V.shape[0] if project else hidden), dtype=dtype)
     cdef floating[:, ::1] out = out_array
-    cdef Py_ssize_t n_blocks = (n + BLOCK - 1) // BLOCK, block, first
-    cdef floating *inputs
-    cdef floating *Z
-    cdef floating *H
-    cdef int[1] failed  # written through memory: a plain variable would be thread-private
-    failed[0] = 0
     if n == 0 or T == 0:
         return out_array
+    cdef Py_ssize_t n_blocks = (n + BLOCK - 1) // BLOCK, block, first, thread
+    n_threads = max(1, min(n_threads, n_blocks))
+    # each thread's workspace, allocated here so that no thread can fail alone
+    # inside the parallel region (all must enter the same worksharing loops)
+    cdef floating[:, ::1] inputs = np.empty((n_threads, T * F * BLOCK), dtype=dtype)
+    cdef floating[:, :, ::1] Z = np.empty((n_threads, hidden, BLOCK), dtype=dtype)
+    cdef floating[:, :, ::1] H = np.empty((n_threads, hidden, BLOCK), dtype=dtype)
 
     with nogil, parallel(num_threads=n_threads):
-        inputs = <floating *> malloc(T * F * BLOCK * sizeof(floating))
-        Z = <floating *> malloc(hidden * BLOCK * sizeof(floating))
-        H = <floating *> malloc(hidden * BLOCK * sizeof(floating))
-        if inputs == NULL or Z == NULL or H == NULL:
-            failed[0] = 1
-        else:
-            for block in prange(n_blocks, schedule="dynamic"):
-                first = block * BLOCK
-                forward_block(U, W, X, first, min(BLOCK, n - first), per_step, activation,
-                              inputs, Z, H, V, project, out)
-        free(inputs)
-        free(Z)
-        free(H)
-    if failed[0]:
-        raise MemoryError("rnnc: out of memory for the forward pass workspace")
+        for block in prange(n_blocks, schedule="dynamic"):
+            thread = threadid()
+            first = block * BLOCK
+            forward_block(U, W, X, first, min(BLOCK, n - first), per_step, activation,
+                          &inputs[thread, 0], &Z[thread, 0, 0], &H[thread, 0, 0], V, project,
+                          out)
+    return out_array
+
+
+def activation_values(const floating[::1] z, Activation activation=SIGMOID):
+    """f(z) for every element of z, as the kernels compute it (f = sigmoid or tanh)."""
+    if activation not in (SIGMOID, TANH):
+        raise ValueError(f"activation: unknown code {activation!r}")
+    out_array = np.empty(z.shape[0], dtype=np.float64 if floating is double else np.float32)
+    cdef floating[::1] out = out_array
+    if z.shape[0] > 0:
+        with nogil:
+            activate(activation, z.shape[0], &z[0], &out[0])
     return out_array
 
 

@@ -1,13 +1,14 @@
 # Compiled without bounds checks, wraparound and initializedcheck (see setup.py).
 """One epoch of per-record SGD or Adam, compiled: forward, backward, clip and update.
 
-For each record x_1..x_T with target y, in order (see rnnc/reference.py):
+For each record x_1..x_T with target y, in the order given (see rnnc/reference.py):
 
     h_t   = f(a_t + W h_{t-1}),  h_0 = 0,  f = sigmoid or tanh
     yhat  = V h_T,   loss = ||y - yhat||^2 / 2
 
-backprop="bptt": the exact gradient with h_{first-2} held constant (steps
-first..T carry gradient; first = T - bptt_truncate, or 1 for full BPTT):
+backprop="bptt": the exact gradient with h_{T-k-1} held constant, k =
+bptt_truncate (steps first..T carry gradient: first = T - k, or 1 for full
+BPTT, k = None or k >= T - 1):
 
     dV = outer(yhat - y, h_T)
     delta_T = (V.T @ (yhat - y)) * f'(z_T)
@@ -58,104 +59,96 @@ cdef inline bint next_pass_backwards(Py_ssize_t *passes) noexcept nogil:
     return passes[0] % 2 == 0
 
 
-cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] UT,
+cdef inline void input_term(const floating[:, ::1] U, const floating[:, ::1] UT,
+                            bint use_UT, const floating[:, ::1] x, Py_ssize_t t, bint per_step,
+                            bint numpy_rounding, floating *a) noexcept nogil:
+    """a = a_t, the input's term in step t's pre-activation (1-based t)"""
+    cdef Py_ssize_t hidden = U.shape[0], F = x.shape[1], i
+    if per_step:
+        # a = U[:, t-1] * x_t, read from UT = U.T (one contiguous row) when use_UT
+        for i in range(hidden):
+            a[i] = (UT[t - 1, i] if use_UT else U[i, t - 1]) * x[t - 1, 0]
+    elif numpy_rounding:
+        # a = np.dot(U, x_t)
+        numpy_matvec(hidden, F, &U[0, 0], &x[t - 1, 0], a)
+    elif F == 1:
+        # a = U[:, 0] * x_t: one input, one column
+        for i in range(hidden):
+            a[i] = U[i, 0] * x[t - 1, 0]
+    else:
+        # a = U @ x_t
+        memset(a, 0, hidden * sizeof(floating))
+        gemv(hidden, F, &U[0, 0], &x[t - 1, 0], a)
+
+
+cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] UT, bint use_UT,
                          const floating[:, ::1] W, const floating[:, ::1] x, bint per_step,
-                         Activation activation, floating[:, ::1] hs, floating[:, ::1] slopes,
-                         Py_ssize_t first, Py_ssize_t *passes) noexcept nogil:
-    """hs[t] = h_t for t = 0..T, and slopes[t-1] = f'(z_t) for the steps
-    t = first..T that carry gradient; passes counts the passes over W.
-    Per-step layout: UT = U.T, so that a step reads its input weights as one
-    contiguous row (a column of U touches a cache line per hidden unit).
-    W's rows may be padded with zeros to W.shape[1], as long as hs's rows are
-    and their padding is zero: the products then run over whole lines."""
-    cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
-    cdef Py_ssize_t width = W.shape[1]
+                         Activation activation, Py_ssize_t first, floating[:, ::1] hs,
+                         floating[:, ::1] slopes, bint keep_Wh, floating[:, ::1] Wh,
+                         bint numpy_rounding, Py_ssize_t *passes) noexcept nogil:
+    """The forward pass of one record: hs[t] = h_t for t = 0..T, and what the
+    caller keeps of it.
+
+    slopes[t-1] = f'(z_t) for the steps t = first..T that carry gradient
+    (first > T: none); keep_Wh: Wh[t-1] = W @ h_{t-1} for every step, which
+    the tutorial's rule uses.  numpy_rounding (sigmoid only): the sums and
+    exp are NumPy's own, rounded as the tutorial's code rounds them.
+    passes counts the passes over W.  W's rows may be padded with zeros to
+    W.shape[1], as long as hs's rows are and their padding is zero: the
+    products then run over whole lines.
+    """
+    cdef Py_ssize_t T = x.shape[0], hidden = W.shape[0], width = W.shape[1], t, i
     memset(&hs[0, 0], 0, width * sizeof(floating))
     for t in range(1, T + 1):
-        # z = a_t + W @ h_{t-1}
-        if per_step:
-            # a_t = U[:, t-1] * x_t
+        input_term(U, UT, use_UT, x, t, per_step, numpy_rounding, &hs[t, 0])
+        if keep_Wh:
+            # Wh[t-1] = W @ h_{t-1};  z = a_t + Wh[t-1]
+            if numpy_rounding:
+                numpy_matvec(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &Wh[t - 1, 0])
+            else:
+                memset(&Wh[t - 1, 0], 0, hidden * sizeof(floating))
+                gemv(hidden, width, &W[0, 0], &hs[t - 1, 0], &Wh[t - 1, 0],
+                     next_pass_backwards(passes), width)
             for i in range(hidden):
-                hs[t, i] = UT[t - 1, i] * x[t - 1, 0]
-        elif F == 1:
-            # a_t = U[:, 0] * x_t: one input, one column
-            for i in range(hidden):
-                hs[t, i] = U[i, 0] * x[t - 1, 0]
+                hs[t, i] += Wh[t - 1, i]
         else:
-            memset(&hs[t, 0], 0, hidden * sizeof(floating))
-            gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
-        gemv(hidden, width, &W[0, 0], &hs[t - 1, 0], &hs[t, 0], next_pass_backwards(passes),
-             width)
-        if t < first:   # only the slopes the backward pass uses: they fill the cache
+            # z = a_t + W @ h_{t-1}
+            gemv(hidden, width, &W[0, 0], &hs[t - 1, 0], &hs[t, 0],
+                 next_pass_backwards(passes), width)
+        if numpy_rounding:
+            # h = 1 / (1 + np.exp(-z))
+            for i in range(hidden):
+                hs[t, i] = -hs[t, i]
+            numpy_exp(hidden, &hs[t, 0], &hs[t, 0])
+            for i in range(hidden):
+                hs[t, i] = 1 / (1 + hs[t, i])
+        elif t < first:   # only the slopes the backward pass uses: they fill the cache
             activate(activation, hidden, &hs[t, 0], &hs[t, 0])
         else:
             activate_with_slope(activation, hidden, &hs[t, 0], &hs[t, 0], &slopes[t - 1, 0])
 
 
-cdef void forward_record_keep_Wh(const floating[:, ::1] U, const floating[:, ::1] W,
-                                 const floating[:, ::1] x, bint per_step,
-                                 floating[:, ::1] hs, floating[:, ::1] Wh) noexcept nogil:
-    """hs[t] = h_t for t = 0..T (sigmoid), and Wh[t-1] = W @ h_{t-1}, which
-    the tutorial's rule uses."""
-    cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
-    memset(&hs[0, 0], 0, hidden * sizeof(floating))
-    for t in range(1, T + 1):
-        # Wh[t-1] = W @ h_{t-1}
-        memset(&Wh[t - 1, 0], 0, hidden * sizeof(floating))
-        gemv(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &Wh[t - 1, 0])
-        if per_step:
-            # z = U[:, t-1] * x_t + Wh[t-1]
-            for i in range(hidden):
-                hs[t, i] = U[i, t - 1] * x[t - 1, 0] + Wh[t - 1, i]
-        else:
-            # z = U @ x_t + Wh[t-1]
-            for i in range(hidden):
-                hs[t, i] = Wh[t - 1, i]
-            gemv(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
-        activate(SIGMOID, hidden, &hs[t, 0], &hs[t, 0])
-
-
-cdef void forward_record_numpy(const floating[:, ::1] U, const floating[:, ::1] V,
-                               const floating[:, ::1] W, const floating[:, ::1] x,
-                               const floating *y, bint per_step, floating[:, ::1] hs,
-                               floating[:, ::1] Wh, floating *dyhat) noexcept nogil:
-    """forward_record_keep_Wh and output_error, rounded as the tutorial's NumPy code:
-    Wh = np.dot(W, h); h = 1 / (1 + np.exp(-(a + Wh))); dyhat = np.dot(V, h_T) - y"""
-    cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i
-    memset(&hs[0, 0], 0, hidden * sizeof(floating))
-    for t in range(1, T + 1):
-        numpy_matvec(hidden, hidden, &W[0, 0], &hs[t - 1, 0], &Wh[t - 1, 0])
-        if per_step:
-            for i in range(hidden):
-                hs[t, i] = -(U[i, t - 1] * x[t - 1, 0] + Wh[t - 1, i])
-        else:
-            numpy_matvec(hidden, F, &U[0, 0], &x[t - 1, 0], &hs[t, 0])
-            for i in range(hidden):
-                hs[t, i] = -(hs[t, i] + Wh[t - 1, i])
-        numpy_exp(hidden, &hs[t, 0], &hs[t, 0])
-        for i in range(hidden):
-            hs[t, i] = 1 / (1 + hs[t, i])
-    numpy_matvec(V.shape[0], hidden, &V[0, 0], &hs[T, 0], dyhat)
-    for i in range(V.shape[0]):
-        dyhat[i] -= y[i]
-
-
 cdef void output_error(const floating[:, ::1] V, const floating *h_T, const floating *y,
-                       floating *dyhat) noexcept nogil:
-    """dyhat = V @ h_T - y"""
+                       bint numpy_rounding, floating *dyhat) noexcept nogil:
+    """dyhat = V @ h_T - y (numpy_rounding: np.dot(V, h_T) - y)"""
     cdef Py_ssize_t o
+    if numpy_rounding:
+        numpy_matvec(V.shape[0], V.shape[1], &V[0, 0], h_T, dyhat)
+        for o in range(V.shape[0]):
+            dyhat[o] -= y[o]
+        return
     for o in range(V.shape[0]):
         dyhat[o] = -y[o]
     gemv(V.shape[0], V.shape[1], &V[0, 0], h_T, dyhat)
 
 
-cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
-                        const floating[:, ::1] V, const floating[:, ::1] W,
-                        const floating[:, ::1] x,
-                        const floating *y, Py_ssize_t first, bint per_step,
-                        Activation activation, floating[:, ::1] hs, floating[:, ::1] deltas,
-                        floating[:, ::1] dU, floating[:, ::1] dV,
-                        floating[:, ::1] work, Py_ssize_t *passes) noexcept nogil:
+cdef void bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
+                         const floating[:, ::1] V, const floating[:, ::1] W,
+                         const floating[:, ::1] x,
+                         const floating *y, Py_ssize_t first, bint per_step,
+                         Activation activation, floating[:, ::1] hs, floating[:, ::1] deltas,
+                         floating[:, ::1] dU, floating[:, ::1] dV,
+                         floating[:, ::1] work, Py_ssize_t *passes) noexcept nogil:
     """dU, dV and deltas = the truncated gradient of one record's loss
     (unclipped), dW = form_dW(...) of it; UT = U.T in the per-step layout;
     passes counts the passes over W.  hs and deltas have rows as wide as W's
@@ -171,8 +164,9 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
     cdef floating *dyhat = &work[0, 0]
     cdef floating *g = &work[1, 0]
 
-    forward_record(U, UT, W, x, per_step, activation, hs, deltas, first, passes)
-    output_error(V, &hs[T, 0], y, dyhat)
+    forward_record(U, UT, per_step, W, x, per_step, activation, first, hs, deltas, False, hs,
+                   False, passes)
+    output_error(V, &hs[T, 0], y, False, dyhat)
     # dV = np.outer(dyhat, h_T)
     memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
     ger(V.shape[0], hidden, dyhat, &hs[T, 0], &dV[0, 0])
@@ -196,7 +190,6 @@ cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
         # dU = sum over the window of np.outer(delta_t, x_t)
         gemm_tn(hidden, window, F, &deltas[first - 1, 0], deltas.shape[1], &x[first - 1, 0], F,
                 &dU[0, 0])
-    return 0
 
 
 cdef void form_dW(Py_ssize_t first, Py_ssize_t T, const floating[:, ::1] deltas,
@@ -337,7 +330,7 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
     calls NumPy's own exp and dot, so that rounding follows the tutorial's.
     Leaves u in work[3], w in work[4]; returns 1 if a sum was not finite.
     """
-    cdef Py_ssize_t T = x.shape[0], F = x.shape[1], hidden = W.shape[0], t, i, f, o, rep
+    cdef Py_ssize_t T = x.shape[0], hidden = W.shape[0], t, i, o, rep, passes = 0
     cdef floating *dyhat = &work[0, 0]
     cdef floating *u_run = &work[1, 0]
     cdef floating *w_run = &work[2, 0]
@@ -346,24 +339,16 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef floating *a = &work[5, 0]
     cdef int bad = 0
 
-    if numpy_rounding:
-        forward_record_numpy(U, V, W, x, y, per_step, hs, Wh, dyhat)
-    else:
-        forward_record_keep_Wh(U, W, x, per_step, hs, Wh)
-        output_error(V, &hs[T, 0], y, dyhat)
+    # U itself, not a transposed copy: the rule updates U after every record
+    forward_record(U, U, False, W, x, per_step, SIGMOID, T + 1, hs, hs, True, Wh,
+                   numpy_rounding, &passes)
+    output_error(V, &hs[T, 0], y, numpy_rounding, dyhat)
     for i in range(1, 5):   # u_run, w_run, u, w
         memset(&work[i, 0], 0, hidden * sizeof(floating))
     memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
     for t in range(T):
         # a = the input term at this step
-        if per_step:
-            for i in range(hidden):
-                a[i] = U[i, t] * x[t, 0]
-        elif numpy_rounding:
-            numpy_matvec(hidden, F, &U[0, 0], &x[t, 0], a)
-        else:
-            memset(a, 0, hidden * sizeof(floating))
-            gemv(hidden, F, &U[0, 0], &x[t, 0], a)
+        input_term(U, U, False, x, t + 1, per_step, numpy_rounding, a)
         for rep in range(min(t, k)):
             for i in range(hidden):
                 u_run[i] += a[i]
@@ -426,17 +411,18 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
               Py_ssize_t bptt_truncate, double min_clip_val, double max_clip_val,
               bint per_step, bint tutorial_rule=False,
               Activation activation=SIGMOID, adam=None,
-              Py_ssize_t check_signals_every=1):
+              Py_ssize_t check_signals_every=1, const Py_ssize_t[::1] order=None):
     """One pass of per-record SGD or Adam over X, Y, updating U, V, W in place
     (W on a cache-aligned copy, written back when the call returns or raises).
 
     bptt_truncate < 0 means full BPTT.  adam, for the Adam optimizer, is a
     list [step, mU, vU, mV, vV, mW, vW]: the number of updates made so far
     and the moment arrays, shaped like U, V, W; it is updated in place.
-    Returns (status, record): OK and the number of records, or
-    NONFINITE_GRADIENT / OVERFLOW and the index of the record whose update
-    was refused (the weights hold the updates before it).  Checks for Ctrl-C
-    every check_signals_every records.
+    order, if given, is the order to visit the records in: a permutation of
+    range(n_records).  Returns (status, record): OK and the number of
+    records, or NONFINITE_GRADIENT / OVERFLOW and the index in X of the
+    record whose update was refused (the weights hold the updates before
+    it).  Checks for Ctrl-C every check_signals_every records.
     """
     if activation not in (SIGMOID, TANH):
         raise ValueError(f"activation: unknown code {activation!r}")
@@ -444,6 +430,9 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
         raise ValueError(f"check_signals_every must be at least 1, got {check_signals_every}")
     dtype = np.float64 if floating is double else np.float32
     cdef Py_ssize_t n = X.shape[0], T = X.shape[1], hidden = W.shape[0]
+    cdef bint in_order = order is None
+    if not in_order and not np.array_equal(np.sort(order), np.arange(n)):
+        raise ValueError(f"order must be a permutation of range({n})")
     cdef Py_ssize_t k = T if bptt_truncate < 0 else bptt_truncate
     cdef Py_ssize_t first = 1 if k >= T - 1 else T - k
     # the epoch works on Wk, a copy of W whose rows start on cache lines (a
@@ -473,7 +462,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef double step_bound = (8 * learning_rate if use_adam else
                               learning_rate * max(abs(min_clip_val), abs(max_clip_val)))
     cdef double bound
-    cdef Py_ssize_t r
+    cdef Py_ssize_t r, i
     cdef Status status = OK
     cdef Py_ssize_t passes = 0     # over W in this record, to alternate their direction
     cdef bint dW_formed = True
@@ -499,12 +488,13 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 # record's gradient (gemv_t's sums follow the row order)
                 # depends on the weights and the record only
                 passes = 0
+                i = r if in_order else order[r]
                 if tutorial_rule:
-                    if tutorial_update(U, V, W, X[r], &Y[r, 0], k, per_step, min_clip_val,
+                    if tutorial_update(U, V, W, X[i], &Y[i, 0], k, per_step, min_clip_val,
                                        max_clip_val, numpy_rounding, hs, rows, dV, work):
                         status = NONFINITE_GRADIENT
                 else:
-                    bptt_gradients(U, UT, V, Wk, X[r], &Y[r, 0], first, per_step, activation,
+                    bptt_gradients(U, UT, V, Wk, X[i], &Y[i, 0], first, per_step, activation,
                                    hs, rows, dU, dV, work, &passes)
                     # SGD needs no dW array when it is surely finite: the
                     # update forms it row by row (Adam keeps its moments)
@@ -541,7 +531,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
             adam[0] = step
         if flush:
             rnnc_flush_subnormals_end(saved_float_env)
-    return status, (r if status != OK else n)
+    return status, (i if status != OK else n)
 
 
 def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
@@ -555,32 +545,33 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef Py_ssize_t T = x.shape[0], hidden = W.shape[0]
     cdef Py_ssize_t k = T if bptt_truncate < 0 else bptt_truncate
     cdef Py_ssize_t first = 1 if k >= T - 1 else T - k
+    cdef Py_ssize_t passes = 0
+    cdef bint numpy_rounding = tutorial_rule and matches_numpy()
+    # the layout sgd_epoch trains with (for BPTT, W's rows on cache lines), so
+    # that the sums, and so the gradient, are the very ones a training step applies
+    cdef const floating[:, ::1] Wk = W if tutorial_rule else line_aligned_copy(np.asarray(W))
+    cdef const floating[:, ::1] UT = (np.ascontiguousarray(np.asarray(U).T)
+                                      if per_step and not tutorial_rule else U)
+    cdef floating[:, ::1] hs = line_aligned_zeros(T + 1, Wk.shape[1], dtype)
+    # one row per step: W h_{t-1} for the tutorial's rule, f'(z_t) then delta_t for BPTT
+    cdef floating[:, ::1] rows = line_aligned_zeros(max(T, 1), Wk.shape[1], dtype)
+    work = np.zeros((6, max(Wk.shape[1], V.shape[0])), dtype=dtype)
     dU = np.zeros((T, hidden) if per_step else (U.shape[0], U.shape[1]), dtype=dtype)
     dV = np.zeros((V.shape[0], V.shape[1]), dtype=dtype)
     dW = np.zeros((hidden, hidden), dtype=dtype)
-    work = np.zeros((6, max(hidden, V.shape[0])), dtype=dtype)
-    cdef floating[:, ::1] hs = np.zeros((T + 1, hidden), dtype=dtype)
-    # one row per step: W h_{t-1} for the tutorial's rule, f'(z_t) then delta_t for BPTT
-    cdef floating[:, ::1] rows = np.zeros((max(T, 1), hidden), dtype=dtype)
     cdef floating[:, ::1] dU_view = dU, dV_view = dV, dW_view = dW, work_view = work
     if tutorial_rule:
-        tutorial_update(U, V, W, x, &y[0], k, per_step, min_clip_val, max_clip_val,
-                        <bint> matches_numpy(), hs, rows, dV_view, work_view)
+        with nogil:
+            tutorial_update(U, V, W, x, &y[0], k, per_step, min_clip_val, max_clip_val,
+                            numpy_rounding, hs, rows, dV_view, work_view)
         return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
-    cdef Py_ssize_t passes = 0
-    cdef const floating[:, ::1] UT = np.ascontiguousarray(np.asarray(U).T) if per_step else U
-    # the layout sgd_epoch trains with, so that the sums, and so the gradient,
-    # are the very ones a training step applies
-    cdef const floating[:, ::1] Wk = line_aligned_copy(np.asarray(W))
-    hs = line_aligned_zeros(T + 1, Wk.shape[1], dtype)
-    rows = line_aligned_zeros(max(T, 1), Wk.shape[1], dtype)
-    work_view = np.zeros((6, max(Wk.shape[1], V.shape[0])), dtype=dtype)
     cdef unsigned saved_float_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
     try:
-        bptt_gradients(U, UT, V, Wk, x, &y[0], first, per_step, activation, hs, rows, dU_view,
-                       dV_view, work_view, &passes)
-        form_dW(first, T, rows, hs, dW_view)
+        with nogil:
+            bptt_gradients(U, UT, V, Wk, x, &y[0], first, per_step, activation, hs, rows,
+                           dU_view, dV_view, work_view, &passes)
+            form_dW(first, T, rows, hs, dW_view)
     finally:
         rnnc_flush_subnormals_end(saved_float_env)
     return (dU.T.copy() if per_step else dU), dV, dW

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnc import spec
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -114,9 +116,7 @@ class Layout:
 def input_layout(U, X, name):
     """The layout U implies for records X (n, T, F), or a ValueError."""
     T, F = X.shape[1], X.shape[2]
-    # with one step of one feature both layouts are the same map: take the shared one,
-    # which accepts sequences of any length later
-    if F == 1 and U.shape[1] == T and T > 1:
+    if spec.is_per_step(U.shape[1], T, F):
         return Layout(True, T, F)
     if U.shape[1] == F:
         return Layout(False, T, F)

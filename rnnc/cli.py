@@ -18,7 +18,9 @@ import time
 import numpy as np
 
 import rnnc
+from rnnc import spec
 from rnnc.initializers import scaled_weights, tutorial_weights
+from rnnc.scaling import standardisation
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
 # about 0.003 in seconds): small initial weights so that the sigmoid starts
@@ -242,12 +244,11 @@ def command_train(args):
                            f"train on and one to validate")
     # scale with the training part only, so that validation stays unseen
     train_part = series[:n_windows - n_validation + seq_len]
-    with np.errstate(over="ignore", invalid="ignore"):
-        offset = float(np.mean(train_part))
-        scale = float(np.std(train_part)) or 1.0
-    if not (math.isfinite(offset) and math.isfinite(scale)):
+    try:
+        offset, scale = (float(v[0]) for v in standardisation(train_part))
+    except ValueError:
         raise CommandError(f"{args.csv}: the values of {args.column!r} are too large to "
-                           f"scale (mean {offset}, spread {scale})")
+                           f"scale") from None
     X, Y = rnnc.windows((series - offset) / scale, seq_len)
     X, Y, Xv, Yv = X[:-n_validation], Y[:-n_validation], X[-n_validation:], Y[-n_validation:]
     U, V, W = initial(init, args.hidden, seq_len, args.seed)
@@ -366,13 +367,13 @@ def add_training_options(parser, out_default, preset):
                              "the sine); adam: small initial weights, Adam at 0.003, 100 "
                              "epochs; tutorial: the tutorial's uniform(0, 1) weights from "
                              f"seed 12161, SGD at 1e-4, 25 epochs (default: {preset})")
-    parser.add_argument("--backprop", choices=["bptt", "tutorial"], default="bptt",
+    parser.add_argument("--backprop", choices=spec.BACKPROPS, default="bptt",
                         help="bptt: exact truncated gradients; tutorial: the tutorial's "
                              "own update rule (default: bptt)")
-    parser.add_argument("--optimizer", choices=["sgd", "adam"],
+    parser.add_argument("--optimizer", choices=spec.OPTIMIZERS,
                         help="per-record SGD, as the tutorial, or Adam (default: the "
                              "preset's)")
-    parser.add_argument("--activation", choices=["sigmoid", "tanh"], default="sigmoid",
+    parser.add_argument("--activation", choices=spec.ACTIVATIONS, default="sigmoid",
                         help="the hidden layer's activation (default: sigmoid)")
     parser.add_argument("--epochs", type=non_negative_int,
                         help="passes over the training windows (default: the preset's)")

@@ -6,22 +6,33 @@ hidden_dim); W (hidden_dim, hidden_dim); X (n_records, seq_len, n_features)
 or (n_records, seq_len); Y (n_records, output_dim).  rnnc/reference.py states
 the math.
 """
+from __future__ import annotations
+
 import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
-from rnnc import _forward, _sgd
+from rnnc import _forward, _sgd, spec
 from rnnc import _validation as check
-# the tutorial's hyperparameters and sigmoid, under its names (rnnc/__init__.py exports them)
-from rnnc.reference import (bptt_truncate, hidden_dim, learning_rate, max_clip_val,  # noqa: F401
-                            max_epochs, min_clip_val, output_dim, seq_len, sigmoid)
+# the tutorial's hyperparameters, under its names (rnnc/__init__.py exports them)
+from rnnc.spec import (bptt_truncate, hidden_dim, learning_rate, max_clip_val,  # noqa: F401
+                       max_epochs, min_clip_val, output_dim, seq_len)
 
-BACKPROPS = ("bptt", "tutorial")
-OPTIMIZERS = ("sgd", "adam")
-ACTIVATIONS = _forward.ACTIVATIONS
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)) elementwise, as the kernels compute it: from exp(-|x|),
+    so that it never overflows and raises no warning for any input.
+
+    Returns an array shaped like x: float32 for float32 input, float64 otherwise.
+    """
+    x = check.as_real_array(x, "x")
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    flat = np.ascontiguousarray(x, dtype=dtype).reshape(-1)
+    return _forward.activation_values(flat, _forward.ACTIVATIONS["sigmoid"]).reshape(x.shape)
 
 
 MAX_THREADS = 4096
@@ -36,7 +47,8 @@ def _threads(n_threads):
 
 
 def _activation(activation):
-    return ACTIVATIONS[check.check_choice(activation, "activation", tuple(ACTIVATIONS))]
+    """The kernels' code for the activation's name."""
+    return _forward.ACTIVATIONS[check.check_choice(activation, "activation", spec.ACTIVATIONS)]
 
 
 # Work between two checks for Ctrl-C in the SGD kernel, in multiply-adds: a
@@ -128,10 +140,9 @@ def calculate_loss(X, Y, U, V, W, *, activation="sigmoid", n_threads=None):
 
 
 def _truncation(bptt_truncate):
-    """The kernels' code for bptt_truncate: -1 for full BPTT (so is any k too
-    large for the kernels' integers: it exceeds every T)."""
+    """The kernels' code for bptt_truncate (spec.NO_TRUNCATION for full BPTT)."""
     k = check.check_count(bptt_truncate, "bptt_truncate", allow_none=True)
-    return -1 if k is None or k >= 2**62 else k
+    return spec.truncation_code(k)
 
 
 def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, *, activation="sigmoid"):
@@ -170,8 +181,8 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
     if not np.isfinite(learning_rate * max(abs(lo), abs(hi))):
         raise ValueError(f"learning_rate * clip value overflows ({learning_rate} * "
                          f"{max(abs(lo), abs(hi))})")
-    check.check_choice(backprop, "backprop", BACKPROPS)
-    check.check_choice(optimizer, "optimizer", OPTIMIZERS)
+    check.check_choice(backprop, "backprop", spec.BACKPROPS)
+    check.check_choice(optimizer, "optimizer", spec.OPTIMIZERS)
     _activation(activation)
     if backprop == "tutorial" and (optimizer, activation) != ("sgd", "sigmoid"):
         raise ValueError(f'backprop="tutorial" is the tutorial\'s SGD rule for a sigmoid '
@@ -182,24 +193,72 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
     return learning_rate, max_epochs, k, lo, hi
 
 
+@dataclass
+class History:
+    """What train measured, epoch by epoch.
+
+    loss[e] is the training loss (summed over records, as calculate_loss)
+    with the weights after e epochs: loss[0] with the initial weights and
+    loss[-1] with the final ones, so there are max_epochs + 1 entries.  The
+    tutorial prints loss[e - 1] as epoch e's.  validation_loss likewise, or
+    None without validation data.
+    """
+    loss: list
+    validation_loss: list | None
+
+    @property
+    def epochs(self):
+        """Epochs completed."""
+        return len(self.loss) - 1
+
+
+class TrainResult(tuple):
+    """(U, V, W), as the tutorial's train returns them, and train's History
+    as .history (None when train(history=False) measured nothing)."""
+
+    def __new__(cls, weights, history=None):
+        result = super().__new__(cls, weights)
+        result.history = history
+        return result
+
+
+def _shuffler(shuffle, random_state):
+    """A function giving each epoch's record order (None: in order)."""
+    if not shuffle:
+        return lambda n: None
+    if isinstance(random_state, (np.random.Generator, np.random.RandomState)):
+        rng = random_state
+    else:
+        rng = np.random.default_rng(random_state)
+    return lambda n: rng.permutation(n).astype(np.intp)
+
+
 def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
           max_epochs=max_epochs, bptt_truncate=bptt_truncate,
           min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
           verbose=True, callback=None, optimizer="sgd", activation="sigmoid",
-          optimizer_state=None, n_threads=None):
+          optimizer_state=None, n_threads=None, shuffle=False, random_state=None,
+          history=True):
     """Train by per-record SGD (or Adam); U, V, W are updated in place and returned.
 
-    Each epoch computes the training and validation loss with the current
-    weights, prints ``Epoch: n, Loss: ..., Validation Loss: ...`` when verbose,
-    calls ``callback(epoch, loss, validation_loss)`` if given, then makes one
-    pass over the records in order (with verbose=False and no callback, the
-    losses are not computed).  backprop="bptt" steps along the exact
-    truncated gradient, clipped elementwise to [min_clip_val, max_clip_val];
-    backprop="tutorial" uses the tutorial's own update rule (see README).
-    optimizer="adam" steps with Adam (PyTorch's defaults: betas 0.9, 0.999,
-    eps 1e-8) along the clipped gradient instead; activation="tanh" replaces
-    the sigmoid hidden layer; optimizer_state, an AdamState, carries Adam's
-    moments from one call to the next.  X_validation and Y_validation may be None.
+    Each epoch makes one pass over the records, in order (the tutorial's), or
+    with shuffle=True in a new random order drawn from random_state (an int,
+    None, or a NumPy Generator or RandomState).  backprop="bptt" steps along
+    the exact truncated gradient, clipped elementwise to [min_clip_val,
+    max_clip_val]; backprop="tutorial" uses the tutorial's own update rule
+    (see README).  optimizer="adam" steps with Adam (PyTorch's defaults:
+    betas 0.9, 0.999, eps 1e-8) along the clipped gradient instead;
+    activation="tanh" replaces the sigmoid hidden layer; optimizer_state, an
+    AdamState, carries Adam's moments from one call to the next.
+    X_validation and Y_validation may be None.
+
+    The training and validation loss of the weights at the start of each
+    epoch are measured on another core while the epoch's updates run; then
+    ``Epoch: n, Loss: ..., Validation Loss: ...`` is printed when verbose, and
+    ``callback(epoch, loss, validation_loss)`` called if given (it sees the
+    weights after the epoch).  The result unpacks as ``U, V, W`` and carries
+    the losses as ``.history`` (a History); with history=False, verbose=False
+    and no callback, no loss is measured.
 
     Raises FloatingPointError, naming the epoch and record, if an update
     would make the weights NaN or infinite; the weights then hold the last
@@ -226,13 +285,14 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
                              "typed like U, V and W")
     elif optimizer_state is not None:
         raise ValueError(f"optimizer_state is for optimizer='adam', not {optimizer!r}")
+    record_order = _shuffler(shuffle, random_state)
 
     def run_epoch():
         adam = None if adam_state is None else [adam_state.step] + adam_state.moments
         try:
             return _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
                                   backprop == "tutorial", _activation(activation), adam,
-                                  check_every)
+                                  check_every, record_order(len(X)))
         finally:   # also after Ctrl-C: the count must match the moments
             if adam is not None:
                 adam_state.step = adam[0]
@@ -243,46 +303,53 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
             if mine is not theirs:
                 np.copyto(theirs, mine)
 
-    def report(epoch, loss, val_loss):
-        if verbose:
-            tail = "" if val_loss is None else f", Validation Loss: {val_loss}"
-            print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)
-
-    # Nobody looks at the losses: skip them.  Without a callback to run between
-    # the loss passes and the updates, the loss passes can read a copy of the
-    # weights on another core while this thread makes the epoch's updates:
-    # the same numbers, sooner.
-    threads = _threads(n_threads)
-    want_losses = verbose or callback is not None
-    pool = (ThreadPoolExecutor(1) if want_losses and callback is None and threads > 1
-            else None)
     stop = threading.Event()
+
+    def measure(weights, threads):
+        return _epoch_losses(*weights, X, Y, layout, validation, activation, threads, stop)
+
+    # The loss passes read a copy of the weights on another core while this
+    # thread makes the epoch's updates: the same numbers, sooner.
+    threads = _threads(n_threads)
+    want_losses = history or verbose or callback is not None
+    pool = ThreadPoolExecutor(1) if want_losses and threads > 1 else None
+    losses, validation_losses = [], []
     try:
         for epoch in range(1, max_epochs + 1):
-            if pool is None:
-                if want_losses:
-                    losses = _epoch_losses(U, V, W, X, Y, layout, validation, activation,
-                                           threads, stop)
-                    report(epoch, *losses)
+            if pool is not None:
+                pending = pool.submit(measure, [P.copy() for P in (U, V, W)], threads - 1)
+            elif want_losses:
+                measured = measure((U, V, W), threads)
+            status, record = run_epoch()
+            if want_losses:
+                loss, validation_loss = measured if pool is None else pending.result()
+                losses.append(loss)
+                validation_losses.append(validation_loss)
+                if verbose:
+                    tail = ("" if validation_loss is None
+                            else f", Validation Loss: {validation_loss}")
+                    print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)
                 if callback is not None:
                     sync_user_weights()
-                    callback(epoch, *losses)
-                status, record = run_epoch()
-            else:
-                snapshot = [P.copy() for P in (U, V, W)]
-                pending = pool.submit(_epoch_losses, *snapshot, X, Y, layout, validation,
-                                      activation, threads - 1, stop)
-                status, record = run_epoch()
-                report(epoch, *pending.result())
+                    callback(epoch, loss, validation_loss)
             if status != _sgd.Status.OK:
                 what = ("the update is not finite" if status == _sgd.Status.NONFINITE_GRADIENT
                         else "the update would overflow")
-                raise FloatingPointError(
+                error = FloatingPointError(
                     f"training diverged at epoch {epoch}, record {record}: {what}; the "
                     f"weights hold the last finite update (try a smaller learning_rate)")
+                error.epoch, error.record = epoch, record
+                raise error
+        if history:
+            loss, validation_loss = measure((U, V, W), threads)
+            losses.append(loss)
+            validation_losses.append(validation_loss)
     finally:
         stop.set()     # a loss pass still running (after Ctrl-C) ends at its next chunk
         if pool is not None:
             pool.shutdown(wait=True)
         sync_user_weights()
-    return user_weights
+    if not history:
+        return TrainResult(user_weights)
+    return TrainResult(user_weights, History(
+        losses, None if validation is None else validation_losses))

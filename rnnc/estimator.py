@@ -27,9 +27,10 @@ except ImportError as exc:  # scikit-learn < 1.6
                       f"pip install -U rnnc[sklearn]") from exc
 
 from rnnc import _validation as check
-from rnnc.core import ACTIVATIONS, OPTIMIZERS, AdamState, calculate_loss, predict, train
-
-LAYOUTS = ("shared", "per_step")
+from rnnc import spec
+from rnnc.core import AdamState, predict, train
+from rnnc.initializers import scaled_weights
+from rnnc.scaling import standardisation
 
 
 def _n_columns(X):
@@ -39,22 +40,6 @@ def _n_columns(X):
     except Exception:  # ragged lists: validate_data gives the error
         return None
     return shape[1] if len(shape) >= 2 else None
-
-
-def _standardiser(A, axes):
-    """(mean, scale) of A over axes, computed on A divided by its largest
-    magnitude so that neither overflows nor underflows; a column whose spread
-    is below 1e-12 of its magnitude is constant and gets scale 1."""
-    magnitude = np.max(np.abs(A), axis=axes, keepdims=True)
-    magnitude[magnitude == 0] = 1.0
-    unit = A / magnitude
-    mean = (unit.mean(axis=axes, keepdims=True) * magnitude).reshape(-1)
-    spread = unit.std(axis=axes, keepdims=True)
-    scale = (spread * magnitude).reshape(-1)
-    scale[(spread <= 1e-12).reshape(-1)] = 1.0
-    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
-        raise ValueError("the data's mean or spread is not representable in float64")
-    return mean, scale
 
 
 def _as_sequences(X):
@@ -179,9 +164,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _check_params(self):
         if check.check_count(self.hidden_dim, "hidden_dim") < 1:
             raise ValueError(f"hidden_dim must be at least 1, got {self.hidden_dim}")
-        check.check_choice(self.layout, "layout", LAYOUTS)
-        check.check_choice(self.activation, "activation", tuple(ACTIVATIONS))
-        check.check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check.check_choice(self.layout, "layout", spec.LAYOUTS)
+        check.check_choice(self.activation, "activation", spec.ACTIVATIONS)
+        check.check_choice(self.optimizer, "optimizer", spec.OPTIMIZERS)
         check.check_positive_real(self.learning_rate, "learning_rate")
         check.check_count(self.max_epochs, "max_epochs")
         check.check_count(self.bptt_truncate, "bptt_truncate", allow_none=True)
@@ -247,16 +232,13 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self._y_ndim = y_ndim
         self._layout = self.layout  # predict follows the fit, whatever set_params did since
         if self.scale_X:
-            self.X_mean_, self.X_scale_ = _standardiser(X, (0, 1))
+            self.X_mean_, self.X_scale_ = standardisation(X, (0, 1))
         else:
             self.X_mean_, self.X_scale_ = np.zeros(X.shape[2]), np.ones(X.shape[2])
-        self.y_mean_, self.y_scale_ = _standardiser(Y, 0)
-        hidden = self.hidden_dim
-        bound = 1 / np.sqrt(hidden)
+        self.y_mean_, self.y_scale_ = standardisation(Y, 0)
         n_inputs = X.shape[1] if self.layout == "per_step" else X.shape[2]
-        self.U_ = rng.uniform(-bound, bound, (hidden, n_inputs))
-        self.V_ = rng.uniform(-bound, bound, (self.n_outputs_, hidden))
-        self.W_ = rng.uniform(-bound, bound, (hidden, hidden))
+        self.U_, self.V_, self.W_ = scaled_weights(self.hidden_dim, n_inputs, self.n_outputs_,
+                                                   seed=rng)
         self.optimizer_state_ = None
         self.loss_curve_ = []
         self.n_iter_ = 0
@@ -270,46 +252,45 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                              f"with warm_start=False to start again")
 
     def _run_epochs(self, X, Y, n_epochs, rng):
-        """n_epochs of rnnc.train on scaled X, Y."""
+        """n_epochs of rnnc.train on scaled X, Y, in one call."""
         U, V, W = (P.copy() for P in (self.U_, self.V_, self.W_))
         state = None
         if self.optimizer == "adam":
             state = copy.deepcopy(self.optimizer_state_)
             if not isinstance(state, AdamState) or not state.fits(U, V, W):
                 state = AdamState(U, V, W)
-        losses = []
+        done = self.n_iter_
 
-        def record(epoch, loss):
-            losses.append(loss / len(X))
+        def show(epoch, loss):
             if self.verbose:
-                print(f"Epoch: {epoch}, Loss: {losses[-1]}", flush=True)
+                print(f"Epoch: {done + epoch}, Loss: {loss / len(X)}", flush=True)
 
-        first = self.n_iter_ + 1
-        for epoch in range(first, first + n_epochs):
-            order = rng.permutation(len(X)) if self.shuffle else slice(None)
-            before_epoch = []  # train's loss pass before its update: the previous epoch's loss
-            try:
-                train(U, V, W, X[order], Y[order], None, None,
-                      learning_rate=self.learning_rate, max_epochs=1,
-                      bptt_truncate=self.bptt_truncate, min_clip_val=self.min_clip_val,
-                      max_clip_val=self.max_clip_val, verbose=False,
-                      callback=lambda _epoch, loss, _val: before_epoch.append(loss),
-                      optimizer=self.optimizer, activation=self.activation,
-                      optimizer_state=state, n_threads=self.n_threads)
-            except FloatingPointError as exc:
-                raise FloatingPointError(
-                    f"{type(self).__name__}: training diverged in epoch {epoch}, so the "
-                    f"estimator is left as it was before this call; try a smaller "
-                    f"learning_rate or a narrower min_clip_val/max_clip_val") from exc
-            if epoch > first:
-                record(epoch - 1, before_epoch[0])
-        if n_epochs:
-            record(first + n_epochs - 1, calculate_loss(
-                X, Y, U, V, W, activation=self.activation, n_threads=self.n_threads)[0])
+        # train reports the loss at the start of each epoch: the one after the
+        # epoch before
+        def report(epoch, loss, _validation_loss):
+            if epoch > 1:
+                show(epoch - 1, loss)
+
+        try:
+            result = train(U, V, W, X, Y, None, None, learning_rate=self.learning_rate,
+                           max_epochs=n_epochs, bptt_truncate=self.bptt_truncate,
+                           min_clip_val=self.min_clip_val, max_clip_val=self.max_clip_val,
+                           verbose=False, callback=report if self.verbose else None,
+                           optimizer=self.optimizer, activation=self.activation,
+                           optimizer_state=state, n_threads=self.n_threads,
+                           shuffle=bool(self.shuffle), random_state=rng)
+        except FloatingPointError as exc:
+            raise FloatingPointError(
+                f"{type(self).__name__}: training diverged in epoch {done + exc.epoch}, so "
+                f"the estimator is left as it was before this call; try a smaller "
+                f"learning_rate or a narrower min_clip_val/max_clip_val") from exc
+        losses = result.history.loss[1:]
+        if losses:
+            show(n_epochs, losses[-1])
         self.U_, self.V_, self.W_ = U, V, W
         self.optimizer_state_ = state
         self._activation = self.activation  # what the weights were trained with
-        self.loss_curve_ = list(self.loss_curve_) + losses
+        self.loss_curve_ = list(self.loss_curve_) + [loss / len(X) for loss in losses]
         self.n_iter_ += n_epochs
 
     def _scale_X(self, X):

@@ -18,8 +18,15 @@ def tutorial_weights(hidden_dim=100, n_inputs=50, output_dim=1, seed=12161):
 
 def scaled_weights(hidden_dim=100, n_inputs=50, output_dim=1, seed=None, dtype=np.float64):
     """uniform(-1/sqrt(hidden_dim), 1/sqrt(hidden_dim)) for every weight: the
-    pre-activations start near 0, where the sigmoid and tanh have slope."""
-    rng = np.random.default_rng(seed)
+    pre-activations start near 0, where the sigmoid and tanh have slope.
+
+    seed is an int or None (numpy.random.default_rng's seed), or a NumPy
+    Generator or RandomState to draw from (U, V, W in that order).
+    """
+    if isinstance(seed, (np.random.Generator, np.random.RandomState)):
+        rng = seed
+    else:
+        rng = np.random.default_rng(seed)
     bound = 1 / math.sqrt(hidden_dim)
     shapes = ((hidden_dim, n_inputs), (output_dim, hidden_dim), (hidden_dim, hidden_dim))
     return tuple(rng.uniform(-bound, bound, shape).astype(dtype) for shape in shapes)

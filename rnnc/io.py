@@ -4,12 +4,12 @@ A model file is one uncompressed ``.npz`` archive of plain arrays, readable
 with ``np.load(path, allow_pickle=False)``:
 
     format_version  int64             FORMAT_VERSION of the writer
-    rnnc_version    str               rnnc.__version__ of the writer
+    rnnc_version    str               the rnnc version of the writer
     U, V, W         float32/float64   the weights, as the model holds them
     seq_len         int64
     layout          str               "per_step" or "shared"
     activation      str               "sigmoid" or "tanh"
-    bptt_truncate   int64             -1 for None (full BPTT)
+    bptt_truncate   int64             spec.NO_TRUNCATION (-1) for None (full BPTT)
     offset, scale   float64
     info            str               the info dict as JSON text
 
@@ -27,14 +27,15 @@ import stat
 
 import numpy as np
 
-import rnnc
 from rnnc import _validation as check
-from rnnc import core
+from rnnc import spec
+from rnnc._version import __version__
 from rnnc.model import Model
 
 FORMAT_VERSION = 1
-LAYOUTS = ("per_step", "shared")
-ACTIVATIONS = tuple(core.ACTIVATIONS)
+# kept for code that read them here; rnnc.spec is their home
+LAYOUTS = spec.LAYOUTS
+ACTIVATIONS = spec.ACTIVATIONS
 KEYS = ("format_version", "rnnc_version", "U", "V", "W", "seq_len", "layout", "activation",
         "bptt_truncate", "offset", "scale", "info")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty archive
@@ -119,11 +120,10 @@ def save(path, model):
         raise type(exc)(f"cannot save model to {path}: model.{exc}") from None
     k = fields["bptt_truncate"]
     arrays = dict(
-        format_version=np.int64(FORMAT_VERSION), rnnc_version=np.str_(rnnc.__version__),
+        format_version=np.int64(FORMAT_VERSION), rnnc_version=np.str_(__version__),
         U=fields["U"], V=fields["V"], W=fields["W"], seq_len=np.int64(fields["seq_len"]),
         layout=np.str_(fields["layout"]), activation=np.str_(fields["activation"]),
-        # a k beyond int64 truncates nothing, like None: stored as -1
-        bptt_truncate=np.int64(-1 if k is None or k >= 2**62 else k),
+        bptt_truncate=np.int64(spec.truncation_code(k)),
         offset=np.float64(fields["offset"]),
         scale=np.float64(fields["scale"]), info=np.str_(fields["info"]))
     # no allow_pickle= here: NumPy < 2.1 would store it as an array named allow_pickle
@@ -231,7 +231,7 @@ def _check_version(version, writer, path):
     if version > FORMAT_VERSION:
         by = "an unknown rnnc" if writer is None else f"rnnc {writer}"
         raise ModelFileError(f"{path}: model file format {version} (written by {by}) is "
-                             f"newer than this rnnc {rnnc.__version__} reads (format "
+                             f"newer than this rnnc {__version__} reads (format "
                              f"{FORMAT_VERSION}); upgrade rnnc to load it")
     if version < 1:
         raise ModelFileError(f"{path}: format_version must be at least 1, got {version}")
@@ -259,7 +259,7 @@ def load(path):
             seq_len=_scalar(stored["seq_len"], "seq_len", "iu"),
             layout=_scalar(stored["layout"], "layout", "U"),
             activation=_scalar(stored["activation"], "activation", "U"),
-            bptt_truncate=None if k == -1 or k >= 2**62 else k,
+            bptt_truncate=spec.truncation_from_code(k),
             offset=_scalar(stored["offset"], "offset", "f"),
             scale=_scalar(stored["scale"], "scale", "f"),
             info=info)

@@ -27,15 +27,10 @@ Arrays here use 0-based step indices: ``h[t]`` is h_t with ``h[0] = 0``, and
 """
 import numpy as np
 
-# The tutorial's hyperparameters, under its names.
-learning_rate = 0.0001
-seq_len = 50
-max_epochs = 25
-hidden_dim = 100
-output_dim = 1
-bptt_truncate = 5
-min_clip_val = -10
-max_clip_val = 10
+from rnnc import spec
+# the tutorial's hyperparameters, the defaults below
+from rnnc.spec import (bptt_truncate, learning_rate, max_clip_val, max_epochs,  # noqa: F401
+                       min_clip_val)
 
 
 def sigmoid(x):
@@ -76,7 +71,7 @@ def as_records(X):
 
 def is_per_step(U, T, n_features):
     """True when U holds one input weight column per step (the tutorial's layout)."""
-    return n_features == 1 and U.shape[1] == T
+    return spec.is_per_step(U.shape[1], T, n_features)
 
 
 def input_term(U, x, t, per_step):

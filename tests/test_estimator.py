@@ -126,7 +126,7 @@ def test_per_step_layout_needs_the_fit_length():
 
 
 @pytest.mark.parametrize("params, error, match", [
-    (dict(layout="stacked"), ValueError, "layout must be one of 'shared', 'per_step'"),
+    (dict(layout="stacked"), ValueError, "layout must be one of 'per_step', 'shared'"),
     (dict(activation="relu"), ValueError, "activation must be one of"),
     (dict(optimizer="rmsprop"), ValueError, "optimizer must be one of 'sgd', 'adam'"),
     (dict(hidden_dim=0), ValueError, "hidden_dim must be at least 1"),
@@ -215,18 +215,20 @@ def test_interrupted_fit_leaves_the_estimator_as_it_was(monkeypatch):
     X, y = sine_windows(40, 6)
     est = RNNRegressor(hidden_dim=4, max_epochs=2, random_state=0).fit(X, y)
     prediction = est.predict(X)
-    calls = []
+    epochs = []
 
-    def train_then_interrupt(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
+    def interrupt_in_the_second_epoch(epoch, loss, validation_loss):
+        epochs.append(epoch)
+        if epoch == 2:
             raise KeyboardInterrupt
-        return rnnc.train(*args, **kwargs)
 
-    monkeypatch.setattr("rnnc.estimator.train", train_then_interrupt)
+    def train_with_interruption(*args, **kwargs):
+        return rnnc.train(*args, **{**kwargs, "callback": interrupt_in_the_second_epoch})
+
+    monkeypatch.setattr("rnnc.estimator.train", train_with_interruption)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)  # a new fit: new weights, interrupted in its second epoch
-    assert len(calls) == 2 and est.n_iter_ == 2
+    assert epochs == [1, 2] and est.n_iter_ == 2
     np.testing.assert_array_equal(est.predict(X), prediction)
 
 

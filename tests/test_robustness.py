@@ -110,10 +110,13 @@ def test_no_loss_passes_when_nobody_looks(model, monkeypatch):
     calls = []
     real = rnnc.core._epoch_losses
     monkeypatch.setattr(rnnc.core, "_epoch_losses", lambda *a: calls.append(1) or real(*a))
-    rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False)
+    rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False, history=False)
     assert calls == []
-    rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False, callback=lambda *a: None)
+    rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False, history=False,
+               callback=lambda *a: None)
     assert len(calls) == 3
+    rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False)  # the history: one more
+    assert len(calls) == 7
 
 
 @pytest.mark.skipif(os.name != "posix", reason="needs SIGINT")

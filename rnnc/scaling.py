@@ -1,0 +1,25 @@
+"""Standardising data for the network, one way for the CLI, the estimator and
+model files: the network sees (raw - mean) / scale and its outputs map back
+as mean + scale * output."""
+import numpy as np
+
+
+def standardisation(A, axis=0):
+    """(mean, scale) of A along axis (an int or tuple), as 1-D float64 arrays.
+
+    Computed on A divided by its largest magnitude, so that neither the mean
+    nor the spread overflows or underflows; a column whose spread is below
+    1e-12 of its magnitude is constant and gets scale 1.  Raises ValueError
+    when the mean or spread is not representable in float64.
+    """
+    A = np.asarray(A, dtype=np.float64)
+    magnitude = np.max(np.abs(A), axis=axis, keepdims=True)
+    magnitude[magnitude == 0] = 1.0
+    unit = A / magnitude
+    mean = (unit.mean(axis=axis, keepdims=True) * magnitude).reshape(-1)
+    spread = unit.std(axis=axis, keepdims=True)
+    scale = (spread * magnitude).reshape(-1)
+    scale[(spread <= 1e-12).reshape(-1)] = 1.0
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+        raise ValueError("the data's mean or spread is not representable in float64")
+    return mean, scale

@@ -1,0 +1,52 @@
+"""What rnnc's settings are and may be: the one place every module reads them from.
+
+The tutorial's hyperparameters keep the tutorial's names, so that its readers
+find them where they expect (rnnc re-exports them: ``rnnc.learning_rate``).
+"""
+
+# The tutorial's hyperparameters.
+learning_rate = 0.0001
+seq_len = 50
+max_epochs = 25
+hidden_dim = 100
+output_dim = 1
+bptt_truncate = 5
+min_clip_val = -10
+max_clip_val = 10
+
+# How the input enters the hidden layer (rnnc.reference states both):
+# "per_step", the tutorial's, U (hidden, seq_len) with one weight column per
+# step; "shared", the Elman cell's, U (hidden, n_features) for every step.
+LAYOUTS = ("per_step", "shared")
+ACTIVATIONS = ("sigmoid", "tanh")
+OPTIMIZERS = ("sgd", "adam")
+# "bptt": exact truncated gradients; "tutorial": the tutorial's own update rule.
+BACKPROPS = ("bptt", "tutorial")
+
+# bptt_truncate as the kernels and model files store it: NO_TRUNCATION for
+# None (full backpropagation through time).  Any k at least FULL_BPTT_FROM
+# truncates nothing either (it exceeds every sequence length an int64 index
+# reaches), so it is stored as NO_TRUNCATION too.
+NO_TRUNCATION = -1
+FULL_BPTT_FROM = 2**62
+
+
+def truncation_code(k):
+    """bptt_truncate (None or a count >= 0) as stored: NO_TRUNCATION or k."""
+    return NO_TRUNCATION if k is None or k >= FULL_BPTT_FROM else k
+
+
+def truncation_from_code(code):
+    """The inverse of truncation_code: None for NO_TRUNCATION (or any k too
+    large to truncate anything)."""
+    return None if code == NO_TRUNCATION or code >= FULL_BPTT_FROM else code
+
+
+def is_per_step(n_input_columns, seq_len, n_features):
+    """True when U, with n_input_columns columns, holds one input weight column
+    per step of records of seq_len steps of n_features: the per-step layout.
+
+    With one step of one feature both layouts are the same map; it is read as
+    the shared one, which accepts sequences of any length later.
+    """
+    return n_features == 1 and n_input_columns == seq_len and seq_len > 1

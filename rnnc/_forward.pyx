@@ -42,10 +42,12 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
                         Py_ssize_t n_records, bint per_step, Activation activation,
                         floating *inputs,
                         floating *Z, floating *H, const floating[:, ::1] V, bint project,
+                        bint linear, const floating[:, ::1] A, const floating[::1] bias,
                         floating[:, ::1] out) noexcept nogil:
     """out[first_record:first_record + n_records] = h_T of those records, or
-    with project, V h_T."""
+    with project, V h_T (+ A x_tail + bias with the skip term, when linear)."""
     cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
+    cdef Py_ssize_t tail = T - (A.shape[1] // F if linear else 0), j
     cdef Py_ssize_t B = (n_records + TILE - 1) // TILE * TILE   # columns, padding included
     cdef Py_ssize_t t, f, b, i, o
     cdef const floating *x_t
@@ -76,11 +78,15 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
 
     for b in range(n_records):
         if project:
-            # yhat = V @ h_T
+            # yhat = V @ h_T (+ A @ x_tail + bias)
             for o in range(V.shape[0]):
                 total = 0
                 for i in range(hidden):
                     total = total + V[o, i] * H[i * B + b]
+                if linear:
+                    for j in range(A.shape[1]):
+                        total = total + A[o, j] * (&X[first_record + b, tail, 0])[j]
+                    total = total + bias[o]
                 out[first_record + b, o] = total
         else:
             for i in range(hidden):
@@ -100,15 +106,19 @@ def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
 
 def final_outputs(const floating[:, ::1] U, const floating[:, ::1] V,
                   const floating[:, ::1] W, const floating[:, :, ::1] X, bint per_step,
-                  Activation activation=SIGMOID, int n_threads=1):
+                  Activation activation=SIGMOID, int n_threads=1,
+                  const floating[:, ::1] A=None, const floating[::1] b=None):
     """yhat = V h_T of every record of X, as (n_records, output_dim); shapes as
-    for final_hidden_states, and V (output_dim, hidden)."""
-    return forward_records(U, W, X, per_step, activation, n_threads, V, True)
+    for final_hidden_states, and V (output_dim, hidden).  With the skip term,
+    yhat = V h_T + A x_tail + b: A (output_dim, p * n_features) with p <= T,
+    b (output_dim,), x_tail the record's last p steps."""
+    return forward_records(U, W, X, per_step, activation, n_threads, V, True, A, b)
 
 
 cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
                      const floating[:, :, ::1] X, bint per_step, Activation activation,
-                     int n_threads, const floating[:, ::1] V, bint project):
+                     int n_threads, const floating[:, ::1] V, bint project,
+                     const floating[:, ::1] A=None, const floating[::1] b=None):
     if activation not in (SIGMOID, TANH):
         raise ValueError(f"activation: unknown code {activation!r}")
     dtype = np.float64 if floating is double else np.float32
@@ -118,6 +128,10 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
     if n == 0 or T == 0:
         return out_array
     cdef Py_ssize_t n_blocks = (n + BLOCK - 1) // BLOCK, block, first, thread
+    cdef bint linear = A is not None
+    if linear and not (b is not None and A.shape[0] == b.shape[0] == V.shape[0]
+                       and A.shape[1] % F == 0 and 0 < A.shape[1] // F <= T):
+        raise ValueError("the skip term's A and b do not fit V and X")
     n_threads = max(1, min(n_threads, n_blocks))
     # each thread's workspace, allocated here so that no thread can fail alone
     # inside the parallel region (all must enter the same worksharing loops)
@@ -131,7 +145,7 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
             first = block * BLOCK
             forward_block(U, W, X, first, min(BLOCK, n - first), per_step, activation,
                           &inputs[thread, 0], &Z[thread, 0, 0], &H[thread, 0, 0], V, project,
-                          out)
+                          linear, A, b, out)
     return out_array
 
 

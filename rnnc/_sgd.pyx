@@ -4,13 +4,16 @@
 For each record x_1..x_T with target y, in the order given (see rnnc/reference.py):
 
     h_t   = f(a_t + W h_{t-1}),  h_0 = 0,  f = sigmoid or tanh
-    yhat  = V h_T,   loss = ||y - yhat||^2 / 2
+    yhat  = V h_T (+ A x_tail + b),   loss = ||y - yhat||^2 / 2
+
+where the optional skip term (A, b) is a linear autoregression on the last
+p steps, x_tail = x[T-p:].ravel(), p = A.shape[1] / n_features.
 
 backprop="bptt": the exact gradient with h_{T-k-1} held constant, k =
 bptt_truncate (steps first..T carry gradient: first = T - k, or 1 for full
 BPTT, k = None or k >= T - 1):
 
-    dV = outer(yhat - y, h_T)
+    dV = outer(yhat - y, h_T)          (dA = outer(yhat - y, x_tail), db = yhat - y)
     delta_T = (V.T @ (yhat - y)) * f'(z_T)
     for t = T .. first:
         dU += outer(delta_t, x_t)       (per-step: dU[:, t-1] += delta_t * x_t)
@@ -142,18 +145,39 @@ cdef void output_error(const floating[:, ::1] V, const floating *h_T, const floa
     gemv(V.shape[0], V.shape[1], &V[0, 0], h_T, dyhat)
 
 
+cdef void add_linear_term(const floating[:, ::1] A, const floating[::1] b,
+                          const floating[:, ::1] x, floating *yhat) noexcept nogil:
+    """yhat += A @ x_tail + b, x_tail = x[T-p:].ravel()"""
+    cdef Py_ssize_t o, p = A.shape[1] // x.shape[1]
+    gemv(A.shape[0], A.shape[1], &A[0, 0], &x[x.shape[0] - p, 0], yhat)
+    for o in range(A.shape[0]):
+        yhat[o] += b[o]
+
+
+cdef void linear_gradient(const floating[:, ::1] x, const floating *dyhat, floating[:, ::1] dA,
+                          floating[::1] db) noexcept nogil:
+    """dA = np.outer(dyhat, x_tail);  db = dyhat"""
+    cdef Py_ssize_t o, p = dA.shape[1] // x.shape[1]
+    memset(&dA[0, 0], 0, dA.shape[0] * dA.shape[1] * sizeof(floating))
+    ger(dA.shape[0], dA.shape[1], dyhat, &x[x.shape[0] - p, 0], &dA[0, 0])
+    for o in range(db.shape[0]):
+        db[o] = dyhat[o]
+
+
 cdef void bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
                          const floating[:, ::1] V, const floating[:, ::1] W,
                          const floating[:, ::1] x,
                          const floating *y, Py_ssize_t first, bint per_step,
                          Activation activation, floating[:, ::1] hs, floating[:, ::1] deltas,
                          floating[:, ::1] dU, floating[:, ::1] dV,
-                         floating[:, ::1] work, Py_ssize_t *passes) noexcept nogil:
+                         floating[:, ::1] work, Py_ssize_t *passes, bint linear,
+                         const floating[:, ::1] A, const floating[::1] b) noexcept nogil:
     """dU, dV and deltas = the truncated gradient of one record's loss
     (unclipped), dW = form_dW(...) of it; UT = U.T in the per-step layout;
     passes counts the passes over W.  hs and deltas have rows as wide as W's
     (W.shape[1], padding included), and work rows at least that wide.
 
+    work[0] holds dyhat = yhat - y (yhat with the skip term (A, b) when linear).
     deltas[t-1] holds f'(z_t) after the forward pass, and delta_t once the
     backward pass reaches step t, for the steps that carry gradient.  Per-step
     layout: dU is stored transposed, dU[t-1] = column t-1 of the gradient,
@@ -167,6 +191,8 @@ cdef void bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
     forward_record(U, UT, per_step, W, x, per_step, activation, first, hs, deltas, False, hs,
                    False, passes)
     output_error(V, &hs[T, 0], y, False, dyhat)
+    if linear:
+        add_linear_term(A, b, x, dyhat)
     # dV = np.outer(dyhat, h_T)
     memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
     ger(V.shape[0], hidden, dyhat, &hs[T, 0], &dV[0, 0])
@@ -229,11 +255,16 @@ cdef int clip_gradients(Py_ssize_t first, Py_ssize_t T, bint per_step, double lo
     return bad
 
 
-cdef double weights_max_abs(floating[:, ::1] U, floating[:, ::1] V,
-                            floating[:, ::1] W) noexcept nogil:
-    return max(max_abs(U.shape[0] * U.shape[1], &U[0, 0]),
-               max_abs(V.shape[0] * V.shape[1], &V[0, 0]),
-               max_abs(W.shape[0] * W.shape[1], &W[0, 0]))
+cdef double weights_max_abs(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
+                            bint linear, floating[:, ::1] A, floating[::1] b) noexcept nogil:
+    """The largest magnitude of any weight (the skip term's too when linear)"""
+    cdef double largest = max(max_abs(U.shape[0] * U.shape[1], &U[0, 0]),
+                              max_abs(V.shape[0] * V.shape[1], &V[0, 0]),
+                              max_abs(W.shape[0] * W.shape[1], &W[0, 0]))
+    if linear:
+        largest = max(largest, max_abs(A.shape[0] * A.shape[1], &A[0, 0]),
+                      max_abs(b.shape[0], &b[0]))
+    return largest
 
 
 cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, double lr,
@@ -313,6 +344,27 @@ cdef void apply_adam_update(bint per_step, double lr, Py_ssize_t step,
     for i in range(W.shape[0]):
         for j in range(dW.shape[1]):     # W's rows may be padded (see sgd_epoch)
             adam_step(&W[i, j], dW[i, j], &mW[i, j], &vW[i, j], step_size, root_correction2)
+
+
+cdef void apply_linear_update(double lr, Py_ssize_t step, floating[:, ::1] A, floating[::1] b,
+                              floating[:, ::1] dA, floating[::1] db, floating[:, ::1] mA,
+                              floating[:, ::1] vA, floating[::1] mb,
+                              floating[::1] vb) noexcept nogil:
+    """The skip term's update with its clipped gradient: A -= lr * dA and
+    b -= lr * db for SGD (step 0), or Adam's step t = step >= 1."""
+    cdef Py_ssize_t i, j
+    cdef double step_size, root_correction2
+    if step == 0:
+        sub_scaled(A.shape[0] * A.shape[1], lr, &dA[0, 0], &A[0, 0])
+        sub_scaled(b.shape[0], lr, &db[0], &b[0])
+        return
+    step_size = lr / (1 - ADAM_BETA1 ** step)
+    root_correction2 = sqrt(1 - ADAM_BETA2 ** step)
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            adam_step(&A[i, j], dA[i, j], &mA[i, j], &vA[i, j], step_size, root_correction2)
+    for i in range(b.shape[0]):
+        adam_step(&b[i], db[i], &mb[i], &vb[i], step_size, root_correction2)
 
 
 cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
@@ -411,13 +463,16 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
               Py_ssize_t bptt_truncate, double min_clip_val, double max_clip_val,
               bint per_step, bint tutorial_rule=False,
               Activation activation=SIGMOID, adam=None,
-              Py_ssize_t check_signals_every=1, const Py_ssize_t[::1] order=None):
-    """One pass of per-record SGD or Adam over X, Y, updating U, V, W in place
-    (W on a cache-aligned copy, written back when the call returns or raises).
+              Py_ssize_t check_signals_every=1, const Py_ssize_t[::1] order=None,
+              floating[:, ::1] A=None, floating[::1] b=None):
+    """One pass of per-record SGD or Adam over X, Y, updating U, V, W (and the
+    skip term's A and b, when given) in place (W on a cache-aligned copy,
+    written back when the call returns or raises).
 
     bptt_truncate < 0 means full BPTT.  adam, for the Adam optimizer, is a
-    list [step, mU, vU, mV, vV, mW, vW]: the number of updates made so far
-    and the moment arrays, shaped like U, V, W; it is updated in place.
+    list [step, mU, vU, mV, vV, mW, vW] (and mA, vA, mb, vb with the skip
+    term): the number of updates made so far and the moment arrays, shaped
+    like the weights; it is updated in place.
     order, if given, is the order to visit the records in: a permutation of
     range(n_records).  Returns (status, record): OK and the number of
     records, or NONFINITE_GRADIENT / OVERFLOW and the index in X of the
@@ -455,7 +510,17 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef bint use_adam = adam is not None
     cdef Py_ssize_t step = 0
     if use_adam:
-        step, mU, vU, mV, vV, mW, vW = adam
+        step, mU, vU, mV, vV, mW, vW = adam[:7]
+    # the skip term's gradient and Adam moments (empty without it)
+    cdef bint linear = A is not None
+    if linear and tutorial_rule:
+        raise ValueError("the tutorial's rule has no skip term")
+    cdef floating[:, ::1] dA = np.zeros(np.shape(A) if linear else (0, 0), dtype)
+    cdef floating[::1] db = np.zeros(np.shape(b) if linear else 0, dtype)
+    cdef floating[:, ::1] mA = dA, vA = dA
+    cdef floating[::1] mb = db, vb = db
+    if linear and use_adam:
+        mA, vA, mb, vb = adam[7:]
     cdef double largest = DBL_MAX if floating is double else FLT_MAX
     # the most one update can move a weight: lr * clip for SGD; for Adam,
     # lr * (1-b1) / sqrt((1-b2)(1-b1^2/b2)) < 8 lr by Cauchy-Schwarz on m / sqrt(v)
@@ -475,7 +540,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef unsigned saved_float_env = rnnc_flush_subnormals_begin() if flush else 0
     try:
         with nogil:
-            bound = weights_max_abs(U, V, Wk)
+            bound = weights_max_abs(U, V, Wk, linear, A, b)
             for r in range(n):
                 if r % check_signals_every == 0 and r > 0:
                     with gil:   # Python's signal handlers run with the caller's setting
@@ -495,7 +560,13 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                         status = NONFINITE_GRADIENT
                 else:
                     bptt_gradients(U, UT, V, Wk, X[i], &Y[i, 0], first, per_step, activation,
-                                   hs, rows, dU, dV, work, &passes)
+                                   hs, rows, dU, dV, work, &passes, linear, A, b)
+                    if linear:
+                        linear_gradient(X[i], &work[0, 0], dA, db)
+                        if (clip(dA.shape[0] * dA.shape[1], &dA[0, 0], min_clip_val,
+                                 max_clip_val) | clip(db.shape[0], &db[0], min_clip_val,
+                                                      max_clip_val)):
+                            status = NONFINITE_GRADIENT
                     # SGD needs no dW array when it is surely finite: the
                     # update forms it row by row (Adam keeps its moments)
                     dW_formed = use_adam or not dW_surely_finite(first, T, rows, hs, largest)
@@ -509,7 +580,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 # |P - update| <= max|P| + step_bound: only near the top of the
                 # range is it worth measuring max|P| again before updating.
                 if bound + step_bound > largest / 4:
-                    bound = weights_max_abs(U, V, Wk)
+                    bound = weights_max_abs(U, V, Wk, linear, A, b)
                     if not (bound + step_bound <= largest):
                         status = OVERFLOW
                         break
@@ -523,6 +594,8 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                     apply_bptt_update(first, T, per_step, learning_rate, U, UT, V, Wk, dU, dV,
                                       dW, dW_formed, rows, hs, min_clip_val, max_clip_val,
                                       &passes)
+                if linear:
+                    apply_linear_update(learning_rate, step, A, b, dA, db, mA, vA, mb, vb)
                 bound += step_bound
     finally:   # Ctrl-C included: W and the update count must match the moments
         if W_padded is not None:
@@ -538,9 +611,11 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                      const floating[:, ::1] W, const floating[:, ::1] x,
                      const floating[::1] y, Py_ssize_t bptt_truncate, bint per_step,
                      bint tutorial_rule=False, double min_clip_val=-10, double max_clip_val=10,
-                     Activation activation=SIGMOID):
+                     Activation activation=SIGMOID, const floating[:, ::1] A=None,
+                     const floating[::1] b=None):
     """(dU, dV, dW) of one record, shaped like U, V, W: the exact truncated
-    gradient (unclipped), or with tutorial_rule the tutorial's update."""
+    gradient (unclipped), or with tutorial_rule the tutorial's update.  With
+    the skip term A, b: (dU, dV, dW, dA, db)."""
     dtype = np.float64 if floating is double else np.float32
     cdef Py_ssize_t T = x.shape[0], hidden = W.shape[0]
     cdef Py_ssize_t k = T if bptt_truncate < 0 else bptt_truncate
@@ -566,12 +641,20 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                             numpy_rounding, hs, rows, dV_view, work_view)
         return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
+    cdef bint linear = A is not None
+    dA = np.zeros(np.shape(A) if linear else (0, 0), dtype)
+    db = np.zeros(np.shape(b) if linear else 0, dtype)
+    cdef floating[:, ::1] dA_view = dA
+    cdef floating[::1] db_view = db
     cdef unsigned saved_float_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
     try:
         with nogil:
             bptt_gradients(U, UT, V, Wk, x, &y[0], first, per_step, activation, hs, rows,
-                           dU_view, dV_view, work_view, &passes)
+                           dU_view, dV_view, work_view, &passes, linear, A, b)
             form_dW(first, T, rows, hs, dW_view)
+            if linear:
+                linear_gradient(x, &work_view[0, 0], dA_view, db_view)
     finally:
         rnnc_flush_subnormals_end(saved_float_env)
-    return (dU.T.copy() if per_step else dU), dV, dW
+    gradient = ((dU.T.copy() if per_step else dU), dV, dW)
+    return gradient + (dA, db) if linear else gradient

@@ -223,3 +223,46 @@ def check_choice(value, name, choices):
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
                          f"got {value!r}")
     return value
+
+
+def check_linear(linear, U, V, layout, *, in_place=False):
+    """The skip term linear = (A, b) as C-contiguous arrays of the weights'
+    dtype, checked against V (output_dim) and the data's layout: A is
+    (output_dim, p * n_features) for the last p <= seq_len steps, b is
+    (output_dim,).  None stays None.
+
+    in_place (train): A and b are updated, so they must be writable ndarrays
+    of the weights' dtype that share no memory with the weights or each other.
+    """
+    if linear is None:
+        return None
+    if not isinstance(linear, (tuple, list)) or len(linear) != 2:
+        raise TypeError(f"linear must be None or a pair (A, b), got {type(linear).__name__}")
+    named = {"A": linear[0], "b": linear[1]}
+    if in_place:
+        for name, a in named.items():
+            if not isinstance(a, np.ndarray) or a.dtype != U.dtype:
+                what = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
+                raise TypeError(f"linear's {name} must be a NumPy array of the weights' dtype "
+                                f"{U.dtype} (train updates it in place), got {what}")
+            if not a.flags.writeable:
+                raise ValueError(f"linear's {name} is read-only: train updates it in place")
+        others = {"A": named["A"], "b": named["b"], "U": U, "V": V}
+        for first, second in (("A", "b"), ("A", "U"), ("A", "V"), ("b", "U"), ("b", "V")):
+            if np.shares_memory(others[first], others[second]):
+                raise ValueError(f"linear's {first} and {second} share memory: train updates "
+                                 f"each in place, so they must be separate arrays")
+    A = as_real_array(named["A"], "linear's A")
+    b = as_real_array(named["b"], "linear's b")
+    output_dim, F, T = V.shape[0], layout.n_features, layout.seq_len
+    if A.ndim != 2 or A.shape[0] != output_dim or A.shape[1] == 0 or A.shape[1] % F:
+        raise ValueError(f"linear's A must be (output_dim, p * n_features) = ({output_dim}, "
+                         f"p * {F}) for the last p steps, got {_describe(A)}")
+    if A.shape[1] // F > T:
+        raise ValueError(f"linear's A reads the last {A.shape[1] // F} steps, but the records "
+                         f"have {T}")
+    if b.shape != (output_dim,):
+        raise ValueError(f"linear's b must be (output_dim,) = ({output_dim},), got "
+                         f"{_describe(b)}")
+    return (as_weights_dtype(A, "linear's A", U.dtype),
+            as_weights_dtype(b, "linear's b", U.dtype))

@@ -75,8 +75,9 @@ def _chunk_records(X, W, n_threads):
     return n_threads * _forward.BLOCK_RECORDS * max(1, int(CHUNK_WORK // block_work))
 
 
-def _forward_chunks(U, W, X, layout, activation, n_threads, stop=None, V=None):
-    """(first record, h_T of the next records) in chunks, or with V, V h_T:
+def _forward_chunks(U, W, X, layout, activation, n_threads, stop=None, V=None, linear=None):
+    """(first record, h_T of the next records) in chunks, or with V, V h_T
+    (+ the skip term's A x_tail + b):
     Ctrl-C (or `stop`, a threading.Event) is seen between chunks, and memory
     stays O(chunk x hidden)."""
     n_threads = _threads(n_threads)
@@ -95,13 +96,14 @@ def _forward_chunks(U, W, X, layout, activation, n_threads, stop=None, V=None):
             # V h_T in the kernel: NumPy's matmul would wake BLAS threads that
             # then spin on the cores the kernels use
             yield first, _forward.final_outputs(U, V, W, X_chunk, layout.per_step, code,
-                                                n_threads)
+                                                n_threads, *(linear or (None, None)))
 
 
-def _outputs(U, V, W, X, layout, activation, n_threads, stop=None):
-    """V h_T of every record, (n_records, output_dim)."""
+def _outputs(U, V, W, X, layout, activation, n_threads, stop=None, linear=None):
+    """yhat of every record, (n_records, output_dim)."""
     out = np.empty((len(X), V.shape[0]), dtype=U.dtype)
-    for first, yhat in _forward_chunks(U, W, X, layout, activation, n_threads, stop, V):
+    for first, yhat in _forward_chunks(U, W, X, layout, activation, n_threads, stop, V,
+                                       linear):
         out[first:first + len(yhat)] = yhat
     return out
 
@@ -113,28 +115,37 @@ def _loss(Y, yhat):
     return math.fsum((residual ** 2).ravel().tolist()) / 2
 
 
-def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop):
+def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop,
+                  linear=None):
     """(training loss, validation loss or None) with the weights U, V, W."""
-    loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads, stop))
+    loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads, stop, linear))
     if validation is None:
         return loss, None
     Xv, Yv, val_layout = validation
-    return loss, _loss(Yv, _outputs(U, V, W, Xv, val_layout, activation, n_threads, stop))
+    return loss, _loss(Yv, _outputs(U, V, W, Xv, val_layout, activation, n_threads, stop,
+                                    linear))
 
 
-def predict(U, V, W, X, *, activation="sigmoid", n_threads=None):
-    """yhat = V h_T for every record of X, as (n_records, output_dim)."""
+def predict(U, V, W, X, *, activation="sigmoid", n_threads=None, linear=None):
+    """yhat = V h_T for every record of X, as (n_records, output_dim).
+
+    linear = (A, b) adds the skip term A x_tail + b, a linear autoregression
+    on each record's last p steps (A is (output_dim, p * n_features)).
+    """
     U, V, W = check.check_weights(U, V, W)
     X, _, layout = check.check_data(U, V, X, None)
-    return _outputs(U, V, W, X, layout, activation, n_threads)
+    linear = check.check_linear(linear, U, V, layout)
+    return _outputs(U, V, W, X, layout, activation, n_threads, linear=linear)
 
 
-def calculate_loss(X, Y, U, V, W, *, activation="sigmoid", n_threads=None):
+def calculate_loss(X, Y, U, V, W, *, activation="sigmoid", n_threads=None, linear=None):
     """(loss, activation): the summed squared-error loss / 2 over all records,
-    and h_T of the last record as (hidden_dim, 1), like the tutorial's."""
+    and h_T of the last record as (hidden_dim, 1), like the tutorial's.
+    linear: the skip term, as for predict."""
     U, V, W = check.check_weights(U, V, W)
     X, Y, layout = check.check_data(U, V, X, Y)
-    loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads))
+    linear = check.check_linear(linear, U, V, layout)
+    loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads, linear=linear))
     h_T = _forward.final_hidden_states(U, W, X[-1:], layout.per_step, _activation(activation))
     return loss, h_T[0][:, None]
 
@@ -145,31 +156,42 @@ def _truncation(bptt_truncate):
     return spec.truncation_code(k)
 
 
-def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, *, activation="sigmoid"):
+def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, *, activation="sigmoid",
+              linear=None):
     """(dU, dV, dW): the exact, unclipped gradient of one record's loss
-    ||y - V h_T||^2 / 2 with h_{T-k-1} held constant (k = bptt_truncate;
-    None for full backpropagation through time)."""
+    ||y - yhat||^2 / 2 with h_{T-k-1} held constant (k = bptt_truncate;
+    None for full backpropagation through time).  With the skip term
+    linear = (A, b): (dU, dV, dW, dA, db)."""
     U, V, W = check.check_weights(U, V, W)
     x, y, layout = check.check_record(U, V, x, y)
+    linear = check.check_linear(linear, U, V, layout) or (None, None)
     return _sgd.record_gradients(U, V, W, x, y, _truncation(bptt_truncate), layout.per_step,
-                                 activation=_activation(activation))
+                                 activation=_activation(activation), A=linear[0], b=linear[1])
 
 
 class AdamState:
-    """Adam's update count and moment estimates for U, V, W.
+    """Adam's update count and moment estimates for U, V, W (and the skip
+    term's A and b, with linear = (A, b)).
 
     train(optimizer="adam") starts a fresh one unless given one through
     optimizer_state; passing the same object to successive calls continues
     the optimisation where the last call stopped (partial_fit, warm starts).
     """
 
-    def __init__(self, U, V, W):
+    def __init__(self, U, V, W, linear=None):
         self.step = 0
-        self.moments = [np.zeros_like(P) for P in (U, U, V, V, W, W)]
+        self.moments = [np.zeros_like(P) for P in self._pairs(U, V, W, linear)]
 
-    def fits(self, U, V, W):
-        shapes = [P.shape for P in (U, U, V, V, W, W)]
-        return all(m.shape == s and m.dtype == U.dtype for m, s in zip(self.moments, shapes))
+    @staticmethod
+    def _pairs(U, V, W, linear):
+        """Each parameter twice, as the moments follow them: m, v of U, then V, ..."""
+        params = (U, V, W) if linear is None else (U, V, W, *linear)
+        return [P for P in params for _ in range(2)]
+
+    def fits(self, U, V, W, linear=None):
+        shapes = [np.shape(P) for P in self._pairs(U, V, W, linear)]
+        return len(shapes) == len(self.moments) and all(
+            m.shape == s and m.dtype == U.dtype for m, s in zip(self.moments, shapes))
 
 
 def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
@@ -238,7 +260,7 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
           min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
           verbose=True, callback=None, optimizer="sgd", activation="sigmoid",
           optimizer_state=None, n_threads=None, shuffle=False, random_state=None,
-          history=True):
+          history=True, linear=None):
     """Train by per-record SGD (or Adam); U, V, W are updated in place and returned.
 
     Each epoch makes one pass over the records, in order (the tutorial's), or
@@ -250,7 +272,9 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     betas 0.9, 0.999, eps 1e-8) along the clipped gradient instead;
     activation="tanh" replaces the sigmoid hidden layer; optimizer_state, an
     AdamState, carries Adam's moments from one call to the next.
-    X_validation and Y_validation may be None.
+    X_validation and Y_validation may be None.  linear = (A, b) adds the skip
+    term A x_tail + b to the output (see predict); A and b are trained with
+    the weights, in place.
 
     The training and validation loss of the weights at the start of each
     epoch are measured on another core while the epoch's updates run; then
@@ -270,19 +294,25 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     user_weights = (U, V, W)
     U, V, W = check.check_weights(U, V, W, in_place=True)
     X, Y, layout = check.check_data(U, V, X, Y)
+    user_linear = linear
+    linear = check.check_linear(linear, U, V, layout, in_place=True)
+    if linear is not None and backprop == "tutorial":
+        raise ValueError('backprop="tutorial" is the tutorial\'s rule, which has no skip '
+                         'term: linear must be None')
     validation = None
     if X_validation is not None or Y_validation is not None:
         if X_validation is None or Y_validation is None:
             raise ValueError("X_validation and Y_validation must be given together")
         validation = check.check_data(U, V, X_validation, Y_validation,
                                       names=("X_validation", "Y_validation"), layout=layout)
+        check.check_linear(linear, U, V, validation[2])   # the skip term fits these records
     check_every = _records_per_check(X, W)
     adam_state = None
     if optimizer == "adam":
-        adam_state = AdamState(U, V, W) if optimizer_state is None else optimizer_state
-        if not isinstance(adam_state, AdamState) or not adam_state.fits(U, V, W):
+        adam_state = AdamState(U, V, W, linear) if optimizer_state is None else optimizer_state
+        if not isinstance(adam_state, AdamState) or not adam_state.fits(U, V, W, linear):
             raise ValueError("optimizer_state must be the AdamState of weights shaped and "
-                             "typed like U, V and W")
+                             "typed like U, V and W (and linear's A and b)")
     elif optimizer_state is not None:
         raise ValueError(f"optimizer_state is for optimizer='adam', not {optimizer!r}")
     record_order = _shuffler(shuffle, random_state)
@@ -292,21 +322,25 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
         try:
             return _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
                                   backprop == "tutorial", _activation(activation), adam,
-                                  check_every, record_order(len(X)))
+                                  check_every, record_order(len(X)),
+                                  *(linear or (None, None)))
         finally:   # also after Ctrl-C: the count must match the moments
             if adam is not None:
                 adam_state.step = adam[0]
 
     def sync_user_weights():
         # the kernels work on contiguous copies where the user's arrays were not
-        for mine, theirs in zip((U, V, W), user_weights):
+        for mine, theirs in zip((U, V, W, *(linear or ())), (*user_weights,
+                                                             *(user_linear or ()))):
             if mine is not theirs:
                 np.copyto(theirs, mine)
 
     stop = threading.Event()
+    parameters = (U, V, W, *(linear or ()))
 
     def measure(weights, threads):
-        return _epoch_losses(*weights, X, Y, layout, validation, activation, threads, stop)
+        return _epoch_losses(*weights[:3], X, Y, layout, validation, activation, threads, stop,
+                             weights[3:] or None)
 
     # The loss passes read a copy of the weights on another core while this
     # thread makes the epoch's updates: the same numbers, sooner.
@@ -317,9 +351,9 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     try:
         for epoch in range(1, max_epochs + 1):
             if pool is not None:
-                pending = pool.submit(measure, [P.copy() for P in (U, V, W)], threads - 1)
+                pending = pool.submit(measure, [P.copy() for P in parameters], threads - 1)
             elif want_losses:
-                measured = measure((U, V, W), threads)
+                measured = measure(parameters, threads)
             status, record = run_epoch()
             if want_losses:
                 loss, validation_loss = measured if pool is None else pending.result()
@@ -341,7 +375,7 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
                 error.epoch, error.record = epoch, record
                 raise error
         if history:
-            loss, validation_loss = measure((U, V, W), threads)
+            loss, validation_loss = measure(parameters, threads)
             losses.append(loss)
             validation_losses.append(validation_loss)
     finally:

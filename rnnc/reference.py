@@ -8,8 +8,13 @@ The model (an Elman network) for one record x_1..x_T with target y::
     h_0 = 0
     z_t = a_t + W h_{t-1}          pre-activation, t = 1..T
     h_t = f(z_t)                   f = sigmoid (the tutorial's) or tanh
-    yhat = V h_T
+    yhat = V h_T (+ A x_tail + b)
     loss = ||y - yhat||^2 / 2
+
+The optional linear skip term ``linear = (A, b)`` adds a linear
+autoregression on the record's last p steps, x_tail = (x_{T-p+1}, ..., x_T)
+flattened step by step (p = A.shape[1] / n_features), trained jointly with
+the network: with V = 0 the model is exactly that linear AR.
 
 The input term a_t has two layouts, told apart by the shape of U:
 
@@ -100,6 +105,22 @@ def hidden_states(U, W, x, activation="sigmoid"):
     return forward(U, W, x, activation)[1]
 
 
+def linear_tail(x, A):
+    """x_tail: the last p steps of one record x (T, n_features), flattened
+    step by step, for the skip term's A (output_dim, p * n_features)."""
+    p = A.shape[1] // x.shape[1]
+    return x[x.shape[0] - p:].ravel()
+
+
+def output(V, h_T, x, linear=None):
+    """yhat = V h_T, plus A x_tail + b with the skip term linear = (A, b)."""
+    yhat = V @ h_T
+    if linear is not None:
+        A, b = linear
+        yhat = yhat + A @ linear_tail(x, A) + b
+    return yhat
+
+
 def first_step_with_gradient(T, bptt_truncate):
     """The first step (1-based) whose parameters get gradient: T-k, or 1 for full BPTT."""
     if bptt_truncate is None or bptt_truncate >= T - 1:
@@ -107,8 +128,10 @@ def first_step_with_gradient(T, bptt_truncate):
     return T - bptt_truncate
 
 
-def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid"):
-    """(dU, dV, dW): the gradient of one record's loss, truncated after k+1 steps."""
+def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid",
+              linear=None):
+    """(dU, dV, dW): the gradient of one record's loss, truncated after k+1
+    steps; with the skip term linear = (A, b), (dU, dV, dW, dA, db)."""
     _, df = activation_function(activation)
     x = as_records(np.asarray(x)[None])[0]
     y = np.asarray(y).reshape(-1)
@@ -116,7 +139,7 @@ def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid"):
     per_step = is_per_step(U, T, x.shape[1])
     z, h = forward(U, W, x, activation)
 
-    dyhat = V @ h[T] - y                        # d loss / d yhat
+    dyhat = output(V, h[T], x, linear) - y      # d loss / d yhat
     dV = np.outer(dyhat, h[T])
     dU = np.zeros_like(U)
     dW = np.zeros_like(W)
@@ -130,7 +153,10 @@ def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid"):
         dW += np.outer(delta, h[t - 1])
         if t > first:
             delta = (W.T @ delta) * df(z[t - 1])
-    return dU, dV, dW
+    if linear is None:
+        return dU, dV, dW
+    dA = np.outer(dyhat, linear_tail(x, linear[0]))
+    return dU, dV, dW, dA, dyhat.copy()
 
 
 def tutorial_update(U, V, W, x, y, bptt_truncate=bptt_truncate,
@@ -174,7 +200,7 @@ def tutorial_update(U, V, W, x, y, bptt_truncate=bptt_truncate,
     return dU, dV, dW
 
 
-def calculate_loss(X, Y, U, V, W, activation="sigmoid"):
+def calculate_loss(X, Y, U, V, W, activation="sigmoid", linear=None):
     """(sum of ||y - yhat||^2 / 2 over records, h_T of the last record as (hidden, 1))."""
     X = as_records(X)
     Y = np.asarray(Y).reshape(len(X), -1)
@@ -182,14 +208,14 @@ def calculate_loss(X, Y, U, V, W, activation="sigmoid"):
     h_T = np.zeros(W.shape[0], dtype=W.dtype)
     for x, y in zip(X, Y):
         h_T = hidden_states(U, W, x, activation)[-1]
-        loss += float(np.sum((y - V @ h_T) ** 2) / 2)
+        loss += float(np.sum((y - output(V, h_T, x, linear)) ** 2) / 2)
     return loss, h_T[:, None]
 
 
-def predict(U, V, W, X, activation="sigmoid"):
+def predict(U, V, W, X, activation="sigmoid", linear=None):
     """yhat for every record, as (n_records, output_dim)."""
     X = as_records(X)
-    return np.array([V @ hidden_states(U, W, x, activation)[-1]
+    return np.array([output(V, hidden_states(U, W, x, activation)[-1], x, linear)
                      for x in X]).reshape(len(X), V.shape[0])
 
 
@@ -215,29 +241,30 @@ class Adam:
 def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
           max_epochs=max_epochs, bptt_truncate=bptt_truncate, min_clip_val=min_clip_val,
           max_clip_val=max_clip_val, backprop="bptt", verbose=True, callback=None,
-          optimizer="sgd", activation="sigmoid"):
-    """Per-record SGD or Adam, the weights updated in place; see rnnc.train."""
+          optimizer="sgd", activation="sigmoid", linear=None):
+    """Per-record SGD or Adam, the weights (and the skip term's A, b) updated
+    in place; see rnnc.train."""
     X = as_records(X)
     Y = np.asarray(Y).reshape(len(X), -1)
-    adam = Adam((U, V, W)) if optimizer == "adam" else None
+    params = (U, V, W) if linear is None else (U, V, W, *linear)
+    adam = Adam(params) if optimizer == "adam" else None
     for epoch in range(1, max_epochs + 1):
-        loss, _ = calculate_loss(X, Y, U, V, W, activation)
-        val_loss, _ = calculate_loss(X_validation, Y_validation, U, V, W, activation)
+        loss, _ = calculate_loss(X, Y, U, V, W, activation, linear)
+        val_loss, _ = calculate_loss(X_validation, Y_validation, U, V, W, activation, linear)
         if verbose:
             print(f"Epoch: {epoch}, Loss: {loss}, Validation Loss: {val_loss}")
         if callback is not None:
             callback(epoch, loss, val_loss)
         for x, y in zip(X, Y):
             if backprop == "tutorial":
-                dU, dV, dW = tutorial_update(U, V, W, x, y, bptt_truncate,
-                                             min_clip_val, max_clip_val)
+                grads = tutorial_update(U, V, W, x, y, bptt_truncate, min_clip_val,
+                                        max_clip_val)
             else:
-                dU, dV, dW = (np.clip(d, min_clip_val, max_clip_val)
-                              for d in gradients(U, V, W, x, y, bptt_truncate, activation))
+                grads = [np.clip(d, min_clip_val, max_clip_val)
+                         for d in gradients(U, V, W, x, y, bptt_truncate, activation, linear)]
             if adam is not None:
-                adam.update((U, V, W), (dU, dV, dW), learning_rate)
+                adam.update(params, grads, learning_rate)
                 continue
-            U -= learning_rate * dU
-            V -= learning_rate * dV
-            W -= learning_rate * dW
+            for p, g in zip(params, grads):
+                p -= learning_rate * g
     return U, V, W

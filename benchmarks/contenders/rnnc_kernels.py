@@ -1,0 +1,43 @@
+"""rnnc itself: its train() on the tutorial workload, and the kernels the
+scaling and threads sections call directly (one SGD epoch, predict)."""
+
+import contextlib
+import io
+
+import rnnc
+from rnnc import _sgd
+
+from ..harness import copies, fixed, on_copies
+from ..workloads import HI, K, LO, LR, check_every
+
+
+def train_in_place(w0, data, finals, name, train=rnnc.train, **kwargs):
+    """A setup for interleave: train(*weights, *data, **kwargs) on fresh copies of
+    w0 (copied untimed), which it updates in place; the final weights go to
+    finals[name]."""
+
+    def setup():
+        w = copies(w0)
+
+        def run():
+            # verbose as the tutorial runs it (rnnc skips the loss passes nobody sees)
+            with contextlib.redirect_stdout(io.StringIO()):
+                train(*w, *data, **kwargs)
+            finals[name] = w
+
+        return run
+
+    return setup
+
+
+def sgd_epoch(weights, X, Y, per_step):
+    """A setup for interleave: one epoch of the SGD kernel rnnc.train calls (no
+    loss passes), on fresh copies of the weights."""
+    T, H = X.shape[1], weights[2].shape[0]
+    args = (X, Y, LR, K, LO, HI, per_step)
+    return on_copies(_sgd.sgd_epoch, weights, *args, check_signals_every=check_every(T, H))
+
+
+def predict(weights, X, n_threads):
+    """A setup for interleave: rnnc.predict on n_threads."""
+    return fixed(rnnc.predict, *weights, X, n_threads=n_threads)

@@ -2,7 +2,7 @@
 differences, autograd, the reference), training, predictions, and errors."""
 import numpy as np
 import pytest
-from conftest import random_model, relative_error
+from support import random_model, relative_error
 
 import rnnc
 from rnnc import reference
@@ -29,10 +29,10 @@ CASES = [(3, 4, 1, 1, True, 2), (5, 7, 2, 3, False, 3), (4, 6, 1, 2, True, 6),
          (6, 5, 3, 1, False, 1)]
 
 
-@pytest.mark.parametrize("hidden,T,F,O,per_step,p", CASES)
-def test_gradient_matches_finite_differences(rng, hidden, T, F, O, per_step, p):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
-    A, b = skip_term(rng, O, p, F)
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step,p", CASES)
+def test_gradient_matches_finite_differences(rng, hidden, T, F, n_out, per_step, p):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step)
+    A, b = skip_term(rng, n_out, p, F)
     got = rnnc.gradients(U, V, W, x, y, None, linear=(A, b))
     assert len(got) == 5
     eps = 1e-6
@@ -49,12 +49,12 @@ def test_gradient_matches_finite_differences(rng, hidden, T, F, O, per_step, p):
         assert relative_error(g, want) < 1e-7
 
 
-@pytest.mark.parametrize("hidden,T,F,O,per_step,p", CASES)
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step,p", CASES)
 @pytest.mark.parametrize("k", [0, 2, None])
-def test_truncated_gradient_matches_autograd(rng, hidden, T, F, O, per_step, p, k):
+def test_truncated_gradient_matches_autograd(rng, hidden, T, F, n_out, per_step, p, k):
     torch = pytest.importorskip("torch")
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
-    A, b = skip_term(rng, O, p, F)
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step)
+    A, b = skip_term(rng, n_out, p, F)
     params = [torch.tensor(a, requires_grad=True) for a in (U, V, W, A, b)]
     tU, tV, tW, tA, tb = params
     tx, ty = torch.tensor(x), torch.tensor(y)
@@ -166,6 +166,8 @@ def test_bad_skip_terms_are_named(rng, linear, error, message):
     X, Y = rng.normal(size=(3, 5, 2)), rng.normal(size=(3, 1))
     with pytest.raises(error, match=message):
         rnnc.predict(U, V, W, X, linear=linear)
+    with pytest.raises(error, match=message):
+        rnnc.calculate_loss(X, Y, U, V, W, linear=linear)
 
 
 def test_training_refuses_skip_terms_it_cannot_update(rng):

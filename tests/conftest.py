@@ -1,4 +1,5 @@
 """Fixtures and the report header; shared helpers are in support.py."""
+
 import contextlib
 import io
 

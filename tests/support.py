@@ -4,6 +4,7 @@ Imported as `from support import ...`: pytest puts this directory on sys.path
 (it holds conftest.py and no __init__.py), whether the tests run from the
 repository or, as in CI, from a fresh clone against an installed wheel.
 """
+
 import re
 import subprocess
 import sys
@@ -45,6 +46,19 @@ def random_model(rng, hidden, T, n_features, output_dim, per_step, dtype=np.floa
     x = rng.normal(size=(T, 1 if per_step else n_features))
     y = rng.normal(size=output_dim)
     return [a.astype(dtype) for a in (U, V, W, x, y)]
+
+
+# Settings under which rnnc.train diverges within a few epochs on diverging_problem
+DIVERGING = dict(
+    learning_rate=1e306, max_epochs=50, min_clip_val=-100, max_clip_val=100, verbose=False
+)
+
+
+def diverging_problem(rng):
+    """U, V, W, X, Y that training under DIVERGING drives to overflow."""
+    U, V, W, _, _ = random_model(rng, 4, 3, 1, 1, True)
+    X, Y = rng.normal(size=(5, 3, 1)), rng.normal(size=(5, 1))
+    return U, V, W, X, Y
 
 
 def readme_blocks(first_line_has=""):

@@ -1,6 +1,7 @@
 """Every bad input gets a clear error naming the argument; awkward but valid
 input (integers, Fortran order, strides, float32, read-only data) just works.
 Divergence, Ctrl-C, threads and callbacks: test_robustness.py."""
+
 import numpy as np
 import pytest
 
@@ -20,19 +21,22 @@ def call_each(model, **replace):
     yield lambda: rnnc.train(U, V, W, X, Y, None, None, max_epochs=1, verbose=False)
 
 
-@pytest.mark.parametrize("name,value,error,words", [
-    ("W", np.zeros((5, 4)), ValueError, "W must be square"),
-    ("U", np.zeros((4, 4)), ValueError, "U must have hidden_dim = 5 rows"),
-    ("V", np.zeros((1, 3)), ValueError, "V must be (output_dim, hidden_dim = 5)"),
-    ("U", np.zeros((5, 7)), ValueError, "U has shape (5, 7), which does not fit X"),
-    ("W", np.zeros(25), ValueError, "W must be 2-D"),
-    ("X", np.zeros((6, 4, 1, 1)), ValueError, "X must be (n_records, seq_len)"),
-    ("X", np.zeros((0, 4, 1)), ValueError, "X is empty"),
-    ("W", np.full((5, 5), np.nan), ValueError, "W holds a non-finite value (nan"),
-    ("X", np.full((6, 4, 1), np.inf), ValueError, "X holds a non-finite value (inf"),
-    ("X", np.zeros((6, 4, 1), complex), TypeError, "X must hold real numbers, got complex"),
-    ("U", np.array([["a"] * 4] * 5), TypeError, "U must hold real numbers"),
-])
+@pytest.mark.parametrize(
+    "name,value,error,words",
+    [
+        ("W", np.zeros((5, 4)), ValueError, "W must be square"),
+        ("U", np.zeros((4, 4)), ValueError, "U must have hidden_dim = 5 rows"),
+        ("V", np.zeros((1, 3)), ValueError, "V must be (output_dim, hidden_dim = 5)"),
+        ("U", np.zeros((5, 7)), ValueError, "U has shape (5, 7), which does not fit X"),
+        ("W", np.zeros(25), ValueError, "W must be 2-D"),
+        ("X", np.zeros((6, 4, 1, 1)), ValueError, "X must be (n_records, seq_len)"),
+        ("X", np.zeros((0, 4, 1)), ValueError, "X is empty"),
+        ("W", np.full((5, 5), np.nan), ValueError, "W holds a non-finite value (nan"),
+        ("X", np.full((6, 4, 1), np.inf), ValueError, "X holds a non-finite value (inf"),
+        ("X", np.zeros((6, 4, 1), complex), TypeError, "X must hold real numbers, got complex"),
+        ("U", np.array([["a"] * 4] * 5), TypeError, "U must hold real numbers"),
+    ],
+)
 def test_bad_arrays_are_named(model, name, value, error, words):
     for call in call_each(model, **{name: value}):
         with pytest.raises(error) as info:
@@ -64,23 +68,26 @@ def test_train_needs_writable_float_arrays(model):
         rnnc.train(U, V, W, X, Y, None, None)
 
 
-@pytest.mark.parametrize("option,value,error,words", [
-    ("learning_rate", -1.0, ValueError, "learning_rate must be a finite non-negative"),
-    ("learning_rate", float("nan"), ValueError, "learning_rate"),
-    ("learning_rate", "0.1", TypeError, "learning_rate must be a real number"),
-    ("max_epochs", -1, ValueError, "max_epochs must be >= 0"),
-    ("max_epochs", 2.5, TypeError, "max_epochs must be an integer"),
-    ("bptt_truncate", -2, ValueError, "bptt_truncate must be >= 0"),
-    ("min_clip_val", 20, ValueError, "min_clip_val (20) must not exceed max_clip_val"),
-    ("max_clip_val", float("nan"), ValueError, "max_clip_val must be a number, got nan"),
-    ("min_clip_val", 0.5, ValueError, "10] must contain 0"),
-    ("n_threads", 2**31, ValueError, "n_threads must be between 1 and 4096"),
-    ("backprop", "exact", ValueError, "backprop must be one of 'bptt', 'tutorial'"),
-    ("optimizer", "rmsprop", ValueError, "optimizer must be one of"),
-    ("activation", "relu", ValueError, "activation must be one of"),
-    ("callback", 3, TypeError, "callback must be callable"),
-    ("n_threads", 0, ValueError, "n_threads must be between 1 and 4096"),
-])
+@pytest.mark.parametrize(
+    "option,value,error,words",
+    [
+        ("learning_rate", -1.0, ValueError, "learning_rate must be a finite non-negative"),
+        ("learning_rate", float("nan"), ValueError, "learning_rate"),
+        ("learning_rate", "0.1", TypeError, "learning_rate must be a real number"),
+        ("max_epochs", -1, ValueError, "max_epochs must be >= 0"),
+        ("max_epochs", 2.5, TypeError, "max_epochs must be an integer"),
+        ("bptt_truncate", -2, ValueError, "bptt_truncate must be >= 0"),
+        ("min_clip_val", 20, ValueError, "min_clip_val (20) must not exceed max_clip_val"),
+        ("max_clip_val", float("nan"), ValueError, "max_clip_val must be a number, got nan"),
+        ("min_clip_val", 0.5, ValueError, "10] must contain 0"),
+        ("n_threads", 2**31, ValueError, "n_threads must be between 1 and 4096"),
+        ("backprop", "exact", ValueError, "backprop must be one of 'bptt', 'tutorial'"),
+        ("optimizer", "rmsprop", ValueError, "optimizer must be one of"),
+        ("activation", "relu", ValueError, "activation must be one of"),
+        ("callback", 3, TypeError, "callback must be callable"),
+        ("n_threads", 0, ValueError, "n_threads must be between 1 and 4096"),
+    ],
+)
 def test_bad_hyperparameters_are_named(model, option, value, error, words):
     U, V, W, X, Y = model
     before = [a.copy() for a in (U, V, W)]
@@ -95,7 +102,7 @@ def test_awkward_but_valid_input_works(model):
     assert np.array_equal(rnnc.predict(np.asfortranarray(U), V, W, np.asfortranarray(X)), want)
     strided = np.repeat(X, 2, axis=1)[:, ::2]
     assert np.array_equal(rnnc.predict(U, V, W, strided), want)
-    assert np.array_equal(rnnc.predict(U, V, W, X[:, :, 0]), want)       # 2-D X
+    assert np.array_equal(rnnc.predict(U, V, W, X[:, :, 0]), want)  # 2-D X
     ints = np.round(X * 3).astype(np.int64)
     assert relative_error(rnnc.predict(U, V, W, ints), reference.predict(U, V, W, ints)) < 1e-12
     assert rnnc.predict(*(a.astype(np.float32) for a in (U, V, W)), X).dtype == np.float32
@@ -104,36 +111,27 @@ def test_awkward_but_valid_input_works(model):
 def test_training_non_contiguous_weights_updates_them_in_place(model):
     U, V, W, X, Y = model
     Uf, Wf = np.asfortranarray(U), np.asfortranarray(W)
-    rnnc.train(Uf, V.copy(), Wf, X, Y, None, None, max_epochs=2, learning_rate=0.1,
-               verbose=False)
+    rnnc.train(Uf, V.copy(), Wf, X, Y, None, None, max_epochs=2, learning_rate=0.1, verbose=False)
     V2 = V.copy()
     rnnc.train(U, V2, W, X, Y, None, None, max_epochs=2, learning_rate=0.1, verbose=False)
     assert np.array_equal(Uf, U) and np.array_equal(Wf, W)
 
 
-
-
-
-
-
-
-
-
 def test_read_only_inputs_work_where_nothing_is_written(model):
     U, V, W, X, Y = model
-    want = (rnnc.predict(U, V, W, X), rnnc.calculate_loss(X, Y, U, V, W)[0],
-            rnnc.gradients(U, V, W, X[0], Y[0]))
+    want = (
+        rnnc.predict(U, V, W, X),
+        rnnc.calculate_loss(X, Y, U, V, W)[0],
+        rnnc.gradients(U, V, W, X[0], Y[0]),
+    )
     for a in (U, V, W, X, Y):
         a.flags.writeable = False
     assert np.array_equal(rnnc.predict(U, V, W, X), want[0])
     assert rnnc.calculate_loss(X, Y, U, V, W)[0] == want[1]
-    assert all(np.array_equal(g, w) for g, w in zip(rnnc.gradients(U, V, W, X[0], Y[0]),
-                                                    want[2]))
+    assert all(np.array_equal(g, w) for g, w in zip(rnnc.gradients(U, V, W, X[0], Y[0]), want[2]))
     # training reads X and Y only
     weights = [a.copy() for a in (U, V, W)]
     rnnc.train(*weights, X, Y, X, Y, max_epochs=1, verbose=False)
-
-
 
 
 def test_huge_truncation_is_full_bptt(model):
@@ -146,26 +144,23 @@ def test_huge_truncation_is_full_bptt(model):
 
 def test_data_beyond_float32_is_named(model):
     U, V, W = (a.astype(np.float32) for a in model[:3])
-    with pytest.raises(ValueError, match=r"X holds 1e\+300, beyond the range of the "
-                                         r"weights' dtype float32"):
+    with pytest.raises(
+        ValueError,
+        match=r"X holds 1e\+300, beyond the range of the "
+        r"weights' dtype float32",
+    ):
         rnnc.predict(U, V, W, np.full((2, 4, 1), 1e300))
 
 
 def test_validation_data_is_read_like_the_training_data(rng):
-    U, V, W, _, _ = random_model(rng, 4, 1, 1, 1, False)        # shared, one feature
+    U, V, W, _, _ = random_model(rng, 4, 1, 1, 1, False)  # shared, one feature
     X5, Y = rng.normal(size=(6, 5, 1)), rng.normal(size=(6, 1))
     X1 = rng.normal(size=(6, 1, 1))
-    rnnc.train(U, V, W, X5, Y, X1, Y, max_epochs=1, verbose=False)   # any length
+    rnnc.train(U, V, W, X5, Y, X1, Y, max_epochs=1, verbose=False)  # any length
     rnnc.train(U, V, W, X1, Y, X5, Y, max_epochs=1, verbose=False)
-    P, _, _, _, _ = random_model(rng, 4, 5, 1, 1, True)           # per-step, 5 steps
+    P, _, _, _, _ = random_model(rng, 4, 5, 1, 1, True)  # per-step, 5 steps
     with pytest.raises(ValueError, match=r"X_validation must be \(n_records, 5\)"):
         rnnc.train(P, V, W, X5, Y, X5[:, :3], Y, max_epochs=1, verbose=False)
-
-
-
-
-
-
 
 
 def test_train_refuses_weights_that_share_memory():

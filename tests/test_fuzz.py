@@ -5,6 +5,7 @@ Weights stay moderate so that units do not saturate: there f'(z), computed
 from h = f(z) as h (1 - h) (as PyTorch does too), keeps only the digits of
 1 - h, so kernel and reference may differ in relative terms however right both are.
 """
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,8 +30,11 @@ def problems(draw):
     V = rng.normal(0, 1.5, (n_out, hidden)).astype(dtype)
     W = rng.normal(0, 0.7 / np.sqrt(hidden), (hidden, hidden)).astype(dtype)
     X = rng.normal(0, 1.5, (n, T, F))
-    X = np.round(X).astype(data_dtype) if data_dtype in (np.int32, np.int64) else X.astype(
-        data_dtype)
+    X = (
+        np.round(X).astype(data_dtype)
+        if data_dtype in (np.int32, np.int64)
+        else X.astype(data_dtype)
+    )
     Y = rng.normal(size=(n, n_out))
     # memory layouts a user may hand in
     layout = draw(st.sampled_from(["C", "F", "strided", "2-D"]))
@@ -77,15 +81,26 @@ def test_gradients(problem, k, activation):
 
 
 @settings(max_examples=40, deadline=None)
-@given(problems(), st.sampled_from([0, 2, None]), st.floats(0.05, 5), st.floats(0.05, 5),
-       st.sampled_from(["sgd", "adam"]))
+@given(
+    problems(),
+    st.sampled_from([0, 2, None]),
+    st.floats(0.05, 5),
+    st.floats(0.05, 5),
+    st.sampled_from(["sgd", "adam"]),
+)
 def test_train(problem, k, lo, hi, optimizer):
     U, V, W, X, Y, dtype = problem
     if dtype != np.float64:
-        return                      # training amplifies float32 rounding; float64 only
-    options = dict(learning_rate=0.05 if optimizer == "sgd" else 0.01, max_epochs=2,
-                   bptt_truncate=k, min_clip_val=-lo, max_clip_val=hi, optimizer=optimizer,
-                   verbose=False)
+        return  # training amplifies float32 rounding; float64 only
+    options = dict(
+        learning_rate=0.05 if optimizer == "sgd" else 0.01,
+        max_epochs=2,
+        bptt_truncate=k,
+        min_clip_val=-lo,
+        max_clip_val=hi,
+        optimizer=optimizer,
+        verbose=False,
+    )
     mine = [np.array(a) for a in (U, V, W)]
     ref = as64(U, V, W)
     rnnc.train(*mine, X, Y, None, None, **options)

@@ -93,8 +93,9 @@ def test_the_comparison_is_as_strict_as_the_readme():
     assert_shows("(68,): any length (shared layout)", "(68,)")
     with pytest.raises(AssertionError):
         assert_shows("(68,): any length", "(67,)")
-    assert_shows("{'hidden_dim': 16, 'learning_rate': 0.01}", str(dict(hidden_dim=16,
-                                                                      learning_rate=0.01)))
+    assert_shows(
+        "{'hidden_dim': 16, 'learning_rate': 0.01}", str(dict(hidden_dim=16, learning_rate=0.01))
+    )
 
 
 def test_the_tutorials_hyperparameters_are_as_shown():
@@ -138,15 +139,21 @@ def test_dask_example_prints_what_the_readme_shows():
 
 def command_line_table():
     """[(argv, validation RMSE shown)] from the README's table of `rnnc sine` runs."""
-    rows = re.findall(r"^\| (\(defaults\)|`--[^`]*`) \|[^|\n]*\| ([\d.]+) \|$",
-                      README.read_text(), flags=re.M)
-    return [(command.strip("`").split() if command.startswith("`") else [], rmse)
-            for command, rmse in rows]
+    rows = re.findall(
+        r"^\| (\(defaults\)|`--[^`]*`) \|[^|\n]*\| ([\d.]+) \|$", README.read_text(), flags=re.M
+    )
+    return [
+        (command.strip("`").split() if command.startswith("`") else [], rmse)
+        for command, rmse in rows
+    ]
 
 
 def test_the_command_line_table_is_found():
     assert [argv for argv, _ in command_line_table()] == [
-        [], ["--preset", "tutorial"], ["--preset", "tutorial", "--backprop", "tutorial"]]
+        [],
+        ["--preset", "tutorial"],
+        ["--preset", "tutorial", "--backprop", "tutorial"],
+    ]
 
 
 @pytest.mark.slow
@@ -159,9 +166,11 @@ def test_the_command_line_table(rnnc_sine, argv, shown):
         pytest.skip("NumPy here rounds exp/dot differently from the recording machine")
     status, out, err, _ = rnnc_sine(*argv)
     assert status == 0, err
-    rmse, mean = re.search(r"^Validation RMSE: (\S+) \(predicting the training mean: (\S+)\)",
-                           out, flags=re.M).groups()
+    rmse, mean = re.search(
+        r"^Validation RMSE: (\S+) \(predicting the training mean: (\S+)\)", out, flags=re.M
+    ).groups()
     assert number_matches(shown, rmse)
-    (mean_shown,) = re.findall(r"^\| \(predicting the training mean\) \| *\| ([\d.]+) \|$",
-                               README.read_text(), flags=re.M)
+    (mean_shown,) = re.findall(
+        r"^\| \(predicting the training mean\) \| *\| ([\d.]+) \|$", README.read_text(), flags=re.M
+    )
     assert number_matches(mean_shown, mean)

@@ -2,6 +2,7 @@
 with FloatingPointError and leaves the last finite update; the sigmoid never
 warns), Ctrl-C stops between two updates, threads train independently, and
 callbacks see the current weights."""
+
 import os
 import signal
 import threading
@@ -12,15 +13,13 @@ import pytest
 
 import rnnc
 from rnnc import reference
-from support import random_model
+from support import DIVERGING, diverging_problem, random_model
 
 
 def test_divergence_stops_with_the_epoch_and_record_and_finite_weights(rng):
-    U, V, W, _, _ = random_model(rng, 4, 3, 1, 1, True)
-    X, Y = rng.normal(size=(5, 3, 1)), rng.normal(size=(5, 1))
+    U, V, W, X, Y = diverging_problem(rng)
     with pytest.raises(FloatingPointError, match=r"epoch \d+, record \d+"):
-        rnnc.train(U, V, W, X, Y, None, None, learning_rate=1e306, max_epochs=50,
-                   min_clip_val=-100, max_clip_val=100, verbose=False)
+        rnnc.train(U, V, W, X, Y, None, None, **DIVERGING)
     assert all(np.all(np.isfinite(P)) for P in (U, V, W))
 
 
@@ -56,9 +55,14 @@ def test_threads_train_in_parallel_with_the_same_results(rng):
     serial = [[a.copy() for a in m] for m in models]
     for m in serial:
         rnnc.train(*m, X, Y, None, None, max_epochs=3, verbose=False, n_threads=1)
-    threads = [threading.Thread(target=rnnc.train, args=(*m, X, Y, None, None),
-                                kwargs=dict(max_epochs=3, verbose=False, n_threads=1))
-               for m in models]
+    threads = [
+        threading.Thread(
+            target=rnnc.train,
+            args=(*m, X, Y, None, None),
+            kwargs=dict(max_epochs=3, verbose=False, n_threads=1),
+        )
+        for m in models
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -88,10 +92,21 @@ def test_divergence_leaves_the_weights_of_the_last_finite_update(rng):
             if stopped:
                 break
     assert stopped is not None
-    with pytest.raises(FloatingPointError,
-                       match=rf"epoch {stopped[0]}, record {stopped[1]}:"):
-        rnnc.train(U, V, W, X, Y, None, None, learning_rate=lr, max_epochs=30,
-                   min_clip_val=-clip, max_clip_val=clip, verbose=False)
+    with pytest.raises(FloatingPointError, match=rf"epoch {stopped[0]}, record {stopped[1]}:"):
+        rnnc.train(
+            U,
+            V,
+            W,
+            X,
+            Y,
+            None,
+            None,
+            learning_rate=lr,
+            max_epochs=30,
+            min_clip_val=-clip,
+            max_clip_val=clip,
+            verbose=False,
+        )
     for mine, theirs in zip((U, V, W), replay):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12)
 
@@ -100,8 +115,19 @@ def test_callback_sees_the_current_weights_of_non_contiguous_arrays(model):
     U, V, W, X, Y = model
     U = np.asfortranarray(U)
     seen = []
-    rnnc.train(U, V, W, X, Y, None, None, max_epochs=3, learning_rate=0.1, verbose=False,
-               callback=lambda *a: seen.append(U[0, 0]))
+    rnnc.train(
+        U,
+        V,
+        W,
+        X,
+        Y,
+        None,
+        None,
+        max_epochs=3,
+        learning_rate=0.1,
+        verbose=False,
+        callback=lambda *a: seen.append(U[0, 0]),
+    )
     assert len(set(seen)) == 3
 
 
@@ -112,8 +138,9 @@ def test_no_loss_passes_when_nobody_looks(model, monkeypatch):
     monkeypatch.setattr(rnnc.core, "_epoch_losses", lambda *a: calls.append(1) or real(*a))
     rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False, history=False)
     assert calls == []
-    rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False, history=False,
-               callback=lambda *a: None)
+    rnnc.train(
+        U, V, W, X, Y, X, Y, max_epochs=3, verbose=False, history=False, callback=lambda *a: None
+    )
     assert len(calls) == 3
     rnnc.train(U, V, W, X, Y, X, Y, max_epochs=3, verbose=False)  # the history: one more
     assert len(calls) == 7
@@ -125,11 +152,11 @@ def test_adam_state_matches_the_updates_made_before_ctrl_c(rng):
     X, Y = rng.normal(size=(400, 60, 1)), rng.normal(size=(400, 1))
     start = [a.copy() for a in (U, V, W)]
     state = rnnc.AdamState(U, V, W)
+    adam = dict(optimizer="adam", learning_rate=1e-3, verbose=False)
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     with pytest.raises(KeyboardInterrupt):
-        rnnc.train(U, V, W, X, Y, None, None, max_epochs=1000, optimizer="adam",
-                   learning_rate=1e-3, optimizer_state=state, verbose=False)
+        rnnc.train(U, V, W, X, Y, None, None, max_epochs=1000, optimizer_state=state, **adam)
     timer.join()
     assert state.step > 0
     # replaying exactly state.step updates from the start gives the same weights
@@ -137,11 +164,9 @@ def test_adam_state_matches_the_updates_made_before_ctrl_c(rng):
     again = rnnc.AdamState(*replay)
     epochs, records = divmod(state.step, len(X))
     if epochs:
-        rnnc.train(*replay, X, Y, None, None, max_epochs=epochs, optimizer="adam",
-                   learning_rate=1e-3, optimizer_state=again, verbose=False)
+        rnnc.train(*replay, X, Y, None, None, max_epochs=epochs, optimizer_state=again, **adam)
     if records:
-        rnnc.train(*replay, X[:records], Y[:records], None, None, max_epochs=1,
-                   optimizer="adam", learning_rate=1e-3, optimizer_state=again,
-                   verbose=False)
+        part = X[:records], Y[:records]
+        rnnc.train(*replay, *part, None, None, max_epochs=1, optimizer_state=again, **adam)
     assert again.step == state.step
     assert all(np.array_equal(a, b) for a, b in zip((U, V, W), replay))

@@ -60,20 +60,18 @@ def run_block(block, name="readme"):
     def recording_print(*args, sep=" ", **_):
         printed.append((sys._getframe(1).f_lineno, sep.join(map(str, args))))
 
-    namespace = {"__name__": name, "print": recording_print}
-    exec(compile(block, str(README), "exec"), namespace)
-    return printed, namespace
+    exec(compile(block, str(README), "exec"), {"__name__": name, "print": recording_print})
+    return printed
 
 
 def check_block(block, name="readme"):
     """Run a README block and compare each commented print with its comment."""
     shown = shown_outputs(block)
     assert shown, "the block shows no output to compare with"
-    printed, namespace = run_block(block, name)
+    printed = run_block(block, name)
     assert sorted({line for line, _ in printed}) == sorted(shown)  # every print ran
     for line, text in printed:
         assert_shows(shown[line], text)
-    return namespace
 
 
 def test_the_comparison_is_as_strict_as_the_readme():

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import random_model
+from support import random_model
 
 import rnnc
 from rnnc import core

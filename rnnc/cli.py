@@ -12,6 +12,7 @@ import argparse
 import csv
 import math
 import os
+import re
 import sys
 import time
 
@@ -20,6 +21,7 @@ import numpy as np
 import rnnc
 from rnnc import spec
 from rnnc.initializers import scaled_weights, tutorial_weights
+from rnnc.io import check_save_path
 from rnnc.scaling import standardisation
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
@@ -57,6 +59,11 @@ def read_column(path, column):
         raise CommandError(f"{path} is not a readable CSV file: {exc}") from None
 
 
+# A number as CSV files write one: ASCII digits, a point, an exponent (float()
+# would also take "1_0" as 10 and digits of other scripts).
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
 def _read_column(rows, path, column):
     header = next(rows, None)
     if header is None:
@@ -65,17 +72,18 @@ def _read_column(rows, path, column):
     if column not in header:
         raise CommandError(f"{path} has no column {column!r}; its columns are "
                            f"{', '.join(map(repr, header))}")
+    if header.count(column) > 1:
+        raise CommandError(f"{path} has {header.count(column)} columns named {column!r}: "
+                           f"rename them so that one is meant")
     index = header.index(column)
     values = []
     for line, row in enumerate(rows, start=2):
         if not row or all(not cell.strip() for cell in row):
             continue
         cell = row[index].strip() if index < len(row) else ""
-        try:
-            value = float(cell)
-        except ValueError:
-            raise CommandError(f"{path}, line {line}: {column} is {cell!r}, not a "
-                               f"number") from None
+        if not NUMBER.fullmatch(cell):
+            raise CommandError(f"{path}, line {line}: {column} is {cell!r}, not a number")
+        value = float(cell)
         if not math.isfinite(value):
             raise CommandError(f"{path}, line {line}: {column} is {cell!r}; values must "
                                f"be finite")
@@ -194,10 +202,21 @@ def initial(init, hidden, seq_len, seed):
 
 
 def check_outputs(args, inputs=()):
-    """Before any work: outputs go to directories that exist, and overwrite no input."""
+    """Before any work: the model file can be saved, outputs go to directories
+    that exist, no two outputs are one file, and no output overwrites an input."""
+    if getattr(args, "save", None):
+        try:
+            check_save_path(args.save)
+        except (ValueError, FileNotFoundError) as exc:
+            raise CommandError(str(exc)) from None
     outputs = [p for p in (getattr(args, "save", None), getattr(args, "output", None),
                            getattr(args, "plot", None)) if p and p != "-"]
-    for path in outputs:
+    for i, path in enumerate(outputs):
+        for other in outputs[i + 1:]:
+            if os.path.abspath(path) == os.path.abspath(other):
+                raise CommandError(f"{path} is named for two outputs: give each its own file")
+        if os.path.isdir(path):
+            raise CommandError(f"cannot write {path}: it is a directory")
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
             raise CommandError(f"cannot write {path}: no directory {directory}")
@@ -442,16 +461,62 @@ def parser():
     return top
 
 
+class ClosedStreamSafe:
+    """Standard output that never raises for a closed reader: once the reader
+    has gone (`rnnc ... | head`) or stdout was closed (`>&-`), what is written
+    is dropped and the command carries on, so that training still ends and
+    --save and --plot are still written."""
+
+    def __init__(self, stream):
+        self.stream = stream if stream is not None else open(os.devnull, "w")
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except (BrokenPipeError, ValueError):   # ValueError: the stream was closed
+            self._drop()
+            return len(text)
+
+    def flush(self):
+        try:
+            self.stream.flush()
+        except (BrokenPipeError, ValueError):
+            self._drop()
+
+    def isatty(self):
+        try:
+            return self.stream.isatty()
+        except ValueError:
+            return False
+
+    def _drop(self):
+        # point the descriptor at /dev/null too, so that the interpreter's own
+        # flush at exit finds nothing to complain about
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+        self.stream = open(os.devnull, "w")
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
+    stdout, sys.stdout = sys.stdout, ClosedStreamSafe(sys.stdout)
+    try:
+        return run(args)
+    finally:
+        sys.stdout = stdout
+
+
+def run(args):
+    """The command's exit status: errors in one line on stderr."""
     try:
         args.run(args)
     except (CommandError, ValueError, TypeError, FloatingPointError) as exc:
         print(f"rnnc {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:     # `rnnc predict ... | head`: the reader has had enough
-        sys.stdout = open(os.devnull, "w")
-        return 0
     except OSError as exc:
         where = f" {exc.filename}:" if exc.filename else ""
         print(f"rnnc {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)

@@ -201,7 +201,7 @@ def test_outputs_never_overwrite_inputs_and_are_checked_first(capsys, tmp_path):
         ("train --csv {tmp}/s.csv --column level --seq-len 5 --save {tmp}/s.csv", "also an input"),
         (
             "train --csv {tmp}/s.csv --column level --seq-len 5 --save {tmp}/none/m.npz",
-            "no directory",
+            "does not exist",
         ),
         ("sine --out {tmp}/s.csv --epochs 1", "is a file"),
     ]

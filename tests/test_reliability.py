@@ -4,12 +4,14 @@ and arrays shared between calls."""
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 import numpy as np
 import pytest
-from support import random_model
+from support import RNNC_PARENT, random_model, run_python
 
 import rnnc
 from rnnc import core
@@ -360,3 +362,82 @@ def test_a_huge_npy_header_is_named_as_such(tmp_path, saved_model):
                          else old.read(item))
     with pytest.raises(rnnc.ModelFileError, match="V has an .npy header larger than"):
         rnnc.load(tmp_path / "h.npz")
+
+
+# ---- the command line: closed streams, special files, odd CSV cells ------------------
+
+def _rnnc_command(*args):
+    return [sys.executable, "-m", "rnnc", *map(str, args)]
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_closed_pipe_never_costs_the_model(tmp_path):
+    model = tmp_path / "m.npz"
+    child = subprocess.Popen(_rnnc_command("sine", "--epochs", 5, "--no-plots", "--save", model),
+                             stdout=subprocess.PIPE, cwd=RNNC_PARENT)
+    child.stdout.readline()           # `| head -1`: one line, then the reader goes
+    child.stdout.close()
+    assert child.wait(timeout=120) == 0
+    assert rnnc.load(model).info["epochs"] == 5
+
+
+@posix_only
+@pytest.mark.slow
+def test_commands_work_with_stdout_closed(tmp_path):
+    model, csv = tmp_path / "m.npz", tmp_path / "s.csv"
+    csv.write_text("value\n" + "\n".join(str(np.sin(i / 3)) for i in range(80)) + "\n")
+    for args in (("sine", "--epochs", 2, "--no-plots", "--save", model),
+                 ("predict", "--model", model, "--csv", csv, "--column", "value")):
+        command = " ".join(f"'{a}'" for a in _rnnc_command(*args))
+        done = subprocess.run(["bash", "-c", f"exec {command} >&-"], capture_output=True,
+                              text=True, cwd=RNNC_PARENT, timeout=120)
+        assert done.returncode == 0, done.stderr
+    assert model.is_file()
+
+
+@posix_only
+def test_save_to_a_device_is_refused_before_training(tmp_path):
+    start = time.perf_counter()
+    done = run_python("-m", "rnnc", "sine", "--epochs", "1000", "--no-plots", "--save",
+                      "/dev/null")
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+    assert time.perf_counter() - start < 30 and os.path.exists("/dev/null")
+
+
+@pytest.mark.parametrize("cells,message", [
+    (("1_0",), "is '1_0', not a number"),
+    (("\u0661\u0662",), "not a number"),
+    (("1e400",), "values must be finite"),
+])
+def test_cells_that_python_would_read_but_csv_does_not_mean(tmp_path, cells, message):
+    from rnnc.cli import CommandError, read_column
+    csv = tmp_path / "s.csv"
+    csv.write_text("value\n1.5\n" + "\n".join(cells) + "\n", encoding="utf-8")
+    with pytest.raises(CommandError, match=message):
+        read_column(csv, "value")
+
+
+def test_numbers_as_spreadsheets_write_them_are_read(tmp_path):
+    from rnnc.cli import read_column
+    csv = tmp_path / "s.csv"
+    csv.write_text("value\n1\n-2.5\n+3.\n.5\n1e-3\n-4E+2\n")
+    np.testing.assert_array_equal(read_column(csv, "value"), [1, -2.5, 3, 0.5, 1e-3, -400])
+
+
+def test_a_duplicated_column_name_is_refused(tmp_path):
+    from rnnc.cli import CommandError, read_column
+    csv = tmp_path / "s.csv"
+    csv.write_text("value,value\n1,2\n")
+    with pytest.raises(CommandError, match="2 columns named 'value'"):
+        read_column(csv, "value")
+
+
+def test_one_file_for_two_outputs_is_refused_before_work(tmp_path):
+    from rnnc.cli import main
+    model, csv = tmp_path / "m.npz", tmp_path / "s.csv"
+    csv.write_text("value\n" + "\n".join(str(i % 7) for i in range(80)) + "\n")
+    main(["sine", "--epochs", "1", "--no-plots", "--quiet", "--save", str(model)])
+    status = main(["predict", "--model", str(model), "--csv", str(csv), "--column", "value",
+                   "--output", str(tmp_path / "out"), "--plot", str(tmp_path / "out")])
+    assert status == 2 and not (tmp_path / "out").exists()

@@ -711,6 +711,10 @@ def summarize(outcomes, series_names, contender_names):
     return table
 
 
+def _seconds(value):
+    return f"{value:.4f}" if value < 0.01 else f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
 def _cell(values):
     """Median of per-seed values, with the min-max spread when there are several."""
     if any(v is None for v in values) or not values:
@@ -791,10 +795,10 @@ def report(outcomes, notes, series_list, contenders, skipped, settings):
         add("")
         add(
             "Fraction of the actual values inside the 80% / 95% intervals, pooled over "
-            "origins and steps (nominal: 0.80 / 0.95)."
+            "origins and steps (nominal: 0.80 / 0.95); mean: over series."
         )
         add("")
-        add(f"| contender | {' | '.join(series_names)} | all |")
+        add(f"| contender | {' | '.join(series_names)} | mean |")
         add("|---|" + "---:|" * (len(series_names) + 1))
         for c in interval_rows:
             cells, pooled = [], {lv: [] for lv in LEVELS}
@@ -825,7 +829,7 @@ def report(outcomes, notes, series_list, contenders, skipped, settings):
     add("|---|" + "---:|" * (len(series_names) + 1))
     for c in names:
         cells = [
-            f"{statistics.median(table[c, s]['seconds']):.3g}" if (c, s) in table else "-"
+            _seconds(statistics.median(table[c, s]["seconds"])) if (c, s) in table else "-"
             for s in series_names
         ]
         total = sum(sum(table[c, s]["seconds"]) for s in series_names if (c, s) in table)

@@ -779,7 +779,8 @@ def report(outcomes, notes, series_list, contenders, skipped, settings):
                 geometric_mean(per) if None not in per and len(per) == len(series_names) else None
             )
             common_gmeans.append(geometric_mean([table[c.name, s]["mase"][k] for s in common]))
-        add(f"| {c.name} | {' | '.join(cells)} | {_cell(gmeans)} | {_cell(common_gmeans)} |")
+        common_cell = _cell(common_gmeans) if common else "-"
+        add(f"| {c.name} | {' | '.join(cells)} | {_cell(gmeans)} | {common_cell} |")
     add("")
     add(
         f"Common series (every contender that ran scored them): {', '.join(common) or 'none'}. "

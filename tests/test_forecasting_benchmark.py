@@ -131,3 +131,22 @@ def test_missing_packages_and_entry_points_skip_a_contender(fc):
     fc.resolve("last value")
     with pytest.raises(KeyError):
         fc.resolve("no such contender")
+
+
+def test_the_rnnc_contender_waits_for_fit_forecaster_then_uses_it(fc, monkeypatch):
+    import rnnc
+
+    entry = fc.CONTENDERS["rnnc"]
+    monkeypatch.delattr(rnnc, "fit_forecaster", raising=False)
+    assert "fit_forecaster does not exist" in entry.unavailable()
+    calls = []
+
+    def fit_forecaster(train, horizon, period, seed=None):
+        calls.append((len(train), horizon, period, seed))
+        U, V, W = rnnc.scaled_weights(4, 5, 1, 0)
+        return rnnc.Model(U, V, W, seq_len=5, offset=float(np.mean(train)))
+
+    monkeypatch.setattr(rnnc, "fit_forecaster", fit_forecaster, raising=False)
+    assert entry.unavailable() is None and entry.seeded()
+    forecast = fc.as_forecast(entry.fit_predict(np.arange(30.0), 4, None, seed=2), 4)
+    assert forecast.mean.shape == (4,) and calls == [(30, 4, None, 2)]

@@ -536,6 +536,8 @@ def gru(train, horizon, period, seed=0):
                 waited += 1
                 if waited >= r["patience"]:
                     break
+        if best_state is None:
+            raise FloatingPointError("the GRU's validation loss is never finite")
         with torch.no_grad():
             for p, saved in zip(params, best_state):
                 p.copy_(saved)

@@ -583,15 +583,18 @@ def rnnc_cli_defaults(train, horizon, period, seed=0):
         csv_path, model, output = (os.path.join(tmp, f) for f in ("y.csv", "m.npz", "f.csv"))
         with open(csv_path, "w") as f:
             f.write("y\n" + "".join(f"{float(v)!r}\n" for v in train))
-        _run_cli(
-            ["train", "--csv", csv_path, "--column", "y", "--save", model]
-            + ["--quiet", "--no-plots"]
-            + (["--seed", str(seed)] if seed else [])
-        )
-        _run_cli(
-            ["predict", "--model", model, "--csv", csv_path, "--column", "y"]
-            + ["--horizon", str(horizon), "--output", output]
-        )
+        try:
+            _run_cli(
+                ["train", "--csv", csv_path, "--column", "y", "--save", model]
+                + ["--quiet", "--no-plots"]
+                + (["--seed", str(seed)] if seed else [])
+            )
+            _run_cli(
+                ["predict", "--model", model, "--csv", csv_path, "--column", "y"]
+                + ["--horizon", str(horizon), "--output", output]
+            )
+        except RuntimeError as exc:  # the same message for every origin: no temporary paths
+            raise RuntimeError(str(exc).replace(tmp + os.sep, "")) from None
         return np.loadtxt(output, delimiter=",", skiprows=1, usecols=1, ndmin=1)
 
 
@@ -714,6 +717,8 @@ def summarize(outcomes, series_names, contender_names):
 
 
 def _seconds(value):
+    if value < 1e-4:
+        return "<0.0001"
     return f"{value:.4f}" if value < 0.01 else f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
@@ -845,15 +850,21 @@ def report(outcomes, notes, series_list, contenders, skipped, settings):
         why = skipped.get(c.name)
         add(f"- **{c.name}**: {c.recipe}" + (f" -- *skipped: {why}*" if why else ""))
     add("")
-    errors = sorted({(o.contender, o.series, o.error) for o in outcomes if o.error})
-    if notes or errors:
+    failures = {}
+    for o in outcomes:
+        failures.setdefault((o.contender, o.series), []).append(o.error)
+    failures = {key: errors for key, errors in failures.items() if any(errors)}
+    if notes or failures:
         add("## Notes")
         add("")
         for note in notes:
             add(f"- {note}")
-        for c, s, error in errors:
-            n_failed = sum(1 for o in outcomes if (o.contender, o.series, o.error) == (c, s, error))
-            add(f"- {c} on {s} failed ({n_failed} fit(s)): {error}")
+        for (c, s), errors in failures.items():
+            failed = [e for e in errors if e]
+            add(
+                f"- {c} failed on {s} in {len(failed)} of {len(errors)} fits; the last "
+                f"error: {failed[-1]}"
+            )
         add("")
     add(f"Total run time {settings['elapsed']:.0f} s.")
     return "\n".join(lines) + "\n"

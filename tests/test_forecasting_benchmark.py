@@ -121,7 +121,7 @@ def test_backtest_and_report_on_a_synthetic_series(fc):
     )
     assert "| linear AR | 0.000 | 0.000 | - |" in text
     assert "| broken | fails | fails | - |" in text
-    assert "broken on ar2 failed (3 fit(s)): RuntimeError: no luck" in text
+    assert "broken failed on ar2 in 3 of 3 fits; the last error: RuntimeError: no luck" in text
 
 
 def test_missing_packages_and_entry_points_skip_a_contender(fc):

@@ -12,7 +12,6 @@ import argparse
 import csv
 import math
 import os
-import re
 import sys
 import time
 
@@ -23,6 +22,7 @@ from rnnc import spec
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import check_save_path
 from rnnc.scaling import standardisation
+from rnnc.series import SeriesError, read_table
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
 # about 0.003 in seconds): small initial weights so that the sigmoid starts
@@ -50,47 +50,9 @@ def sine_data(seq_len=rnnc.seq_len):
 def read_column(path, column):
     """The values of one column of a CSV file with a header row, as float64."""
     try:
-        # utf-8-sig: spreadsheets often start UTF-8 files with a byte-order mark
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            return _read_column(csv.reader(f), path, column)
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise CommandError(f"{path} is not a readable CSV file: {exc}") from None
-
-
-# A number as CSV files write one: ASCII digits, a point, an exponent (float()
-# would also take "1_0" as 10 and digits of other scripts).
-NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
-
-
-def _read_column(rows, path, column):
-    header = next(rows, None)
-    if header is None:
-        raise CommandError(f"{path} is empty")
-    header = [name.strip() for name in header]
-    if column not in header:
-        raise CommandError(f"{path} has no column {column!r}; its columns are "
-                           f"{', '.join(map(repr, header))}")
-    if header.count(column) > 1:
-        raise CommandError(f"{path} has {header.count(column)} columns named {column!r}: "
-                           f"rename them so that one is meant")
-    index = header.index(column)
-    values = []
-    for line, row in enumerate(rows, start=2):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        cell = row[index].strip() if index < len(row) else ""
-        if not NUMBER.fullmatch(cell):
-            raise CommandError(f"{path}, line {line}: {column} is {cell!r}, not a number")
-        value = float(cell)
-        if not math.isfinite(value):
-            raise CommandError(f"{path}, line {line}: {column} is {cell!r}; values must "
-                               f"be finite")
-        values.append(value)
-    if not values:
-        raise CommandError(f"{path} has no values in column {column!r}")
-    return np.array(values)
+        return read_table(path, [column], date=False).column(column)
+    except SeriesError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Progress:

@@ -1,11 +1,12 @@
 """Series to training windows, and multi-step forecasts: windows and forecast."""
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _validation as check
 from rnnc.model import Model
 
 
-def windows(series, seq_len):
+def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
     """(X, Y): every window of seq_len steps of series and the step after it.
 
     As the tutorial builds them: X[i] = series[i:i+seq_len], Y[i] =

@@ -102,13 +102,32 @@ def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, s
                 info=_info_json(info))
 
 
-def save(path, model):
-    """Write model to path (str or os.PathLike) atomically; returns the path.
+def save(path: str | os.PathLike, model: Model) -> str:
+    """Write a model file, atomically.
 
-    The file is written beside path under a temporary name, flushed to disk and
-    then renamed onto path, so an existing file at path is replaced whole or
-    left as it was, never half-written.  The model is checked first: a
-    TypeError or ValueError names the field at fault.
+    The file is written beside path under a temporary name, flushed to disk
+    and then renamed onto path, so an existing file at path is replaced whole
+    or left as it was, never half-written.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Exactly where to write (no suffix is added): a regular file or a new
+        name in an existing directory.
+    model : rnnc.Model
+
+    Returns
+    -------
+    str
+        The path written.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a model field at fault (named), or a path that is empty, a
+        directory, a device or a FIFO, before anything is written.
+    FileNotFoundError
+        If the directory does not exist.
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")
@@ -312,13 +331,26 @@ def _check_version(version, writer, path):
         raise ModelFileError(f"{path}: format_version must be at least 1, got {version}")
 
 
-def load(path):
-    """The rnnc.model.Model saved at path (str or os.PathLike).
+def load(path: str | os.PathLike) -> Model:
+    """Read the model that `save` wrote, bit for bit.
 
-    Reads with allow_pickle=False.  A file that is damaged, is not an rnnc
-    model, comes from a newer rnnc or holds inconsistent fields raises
-    ModelFileError (a ValueError) naming the path and the fault; a missing
-    file raises FileNotFoundError.
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    rnnc.Model
+
+    Raises
+    ------
+    ModelFileError
+        (a ValueError) naming the path and the fault, for a file that is not
+        a regular file, is damaged, is not an rnnc model, comes from a newer
+        rnnc, holds pickled objects or inconsistent fields, or declares more
+        than it holds.  Nothing is unpickled.
+    FileNotFoundError
+        If there is no file.
     """
     path = os.fspath(path)
     stored = _read_arrays(path)

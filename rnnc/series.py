@@ -16,6 +16,7 @@ cell: a clear error naming the first one unless fill says what to do.
 """
 import csv
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -236,7 +237,8 @@ def _duration(seconds):
 
 # ---- reading the table ----------------------------------------------------------------
 
-def read_table(path, columns, *, date=None, fill=None, delimiter=None):
+def read_table(path: str | os.PathLike, columns: list[str], *, date: str | bool | None = None,
+               fill: str | None = None, delimiter: str | None = None) -> Table:
     """The columns of a CSV file with a header row, as a Table.
 
     columns: names of the value columns.  date: the name of the date column,

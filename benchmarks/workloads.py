@@ -42,11 +42,6 @@ def scaling_data(n, T, H, dtype, per_step, rng):
     return (U, V, W), X, Y
 
 
-def check_every(T, H):
-    """check_signals_every for the SGD kernel: about every 1e7 multiply-adds."""
-    return max(1, int(1e7 // (T * H * (H + 1))))
-
-
 def train_flops(H, T, F, k, n_out=1):
     """Multiply-adds x 2 of one record's SGD step, as rnnc's kernels do them:
     forward T x (H x H + H x F), output n_out x H, backward over the k+1 steps that

@@ -40,12 +40,17 @@ BLOCK_RECORDS = BLOCK
 cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
                         const floating[:, :, ::1] X, Py_ssize_t first_record,
                         Py_ssize_t n_records, bint per_step, Activation activation,
+                        bint resume, const floating[:, ::1] H0, Py_ssize_t step0,
                         floating *inputs,
                         floating *Z, floating *H, const floating[:, ::1] V, bint project,
                         bint linear, const floating[:, ::1] A, const floating[::1] bias,
                         floating[:, ::1] out) noexcept nogil:
     """out[first_record:first_record + n_records] = h_T of those records, or
-    with project, V h_T (+ A x_tail + bias with the skip term, when linear)."""
+    with project, V h_T (+ A x_tail + bias with the skip term, when linear).
+
+    resume: X holds steps step0+1.. of the records, which start from the
+    states H0[record] (h_{step0}) instead of 0: long records are run a few
+    steps at a time, so that Ctrl-C is seen between the pieces."""
     cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
     cdef Py_ssize_t tail = T - (A.shape[1] // F if linear else 0), j
     cdef Py_ssize_t B = (n_records + TILE - 1) // TILE * TILE   # columns, padding included
@@ -61,13 +66,17 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
                                                else 0)
 
     memset(H, 0, hidden * B * sizeof(floating))
+    if resume:
+        for i in range(hidden):
+            for b in range(n_records):
+                H[i * B + b] = H0[first_record + b, i]
     for t in range(T):
         x_t = inputs + t * F * B
         if per_step or F == 1:
             # Z = np.outer(U[:, t], x_t), or np.outer(U[:, 0], x_t): one input
             for i in range(hidden):
                 for b in range(B):
-                    Z[i * B + b] = U[i, t if per_step else 0] * x_t[b]
+                    Z[i * B + b] = U[i, step0 + t if per_step else 0] * x_t[b]
         else:
             # Z = U @ x_t
             memset(Z, 0, hidden * B * sizeof(floating))
@@ -95,30 +104,38 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
 
 def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
                         const floating[:, :, ::1] X, bint per_step,
-                        Activation activation=SIGMOID, int n_threads=1):
+                        Activation activation=SIGMOID, int n_threads=1,
+                        const floating[:, ::1] H0=None, Py_ssize_t step0=0):
     """h_T of every record of X (n_records, T, n_features), as (n_records, hidden).
 
-    The caller guarantees the shapes: U (hidden, T) when per_step, else
-    (hidden, n_features); W (hidden, hidden).
+    The caller guarantees the shapes: U (hidden, step0 + T) when per_step,
+    else (hidden, n_features); W (hidden, hidden).  H0 (n_records, hidden),
+    if given, holds the states the records start from (h_{step0}; else 0).
     """
-    return forward_records(U, W, X, per_step, activation, n_threads, W, False)
+    cdef const floating[:, ::1] no_A = None
+    cdef const floating[::1] no_b = None
+    return forward_records(U, W, X, per_step, activation, n_threads, W, False, no_A, no_b,
+                           H0, step0)
 
 
 def final_outputs(const floating[:, ::1] U, const floating[:, ::1] V,
                   const floating[:, ::1] W, const floating[:, :, ::1] X, bint per_step,
                   Activation activation=SIGMOID, int n_threads=1,
-                  const floating[:, ::1] A=None, const floating[::1] b=None):
+                  const floating[:, ::1] A=None, const floating[::1] b=None,
+                  const floating[:, ::1] H0=None, Py_ssize_t step0=0):
     """yhat = V h_T of every record of X, as (n_records, output_dim); shapes as
     for final_hidden_states, and V (output_dim, hidden).  With the skip term,
     yhat = V h_T + A x_tail + b: A (output_dim, p * n_features) with p <= T,
-    b (output_dim,), x_tail the record's last p steps."""
-    return forward_records(U, W, X, per_step, activation, n_threads, V, True, A, b)
+    b (output_dim,), x_tail the record's last p steps.  H0, step0: as for
+    final_hidden_states."""
+    return forward_records(U, W, X, per_step, activation, n_threads, V, True, A, b, H0, step0)
 
 
 cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
                      const floating[:, :, ::1] X, bint per_step, Activation activation,
                      int n_threads, const floating[:, ::1] V, bint project,
-                     const floating[:, ::1] A=None, const floating[::1] b=None):
+                     const floating[:, ::1] A, const floating[::1] b,
+                     const floating[:, ::1] H0, Py_ssize_t step0):
     if activation not in (SIGMOID, TANH):
         raise ValueError(f"activation: unknown code {activation!r}")
     dtype = np.float64 if floating is double else np.float32
@@ -132,6 +149,11 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
     if linear and not (b is not None and A.shape[0] == b.shape[0] == V.shape[0]
                        and A.shape[1] % F == 0 and 0 < A.shape[1] // F <= T):
         raise ValueError("the skip term's A and b do not fit V and X")
+    cdef bint resume = H0 is not None
+    if resume and not (H0.shape[0] == n and H0.shape[1] == hidden):
+        raise ValueError("H0 must be (n_records, hidden)")
+    if step0 < 0 or (per_step and step0 + T > U.shape[1]):
+        raise ValueError("step0 and T do not fit U")
     n_threads = max(1, min(n_threads, n_blocks))
     # each thread's workspace, allocated here so that no thread can fail alone
     # inside the parallel region (all must enter the same worksharing loops)
@@ -144,7 +166,7 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
             thread = threadid()
             first = block * BLOCK
             forward_block(U, W, X, first, min(BLOCK, n - first), per_step, activation,
-                          &inputs[thread, 0], &Z[thread, 0, 0], &H[thread, 0, 0], V, project,
+                          resume, H0, step0, &inputs[thread, 0], &Z[thread, 0, 0], &H[thread, 0, 0], V, project,
                           linear, A, b, out)
     return out_array
 

@@ -47,6 +47,34 @@ cdef extern from "float.h":
     double DBL_MAX
     float FLT_MAX
 
+cdef struct SignalClock:
+    double work            # multiply-adds since the last look for signals
+    double every           # multiply-adds between two looks
+    bint flush             # subnormals are flushed while the kernel runs
+    unsigned saved_env     # the caller's floating-point setting, to restore meanwhile
+
+
+cdef int tick(SignalClock *clock, double work) except -1 nogil:
+    """Count work; every clock.every multiply-adds, run Python's signal
+    handlers (Ctrl-C raises KeyboardInterrupt here), with the caller's
+    floating-point setting, whatever the length of a record."""
+    if clock == NULL:
+        return 0
+    clock.work += work
+    if clock.work < clock.every:
+        return 0
+    clock.work = 0
+    with gil:
+        if clock.flush:
+            rnnc_flush_subnormals_end(clock.saved_env)
+        try:
+            PyErr_CheckSignals()
+        finally:
+            if clock.flush:
+                rnnc_flush_subnormals_begin()
+    return 0
+
+
 # What sgd_epoch returns as its first value.
 cpdef enum Status:
     OK = 0
@@ -84,11 +112,12 @@ cdef inline void input_term(const floating[:, ::1] U, const floating[:, ::1] UT,
         gemv(hidden, F, &U[0, 0], &x[t - 1, 0], a)
 
 
-cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] UT, bint use_UT,
-                         const floating[:, ::1] W, const floating[:, ::1] x, bint per_step,
-                         Activation activation, Py_ssize_t first, floating[:, ::1] hs,
-                         floating[:, ::1] slopes, bint keep_Wh, floating[:, ::1] Wh,
-                         bint numpy_rounding, Py_ssize_t *passes) noexcept nogil:
+cdef int forward_record(const floating[:, ::1] U, const floating[:, ::1] UT, bint use_UT,
+                        const floating[:, ::1] W, const floating[:, ::1] x, bint per_step,
+                        Activation activation, Py_ssize_t first, floating[:, ::1] hs,
+                        floating[:, ::1] slopes, bint keep_Wh, floating[:, ::1] Wh,
+                        bint numpy_rounding, Py_ssize_t *passes,
+                        SignalClock *clock) except -1 nogil:
     """The forward pass of one record: hs[t] = h_t for t = 0..T, and what the
     caller keeps of it.
 
@@ -96,13 +125,15 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] UT, bi
     (first > T: none); keep_Wh: Wh[t-1] = W @ h_{t-1} for every step, which
     the tutorial's rule uses.  numpy_rounding (sigmoid only): the sums and
     exp are NumPy's own, rounded as the tutorial's code rounds them.
-    passes counts the passes over W.  W's rows may be padded with zeros to
+    passes counts the passes over W; clock (or NULL) counts the work done
+    and looks for Ctrl-C (which raises here).  W's rows may be padded with zeros to
     W.shape[1], as long as hs's rows are and their padding is zero: the
     products then run over whole lines.
     """
     cdef Py_ssize_t T = x.shape[0], hidden = W.shape[0], width = W.shape[1], t, i
     memset(&hs[0, 0], 0, width * sizeof(floating))
     for t in range(1, T + 1):
+        tick(clock, hidden * (width + x.shape[1]))
         input_term(U, UT, use_UT, x, t, per_step, numpy_rounding, &hs[t, 0])
         if keep_Wh:
             # Wh[t-1] = W @ h_{t-1};  z = a_t + Wh[t-1]
@@ -129,6 +160,7 @@ cdef void forward_record(const floating[:, ::1] U, const floating[:, ::1] UT, bi
             activate(activation, hidden, &hs[t, 0], &hs[t, 0])
         else:
             activate_with_slope(activation, hidden, &hs[t, 0], &hs[t, 0], &slopes[t - 1, 0])
+    return 0
 
 
 cdef void output_error(const floating[:, ::1] V, const floating *h_T, const floating *y,
@@ -164,17 +196,19 @@ cdef void linear_gradient(const floating[:, ::1] x, const floating *dyhat, float
         db[o] = dyhat[o]
 
 
-cdef void bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
-                         const floating[:, ::1] V, const floating[:, ::1] W,
-                         const floating[:, ::1] x,
-                         const floating *y, Py_ssize_t first, bint per_step,
-                         Activation activation, floating[:, ::1] hs, floating[:, ::1] deltas,
-                         floating[:, ::1] dU, floating[:, ::1] dV,
-                         floating[:, ::1] work, Py_ssize_t *passes, bint linear,
-                         const floating[:, ::1] A, const floating[::1] b) noexcept nogil:
+cdef int bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
+                        const floating[:, ::1] V, const floating[:, ::1] W,
+                        const floating[:, ::1] x,
+                        const floating *y, Py_ssize_t first, bint per_step,
+                        Activation activation, floating[:, ::1] hs, floating[:, ::1] deltas,
+                        floating[:, ::1] dU, floating[:, ::1] dV,
+                        floating[:, ::1] work, Py_ssize_t *passes, bint linear,
+                        const floating[:, ::1] A, const floating[::1] b,
+                        SignalClock *clock) except -1 nogil:
     """dU, dV and deltas = the truncated gradient of one record's loss
     (unclipped), dW = form_dW(...) of it; UT = U.T in the per-step layout;
-    passes counts the passes over W.  hs and deltas have rows as wide as W's
+    passes counts the passes over W, clock the work (see forward_record).
+    hs and deltas have rows as wide as W's
     (W.shape[1], padding included), and work rows at least that wide.
 
     work[0] holds dyhat = yhat - y (yhat with the skip term (A, b) when linear).
@@ -189,7 +223,7 @@ cdef void bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
     cdef floating *g = &work[1, 0]
 
     forward_record(U, UT, per_step, W, x, per_step, activation, first, hs, deltas, False, hs,
-                   False, passes)
+                   False, passes, clock)
     output_error(V, &hs[T, 0], y, False, dyhat)
     if linear:
         add_linear_term(A, b, x, dyhat)
@@ -201,6 +235,7 @@ cdef void bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
     for i in range(hidden):
         deltas[T - 1, i] *= g[i]
     for t in range(T, first, -1):
+        tick(clock, hidden * W.shape[1])
         # delta_{t-1} = (W.T @ delta_t) * f'(z_{t-1})
         gemv_t(hidden, W.shape[1], &W[0, 0], &deltas[t - 1, 0], g,
                next_pass_backwards(passes), W.shape[1])
@@ -216,6 +251,7 @@ cdef void bptt_gradients(const floating[:, ::1] U, const floating[:, ::1] UT,
         # dU = sum over the window of np.outer(delta_t, x_t)
         gemm_tn(hidden, window, F, &deltas[first - 1, 0], deltas.shape[1], &x[first - 1, 0], F,
                 &dU[0, 0])
+    return 0
 
 
 cdef void form_dW(Py_ssize_t first, Py_ssize_t T, const floating[:, ::1] deltas,
@@ -371,7 +407,8 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
                          const floating[:, ::1] W, const floating[:, ::1] x,
                          const floating *y, Py_ssize_t k, bint per_step, double lo, double hi,
                          bint numpy_rounding, floating[:, ::1] hs, floating[:, ::1] Wh,
-                         floating[:, ::1] dV, floating[:, ::1] work) noexcept nogil:
+                         floating[:, ::1] dV, floating[:, ::1] work,
+                         SignalClock *clock) except -1 nogil:
     """The tutorial's update for one record (not a gradient), see rnnc.reference.
 
     With n_t = min(t, k), for t = 0..T-1 (0-based):
@@ -393,12 +430,13 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
 
     # U itself, not a transposed copy: the rule updates U after every record
     forward_record(U, U, False, W, x, per_step, SIGMOID, T + 1, hs, hs, True, Wh,
-                   numpy_rounding, &passes)
+                   numpy_rounding, &passes, clock)
     output_error(V, &hs[T, 0], y, numpy_rounding, dyhat)
     for i in range(1, 5):   # u_run, w_run, u, w
         memset(&work[i, 0], 0, hidden * sizeof(floating))
     memset(&dV[0, 0], 0, dV.shape[0] * dV.shape[1] * sizeof(floating))
     for t in range(T):
+        tick(clock, hidden * (min(t, k) + 1))
         # a = the input term at this step
         input_term(U, U, False, x, t + 1, per_step, numpy_rounding, a)
         for rep in range(min(t, k)):
@@ -463,7 +501,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
               Py_ssize_t bptt_truncate, double min_clip_val, double max_clip_val,
               bint per_step, bint tutorial_rule=False,
               Activation activation=SIGMOID, adam=None,
-              Py_ssize_t check_signals_every=1, const Py_ssize_t[::1] order=None,
+              double check_signals_work=1e7, const Py_ssize_t[::1] order=None,
               floating[:, ::1] A=None, floating[::1] b=None):
     """One pass of per-record SGD or Adam over X, Y, updating U, V, W (and the
     skip term's A and b, when given) in place (W on a cache-aligned copy,
@@ -477,12 +515,13 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     range(n_records).  Returns (status, record): OK and the number of
     records, or NONFINITE_GRADIENT / OVERFLOW and the index in X of the
     record whose update was refused (the weights hold the updates before
-    it).  Checks for Ctrl-C every check_signals_every records.
+    it).  Looks for Ctrl-C every check_signals_work multiply-adds, within a
+    record too: a record interrupted is not applied.
     """
     if activation not in (SIGMOID, TANH):
         raise ValueError(f"activation: unknown code {activation!r}")
-    if check_signals_every < 1:
-        raise ValueError(f"check_signals_every must be at least 1, got {check_signals_every}")
+    if not check_signals_work > 0:
+        raise ValueError(f"check_signals_work must be positive, got {check_signals_work}")
     dtype = np.float64 if floating is double else np.float32
     cdef Py_ssize_t n = X.shape[0], T = X.shape[1], hidden = W.shape[0]
     cdef bint in_order = order is None
@@ -537,18 +576,13 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
 
     # flush subnormals, except where the tutorial's rule must round as NumPy does
     cdef bint flush = not tutorial_rule
-    cdef unsigned saved_float_env = rnnc_flush_subnormals_begin() if flush else 0
+    cdef SignalClock clock
+    clock.work, clock.every, clock.flush = 0, check_signals_work, flush
+    clock.saved_env = rnnc_flush_subnormals_begin() if flush else 0
     try:
         with nogil:
             bound = weights_max_abs(U, V, Wk, linear, A, b)
             for r in range(n):
-                if r % check_signals_every == 0 and r > 0:
-                    with gil:   # Python's signal handlers run with the caller's setting
-                        if flush:
-                            rnnc_flush_subnormals_end(saved_float_env)
-                        PyErr_CheckSignals()
-                        if flush:
-                            rnnc_flush_subnormals_begin()
                 # the directions count from each record's start, so that a
                 # record's gradient (gemv_t's sums follow the row order)
                 # depends on the weights and the record only
@@ -556,11 +590,12 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 i = r if in_order else order[r]
                 if tutorial_rule:
                     if tutorial_update(U, V, W, X[i], &Y[i, 0], k, per_step, min_clip_val,
-                                       max_clip_val, numpy_rounding, hs, rows, dV, work):
+                                       max_clip_val, numpy_rounding, hs, rows, dV, work,
+                                       &clock):
                         status = NONFINITE_GRADIENT
                 else:
                     bptt_gradients(U, UT, V, Wk, X[i], &Y[i, 0], first, per_step, activation,
-                                   hs, rows, dU, dV, work, &passes, linear, A, b)
+                                   hs, rows, dU, dV, work, &passes, linear, A, b, &clock)
                     if linear:
                         linear_gradient(X[i], &work[0, 0], dA, db)
                         if (clip(dA.shape[0] * dA.shape[1], &dA[0, 0], min_clip_val,
@@ -603,7 +638,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
         if use_adam:
             adam[0] = step
         if flush:
-            rnnc_flush_subnormals_end(saved_float_env)
+            rnnc_flush_subnormals_end(clock.saved_env)
     return status, (i if status != OK else n)
 
 
@@ -612,7 +647,7 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
                      const floating[::1] y, Py_ssize_t bptt_truncate, bint per_step,
                      bint tutorial_rule=False, double min_clip_val=-10, double max_clip_val=10,
                      Activation activation=SIGMOID, const floating[:, ::1] A=None,
-                     const floating[::1] b=None):
+                     const floating[::1] b=None, double check_signals_work=1e7):
     """(dU, dV, dW) of one record, shaped like U, V, W: the exact truncated
     gradient (unclipped), or with tutorial_rule the tutorial's update.  With
     the skip term A, b: (dU, dV, dW, dA, db)."""
@@ -635,10 +670,12 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     dV = np.zeros((V.shape[0], V.shape[1]), dtype=dtype)
     dW = np.zeros((hidden, hidden), dtype=dtype)
     cdef floating[:, ::1] dU_view = dU, dV_view = dV, dW_view = dW, work_view = work
+    cdef SignalClock clock
+    clock.work, clock.every, clock.flush = 0, check_signals_work, not tutorial_rule
     if tutorial_rule:
         with nogil:
             tutorial_update(U, V, W, x, &y[0], k, per_step, min_clip_val, max_clip_val,
-                            numpy_rounding, hs, rows, dV_view, work_view)
+                            numpy_rounding, hs, rows, dV_view, work_view, &clock)
         return (np.repeat(work[3, :hidden, None], U.shape[1], axis=1), dV,
                 np.repeat(work[4, :hidden, None], hidden, axis=1))
     cdef bint linear = A is not None
@@ -646,15 +683,15 @@ def record_gradients(const floating[:, ::1] U, const floating[:, ::1] V,
     db = np.zeros(np.shape(b) if linear else 0, dtype)
     cdef floating[:, ::1] dA_view = dA
     cdef floating[::1] db_view = db
-    cdef unsigned saved_float_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
+    clock.saved_env = rnnc_flush_subnormals_begin()   # as sgd_epoch does
     try:
         with nogil:
             bptt_gradients(U, UT, V, Wk, x, &y[0], first, per_step, activation, hs, rows,
-                           dU_view, dV_view, work_view, &passes, linear, A, b)
+                           dU_view, dV_view, work_view, &passes, linear, A, b, &clock)
             form_dW(first, T, rows, hs, dW_view)
             if linear:
                 linear_gradient(x, &work_view[0, 0], dA_view, db_view)
     finally:
-        rnnc_flush_subnormals_end(saved_float_env)
+        rnnc_flush_subnormals_end(clock.saved_env)
     gradient = ((dU.T.copy() if per_step else dU), dV, dW)
     return gradient + (dA, db) if linear else gradient

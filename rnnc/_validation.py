@@ -22,6 +22,11 @@ def _describe(a):
 
 def as_real_array(value, name):
     """value as an ndarray of real numbers (bool, integer or floating)."""
+    if isinstance(value, np.ma.MaskedArray):
+        if np.ma.count_masked(value):
+            raise ValueError(f"{name} is a masked array with {np.ma.count_masked(value)} "
+                             f"masked values: fill or drop them first")
+        value = value.data
     try:
         a = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
@@ -58,6 +63,25 @@ def weights_dtype(arrays):
     return np.dtype(np.float64)
 
 
+def check_weight_shapes(shapes):
+    """The shapes of U, V and W, {name: (shape, dtype)}, fit one network, or a
+    ValueError (model files check what they declare before reading it)."""
+    for name, (shape, dtype) in shapes.items():
+        if len(shape) != 2:
+            raise ValueError(f"{name} must be 2-D, got shape {shape}, dtype {dtype}")
+        if 0 in shape:
+            raise ValueError(f"{name} is empty (shape {shape}, dtype {dtype})")
+    U, V, W = (shapes[name][0] for name in "UVW")
+    hidden = W[0]
+    if W != (hidden, hidden):
+        raise ValueError(f"W must be square (hidden_dim, hidden_dim), got shape {W}")
+    if U[0] != hidden:
+        raise ValueError(f"U must have hidden_dim = {hidden} rows (W is {W}), got shape {U}")
+    if V[1] != hidden:
+        raise ValueError(f"V must be (output_dim, hidden_dim = {hidden}) (W is {W}), got "
+                         f"shape {V}")
+
+
 def check_weights(U, V, W, *, in_place=False):
     """(U, V, W) as C-contiguous arrays of one floating dtype, shapes checked.
 
@@ -83,21 +107,8 @@ def check_weights(U, V, W, *, in_place=False):
             raise TypeError(f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} "
                             f"and {W.dtype}")
     arrays = {name: as_real_array(a, name) for name, a in named.items()}
-    for name, a in arrays.items():
-        if a.ndim != 2:
-            raise ValueError(f"{name} must be 2-D, got {_describe(a)}")
-        if a.size == 0:
-            raise ValueError(f"{name} is empty ({_describe(a)})")
+    check_weight_shapes({name: (a.shape, a.dtype) for name, a in arrays.items()})
     U, V, W = arrays["U"], arrays["V"], arrays["W"]
-    hidden = W.shape[0]
-    if W.shape != (hidden, hidden):
-        raise ValueError(f"W must be square (hidden_dim, hidden_dim), got shape {W.shape}")
-    if U.shape[0] != hidden:
-        raise ValueError(f"U must have hidden_dim = {hidden} rows (W is {W.shape}), "
-                         f"got shape {U.shape}")
-    if V.shape[1] != hidden:
-        raise ValueError(f"V must be (output_dim, hidden_dim = {hidden}) (W is {W.shape}), "
-                         f"got shape {V.shape}")
     dtype = weights_dtype(arrays.values())
     out = tuple(np.ascontiguousarray(a, dtype=dtype) for a in (U, V, W))
     for name, a in zip("UVW", out):
@@ -185,7 +196,11 @@ def check_record(U, V, x, y):
 def check_positive_real(value, name, allow_zero=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:    # an int beyond float64
+        raise ValueError(f"{name} must be a finite number, got an integer beyond float64's "
+                         f"range") from None
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         need = "non-negative" if allow_zero else "positive"
         raise ValueError(f"{name} must be a finite {need} number, got {value!r}")
@@ -207,6 +222,11 @@ def check_clip(min_clip_val, max_clip_val):
     for name, v in (("min_clip_val", min_clip_val), ("max_clip_val", max_clip_val)):
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"{name} must be a real number, got {v!r}")
+        try:
+            v = float(v)
+        except OverflowError:    # an int beyond float64
+            raise ValueError(f"{name} must be within float64's range, got an integer beyond "
+                             f"it") from None
         if math.isnan(v):
             raise ValueError(f"{name} must be a number, got nan")
     if min_clip_val > max_clip_val:
@@ -219,6 +239,9 @@ def check_clip(min_clip_val, max_clip_val):
 
 
 def check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {', '.join(map(repr, choices))}, "
+                        f"got {type(value).__name__} {value!r}")
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
                          f"got {value!r}")

@@ -22,7 +22,9 @@ import rnnc
 from rnnc import forecaster as forecaster_module
 from rnnc import spec
 from rnnc.initializers import scaled_weights, tutorial_weights
+from rnnc.io import check_save_path
 from rnnc.scaling import standardisation
+from rnnc.series import SeriesError, read_table
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
 # about 0.003 in seconds): small initial weights so that the sigmoid starts
@@ -52,41 +54,9 @@ def sine_data(seq_len=rnnc.seq_len):
 def read_column(path, column):
     """The values of one column of a CSV file with a header row, as float64."""
     try:
-        # utf-8-sig: spreadsheets often start UTF-8 files with a byte-order mark
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            return _read_column(csv.reader(f), path, column)
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise CommandError(f"{path} is not a readable CSV file: {exc}") from None
-
-
-def _read_column(rows, path, column):
-    header = next(rows, None)
-    if header is None:
-        raise CommandError(f"{path} is empty")
-    header = [name.strip() for name in header]
-    if column not in header:
-        raise CommandError(f"{path} has no column {column!r}; its columns are "
-                           f"{', '.join(map(repr, header))}")
-    index = header.index(column)
-    values = []
-    for line, row in enumerate(rows, start=2):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        cell = row[index].strip() if index < len(row) else ""
-        try:
-            value = float(cell)
-        except ValueError:
-            raise CommandError(f"{path}, line {line}: {column} is {cell!r}, not a "
-                               f"number") from None
-        if not math.isfinite(value):
-            raise CommandError(f"{path}, line {line}: {column} is {cell!r}; values must "
-                               f"be finite")
-        values.append(value)
-    if not values:
-        raise CommandError(f"{path} has no values in column {column!r}")
-    return np.array(values)
+        return read_table(path, [column], date=False).column(column)
+    except SeriesError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Progress:
@@ -207,10 +177,21 @@ def initial(init, hidden, seq_len, seed):
 
 
 def check_outputs(args, inputs=()):
-    """Before any work: outputs go to directories that exist, and overwrite no input."""
+    """Before any work: the model file can be saved, outputs go to directories
+    that exist, no two outputs are one file, and no output overwrites an input."""
+    if getattr(args, "save", None):
+        try:
+            check_save_path(args.save)
+        except (ValueError, FileNotFoundError) as exc:
+            raise CommandError(str(exc)) from None
     outputs = [p for p in (getattr(args, "save", None), getattr(args, "output", None),
                            getattr(args, "plot", None)) if p and p != "-"]
-    for path in outputs:
+    for i, path in enumerate(outputs):
+        for other in outputs[i + 1:]:
+            if os.path.abspath(path) == os.path.abspath(other):
+                raise CommandError(f"{path} is named for two outputs: give each its own file")
+        if os.path.isdir(path):
+            raise CommandError(f"cannot write {path}: it is a directory")
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
             raise CommandError(f"cannot write {path}: no directory {directory}")
@@ -526,16 +507,62 @@ def parser():
     return top
 
 
+class ClosedStreamSafe:
+    """Standard output that never raises for a closed reader: once the reader
+    has gone (`rnnc ... | head`) or stdout was closed (`>&-`), what is written
+    is dropped and the command carries on, so that training still ends and
+    --save and --plot are still written."""
+
+    def __init__(self, stream):
+        self.stream = stream if stream is not None else open(os.devnull, "w")
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except (BrokenPipeError, ValueError):   # ValueError: the stream was closed
+            self._drop()
+            return len(text)
+
+    def flush(self):
+        try:
+            self.stream.flush()
+        except (BrokenPipeError, ValueError):
+            self._drop()
+
+    def isatty(self):
+        try:
+            return self.stream.isatty()
+        except ValueError:
+            return False
+
+    def _drop(self):
+        # point the descriptor at /dev/null too, so that the interpreter's own
+        # flush at exit finds nothing to complain about
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+        self.stream = open(os.devnull, "w")
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
+    stdout, sys.stdout = sys.stdout, ClosedStreamSafe(sys.stdout)
+    try:
+        return run(args)
+    finally:
+        sys.stdout = stdout
+
+
+def run(args):
+    """The command's exit status: errors in one line on stderr."""
     try:
         args.run(args)
     except (CommandError, ValueError, TypeError, FloatingPointError) as exc:
         print(f"rnnc {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:     # `rnnc predict ... | head`: the reader has had enough
-        sys.stdout = open(os.devnull, "w")
-        return 0
     except OSError as exc:
         where = f" {exc.filename}:" if exc.filename else ""
         print(f"rnnc {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)

@@ -8,14 +8,20 @@ the math.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import numbers
 import os
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from collections.abc import Callable
+from typing import Literal
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _forward, _sgd, spec
 from rnnc import _validation as check
@@ -24,11 +30,24 @@ from rnnc.spec import (bptt_truncate, hidden_dim, learning_rate, max_clip_val,  
                        max_epochs, min_clip_val, output_dim, seq_len)
 
 
-def sigmoid(x):
-    """1 / (1 + exp(-x)) elementwise, as the kernels compute it: from exp(-|x|),
-    so that it never overflows and raises no warning for any input.
+Activation = Literal["sigmoid", "tanh"]
+Linear = tuple[ArrayLike, ArrayLike]
 
-    Returns an array shaped like x: float32 for float32 input, float64 otherwise.
+
+def sigmoid(x: ArrayLike) -> NDArray[np.floating]:
+    """The logistic function 1 / (1 + exp(-x)), elementwise, as the kernels compute it.
+
+    It is computed from exp(-|x|), so it never overflows and raises no
+    warning for any input (accurate to 2 ulp).
+
+    Parameters
+    ----------
+    x : array_like of real numbers
+
+    Returns
+    -------
+    ndarray
+        Shaped like `x`: float32 for float32 input, float64 otherwise.
     """
     x = check.as_real_array(x, "x")
     dtype = np.float32 if x.dtype == np.float32 else np.float64
@@ -39,11 +58,31 @@ def sigmoid(x):
 MAX_THREADS = 4096
 
 
+# OpenMP's thread pool does not survive fork(): a child process that started
+# a parallel region with more than one thread would wait for threads it does
+# not have.  Children of a fork run the kernels on one thread.
+_forked = False
+
+
+def _after_fork_in_child():
+    global _forked
+    _forked = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _threads(n_threads):
+    """The threads a call may use: n_threads checked (None: all cores), and
+    one in a child made by fork()."""
+    count = None if n_threads is None else check.check_count(n_threads, "n_threads")
+    if count is not None and not 1 <= count <= MAX_THREADS:
+        raise ValueError(f"n_threads must be between 1 and {MAX_THREADS}, got {n_threads}")
+    if _forked:
+        return 1
     if n_threads is None:
         return os.cpu_count() or 1
-    if not 1 <= check.check_count(n_threads, "n_threads") <= MAX_THREADS:
-        raise ValueError(f"n_threads must be between 1 and {MAX_THREADS}, got {n_threads}")
     return n_threads
 
 
@@ -52,7 +91,7 @@ def _activation(activation):
     return _forward.ACTIVATIONS[check.check_choice(activation, "activation", spec.ACTIVATIONS)]
 
 
-# Work between two checks for Ctrl-C in the SGD kernel, in multiply-adds: a
+# Work between two looks for Ctrl-C in the SGD kernel, in multiply-adds: a
 # few milliseconds; and per chunk of a loss pass or predict, per thread.
 SIGNAL_CHECK_WORK = 1e7
 CHUNK_WORK = 1e8
@@ -65,10 +104,6 @@ def _record_work(X, W):
     return X.shape[1] * W.shape[0] * (W.shape[0] + X.shape[2])
 
 
-def _records_per_check(X, W, at_least=1):
-    return max(at_least, int(SIGNAL_CHECK_WORK // _record_work(X, W)))
-
-
 def _chunk_records(X, W, n_threads):
     """Records per call of the forward kernel: about CHUNK_WORK per thread,
     in whole blocks (a thread takes one block at a time)."""
@@ -76,28 +111,50 @@ def _chunk_records(X, W, n_threads):
     return n_threads * _forward.BLOCK_RECORDS * max(1, int(CHUNK_WORK // block_work))
 
 
+def _step_pieces(X, W, linear):
+    """(start, stop) of the pieces of steps a chunk of records is run in: a
+    thread's work per piece stays near CHUNK_WORK however long the records,
+    so that Ctrl-C is seen between pieces; the last piece holds at least the
+    steps the skip term reads."""
+    T = X.shape[1]
+    steps = max(1, int(CHUNK_WORK // (_forward.BLOCK_RECORDS * _record_work(X[:, :1], W))))
+    tail = 0 if linear is None else linear[0].shape[1] // X.shape[2]
+    last = min(T, max(steps, tail))
+    starts = list(range(0, T - last, steps)) + [T - last]
+    return list(zip(starts, starts[1:] + [T]))
+
+
 def _forward_chunks(U, W, X, layout, activation, n_threads, stop=None, V=None, linear=None):
     """(first record, h_T of the next records) in chunks, or with V, V h_T
-    (+ the skip term's A x_tail + b):
-    Ctrl-C (or `stop`, a threading.Event) is seen between chunks, and memory
-    stays O(chunk x hidden)."""
+    (+ the skip term's A x_tail + b): Ctrl-C (or `stop`, a threading.Event)
+    is seen between chunks and between the pieces of long records, and
+    memory stays O(chunk x hidden)."""
     n_threads = _threads(n_threads)
     if len(X) * _record_work(X, W) < THREAD_WORK:
         n_threads = 1
     code = _activation(activation)
     chunk = _chunk_records(X, W, n_threads)
+    pieces = _step_pieces(X, W, linear)
     for first in range(0, len(X), chunk):
+        X_chunk = X[first:first + chunk]
+        H = None     # h_t of the chunk's records, between pieces
+        for start, end in pieces[:-1]:
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt("stopped")
+            H = _forward.final_hidden_states(U, W, np.ascontiguousarray(X_chunk[:, start:end]),
+                                             layout.per_step, code, n_threads, H, start)
         if stop is not None and stop.is_set():
             raise KeyboardInterrupt("stopped")
-        X_chunk = X[first:first + chunk]
+        start = pieces[-1][0]
+        X_chunk = np.ascontiguousarray(X_chunk[:, start:])   # a copy only for long records
         if V is None:
             yield first, _forward.final_hidden_states(U, W, X_chunk, layout.per_step, code,
-                                                      n_threads)
+                                                      n_threads, H, start)
         else:
             # V h_T in the kernel: NumPy's matmul would wake BLAS threads that
             # then spin on the cores the kernels use
             yield first, _forward.final_outputs(U, V, W, X_chunk, layout.per_step, code,
-                                                n_threads, *(linear or (None, None)))
+                                                n_threads, *(linear or (None, None)), H, start)
 
 
 def _outputs(U, V, W, X, layout, activation, n_threads, stop=None, linear=None):
@@ -111,9 +168,23 @@ def _outputs(U, V, W, X, layout, activation, n_threads, stop=None, linear=None):
 
 def _loss(Y, yhat):
     """sum over records of ||y - yhat||^2 / 2, in float64 and exactly rounded,
-    so that it does not depend on the order of the records."""
-    residual = np.subtract(Y, yhat, dtype=np.float64)
-    return math.fsum((residual ** 2).ravel().tolist()) / 2
+    so that it does not depend on the order of the records; inf, silently,
+    where it is beyond float64's range."""
+    with np.errstate(over="ignore"):
+        squares = np.subtract(Y, yhat, dtype=np.float64) ** 2
+    try:
+        return math.fsum(squares.ravel().tolist()) / 2
+    except OverflowError:    # the sum of finite squares overflows
+        return math.inf
+
+
+def _refuse_non_finite(values, what):
+    """A FloatingPointError when finite inputs gave values that are not finite."""
+    if not np.all(np.isfinite(values)):
+        raise FloatingPointError(
+            f"{what} is not finite: the weights or the data are too large for "
+            f"{values.dtype} (an intermediate sum overflowed)")
+    return values
 
 
 def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop,
@@ -127,27 +198,78 @@ def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop
                                     linear))
 
 
-def predict(U, V, W, X, *, activation="sigmoid", n_threads=None, linear=None):
-    """yhat = V h_T for every record of X, as (n_records, output_dim).
+def predict(U: ArrayLike, V: ArrayLike, W: ArrayLike, X: ArrayLike, *,
+            activation: Activation = "sigmoid", n_threads: int | None = None,
+            linear: Linear | None = None) -> NDArray[np.floating]:
+    """The network's output, yhat = V h_T, for every record of X.
 
-    linear = (A, b) adds the skip term A x_tail + b, a linear autoregression
-    on each record's last p steps (A is (output_dim, p * n_features)).
+    Parameters
+    ----------
+    U : array_like, (hidden_dim, seq_len) or (hidden_dim, n_features)
+        Input weights: one column per step (the tutorial's per-step layout)
+        or one for every step (the shared layout).
+    V : array_like, (output_dim, hidden_dim)
+    W : array_like, (hidden_dim, hidden_dim)
+    X : array_like, (n_records, seq_len) or (n_records, seq_len, n_features)
+    activation : {"sigmoid", "tanh"}
+        The hidden layer's activation.
+    n_threads : int or None
+        Threads for the records (None: all cores).
+    linear : (A, b) or None
+        The skip term: yhat += A x_tail + b, a linear autoregression on each
+        record's last p steps, with A (output_dim, p * n_features) and b
+        (output_dim,).
+
+    Returns
+    -------
+    ndarray, (n_records, output_dim)
+        In the weights' dtype.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs that do not fit, naming the argument.
+    FloatingPointError
+        Where finite inputs give an output that overflows.
     """
     U, V, W = check.check_weights(U, V, W)
     X, _, layout = check.check_data(U, V, X, None)
     linear = check.check_linear(linear, U, V, layout)
-    return _outputs(U, V, W, X, layout, activation, n_threads, linear=linear)
+    return _refuse_non_finite(_outputs(U, V, W, X, layout, activation, n_threads,
+                                       linear=linear), "a prediction")
 
 
-def calculate_loss(X, Y, U, V, W, *, activation="sigmoid", n_threads=None, linear=None):
-    """(loss, activation): the summed squared-error loss / 2 over all records,
-    and h_T of the last record as (hidden_dim, 1), like the tutorial's.
-    linear: the skip term, as for predict."""
+def calculate_loss(X: ArrayLike, Y: ArrayLike, U: ArrayLike, V: ArrayLike, W: ArrayLike, *,
+                   activation: Activation = "sigmoid", n_threads: int | None = None,
+                   linear: Linear | None = None) -> tuple[float, NDArray[np.floating]]:
+    """The loss over all records, as the tutorial's calculate_loss returns it.
+
+    Parameters
+    ----------
+    X : array_like, (n_records, seq_len) or (n_records, seq_len, n_features)
+    Y : array_like, (n_records, output_dim) or (n_records,) for one output
+    U, V, W, activation, n_threads, linear
+        As for `predict`.
+
+    Returns
+    -------
+    loss : float
+        The sum over records of ||y - yhat||^2 / 2, exactly rounded in
+        float64 (so independent of the records' order); inf beyond float64.
+    activation : ndarray, (hidden_dim, 1)
+        h_T of the last record, like the tutorial's.
+
+    Raises
+    ------
+    ValueError, TypeError, FloatingPointError
+        As for `predict`.
+    """
     U, V, W = check.check_weights(U, V, W)
     X, Y, layout = check.check_data(U, V, X, Y)
     linear = check.check_linear(linear, U, V, layout)
-    loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads, linear=linear))
-    h_T = _forward.final_hidden_states(U, W, X[-1:], layout.per_step, _activation(activation))
+    outputs = _outputs(U, V, W, X, layout, activation, n_threads, linear=linear)
+    loss = _loss(Y, _refuse_non_finite(outputs, "a prediction"))
+    _, h_T = next(_forward_chunks(U, W, X[-1:], layout, activation, 1))
     return loss, h_T[0][:, None]
 
 
@@ -157,17 +279,50 @@ def _truncation(bptt_truncate):
     return spec.truncation_code(k)
 
 
-def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, *, activation="sigmoid",
-              linear=None):
-    """(dU, dV, dW): the exact, unclipped gradient of one record's loss
-    ||y - yhat||^2 / 2 with h_{T-k-1} held constant (k = bptt_truncate;
-    None for full backpropagation through time).  With the skip term
-    linear = (A, b): (dU, dV, dW, dA, db)."""
+def gradients(U: ArrayLike, V: ArrayLike, W: ArrayLike, x: ArrayLike, y: ArrayLike,
+              bptt_truncate: int | None = bptt_truncate, *, activation: Activation = "sigmoid",
+              linear: Linear | None = None) -> tuple[NDArray[np.floating], ...]:
+    """The exact, unclipped gradient of one record's loss ||y - yhat||^2 / 2.
+
+    Truncated backpropagation through time with bptt_truncate = k is the
+    exact gradient with h_{T-k-1} held constant: the last k + 1 steps carry
+    gradient.
+
+    Parameters
+    ----------
+    U, V, W : array_like
+        The weights, as for `predict`.
+    x : array_like, (seq_len,) or (seq_len, n_features)
+        One record.
+    y : array_like, (output_dim,)
+    bptt_truncate : int or None
+        k; None (or any k >= seq_len - 1) is full backpropagation through time.
+    activation, linear
+        As for `predict`.
+
+    Returns
+    -------
+    tuple of ndarray
+        (dU, dV, dW), shaped like U, V, W; with the skip term, (dU, dV, dW,
+        dA, db).  Computed with the layout training uses, so that a training
+        step applies exactly this gradient.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs that do not fit, naming the argument.
+    FloatingPointError
+        Where finite inputs give a gradient that overflows.
+    """
     U, V, W = check.check_weights(U, V, W)
     x, y, layout = check.check_record(U, V, x, y)
     linear = check.check_linear(linear, U, V, layout) or (None, None)
-    return _sgd.record_gradients(U, V, W, x, y, _truncation(bptt_truncate), layout.per_step,
-                                 activation=_activation(activation), A=linear[0], b=linear[1])
+    gradient = _sgd.record_gradients(U, V, W, x, y, _truncation(bptt_truncate), layout.per_step,
+                                     activation=_activation(activation), A=linear[0],
+                                     b=linear[1], check_signals_work=SIGNAL_CHECK_WORK)
+    for name, g in zip(("dU", "dV", "dW", "dA", "db"), gradient):
+        _refuse_non_finite(g, f"the gradient {name}")
+    return gradient
 
 
 class AdamState:
@@ -177,9 +332,17 @@ class AdamState:
     train(optimizer="adam") starts a fresh one unless given one through
     optimizer_state; passing the same object to successive calls continues
     the optimisation where the last call stopped (partial_fit, warm starts).
+
+    Attributes
+    ----------
+    step : int
+        Updates made so far.
+    moments : list of ndarray
+        m and v for U, then V, W (then A, b), shaped like them.
     """
 
-    def __init__(self, U, V, W, linear=None):
+    def __init__(self, U: NDArray[np.floating], V: NDArray[np.floating],
+                 W: NDArray[np.floating], linear: Linear | None = None) -> None:
         self.step = 0
         self.moments = [np.zeros_like(P) for P in self._pairs(U, V, W, linear)]
 
@@ -189,10 +352,52 @@ class AdamState:
         params = (U, V, W) if linear is None else (U, V, W, *linear)
         return [P for P in params for _ in range(2)]
 
-    def fits(self, U, V, W, linear=None):
-        shapes = [np.shape(P) for P in self._pairs(U, V, W, linear)]
-        return len(shapes) == len(self.moments) and all(
-            m.shape == s and m.dtype == U.dtype for m, s in zip(self.moments, shapes))
+    def fits(self, U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floating],
+             linear: Linear | None = None) -> bool:
+        """True when this state can carry the training of these weights."""
+        try:
+            self.check(U, V, W, linear)
+        except (TypeError, ValueError):
+            return False
+        return True
+
+    def check(self, U: NDArray[np.floating], V: NDArray[np.floating],
+              W: NDArray[np.floating], linear: Linear | None = None) -> None:
+        """A ValueError or TypeError, naming what is wrong, unless this state
+        can carry the training of U, V, W (and linear's A and b): a count
+        >= 0 and, for each weight, two writable C-contiguous arrays of its
+        shape and dtype, finite, the second (v) never negative, sharing no
+        memory with each other or the weights."""
+        if isinstance(self.step, bool) or not isinstance(self.step, numbers.Integral) \
+                or self.step < 0:
+            raise ValueError(f"optimizer_state.step must be a count of updates >= 0, got "
+                             f"{self.step!r}")
+        params = self._pairs(U, V, W, linear)
+        what = "U, V, W" + ("" if linear is None else ", A, b")
+        if not isinstance(self.moments, list) or len(self.moments) != len(params):
+            got = (f"{len(self.moments)} items" if isinstance(self.moments, (list, tuple))
+                   else type(self.moments).__name__)
+            raise ValueError(f"optimizer_state.moments must be a list of {len(params)} arrays "
+                             f"(m and v for each of {what}), got {got}")
+        for i, (m, P) in enumerate(zip(self.moments, params)):
+            name = f"optimizer_state.moments[{i}]"
+            if not isinstance(m, np.ndarray) or m.dtype != U.dtype or m.shape != P.shape:
+                got = (f"shape {m.shape}, dtype {m.dtype}" if isinstance(m, np.ndarray)
+                       else type(m).__name__)
+                raise ValueError(f"{name} must be an array of shape {P.shape} and dtype "
+                                 f"{U.dtype}, like the weight it follows; got {got}")
+            if not (m.flags.c_contiguous and m.flags.writeable):
+                raise ValueError(f"{name} must be a writable C-contiguous array (Adam "
+                                 f"updates it in place)")
+            check.check_finite(m, name)
+            if i % 2 and np.any(m < 0):
+                raise ValueError(f"{name} is a second moment and holds a negative value")
+        arrays = list(self.moments) + list(params[::2])
+        for i, a in enumerate(self.moments):
+            for b in arrays[i + 1:]:
+                if np.may_share_memory(a, b):
+                    raise ValueError(f"optimizer_state.moments[{i}] shares memory with "
+                                     f"another moment or a weight")
 
 
 def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
@@ -201,9 +406,10 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
     max_epochs = check.check_count(max_epochs, "max_epochs")
     k = _truncation(bptt_truncate)
     lo, hi = check.check_clip(min_clip_val, max_clip_val)
-    if not np.isfinite(learning_rate * max(abs(lo), abs(hi))):
-        raise ValueError(f"learning_rate * clip value overflows ({learning_rate} * "
-                         f"{max(abs(lo), abs(hi))})")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(learning_rate * max(abs(lo), abs(hi))):
+            raise ValueError(f"learning_rate * clip value overflows ({learning_rate} * "
+                             f"{max(abs(lo), abs(hi))})")
     check.check_choice(backprop, "backprop", spec.BACKPROPS)
     check.check_choice(optimizer, "optimizer", spec.OPTIMIZERS)
     _activation(activation)
@@ -226,11 +432,11 @@ class History:
     tutorial prints loss[e - 1] as epoch e's.  validation_loss likewise, or
     None without validation data.
     """
-    loss: list
-    validation_loss: list | None
+    loss: list[float]
+    validation_loss: list[float | None] | None
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         """Epochs completed."""
         return len(self.loss) - 1
 
@@ -239,10 +445,57 @@ class TrainResult(tuple):
     """(U, V, W), as the tutorial's train returns them, and train's History
     as .history (None when train(history=False) measured nothing)."""
 
-    def __new__(cls, weights, history=None):
+    history: History | None
+
+    def __new__(cls, weights: tuple, history: History | None = None) -> TrainResult:
         result = super().__new__(cls, weights)
         result.history = history
         return result
+
+
+# The arrays and optimizer states train calls are updating now: a second call
+# on any of them would interleave its updates with the first's and lose some.
+_updating_lock = threading.Lock()
+_updating = []
+
+
+@contextlib.contextmanager
+def _exclusive_update(named, optimizer_state):
+    """Register the arrays (and Adam state) a train call updates, or raise a
+    RuntimeError naming the one another call is updating now."""
+    mine = list(named.items()) + ([] if optimizer_state is None
+                                  else [("optimizer_state", optimizer_state)])
+    with _updating_lock:
+        for name, a in mine:
+            for b in _updating:
+                busy = (a is b if name == "optimizer_state" or isinstance(b, AdamState)
+                        else np.may_share_memory(a, b))
+                if busy:
+                    raise RuntimeError(f"{name} is being updated by another train call "
+                                       f"running now: train the same weights (or Adam "
+                                       f"state) one call at a time")
+        _updating.extend(a for _, a in mine)
+    try:
+        yield
+    finally:
+        with _updating_lock:
+            for _, a in mine:
+                for i, b in enumerate(_updating):
+                    if b is a:
+                        del _updating[i]
+                        break
+
+
+def _refuse_data_aliasing_weights(data, weights):
+    """data (name: array or None) must not share memory with the weights that
+    train updates in place: the data would change under it."""
+    for data_name, d in data.items():
+        if not isinstance(d, np.ndarray):
+            continue
+        for name, P in weights.items():
+            if np.shares_memory(d, P):
+                raise ValueError(f"{data_name} shares memory with {name}, which train "
+                                 f"updates in place: pass a copy of the data")
 
 
 def _shuffler(shuffle, random_state):
@@ -272,48 +525,110 @@ def warn_frozen_inputs(layout, k, backprop):
                       UserWarning, stacklevel=3)
 
 
-def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
-          max_epochs=max_epochs, bptt_truncate=bptt_truncate,
-          min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
-          verbose=True, callback=None, optimizer="sgd", activation="sigmoid",
-          optimizer_state=None, n_threads=None, shuffle=False, random_state=None,
-          history=True, linear=None):
-    """Train by per-record SGD (or Adam); U, V, W are updated in place and returned.
+def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floating],
+          X: ArrayLike, Y: ArrayLike, X_validation: ArrayLike | None,
+          Y_validation: ArrayLike | None, *, learning_rate: float = learning_rate,
+          max_epochs: int = max_epochs, bptt_truncate: int | None = bptt_truncate,
+          min_clip_val: float = min_clip_val, max_clip_val: float = max_clip_val,
+          backprop: Literal["bptt", "tutorial"] = "bptt", verbose: bool = True,
+          callback: Callable[[int, float, float | None], object] | None = None,
+          optimizer: Literal["sgd", "adam"] = "sgd", activation: Activation = "sigmoid",
+          optimizer_state: AdamState | None = None, n_threads: int | None = None,
+          shuffle: bool = False,
+          random_state: int | np.random.Generator | np.random.RandomState | None = None,
+          history: bool = True, linear: Linear | None = None) -> TrainResult:
+    """Train by per-record SGD (or Adam), updating U, V, W in place.
 
-    Each epoch makes one pass over the records, in order (the tutorial's), or
-    with shuffle=True in a new random order drawn from random_state (an int,
-    None, or a NumPy Generator or RandomState).  backprop="bptt" steps along
-    the exact truncated gradient, clipped elementwise to [min_clip_val,
-    max_clip_val]; backprop="tutorial" uses the tutorial's own update rule
-    (see README).  optimizer="adam" steps with Adam (PyTorch's defaults:
-    betas 0.9, 0.999, eps 1e-8) along the clipped gradient instead;
-    activation="tanh" replaces the sigmoid hidden layer; optimizer_state, an
-    AdamState, carries Adam's moments from one call to the next.
-    X_validation and Y_validation may be None.  linear = (A, b) adds the skip
-    term A x_tail + b to the output (see predict); A and b are trained with
-    the weights, in place.
-
-    The training and validation loss of the weights at the start of each
-    epoch are measured on another core while the epoch's updates run; then
+    Each epoch makes one pass over the records, in order (the tutorial's) or,
+    with shuffle=True, in a new random order.  For each record it computes
+    the exact truncated gradient (or, with backprop="tutorial", the
+    tutorial's own update rule), clips it elementwise and steps.  The
+    training and validation loss of the weights at the start of each epoch
+    are measured on another core while the epoch's updates run; then
     ``Epoch: n, Loss: ..., Validation Loss: ...`` is printed when verbose, and
-    ``callback(epoch, loss, validation_loss)`` called if given (it sees the
-    weights after the epoch).  The result unpacks as ``U, V, W`` and carries
-    the losses as ``.history`` (a History); with history=False, verbose=False
-    and no callback, no loss is measured.
+    the callback called if given.
 
-    Raises FloatingPointError, naming the epoch and record, if an update
-    would make the weights NaN or infinite; the weights then hold the last
-    finite update.
+    Parameters
+    ----------
+    U, V, W : ndarray of float32 or float64, one dtype
+        The weights (see `predict` for their shapes), updated in place.
+    X, Y : array_like
+        The records (n_records, seq_len[, n_features]) and their targets
+        (n_records, output_dim).
+    X_validation, Y_validation : array_like or None
+        Records whose loss is measured each epoch, never trained on.
+    learning_rate : float
+        The step: P -= learning_rate * clip(dP) for SGD, Adam's step size.
+    max_epochs : int
+        Passes over the records.
+    bptt_truncate : int or None
+        k: the gradient flows through the last k + 1 steps; None is full
+        backpropagation through time.
+    min_clip_val, max_clip_val : float
+        Each gradient entry is clipped to this range, which must hold 0.
+    backprop : {"bptt", "tutorial"}
+        Exact truncated gradients, or the tutorial's update rule (SGD,
+        sigmoid, no skip term; see the README).
+    verbose : bool
+        Print the tutorial's line for each epoch.
+    callback : callable or None
+        ``callback(epoch, loss, validation_loss)`` after each epoch, on the
+        calling thread, with the losses at the epoch's start; it sees the
+        weights after the epoch.
+    optimizer : {"sgd", "adam"}
+        Adam uses PyTorch's defaults (betas 0.9, 0.999, eps 1e-8).
+    activation : {"sigmoid", "tanh"}
+    optimizer_state : AdamState or None
+        Adam's moments, carried from one call to the next (a fresh one when
+        None).
+    n_threads : int or None
+        Threads for the loss passes (None: all cores); the updates run on
+        one.
+    shuffle : bool
+        Visit the records in a new random order each epoch.
+    random_state : int, numpy Generator or RandomState, or None
+        Where the orders come from.
+    history : bool
+        Measure the losses after each epoch (see Returns); with
+        history=False, verbose=False and no callback, no loss is measured.
+    linear : (A, b) or None
+        The skip term (see `predict`), trained with the weights, in place.
+
+    Returns
+    -------
+    TrainResult
+        Unpacks as ``U, V, W`` (the arrays given, updated), as the tutorial
+        writes it; ``.history`` is a History of the training and validation
+        loss after 0, 1, ..., max_epochs epochs (None with history=False).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs that do not fit, naming the argument, before any update.
+    RuntimeError
+        If another train call is updating the same arrays or Adam state now.
+    FloatingPointError
+        If an update would make a weight NaN or infinite: training stops
+        there, naming the epoch and the record (``.epoch``, ``.record``), and
+        the weights hold the last finite update.
     """
     lr, max_epochs, k, lo, hi = _check_train_options(
         learning_rate, max_epochs, bptt_truncate, min_clip_val, max_clip_val, backprop,
         callback, optimizer, activation)
     user_weights = (U, V, W)
     U, V, W = check.check_weights(U, V, W, in_place=True)
+    if lr > float(np.finfo(U.dtype).max):
+        raise ValueError(f"learning_rate {lr:g} is beyond the range of the weights' dtype "
+                         f"{U.dtype} (at most {np.finfo(U.dtype).max:g})")
+    user_data = dict(X=X, Y=Y, X_validation=X_validation, Y_validation=Y_validation)
     X, Y, layout = check.check_data(U, V, X, Y)
     warn_frozen_inputs(layout, k, backprop)
     user_linear = linear
     linear = check.check_linear(linear, U, V, layout, in_place=True)
+    updated = dict(zip("UVW", user_weights))
+    if linear is not None:
+        updated.update(zip("Ab", user_linear))
+    _refuse_data_aliasing_weights(user_data, updated)
     if linear is not None and backprop == "tutorial":
         raise ValueError('backprop="tutorial" is the tutorial\'s rule, which has no skip '
                          'term: linear must be None')
@@ -324,13 +639,13 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
         validation = check.check_data(U, V, X_validation, Y_validation,
                                       names=("X_validation", "Y_validation"), layout=layout)
         check.check_linear(linear, U, V, validation[2])   # the skip term fits these records
-    check_every = _records_per_check(X, W)
     adam_state = None
     if optimizer == "adam":
         adam_state = AdamState(U, V, W, linear) if optimizer_state is None else optimizer_state
-        if not isinstance(adam_state, AdamState) or not adam_state.fits(U, V, W, linear):
-            raise ValueError("optimizer_state must be the AdamState of weights shaped and "
-                             "typed like U, V and W (and linear's A and b)")
+        if not isinstance(adam_state, AdamState):
+            raise TypeError(f"optimizer_state must be an rnnc.AdamState or None, got "
+                            f"{type(adam_state).__name__}")
+        adam_state.check(U, V, W, linear)
     elif optimizer_state is not None:
         raise ValueError(f"optimizer_state is for optimizer='adam', not {optimizer!r}")
     record_order = _shuffler(shuffle, random_state)
@@ -340,7 +655,7 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
         try:
             return _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
                                   backprop == "tutorial", _activation(activation), adam,
-                                  check_every, record_order(len(X)),
+                                  SIGNAL_CHECK_WORK, record_order(len(X)),
                                   *(linear or (None, None)))
         finally:   # also after Ctrl-C: the count must match the moments
             if adam is not None:
@@ -366,7 +681,13 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     want_losses = history or verbose or callback is not None
     pool = ThreadPoolExecutor(1) if want_losses and threads > 1 else None
     losses, validation_losses = [], []
-    try:
+    with contextlib.ExitStack() as cleanup:
+        cleanup.enter_context(_exclusive_update(updated, adam_state))
+        cleanup.callback(sync_user_weights)
+        if pool is not None:
+            cleanup.callback(pool.shutdown, wait=True)
+        # a loss pass still running (after Ctrl-C) ends at its next chunk
+        cleanup.callback(stop.set)
         for epoch in range(1, max_epochs + 1):
             if pool is not None:
                 pending = pool.submit(measure, [P.copy() for P in parameters], threads - 1)
@@ -396,11 +717,6 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
             loss, validation_loss = measure(parameters, threads)
             losses.append(loss)
             validation_losses.append(validation_loss)
-    finally:
-        stop.set()     # a loss pass still running (after Ctrl-C) ends at its next chunk
-        if pool is not None:
-            pool.shutdown(wait=True)
-        sync_user_weights()
     if not history:
         return TrainResult(user_weights)
     return TrainResult(user_weights, History(

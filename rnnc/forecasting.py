@@ -2,12 +2,13 @@
 from dataclasses import replace
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _validation as check
 from rnnc.model import Model
 
 
-def windows(series, seq_len):
+def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
     """(X, Y): every window of seq_len steps of series and the step after it.
 
     As the tutorial builds them: X[i] = series[i:i+seq_len], Y[i] =

@@ -32,6 +32,7 @@ import numbers
 import os
 import secrets
 import stat
+import zipfile
 
 import numpy as np
 
@@ -169,17 +170,36 @@ def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, s
                 info=_info_json(info), A=A, b=b, differencing=differencing, members=members)
 
 
-def save(path, model):
-    """Write model to path (str or os.PathLike) atomically; returns the path.
+def save(path: str | os.PathLike, model: Model) -> str:
+    """Write a model file, atomically.
 
-    The file is written beside path under a temporary name, flushed to disk and
-    then renamed onto path, so an existing file at path is replaced whole or
-    left as it was, never half-written.  The model is checked first: a
-    TypeError or ValueError names the field at fault.
+    The file is written beside path under a temporary name, flushed to disk
+    and then renamed onto path, so an existing file at path is replaced whole
+    or left as it was, never half-written.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Exactly where to write (no suffix is added): a regular file or a new
+        name in an existing directory.
+    model : rnnc.Model
+
+    Returns
+    -------
+    str
+        The path written.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a model field at fault (named), or a path that is empty, a
+        directory, a device or a FIFO, before anything is written.
+    FileNotFoundError
+        If the directory does not exist.
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")
-    path = os.fspath(path)
+    path = check_save_path(path)
     try:
         fields = _check_fields(model.U, model.V, model.W, model.seq_len, model.layout,
                                model.activation, model.bptt_truncate, model.offset,
@@ -213,6 +233,31 @@ def _linear_arrays(A, b, U, V):
     if A is None:
         return dict(A=np.empty((V.shape[0], 0), dtype=U.dtype), b=np.empty(0, dtype=U.dtype))
     return dict(A=A, b=b)
+def check_save_path(path):
+    """path (str or os.PathLike) as a str, if save can write a model there: a
+    regular file or a new name, in a directory that exists.  Otherwise a
+    ValueError (an empty path, a directory, a device, a FIFO: save would
+    replace it with a regular file) or FileNotFoundError, before any work."""
+    path = os.fspath(path)
+    if not isinstance(path, str):
+        path = os.fsdecode(path)
+    if not path:
+        raise ValueError("cannot save to an empty path")
+    if path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
+        raise ValueError(f"cannot save to {path}: it names a directory, not a file")
+    real = os.path.realpath(path)
+    try:
+        mode = os.stat(real).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ValueError(f"cannot save to {path}: it is {what}, and save replaces what is "
+                         f"there with a model file")
+    directory = os.path.dirname(real)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot save to {path}: directory {directory} does not exist")
+    return path
 
 
 def _write_atomically(path, write):
@@ -220,8 +265,6 @@ def _write_atomically(path, write):
     (onto the file a symbolic link points to, not over the link)."""
     path = os.path.realpath(path)
     directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot save to {path}: directory {directory} does not exist")
     # a dot file in the same directory: os.replace is atomic only within one file system
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     # 0o666 before the umask: the mode a new file gets from open()
@@ -268,13 +311,56 @@ def _scalar(a, key, kinds):
 
 
 
+def _open_regular_file(path):
+    """path opened for reading, or ModelFileError if it is not a regular file
+    (opened without blocking, so that a FIFO cannot hang the caller)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ModelFileError(f"{path}: not a regular file, so not a model file")
+    return os.fdopen(fd, "rb")
+
+
+def _check_members(fh, path):
+    """Before any array is read: each array's declared size within its
+    member's, and U, V, W's declared shapes consistent, so that a small file
+    cannot make load inflate or allocate a large array it would then refuse."""
+    shapes = {}
+    with zipfile.ZipFile(fh) as archive:
+        for info in archive.infolist():
+            key = info.filename.removesuffix(".npy")
+            if key not in KEYS:
+                continue
+            try:
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(member)
+            except Exception as exc:  # a damaged or foreign header
+                raise _unreadable(path, key, exc) from exc
+            if math.prod(shape) * dtype.itemsize > info.file_size:
+                raise ModelFileError(f"{path}: {key} declares shape {shape} of {dtype}, more "
+                                     f"than its {info.file_size} bytes hold")
+            shapes[key] = (shape, dtype)
+    weights = {key: shapes[key] for key in "UVW" if key in shapes}
+    # (object arrays are refused when read, as pickled)
+    if len(weights) == 3 and not any(dtype.hasobject for _, dtype in weights.values()):
+        try:
+            check.check_weight_shapes(weights)
+        except ValueError as exc:
+            raise ModelFileError(f"{path}: {exc}") from None
+    fh.seek(0)
+
+
 def _read_arrays(path):
     """{key: array} for KEYS from the archive at path; ModelFileError for damaged files."""
-    with open(path, "rb") as fh:
+    with _open_regular_file(path) as fh:
         if fh.read(4) not in _ZIP_MAGIC:
             raise ModelFileError(f"{path}: not an rnnc model file (not an .npz archive)")
         fh.seek(0)
         try:
+            _check_members(fh, path)
             with np.load(fh, allow_pickle=False) as npz:
                 if "format_version" not in npz.files:
                     raise ModelFileError(f"{path}: not an rnnc model file (no format_version; "
@@ -298,14 +384,20 @@ def _read_arrays(path):
 def _member(npz, key, path):
     try:
         return npz[key]
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
-            raise ModelFileError(f"{path}: {key} holds pickled Python objects, which rnnc "
-                                 f"never writes and does not load") from exc
-        raise ModelFileError(f"{path}: cannot read {key} ({exc})") from exc
     except Exception as exc:  # a CRC mismatch shows here, when the member is read
-        raise ModelFileError(f"{path}: cannot read {key} ({type(exc).__name__}: "
-                             f"{exc})") from exc
+        raise _unreadable(path, key, exc) from exc
+
+
+def _unreadable(path, key, exc):
+    """The ModelFileError for a member that NumPy or zipfile could not read."""
+    text = str(exc)
+    if isinstance(exc, ValueError) and "max_header_size" in text:
+        return ModelFileError(f"{path}: {key} has an .npy header larger than NumPy reads "
+                              f"safely; rnnc never writes such a file")
+    if isinstance(exc, ValueError) and "allow_pickle" in text:
+        return ModelFileError(f"{path}: {key} holds pickled Python objects, which rnnc "
+                              f"never writes and does not load")
+    return ModelFileError(f"{path}: cannot read {key} ({type(exc).__name__}: {text})")
 
 
 def _check_version(version, writer, path):
@@ -344,13 +436,26 @@ def _format_2_fields(stored):
     return dict(A=A, b=b, differencing=tuple(int(lag) for lag in lags), members=members)
 
 
-def load(path):
-    """The rnnc.model.Model saved at path (str or os.PathLike).
+def load(path: str | os.PathLike) -> Model:
+    """Read the model that `save` wrote, bit for bit.
 
-    Reads with allow_pickle=False.  A file that is damaged, is not an rnnc
-    model, comes from a newer rnnc or holds inconsistent fields raises
-    ModelFileError (a ValueError) naming the path and the fault; a missing
-    file raises FileNotFoundError.
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    rnnc.Model
+
+    Raises
+    ------
+    ModelFileError
+        (a ValueError) naming the path and the fault, for a file that is not
+        a regular file, is damaged, is not an rnnc model, comes from a newer
+        rnnc, holds pickled objects or inconsistent fields, or declares more
+        than it holds.  Nothing is unpickled.
+    FileNotFoundError
+        If there is no file.
     """
     path = os.fspath(path)
     stored = _read_arrays(path)
@@ -361,6 +466,8 @@ def load(path):
             info = json.loads(text)
         except ValueError as exc:
             raise ValueError(f"info is not JSON text ({exc})") from None
+        except RecursionError:
+            raise ValueError("info is JSON nested too deeply to read") from None
         fields = _check_fields(
             stored["U"], stored["V"], stored["W"],
             seq_len=_scalar(stored["seq_len"], "seq_len", "iu"),

@@ -1,30 +1,13 @@
-import subprocess
-import sys
-from pathlib import Path
+"""Fixtures and the report header; shared helpers are in support.py."""
+
+import contextlib
+import io
 
 import numpy as np
 import pytest
 
 import rnnc
-
-# The directory holding the rnnc these tests imported: a child Python started
-# there imports the same rnnc (the installed wheel in CI), never a source tree
-# that happens to be the working directory.
-RNNC_PARENT = Path(rnnc.__file__).resolve().parents[1]
-
-
-def run_python(*args, timeout=120):
-    """Run `python *args` in a child process that sees the rnnc under test."""
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=RNNC_PARENT)
-
-
-def relative_error(actual, expected):
-    """||actual - expected|| / ||expected||, the measure every comparison uses."""
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = np.linalg.norm(expected)
-    return np.linalg.norm(actual - expected) / (scale if scale > 0 else 1.0)
+from support import random_model
 
 
 @pytest.fixture
@@ -32,18 +15,41 @@ def rng():
     return np.random.default_rng(20261125)
 
 
-def random_model(rng, hidden, T, n_features, output_dim, per_step, dtype=np.float64,
-                 scale=1.0):
-    """Weights and one record; per_step picks U (hidden, T) over (hidden, n_features)."""
-    U = rng.normal(0, scale, (hidden, T if per_step else n_features))
-    V = rng.normal(0, scale, (output_dim, hidden))
-    W = rng.normal(0, scale / np.sqrt(hidden), (hidden, hidden))
-    x = rng.normal(size=(T, 1 if per_step else n_features))
-    y = rng.normal(size=output_dim)
-    return [a.astype(dtype) for a in (U, V, W, x, y)]
+@pytest.fixture
+def model(rng):
+    """A small per-step problem: U, V, W (hidden 5, 4 steps) and X, Y of 6 records."""
+    U, V, W, _, _ = random_model(rng, 5, 4, 1, 1, True)
+    X, Y = rng.normal(size=(6, 4, 1)), rng.normal(size=(6, 1))
+    return U, V, W, X, Y
+
+
+@pytest.fixture(scope="session")
+def rnnc_sine(tmp_path_factory):
+    """`rnnc sine ARGS... --out DIR --save DIR/sine.npz`, run in this process once per
+    ARGS for the whole session (test_cli and test_readme check the same run):
+    returns (exit status, stdout, stderr, DIR)."""
+    from rnnc import cli
+
+    runs = {}
+
+    def run(*args):
+        if args not in runs:
+            folder = tmp_path_factory.mktemp("sine")
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                status = cli.main(
+                    ["sine", *args, "--out", str(folder), "--save", str(folder / "sine.npz")]
+                )
+            runs[args] = (status, out.getvalue(), err.getvalue(), folder)
+        return runs[args]
+
+    return run
 
 
 def pytest_report_header(config):
     from rnnc import _numpy_loops
-    return (f"rnnc {rnnc.__version__} from {rnnc.__file__}; NumPy {np.__version__}; "
-            f"tutorial rule rounds as NumPy: {_numpy_loops.matches_numpy()}")
+
+    return (
+        f"rnnc {rnnc.__version__} from {rnnc.__file__}; NumPy {np.__version__}; "
+        f"tutorial rule rounds as NumPy: {_numpy_loops.matches_numpy()}"
+    )

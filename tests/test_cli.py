@@ -1,4 +1,5 @@
 """The rnnc command: sine, train and predict, and its one-line errors."""
+
 import csv
 import io
 import re
@@ -10,14 +11,16 @@ import pytest
 import rnnc
 from rnnc import cli
 
-from conftest import run_python
+from support import run_python
 
 
-def run(capsys, *argv):
-    """(exit status, stdout, stderr) of `rnnc argv...`, run in this process."""
+def run(capsys, line, folder=None):
+    """(exit status, stdout, stderr) of `rnnc line`, run in this process; the words of
+    line are the arguments, with {tmp} in a word standing for folder (spaces and all)."""
+    argv = [word.replace("{tmp}", str(folder)) for word in line.split()]
     try:
-        status = cli.main(list(argv))
-    except SystemExit as exc:           # argparse's own exits (--help, usage errors)
+        status = cli.main(argv)
+    except SystemExit as exc:  # argparse's own exits (--help, usage errors)
         status = exc.code
     out, err = capsys.readouterr()
     return status, out, err
@@ -27,9 +30,9 @@ def validation_rmse(out):
     return float(re.search(r"^Validation RMSE: (\S+)", out, re.M).group(1))
 
 
-def test_sine_default_learns_and_writes_plots(capsys, tmp_path):
-    status, out, err = run(capsys, "sine", "--out", str(tmp_path), "--save",
-                           str(tmp_path / "sine.npz"))
+@pytest.mark.slow
+def test_sine_default_learns_and_writes_plots(rnnc_sine):
+    status, out, err, tmp_path = rnnc_sine()
     assert status == 0, err
     assert validation_rmse(out) <= 0.01
     assert out.strip().splitlines()[-1].startswith("Validation RMSE: ")
@@ -39,15 +42,16 @@ def test_sine_default_learns_and_writes_plots(capsys, tmp_path):
     model = rnnc.load(tmp_path / "sine.npz")
     X, Y, Xv, Yv = cli.sine_data()
     assert np.sqrt(np.mean((model.predict(Xv) - Yv) ** 2)) == pytest.approx(
-        validation_rmse(out), abs=1e-6)
+        validation_rmse(out), abs=1e-6
+    )
 
 
-def test_sine_tutorial_preset_and_rule_print_the_tutorials_first_epoch(capsys, tmp_path):
-    status, out, _ = run(capsys, "sine", "--preset", "tutorial", "--backprop", "tutorial",
-                         "--epochs", "1", "--no-plots")
+def test_sine_tutorial_preset_and_rule_print_the_tutorials_first_epoch(capsys):
+    status, out, _ = run(capsys, "sine --preset tutorial --backprop tutorial --epochs 1 --no-plots")
     assert status == 0
-    loss, val = map(float, re.search(r"Epoch: 1, Loss: (\S+), Validation Loss: (\S+)",
-                                     out).groups())
+    loss, val = map(
+        float, re.search(r"Epoch: 1, Loss: (\S+), Validation Loss: (\S+)", out).groups()
+    )
     # the tutorial prints Loss: 132219.50990086797, Validation Loss: 66107.73179592531
     assert loss == pytest.approx(132219.50990086797, rel=1e-12)
     assert val == pytest.approx(66107.73179592531, rel=1e-12)
@@ -60,20 +64,25 @@ def write_series(path, values, column="level"):
         writer.writerows([i, v] for i, v in enumerate(values))
 
 
+@pytest.mark.slow
 def test_train_then_predict_on_a_csv(capsys, tmp_path):
     values = 5 + 2 * np.sin(np.arange(120) / 3)
     write_series(tmp_path / "s.csv", values)
     model_path = tmp_path / "m.npz"
-    status, out, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
-                           "level", "--preset", "adam", "--seq-len", "10", "--epochs", "5",
-                           "--save", str(model_path), "--out", str(tmp_path / "plots"))
+    status, out, err = run(
+        capsys,
+        "train --csv {tmp}/s.csv --column level --preset adam --seq-len 10 --epochs 5 "
+        "--save {tmp}/m.npz --out {tmp}/plots",
+        tmp_path,
+    )
     assert status == 0, err
     model = rnnc.load(model_path)
-    assert model.seq_len == 10 and model.offset == pytest.approx(np.mean(values[:10 + 88]))
+    assert model.seq_len == 10 and model.offset == pytest.approx(np.mean(values[: 10 + 88]))
     assert (tmp_path / "plots" / "level_loss.png").exists()
 
-    status, out, err = run(capsys, "predict", "--model", str(model_path), "--csv",
-                           str(tmp_path / "s.csv"), "--column", "level")
+    status, out, err = run(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column level", tmp_path
+    )
     assert status == 0, err
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["row", "prediction", "actual"] and len(rows) == 1 + 120 - 10 + 1
@@ -83,29 +92,36 @@ def test_train_then_predict_on_a_csv(capsys, tmp_path):
     assert float(rows[1][2]) == values[10] and rows[-1][2] == ""
 
     forecast_csv = tmp_path / "f.csv"
-    status, out, err = run(capsys, "predict", "--model", str(model_path), "--csv",
-                           str(tmp_path / "s.csv"), "--column", "level", "--horizon", "4",
-                           "--output", str(forecast_csv), "--plot", str(tmp_path / "f.png"))
+    status, out, err = run(
+        capsys,
+        "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column level --horizon 4 "
+        "--output {tmp}/f.csv --plot {tmp}/f.png",
+        tmp_path,
+    )
     assert status == 0, err
     rows = list(csv.reader(open(forecast_csv)))
-    assert rows[0] == ["step", "forecast"] and [r[0] for r in rows[1:]] == ["120", "121",
-                                                                         "122", "123"]
-    np.testing.assert_array_equal([float(r[1]) for r in rows[1:]],
-                                  rnnc.forecast(model, values, 4))
+    assert rows[0] == ["step", "forecast"]
+    assert [r[0] for r in rows[1:]] == ["120", "121", "122", "123"]
+    np.testing.assert_array_equal([float(r[1]) for r in rows[1:]], rnnc.forecast(model, values, 4))
     assert (tmp_path / "f.png").exists()
 
 
-@pytest.mark.parametrize("argv,words", [
-    (["sine", "--epochs", "-3"], "--epochs: -3 must not be negative"),
-    (["sine", "--learning-rate", "nan"], "--learning-rate: nan must be a positive number"),
-    (["sine", "--preset", "fast"], "invalid choice: 'fast'"),
-    (["train", "--csv", "x.csv"], "the following arguments are required"),
-    (["sine", "--backprop", "tutorial", "--optimizer", "adam", "--epochs", "1",
-      "--no-plots"], 'backprop="tutorial" is the tutorial\'s SGD rule'),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-])
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        ("sine --epochs -3", "--epochs: -3 must not be negative"),
+        ("sine --learning-rate nan", "--learning-rate: nan must be a positive number"),
+        ("sine --preset fast", "invalid choice: 'fast'"),
+        ("train --csv x.csv", "the following arguments are required"),
+        (
+            "sine --backprop tutorial --optimizer adam --epochs 1 --no-plots",
+            'backprop="tutorial" is the tutorial\'s SGD rule',
+        ),
+        ("frobnicate", "invalid choice: 'frobnicate'"),
+    ],
+)
 def test_argument_errors_are_one_line(capsys, argv, words):
-    status, _, err = run(capsys, *argv)
+    status, _, err = run(capsys, argv)
     assert status == 2
     assert words in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
@@ -116,70 +132,77 @@ def test_file_errors_are_one_line(capsys, tmp_path):
     (tmp_path / "bad.csv").write_text("day,level\n0,1.5\n1,oops\n")
     (tmp_path / "junk.npz").write_bytes(b"not a model")
     cases = [
-        (["train", "--csv", str(tmp_path / "missing.csv"), "--column", "level", "--save",
-          str(tmp_path / "m.npz")], "cannot read"),
-        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "lvl", "--save",
-          str(tmp_path / "m.npz")], "no column 'lvl'; its columns are 'day', 'level'"),
-        (["train", "--csv", str(tmp_path / "bad.csv"), "--column", "level", "--save",
-          str(tmp_path / "m.npz")], "line 3: level is 'oops', not a number"),
-        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
-          "--preset", "adam", "--save", str(tmp_path / "m.npz")],
-         "at least one must be left to train on"),
-        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--save",
-          str(tmp_path / "m.npz")], "series must hold at least 8 values"),
-        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
-          "--save", str(tmp_path / "m.npz")], "--seq-len is an option of --preset adam"),
-        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--preset", "adam",
-          "--horizon", "3", "--save", str(tmp_path / "m.npz")],
-         "--horizon is for the default forecaster"),
-        (["predict", "--model", str(tmp_path / "none.npz"), "--csv", str(tmp_path / "s.csv"),
-          "--column", "level"], "no model file"),
-        (["predict", "--model", str(tmp_path / "junk.npz"), "--csv", str(tmp_path / "s.csv"),
-          "--column", "level"], "junk.npz"),
+        ("train --csv {tmp}/missing.csv --column level --save {tmp}/m.npz", "cannot read"),
+        (
+            "train --csv {tmp}/s.csv --column lvl --save {tmp}/m.npz",
+            "no column 'lvl'; its columns are 'day', 'level'",
+        ),
+        (
+            "train --csv {tmp}/bad.csv --column level --save {tmp}/m.npz",
+            "line 3: level is 'oops', not a number",
+        ),
+        (
+            "train --csv {tmp}/s.csv --column level --preset adam --seq-len 5 --save {tmp}/m.npz",
+            "at least one must be left to train on",
+        ),
+        (
+            "train --csv {tmp}/s.csv --column level --save {tmp}/m.npz",
+            "series must hold at least 8 values",
+        ),
+        (
+            "train --csv {tmp}/s.csv --column level --seq-len 5 --save {tmp}/m.npz",
+            "--seq-len is an option of --preset adam",
+        ),
+        (
+            "train --csv {tmp}/s.csv --column level --preset adam --horizon 3 --save {tmp}/m.npz",
+            "--horizon is for the default forecaster",
+        ),
+        ("predict --model {tmp}/none.npz --csv {tmp}/s.csv --column level", "no model file"),
+        ("predict --model {tmp}/junk.npz --csv {tmp}/s.csv --column level", "junk.npz"),
     ]
     for argv, words in cases:
-        status, _, err = run(capsys, *argv)
+        status, _, err = run(capsys, argv, tmp_path)
         assert status == 2 and words in err, (argv, err)
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
 def test_every_option_has_help(capsys):
     for command in ("sine", "train", "predict"):
-        status, out, _ = run(capsys, command, "--help")
+        status, out, _ = run(capsys, f"{command} --help")
         assert status == 0
         options = re.findall(r"^\s+(--[a-z-]+)", out, re.M)
         assert len(options) >= 4
         for option in options:
-            line = next(l for l in out.splitlines() if l.strip().startswith(option))
-            block = out[out.index(line):].split("\n  -")[0]
-            assert len(block.split()) > 2, option    # the option and some words of help
+            line = next(t for t in out.splitlines() if t.strip().startswith(option))
+            block = out[out.index(line) :].split("\n  -")[0]
+            assert len(block.split()) > 2, option  # the option and some words of help
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_same_command():
     done = run_python("-m", "rnnc", "--version")
     assert done.returncode == 0 and done.stdout.strip() == f"rnnc {rnnc.__version__}"
 
 
 def test_missing_matplotlib_names_the_extra(capsys, monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)     # import matplotlib fails
-    status, out, err = run(capsys, "sine", "--epochs", "1", "--out", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    status, out, err = run(capsys, "sine --epochs 1 --out {tmp}", tmp_path)
     assert status == 0 and "Validation RMSE" in out
     assert "pip install rnnc[plot]" in err and not list(tmp_path.iterdir())
 
 
 def test_progress_bar_only_on_a_terminal(capsys, monkeypatch):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
-    status, out, _ = run(capsys, "sine", "--epochs", "2", "--no-plots")
+    status, out, _ = run(capsys, "sine --epochs 2 --no-plots")
     assert status == 0 and "2/2 epochs" in out and "\r\033[K" in out
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
-    status, out, _ = run(capsys, "sine", "--epochs", "2", "--no-plots")
+    status, out, _ = run(capsys, "sine --epochs 2 --no-plots")
     assert status == 0 and "epochs," not in out and "\r" not in out
 
 
 def test_unreadable_model_is_one_line(capsys, tmp_path):
     write_series(tmp_path / "s.csv", np.arange(30.0))
-    status, _, err = run(capsys, "predict", "--model", str(tmp_path), "--csv",
-                         str(tmp_path / "s.csv"), "--column", "level")
+    status, _, err = run(capsys, "predict --model {tmp} --csv {tmp}/s.csv --column level", tmp_path)
     assert status == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
@@ -187,14 +210,15 @@ def test_outputs_never_overwrite_inputs_and_are_checked_first(capsys, tmp_path):
     write_series(tmp_path / "s.csv", np.sin(np.arange(60.0)))
     before = (tmp_path / "s.csv").read_bytes()
     cases = [
-        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
-          "--save", str(tmp_path / "s.csv")], "also an input"),
-        (["train", "--csv", str(tmp_path / "s.csv"), "--column", "level", "--seq-len", "5",
-          "--save", str(tmp_path / "none" / "m.npz")], "no directory"),
-        (["sine", "--out", str(tmp_path / "s.csv"), "--epochs", "1"], "is a file"),
+        ("train --csv {tmp}/s.csv --column level --seq-len 5 --save {tmp}/s.csv", "also an input"),
+        (
+            "train --csv {tmp}/s.csv --column level --seq-len 5 --save {tmp}/none/m.npz",
+            "does not exist",
+        ),
+        ("sine --out {tmp}/s.csv --epochs 1", "is a file"),
     ]
     for argv, words in cases:
-        status, out, err = run(capsys, *argv)
+        status, out, err = run(capsys, argv, tmp_path)
         assert status == 2 and words in err and "Epoch" not in out, (argv, err)
     assert (tmp_path / "s.csv").read_bytes() == before
 
@@ -202,10 +226,12 @@ def test_outputs_never_overwrite_inputs_and_are_checked_first(capsys, tmp_path):
 def test_model_is_saved_even_when_plots_cannot_be_written(capsys, tmp_path):
     write_series(tmp_path / "s.csv", np.sin(np.arange(60.0)))
     (tmp_path / "blocker").write_text("a file where the plot directory would go")
-    status, _, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
-                         "level", "--preset", "adam", "--seq-len", "5", "--epochs", "2",
-                         "--save", str(tmp_path / "m.npz"), "--out",
-                         str(tmp_path / "blocker" / "x"))
+    status, _, err = run(
+        capsys,
+        "train --csv {tmp}/s.csv --column level --preset adam --seq-len 5 --epochs 2 --save {tmp}/m.npz "
+        "--out {tmp}/blocker/x",
+        tmp_path,
+    )
     assert status == 2 and "cannot write plots" in err
     assert rnnc.load(tmp_path / "m.npz").seq_len == 5
 
@@ -214,15 +240,17 @@ def test_byte_order_mark_and_tutorial_rule_under_the_adam_preset(capsys, tmp_pat
     values = np.sin(np.arange(40.0))
     text = "level,day\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))
     (tmp_path / "bom.csv").write_bytes(text.encode("utf-8-sig"))
-    status, out, err = run(capsys, "train", "--csv", str(tmp_path / "bom.csv"), "--column",
-                           "level", "--preset", "adam", "--seq-len", "5", "--epochs", "2",
-                           "--no-plots", "--backprop", "tutorial", "--save",
-                           str(tmp_path / "m.npz"))
+    status, out, err = run(
+        capsys,
+        "train --csv {tmp}/bom.csv --column level --preset adam --seq-len 5 --epochs 2 --no-plots "
+        "--backprop tutorial --save {tmp}/m.npz",
+        tmp_path,
+    )
     assert status == 0, err
     assert rnnc.load(tmp_path / "m.npz").info["optimizer"] == "sgd"
 
 
-# --- the default forecaster -----------------------------------------------------------
+# --- the default forecaster ---------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -231,28 +259,32 @@ def test_forecaster_train_prints_the_backtest_and_predict_uses_the_model(capsys,
     rng = np.random.default_rng(0)
     values = 20 + 0.05 * t + 3 * np.sin(2 * np.pi * t / 12) + 0.3 * rng.normal(size=240)
     write_series(tmp_path / "s.csv", values)
-    model_path = tmp_path / "m.npz"
-    status, out, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
-                           "level", "--horizon", "6", "--save", str(model_path), "--out",
-                           str(tmp_path / "plots"))
+    status, out, err = run(
+        capsys,
+        "train --csv {tmp}/s.csv --column level --horizon 6 --save {tmp}/m.npz --out {tmp}/plots",
+        tmp_path,
+    )
     assert status == 0, err
-    model = rnnc.load(model_path)
-    assert model.info["horizon"] == 6 and model.info["period"] == 12   # detected
+    model = rnnc.load(tmp_path / "m.npz")
+    assert model.info["horizon"] == 6 and model.info["period"] == 12  # detected
     for name in ("last value", "seasonal naive", "linear AR", "RNN("):
         assert re.search(rf"^  {re.escape(name)}.*\s(\d+\.\d{{3}}|n/a)", out, re.M), name
-    assert re.search(r"<- chosen", out) and "trained in" in out
+    assert "<- chosen" in out and "trained in" in out
     assert ("A baseline won" in out) == model.info["baseline_won"]
     assert (tmp_path / "plots" / "level_forecast.png").exists()
 
-    status, out, err = run(capsys, "predict", "--model", str(model_path), "--csv",
-                           str(tmp_path / "s.csv"), "--column", "level", "--horizon", "6")
+    status, out, err = run(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column level --horizon 6", tmp_path
+    )
     assert status == 0, err
     rows = list(csv.reader(io.StringIO(out)))
-    np.testing.assert_array_equal([float(r[1]) for r in rows[1:]],
-                                  rnnc.forecast(model, values, 6))
+    np.testing.assert_array_equal(
+        [float(r[1]) for r in rows[1:]], rnnc.forecast(model, values, 6)
+    )
     # next-value predictions read windows of window_len values (differencing included)
-    status, out, err = run(capsys, "predict", "--model", str(model_path), "--csv",
-                           str(tmp_path / "s.csv"), "--column", "level")
+    status, out, err = run(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column level", tmp_path
+    )
     assert status == 0, err
     assert len(list(csv.reader(io.StringIO(out)))) == 1 + 240 - model.window_len + 1
 
@@ -260,20 +292,23 @@ def test_forecaster_train_prints_the_backtest_and_predict_uses_the_model(capsys,
 def test_forecaster_says_plainly_when_a_baseline_won(capsys, tmp_path):
     values = np.resize([3.0, 1.0, 4.0, 1.0, 5.0], 60)
     write_series(tmp_path / "s.csv", values)
-    status, out, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
-                           "level", "--period", "5", "--horizon", "5", "--epochs", "2",
-                           "--no-plots", "--save", str(tmp_path / "m.npz"))
+    status, out, err = run(
+        capsys,
+        "train --csv {tmp}/s.csv --column level --period 5 --horizon 5 --epochs 2 --no-plots "
+        "--save {tmp}/m.npz",
+        tmp_path,
+    )
     assert status == 0, err
-    assert "A baseline won: no candidate beat seasonal naive clearly, so the saved model is " \
-           "seasonal naive itself." in out
+    assert (
+        "A baseline won: no candidate beat seasonal naive clearly, so the saved model is "
+        "seasonal naive itself." in out
+    )
     model = rnnc.load(tmp_path / "m.npz")
     np.testing.assert_array_equal(rnnc.forecast(model, values, 5), values[-5:])
 
 
-@pytest.mark.parametrize("preset, shuffled", [("adam", True), ("rnnc", True),
-                                              ("tutorial", False)])
-def test_presets_shuffle_the_windows_except_the_tutorials(capsys, tmp_path, monkeypatch,
-                                                          preset, shuffled):
+def spy_on_train(monkeypatch):
+    """The keywords of the last rnnc.train call the command makes."""
     seen = {}
     real_train = rnnc.train
 
@@ -282,18 +317,27 @@ def test_presets_shuffle_the_windows_except_the_tutorials(capsys, tmp_path, monk
         return real_train(*args, **kwargs)
 
     monkeypatch.setattr(rnnc, "train", spy)
+    return seen
+
+
+@pytest.mark.parametrize("preset, shuffled", [("adam", True), ("rnnc", True), ("tutorial", False)])
+def test_presets_shuffle_the_windows_except_the_tutorials(
+    capsys, tmp_path, monkeypatch, preset, shuffled
+):
+    seen = spy_on_train(monkeypatch)
     write_series(tmp_path / "s.csv", np.sin(np.arange(40.0)))
-    status, _, err = run(capsys, "train", "--csv", str(tmp_path / "s.csv"), "--column",
-                         "level", "--preset", preset, "--seq-len", "5", "--epochs", "1",
-                         "--no-plots", "--save", str(tmp_path / "m.npz"))
+    status, _, err = run(
+        capsys,
+        f"train --csv {{tmp}}/s.csv --column level --preset {preset} --seq-len 5 --epochs 1 "
+        "--no-plots --save {tmp}/m.npz",
+        tmp_path,
+    )
     assert status == 0, err
     assert seen["shuffle"] is shuffled
 
 
-def test_sine_keeps_its_order(capsys, tmp_path, monkeypatch):
-    seen = {}
-    real_train = rnnc.train
-    monkeypatch.setattr(rnnc, "train", lambda *a, **k: seen.update(k) or real_train(*a, **k))
-    status, _, err = run(capsys, "sine", "--epochs", "1", "--no-plots")
+def test_sine_keeps_its_order(capsys, monkeypatch):
+    seen = spy_on_train(monkeypatch)
+    status, _, err = run(capsys, "sine --epochs 1 --no-plots")
     assert status == 0, err
     assert seen["shuffle"] is False

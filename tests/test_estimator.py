@@ -1,11 +1,10 @@
 """rnnc.RNNRegressor: scikit-learn's check suite, learning, 3-D input, continuing
 training, pickling, threads, divergence, and the optional-extra import."""
+
 import inspect
 import pickle
 import re
-import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,14 +12,14 @@ import pytest
 pytest.importorskip("sklearn", reason="RNNRegressor needs scikit-learn (pip install rnnc[sklearn])")
 from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
-from sklearn.utils.estimator_checks import (check_regressors_train,  # noqa: E402
-                                            parametrize_with_checks)
+from sklearn.utils.estimator_checks import (
+    check_regressors_train,  # noqa: E402
+    parametrize_with_checks,
+)
 
 import rnnc  # noqa: E402
-from conftest import run_python  # noqa: E402
+from support import run_python  # noqa: E402
 from rnnc.estimator import RNNRegressor  # noqa: E402
-
-DOC = Path(__file__).resolve().parents[1] / "README.md"
 
 # Small enough that the whole suite runs in seconds; tanh because it learns
 # check_regressors_train's one informative step (5 steps before the end) in
@@ -31,24 +30,36 @@ SMALL = dict(hidden_dim=8, activation="tanh", max_epochs=20)
 def expected_failed_checks(estimator):
     if estimator.layout == "per_step":
         return {}
-    reason = ('layout="shared" reads sequences of any length: the columns of 2-D X are '
-              "time steps, so predict and partial_fit accept another n_timesteps than fit "
-              '(layout="per_step" enforces n_features_in_ and passes this check)')
-    return {"check_n_features_in_after_fitting": reason,
-            "check_estimators_partial_fit_n_features": reason}
+    reason = (
+        'layout="shared" reads sequences of any length: the columns of 2-D X are '
+        "time steps, so predict and partial_fit accept another n_timesteps than fit "
+        '(layout="per_step" enforces n_features_in_ and passes this check)'
+    )
+    return {
+        "check_n_features_in_after_fitting": reason,
+        "check_estimators_partial_fit_n_features": reason,
+    }
 
 
 # an expected failure that passes is an error, where scikit-learn can say so (1.8+)
-STRICT = ({"xfail_strict": True}
-          if "xfail_strict" in inspect.signature(parametrize_with_checks).parameters else {})
+STRICT = (
+    {"xfail_strict": True}
+    if "xfail_strict" in inspect.signature(parametrize_with_checks).parameters
+    else {}
+)
 
 
-@parametrize_with_checks([RNNRegressor(**SMALL), RNNRegressor(layout="per_step", **SMALL)],
-                         expected_failed_checks=expected_failed_checks, **STRICT)
+@pytest.mark.slow
+@parametrize_with_checks(
+    [RNNRegressor(**SMALL), RNNRegressor(layout="per_step", **SMALL)],
+    expected_failed_checks=expected_failed_checks,
+    **STRICT,
+)
 def test_sklearn_check_suite(estimator, check):
     check(estimator)
 
 
+@pytest.mark.slow
 def test_default_settings_pass_check_regressors_train():
     # R^2 > 0.5 on scikit-learn's noisy one-informative-feature data, with the defaults
     check_regressors_train("RNNRegressor", RNNRegressor())
@@ -56,7 +67,7 @@ def test_default_settings_pass_check_regressors_train():
 
 def sine_windows(n, T, step=0.1):
     wave = np.sin(step * np.arange(n + T))
-    return np.stack([wave[i:i + T] for i in range(n)]), wave[T:T + n]
+    return np.stack([wave[i : i + T] for i in range(n)]), wave[T : T + n]
 
 
 def test_defaults_learn_sine_next_value():
@@ -93,8 +104,9 @@ def test_three_d_input_and_multi_output(data3d):
     assert est.predict(X).shape == (120, 2)
     assert est.score(X, y) > 0.9
     assert est.predict(X[:, :4]).shape == (120, 2)  # the shared layout reads any length
-    with pytest.raises(ValueError, match="X has 2 features per step, but RNNRegressor was "
-                                         "fitted with 3"):
+    with pytest.raises(
+        ValueError, match="X has 2 features per step, but RNNRegressor was fitted with 3"
+    ):
         est.predict(X[:, :, :2])
     with pytest.raises(ValueError, match=re.escape("must be (n_samples, n_timesteps) or")):
         est.predict(X[..., None])
@@ -119,28 +131,34 @@ def test_per_step_layout_needs_the_fit_length():
     est.fit(X, y)
     assert est.U_.shape == (8, 8)
     for short in (X[:, 1:], X[:, 1:, None]):
-        with pytest.raises(ValueError, match="X has 7 features, but RNNRegressor is expecting "
-                                             "8 features as input: layout=\"per_step\" has "
-                                             "one input weight per time step"):
+        with pytest.raises(
+            ValueError,
+            match="X has 7 features, but RNNRegressor is expecting "
+            '8 features as input: layout="per_step" has '
+            "one input weight per time step",
+        ):
             est.predict(short)
     with pytest.raises(ValueError, match="reads one value per step"):
         est.fit(np.stack([X, X], axis=2), y)
 
 
-@pytest.mark.parametrize("params, error, match", [
-    (dict(layout="stacked"), ValueError, "layout must be one of 'per_step', 'shared'"),
-    (dict(activation="relu"), ValueError, "activation must be one of"),
-    (dict(optimizer="rmsprop"), ValueError, "optimizer must be one of 'sgd', 'adam'"),
-    (dict(hidden_dim=0), ValueError, "hidden_dim must be at least 1"),
-    (dict(hidden_dim=2.5), TypeError, "hidden_dim must be an integer"),
-    (dict(learning_rate=0), ValueError, "learning_rate must be a finite positive number"),
-    (dict(learning_rate=float("nan")), ValueError, "learning_rate must be a finite"),
-    (dict(max_epochs=-1), ValueError, "max_epochs must be >= 0"),
-    (dict(bptt_truncate=-2), ValueError, "bptt_truncate must be >= 0"),
-    (dict(min_clip_val=1, max_clip_val=-1), ValueError, "must not exceed max_clip_val"),
-    (dict(n_threads=0), ValueError, "n_threads must be None or at least 1"),
-    (dict(shuffle="yes"), TypeError, "shuffle must be a bool"),
-])
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (dict(layout="stacked"), ValueError, "layout must be one of 'per_step', 'shared'"),
+        (dict(activation="relu"), ValueError, "activation must be one of"),
+        (dict(optimizer="rmsprop"), ValueError, "optimizer must be one of 'sgd', 'adam'"),
+        (dict(hidden_dim=0), ValueError, "hidden_dim must be at least 1"),
+        (dict(hidden_dim=2.5), TypeError, "hidden_dim must be an integer"),
+        (dict(learning_rate=0), ValueError, "learning_rate must be a finite positive number"),
+        (dict(learning_rate=float("nan")), ValueError, "learning_rate must be a finite"),
+        (dict(max_epochs=-1), ValueError, "max_epochs must be >= 0"),
+        (dict(bptt_truncate=-2), ValueError, "bptt_truncate must be >= 0"),
+        (dict(min_clip_val=1, max_clip_val=-1), ValueError, "must not exceed max_clip_val"),
+        (dict(n_threads=0), ValueError, "n_threads must be None or at least 1"),
+        (dict(shuffle="yes"), TypeError, "shuffle must be a bool"),
+    ],
+)
 def test_bad_hyperparameters_are_named(params, error, match):
     X, y = sine_windows(20, 5)
     with pytest.raises(error, match=match):
@@ -174,8 +192,11 @@ def test_warm_start_continues_from_the_fitted_weights():
     cold = RNNRegressor(**params).fit(X, y).fit(X, y)  # warm_start=False starts again
     assert cold.n_iter_ == 2
     warm.set_params(hidden_dim=9)
-    with pytest.raises(ValueError, match="cannot continue training: the fitted weights are "
-                                         "for hidden_dim=8, layout=.shared., not hidden_dim=9"):
+    with pytest.raises(
+        ValueError,
+        match="cannot continue training: the fitted weights are "
+        "for hidden_dim=8, layout=.shared., not hidden_dim=9",
+    ):
         warm.fit(X, y)
     np.testing.assert_array_equal(warm.W_, whole.W_)  # the failed call changed nothing
 
@@ -186,24 +207,28 @@ def test_predict_follows_the_fit_not_later_set_params():
     prediction = est.predict(X)
     est.set_params(activation="tanh", layout="per_step", hidden_dim=5)
     np.testing.assert_array_equal(est.predict(X), prediction)
-    np.testing.assert_array_equal(est.predict(X[:, 2:]), clone(est).set_params(
-        activation="sigmoid", layout="shared", hidden_dim=4).fit(X, y).predict(X[:, 2:]))
+    np.testing.assert_array_equal(
+        est.predict(X[:, 2:]),
+        clone(est)
+        .set_params(activation="sigmoid", layout="shared", hidden_dim=4)
+        .fit(X, y)
+        .predict(X[:, 2:]),
+    )
 
 
 def test_divergence_raises_and_leaves_the_estimator_as_it_was():
     X, y = sine_windows(30, 6)
-    wild = dict(optimizer="sgd", learning_rate=1e150, min_clip_val=-1e150,
-                max_clip_val=1e150)
+    wild = dict(optimizer="sgd", learning_rate=1e150, min_clip_val=-1e150, max_clip_val=1e150)
     est = RNNRegressor(hidden_dim=4, max_epochs=3, random_state=0, **wild)
-    with pytest.raises(FloatingPointError, match="training diverged in epoch 1, so the "
-                                                 "estimator is left as it was"):
+    with pytest.raises(
+        FloatingPointError, match="training diverged in epoch 1, so the estimator is left as it was"
+    ):
         est.fit(X, y)
     assert not hasattr(est, "U_") and not hasattr(est, "n_features_in_")
 
     est.set_params(optimizer="adam", learning_rate=1e-3, min_clip_val=-1, max_clip_val=1)
     est.fit(X, y)
-    before = {k: np.copy(v) if isinstance(v, np.ndarray) else v
-              for k, v in vars(est).items()}
+    before = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in vars(est).items()}
     prediction = est.predict(X)
     est.set_params(warm_start=True, **wild)
     with pytest.raises(FloatingPointError, match="diverged in epoch 4"):
@@ -248,16 +273,16 @@ def test_pickle_round_trip():
     copy = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(copy.predict(X), est.predict(X))
     # and it continues training exactly as the original does
-    np.testing.assert_array_equal(copy.partial_fit(X, y).predict(X),
-                                  est.partial_fit(X, y).predict(X))
+    np.testing.assert_array_equal(
+        copy.partial_fit(X, y).predict(X), est.partial_fit(X, y).predict(X)
+    )
 
 
 def test_fits_in_threads_match_sequential_fits():
     # rnnc.train's kernels run without the GIL; two fits at once must not
     # interfere: each gives exactly what it gives alone
     X, y = sine_windows(150, 20)
-    estimators = [RNNRegressor(hidden_dim=16, max_epochs=8, random_state=seed)
-                  for seed in (0, 1)]
+    estimators = [RNNRegressor(hidden_dim=16, max_epochs=8, random_state=seed) for seed in (0, 1)]
     alone = [clone(e).fit(X, y).predict(X) for e in estimators]
     start = threading.Barrier(2)
 
@@ -274,14 +299,16 @@ def test_fits_in_threads_match_sequential_fits():
         np.testing.assert_array_equal(e.predict(X), expected)
 
 
+@pytest.mark.slow
 def test_grid_search_with_two_jobs():
     X, y = sine_windows(120, 10)
     grid = {"hidden_dim": [4, 8], "learning_rate": [1e-3, 1e-2]}
     base = RNNRegressor(max_epochs=5, random_state=0)
     parallel = GridSearchCV(base, grid, cv=2, n_jobs=2).fit(X, y)
     serial = GridSearchCV(base, grid, cv=2, n_jobs=1).fit(X, y)
-    np.testing.assert_array_equal(parallel.cv_results_["mean_test_score"],
-                                  serial.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(
+        parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
     assert parallel.best_params_ == serial.best_params_
 
 
@@ -293,43 +320,26 @@ def test_import_rnnc_does_not_import_sklearn():
 
 def test_estimator_without_sklearn_names_the_extra():
     # sys.modules["sklearn"] = None makes `import sklearn` raise ImportError
-    done = run_python("-c", "import sys; sys.modules['sklearn'] = None\n"
-                      "try:\n    import rnnc.estimator\n"
-                      "except ImportError as e:\n    print(e)")
+    done = run_python(
+        "-c",
+        "import sys; sys.modules['sklearn'] = None\n"
+        "try:\n    import rnnc.estimator\n"
+        "except ImportError as e:\n    print(e)",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "RNNRegressor needs scikit-learn: pip install rnnc[sklearn]"
 
 
-# rnnc/__init__.py is to export RNNRegressor through a module __getattr__ that
-# imports rnnc.estimator on first access; until it does, these tests are expected
-# to fail (and fail the run once it does, so that the mark is removed)
-NOT_EXPORTED = pytest.mark.xfail(
-    not hasattr(rnnc, "__getattr__"), strict=True,
-    reason="rnnc/__init__.py does not export RNNRegressor yet")
-
-
-@NOT_EXPORTED
 def test_rnnc_exports_the_estimator_lazily():
     assert rnnc.RNNRegressor is RNNRegressor
-    done = run_python("-c", "import sys; sys.modules['sklearn'] = None\nimport rnnc\n"
-                      "try:\n    rnnc.RNNRegressor\n"
-                      "except ImportError as e:\n    print(e)")
+    done = run_python(
+        "-c",
+        "import sys; sys.modules['sklearn'] = None\nimport rnnc\n"
+        "try:\n    rnnc.RNNRegressor\n"
+        "except ImportError as e:\n    print(e)",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "RNNRegressor needs scikit-learn: pip install rnnc[sklearn]"
-
-
-def doc_blocks(marker):
-    """The python code blocks of README.md whose first line has marker."""
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
-    return [b for b in blocks if marker in b.splitlines()[0]]
-
-
-@NOT_EXPORTED
-def test_doc_estimator_example_runs():
-    blocks = doc_blocks("# estimator")
-    assert blocks
-    for block in blocks:
-        exec(compile(block, str(DOC), "exec"), {})
 
 
 # --- the linear skip term ---------------------------------------------------------------

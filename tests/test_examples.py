@@ -1,4 +1,5 @@
 """The example scripts the README points to run and say what they promise."""
+
 import re
 import subprocess
 import sys
@@ -8,11 +9,17 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
+pytestmark = pytest.mark.slow  # each runs a script that trains
+
 
 @pytest.mark.parametrize("options,rmse_at_most", [([], 0.01), (["--tutorial"], 1.0)])
 def test_sine_example(options, rmse_at_most):
-    done = subprocess.run([sys.executable, str(EXAMPLES / "sine.py"), *options],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "sine.py"), *options],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     rmse = float(re.search(r"validation RMSE: (\S+)", done.stdout).group(1))
     assert rmse <= rmse_at_most

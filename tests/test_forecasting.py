@@ -1,5 +1,6 @@
 """rnnc.forecasting: windows as the tutorial builds them; forecast against a plain
 step-by-step loop over rnnc.reference."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,16 +11,15 @@ from rnnc import reference
 from rnnc.forecasting import forecast, windows
 from rnnc.model import Model
 
-from conftest import relative_error
-
 
 # --- windows --------------------------------------------------------------------------
+
 
 def tutorial_windows(series, seq_len):
     """The tutorial's loop, for one feature."""
     X, Y = [], []
     for i in range(len(series) - seq_len):
-        X.append(series[i:i + seq_len])
+        X.append(series[i : i + seq_len])
         Y.append(series[i + seq_len])
     return np.expand_dims(np.array(X), axis=2), np.expand_dims(np.array(Y), axis=1)
 
@@ -48,7 +48,7 @@ def test_windows_of_several_features():
     X, Y = windows(series, 4)
     assert X.shape == (6, 4, 3) and Y.shape == (6, 3)
     for i in range(6):
-        np.testing.assert_array_equal(X[i], series[i:i + 4])
+        np.testing.assert_array_equal(X[i], series[i : i + 4])
         np.testing.assert_array_equal(Y[i], series[i + 4])
 
 
@@ -60,12 +60,15 @@ def test_windows_are_contiguous_copies():
     np.testing.assert_array_equal(series, np.arange(8.0))
 
 
-@pytest.mark.parametrize("series, dtype", [
-    (np.arange(5, dtype=np.float32), np.float32),
-    (np.arange(5, dtype=np.int64), np.float64),
-    (np.arange(5, dtype=np.uint8), np.float64),
-    ([0, 1, 2, 3, 4], np.float64),
-])
+@pytest.mark.parametrize(
+    "series, dtype",
+    [
+        (np.arange(5, dtype=np.float32), np.float32),
+        (np.arange(5, dtype=np.int64), np.float64),
+        (np.arange(5, dtype=np.uint8), np.float64),
+        ([0, 1, 2, 3, 4], np.float64),
+    ],
+)
 def test_windows_dtype(series, dtype):
     X, Y = windows(series, 2)
     assert X.dtype == dtype and Y.dtype == dtype
@@ -82,22 +85,25 @@ def test_windows_feed_train_and_predict():
     assert rnnc.core.predict(U, V, W, X).shape == Y.shape
 
 
-@pytest.mark.parametrize("series, seq_len, error, message", [
-    (np.arange(5.0), 0, ValueError, "seq_len must be at least 1, got 0"),
-    (np.arange(5.0), -2, ValueError, "seq_len must be >= 0"),
-    (np.arange(5.0), 2.0, TypeError, "seq_len must be an integer"),
-    (np.arange(5.0), True, TypeError, "seq_len must be an integer"),
-    (np.arange(5.0), 5, ValueError, "series must have at least seq_len \\+ 1 = 6 steps.*got 5"),
-    (np.zeros(0), 1, ValueError, "series must have at least"),
-    (np.float64(3.0), 1, ValueError, "series must be 1-D .* or 2-D"),
-    (np.zeros((6, 2, 1)), 1, ValueError, "series must be 1-D .* got shape \\(6, 2, 1\\)"),
-    (np.zeros((6, 0)), 1, ValueError, "series has no features"),
-    (np.array([0, 1, np.nan, 3]), 1, ValueError, "series holds a non-finite value"),
-    (np.array([0, 1, 2, -np.inf]), 1, ValueError, "series holds a non-finite value"),
-    (["a", "b", "c"], 1, TypeError, "series must hold real numbers"),
-    (np.arange(4) + 0j, 1, TypeError, "series must hold real numbers, got complex"),
-    ([[1, 2], [3]], 1, TypeError, "series must be an array of numbers"),
-])
+@pytest.mark.parametrize(
+    "series, seq_len, error, message",
+    [
+        (np.arange(5.0), 0, ValueError, "seq_len must be at least 1, got 0"),
+        (np.arange(5.0), -2, ValueError, "seq_len must be >= 0"),
+        (np.arange(5.0), 2.0, TypeError, "seq_len must be an integer"),
+        (np.arange(5.0), True, TypeError, "seq_len must be an integer"),
+        (np.arange(5.0), 5, ValueError, "series must have at least seq_len \\+ 1 = 6 steps.*got 5"),
+        (np.zeros(0), 1, ValueError, "series must have at least"),
+        (np.float64(3.0), 1, ValueError, "series must be 1-D .* or 2-D"),
+        (np.zeros((6, 2, 1)), 1, ValueError, "series must be 1-D .* got shape \\(6, 2, 1\\)"),
+        (np.zeros((6, 0)), 1, ValueError, "series has no features"),
+        (np.array([0, 1, np.nan, 3]), 1, ValueError, "series holds a non-finite value"),
+        (np.array([0, 1, 2, -np.inf]), 1, ValueError, "series holds a non-finite value"),
+        (["a", "b", "c"], 1, TypeError, "series must hold real numbers"),
+        (np.arange(4) + 0j, 1, TypeError, "series must hold real numbers, got complex"),
+        ([[1, 2], [3]], 1, TypeError, "series must be an array of numbers"),
+    ],
+)
 def test_windows_errors(series, seq_len, error, message):
     with pytest.raises(error, match=message):
         windows(series, seq_len)
@@ -105,24 +111,35 @@ def test_windows_errors(series, seq_len, error, message):
 
 # --- forecast -------------------------------------------------------------------------
 
-def univariate_model(rng, layout, seq_len=6, hidden=5, dtype=np.float64, offset=2.0,
-                     scale=0.5, activation="sigmoid"):
+
+def univariate_model(
+    rng, layout, seq_len=6, hidden=5, dtype=np.float64, offset=2.0, scale=0.5, activation="sigmoid"
+):
     U = rng.normal(size=(hidden, seq_len if layout == "per_step" else 1))
     V = rng.normal(size=(1, hidden))
     W = rng.normal(size=(hidden, hidden)) / np.sqrt(hidden)
-    return Model(U.astype(dtype), V.astype(dtype), W.astype(dtype), seq_len=seq_len,
-                 layout=layout, activation=activation, offset=offset, scale=scale)
+    return Model(
+        U.astype(dtype),
+        V.astype(dtype),
+        W.astype(dtype),
+        seq_len=seq_len,
+        layout=layout,
+        activation=activation,
+        offset=offset,
+        scale=scale,
+    )
 
 
 def plain_forecast(model, history, horizon):
     """One step at a time with rnnc.reference, scaling by hand, in raw units."""
     values = list(history)
     for _ in range(horizon):
-        x = (np.array(values[-model.seq_len:]) - model.offset) / model.scale
-        h = reference.hidden_states(model.U, model.W, x[:, None].astype(model.W.dtype),
-                                    model.activation)
+        x = (np.array(values[-model.seq_len :]) - model.offset) / model.scale
+        h = reference.hidden_states(
+            model.U, model.W, x[:, None].astype(model.W.dtype), model.activation
+        )
         values.append(model.offset + model.scale * float((model.V @ h[-1])[0]))
-    return np.array(values[len(history):])
+    return np.array(values[len(history) :])
 
 
 @pytest.mark.parametrize("dtype, tolerance", [(np.float64, 1e-12), (np.float32, 1e-5)])
@@ -130,8 +147,9 @@ def plain_forecast(model, history, horizon):
 @pytest.mark.parametrize("horizon", [1, 2, 17])
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 def test_forecast_matches_a_plain_loop(rng, layout, horizon, dtype, tolerance, activation):
-    model = univariate_model(rng, layout, dtype=dtype, offset=-3.0, scale=4.0,
-                             activation=activation)
+    model = univariate_model(
+        rng, layout, dtype=dtype, offset=-3.0, scale=4.0, activation=activation
+    )
     history = rng.normal(-3.0, 4.0, size=model.seq_len + 4)
     predicted = forecast(model, history, horizon)
     expected = plain_forecast(model, history, horizon)
@@ -148,7 +166,7 @@ def test_first_step_is_predict_on_the_last_window(rng, layout):
     model = univariate_model(rng, layout)
     history = rng.normal(size=20)
     first = forecast(model, history, 3)[0]
-    assert first == model.predict(history[-model.seq_len:][None, :, None])[0, 0]
+    assert first == model.predict(history[-model.seq_len :][None, :, None])[0, 0]
 
 
 def test_forecast_uses_only_the_last_seq_len_values(rng):
@@ -163,10 +181,14 @@ def test_forecast_in_raw_units(rng):
     stretches the forecast: the network sees the same values."""
     model = univariate_model(rng, "shared", offset=0.0, scale=1.0)
     history = rng.normal(size=10)
-    moved = Model(model.U, model.V, model.W, seq_len=model.seq_len, layout="shared",
-                  offset=100.0, scale=8.0)
-    np.testing.assert_allclose(forecast(moved, 100.0 + 8.0 * history, 6),
-                               100.0 + 8.0 * forecast(model, history, 6), rtol=1e-12)
+    moved = Model(
+        model.U, model.V, model.W, seq_len=model.seq_len, layout="shared", offset=100.0, scale=8.0
+    )
+    np.testing.assert_allclose(
+        forecast(moved, 100.0 + 8.0 * history, 6),
+        100.0 + 8.0 * forecast(model, history, 6),
+        rtol=1e-12,
+    )
 
 
 def test_forecast_leaves_history_alone(rng):
@@ -179,8 +201,9 @@ def test_forecast_leaves_history_alone(rng):
 
 def test_forecast_accepts_lists_and_integers(rng):
     model = univariate_model(rng, "per_step", seq_len=3)
-    np.testing.assert_array_equal(forecast(model, [1, 2, 3], 2),
-                                  forecast(model, np.array([1.0, 2.0, 3.0]), 2))
+    np.testing.assert_array_equal(
+        forecast(model, [1, 2, 3], 2), forecast(model, np.array([1.0, 2.0, 3.0]), 2)
+    )
 
 
 def test_forecast_overflow_is_reported(rng):
@@ -190,18 +213,21 @@ def test_forecast_overflow_is_reported(rng):
         forecast(model, np.zeros(model.seq_len), 3)
 
 
-@pytest.mark.parametrize("history, horizon, error, message", [
-    (np.zeros(6), 0, ValueError, "horizon must be at least 1, got 0"),
-    (np.zeros(6), -1, ValueError, "horizon must be >= 0"),
-    (np.zeros(6), 2.0, TypeError, "horizon must be an integer"),
-    (np.zeros(6), True, TypeError, "horizon must be an integer"),
-    (np.zeros(6), "3", TypeError, "horizon must be an integer"),
-    (np.zeros(5), 1, ValueError, "history must hold at least seq_len = 6 values, got 5"),
-    (np.zeros((6, 1)), 1, ValueError, "history must be 1-D"),
-    (np.r_[np.zeros(5), np.nan], 1, ValueError, "history holds a non-finite value"),
-    (np.r_[np.zeros(5), np.inf], 1, ValueError, "history holds a non-finite value"),
-    (["a"] * 6, 1, TypeError, "history must hold real numbers"),
-])
+@pytest.mark.parametrize(
+    "history, horizon, error, message",
+    [
+        (np.zeros(6), 0, ValueError, "horizon must be at least 1, got 0"),
+        (np.zeros(6), -1, ValueError, "horizon must be >= 0"),
+        (np.zeros(6), 2.0, TypeError, "horizon must be an integer"),
+        (np.zeros(6), True, TypeError, "horizon must be an integer"),
+        (np.zeros(6), "3", TypeError, "horizon must be an integer"),
+        (np.zeros(5), 1, ValueError, "history must hold at least seq_len = 6 values, got 5"),
+        (np.zeros((6, 1)), 1, ValueError, "history must be 1-D"),
+        (np.r_[np.zeros(5), np.nan], 1, ValueError, "history holds a non-finite value"),
+        (np.r_[np.zeros(5), np.inf], 1, ValueError, "history holds a non-finite value"),
+        (["a"] * 6, 1, TypeError, "history must hold real numbers"),
+    ],
+)
 def test_forecast_errors(rng, history, horizon, error, message):
     with pytest.raises(error, match=message):
         forecast(univariate_model(rng, "per_step"), history, horizon)
@@ -209,12 +235,14 @@ def test_forecast_errors(rng, history, horizon, error, message):
 
 def test_forecast_needs_a_univariate_model(rng):
     model = univariate_model(rng, "shared")
-    two_outputs = Model(model.U, np.vstack([model.V, model.V]), model.W, seq_len=6,
-                        layout="shared")
-    two_features = Model(np.hstack([model.U, model.U]), model.V, model.W, seq_len=6,
-                         layout="shared")
-    for bad, what in ((two_outputs, "1 feature.*output_dim 2"),
-                      (two_features, "2 feature.*output_dim 1")):
+    two_outputs = Model(model.U, np.vstack([model.V, model.V]), model.W, seq_len=6, layout="shared")
+    two_features = Model(
+        np.hstack([model.U, model.U]), model.V, model.W, seq_len=6, layout="shared"
+    )
+    for bad, what in (
+        (two_outputs, "1 feature.*output_dim 2"),
+        (two_features, "2 feature.*output_dim 1"),
+    ):
         with pytest.raises(ValueError, match="one input feature and output_dim 1, got " + what):
             forecast(bad, np.zeros(6), 1)
     with pytest.raises(TypeError, match="model must be an rnnc.model.Model"):
@@ -228,4 +256,4 @@ def test_model_predict_refuses_data_of_another_layout(rng):
     shared = univariate_model(rng, "shared")
     with pytest.raises(ValueError, match="1 features per step"):
         shared.predict(np.ones((2, 6, 2)))
-    assert shared.predict(np.ones((2, 9, 1))).shape == (2, 1)    # any length
+    assert shared.predict(np.ones((2, 9, 1))).shape == (2, 1)  # any length

@@ -5,13 +5,14 @@ Weights stay moderate so that units do not saturate: there f'(z), computed
 from h = f(z) as h (1 - h) (as PyTorch does too), keeps only the digits of
 1 - h, so kernel and reference may differ in relative terms however right both are.
 """
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rnnc
 from rnnc import reference
-from conftest import relative_error
+from support import relative_error
 
 
 @st.composite
@@ -20,18 +21,21 @@ def problems(draw):
     T = draw(st.integers(1, 7))
     per_step = draw(st.booleans())
     F = 1 if per_step else draw(st.integers(1, 3))
-    O = draw(st.integers(1, 3))
+    n_out = draw(st.integers(1, 3))
     n = draw(st.integers(1, 40))
     dtype = draw(st.sampled_from([np.float64, np.float32]))
     data_dtype = draw(st.sampled_from([np.float64, np.float32, np.int32, np.int64]))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     U = rng.normal(0, 0.7, (hidden, T if per_step else F)).astype(dtype)
-    V = rng.normal(0, 1.5, (O, hidden)).astype(dtype)
+    V = rng.normal(0, 1.5, (n_out, hidden)).astype(dtype)
     W = rng.normal(0, 0.7 / np.sqrt(hidden), (hidden, hidden)).astype(dtype)
     X = rng.normal(0, 1.5, (n, T, F))
-    X = np.round(X).astype(data_dtype) if data_dtype in (np.int32, np.int64) else X.astype(
-        data_dtype)
-    Y = rng.normal(size=(n, O))
+    X = (
+        np.round(X).astype(data_dtype)
+        if data_dtype in (np.int32, np.int64)
+        else X.astype(data_dtype)
+    )
+    Y = rng.normal(size=(n, n_out))
     # memory layouts a user may hand in
     layout = draw(st.sampled_from(["C", "F", "strided", "2-D"]))
     if layout == "F":
@@ -77,15 +81,26 @@ def test_gradients(problem, k, activation):
 
 
 @settings(max_examples=40, deadline=None)
-@given(problems(), st.sampled_from([0, 2, None]), st.floats(0.05, 5), st.floats(0.05, 5),
-       st.sampled_from(["sgd", "adam"]))
+@given(
+    problems(),
+    st.sampled_from([0, 2, None]),
+    st.floats(0.05, 5),
+    st.floats(0.05, 5),
+    st.sampled_from(["sgd", "adam"]),
+)
 def test_train(problem, k, lo, hi, optimizer):
     U, V, W, X, Y, dtype = problem
     if dtype != np.float64:
-        return                      # training amplifies float32 rounding; float64 only
-    options = dict(learning_rate=0.05 if optimizer == "sgd" else 0.01, max_epochs=2,
-                   bptt_truncate=k, min_clip_val=-lo, max_clip_val=hi, optimizer=optimizer,
-                   verbose=False)
+        return  # training amplifies float32 rounding; float64 only
+    options = dict(
+        learning_rate=0.05 if optimizer == "sgd" else 0.01,
+        max_epochs=2,
+        bptt_truncate=k,
+        min_clip_val=-lo,
+        max_clip_val=hi,
+        optimizer=optimizer,
+        verbose=False,
+    )
     mine = [np.array(a) for a in (U, V, W)]
     ref = as64(U, V, W)
     rnnc.train(*mine, X, Y, None, None, **options)

@@ -1,10 +1,11 @@
 """rnnc.gradients is the gradient: finite differences for full BPTT, and
 PyTorch autograd with detach() at h_{T-k-1} for the truncated definition."""
+
 import numpy as np
 import pytest
 
 import rnnc
-from conftest import random_model, relative_error
+from support import random_model, relative_error
 
 
 def record_loss(U, V, W, x, y, activation):
@@ -34,14 +35,20 @@ def finite_difference_gradient(U, V, W, x, y, activation, eps=1e-6):
     return grads
 
 
-@pytest.mark.parametrize("hidden,T,F,O,per_step", [
-    (1, 1, 1, 1, True), (3, 4, 1, 1, True), (5, 7, 2, 3, False), (6, 5, 1, 2, True),
-    (4, 9, 3, 1, False),
-])
+@pytest.mark.parametrize(
+    "hidden,T,F,n_out,per_step",
+    [
+        (1, 1, 1, 1, True),
+        (3, 4, 1, 1, True),
+        (5, 7, 2, 3, False),
+        (6, 5, 1, 2, True),
+        (4, 9, 3, 1, False),
+    ],
+)
 @pytest.mark.parametrize("k", [None, 100])
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
-def test_full_bptt_matches_finite_differences(rng, hidden, T, F, O, per_step, k, activation):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
+def test_full_bptt_matches_finite_differences(rng, hidden, T, F, n_out, per_step, k, activation):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step)
     got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k, activation=activation)
     want = finite_difference_gradient(U, V, W, x, y, activation)
     for g, w in zip(got, want):
@@ -56,8 +63,9 @@ def test_truncation_changes_the_gradient(rng):
     # only the last k+1 = 3 steps' input weights get gradient
     assert np.all(truncated[0][:, :7] == 0) and np.all(truncated[0][:, 7:] != 0)
     # k >= T-1 is full BPTT
-    assert all(np.array_equal(a, b) for a, b in
-               zip(full, rnnc.gradients(U, V, W, x, y, bptt_truncate=9)))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(full, rnnc.gradients(U, V, W, x, y, bptt_truncate=9))
+    )
 
 
 def torch_truncated_gradients(U, V, W, x, y, k, activation="sigmoid"):
@@ -67,7 +75,7 @@ def torch_truncated_gradients(U, V, W, x, y, k, activation="sigmoid"):
     x, y = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
     T = x.shape[0]
     per_step = U.shape[1] == T and x.shape[1] == 1
-    first = 1 if k is None or k >= T - 1 else T - k       # first step carrying gradient
+    first = 1 if k is None or k >= T - 1 else T - k  # first step carrying gradient
     h = torch.zeros(W.shape[0], dtype=torch.float64)
     for t in range(1, T + 1):
         if t == first:
@@ -79,14 +87,21 @@ def torch_truncated_gradients(U, V, W, x, y, k, activation="sigmoid"):
     return [P.grad.numpy() for P in (U, V, W)]
 
 
-@pytest.mark.parametrize("hidden,T,F,O,per_step", [
-    (1, 1, 1, 1, True), (8, 12, 1, 1, True), (10, 50, 1, 1, True), (7, 9, 4, 3, False),
-    (20, 15, 2, 2, False), (100, 50, 1, 1, True),
-])
+@pytest.mark.parametrize(
+    "hidden,T,F,n_out,per_step",
+    [
+        (1, 1, 1, 1, True),
+        (8, 12, 1, 1, True),
+        (10, 50, 1, 1, True),
+        (7, 9, 4, 3, False),
+        (20, 15, 2, 2, False),
+        (100, 50, 1, 1, True),
+    ],
+)
 @pytest.mark.parametrize("k", [0, 1, 5, None])
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
-def test_truncated_gradient_matches_autograd(rng, hidden, T, F, O, per_step, k, activation):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
+def test_truncated_gradient_matches_autograd(rng, hidden, T, F, n_out, per_step, k, activation):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step)
     want = torch_truncated_gradients(U, V, W, x, y, k, activation)
     got = rnnc.gradients(U, V, W, x, y, bptt_truncate=k, activation=activation)
     for g, w in zip(got, want):
@@ -101,6 +116,7 @@ def test_tutorial_sized_gradient_in_float32_matches_autograd(rng):
         assert g.dtype == np.float32 and relative_error(g, w) < 1e-5
 
 
+@pytest.mark.slow
 def test_adam_training_matches_torch_adam(rng):
     """Per-record Adam on clipped truncated gradients, as a PyTorch user writes it."""
     torch = pytest.importorskip("torch")
@@ -113,7 +129,7 @@ def test_adam_training_matches_torch_adam(rng):
             tU, tV, tW = params
             h = torch.zeros(6, dtype=torch.float64)
             for t in range(1, 8):
-                if t == 7 - 2:                      # bptt_truncate = 2: h_{T-3} is constant
+                if t == 7 - 2:  # bptt_truncate = 2: h_{T-3} is constant
                     h = h.detach()
                 h = torch.sigmoid(tU[:, t - 1] * float(x[t - 1, 0]) + tW @ h)
             loss = 0.5 * torch.sum((torch.tensor(y) - tV @ h) ** 2)
@@ -125,9 +141,23 @@ def test_adam_training_matches_torch_adam(rng):
     # three epochs, in two calls that carry Adam's state over
     state = rnnc.core.AdamState(U, V, W)
     for epochs in (1, 2):
-        rnnc.train(U, V, W, X, Y, None, None, learning_rate=0.01, max_epochs=epochs,
-                   bptt_truncate=2, min_clip_val=-0.2, max_clip_val=0.2, optimizer="adam",
-                   optimizer_state=state, verbose=False)
+        rnnc.train(
+            U,
+            V,
+            W,
+            X,
+            Y,
+            None,
+            None,
+            learning_rate=0.01,
+            max_epochs=epochs,
+            bptt_truncate=2,
+            min_clip_val=-0.2,
+            max_clip_val=0.2,
+            optimizer="adam",
+            optimizer_state=state,
+            verbose=False,
+        )
     assert state.step == 3 * len(X)
     for mine, theirs in zip((U, V, W), params):
         assert relative_error(mine, theirs.detach().numpy()) < 1e-10
@@ -161,8 +191,9 @@ def long_double_gradients(U, V, W, x, y, activation):
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
-@pytest.mark.parametrize("dtype,scale,tolerance", [(np.float64, 25.0, 1e-12),
-                                                   (np.float32, 10.0, 1e-5)])
+@pytest.mark.parametrize(
+    "dtype,scale,tolerance", [(np.float64, 25.0, 1e-12), (np.float32, 10.0, 1e-5)]
+)
 def test_saturated_units_keep_their_slope(rng, activation, dtype, scale, tolerance):
     # pre-activations of 10-40 in size: h rounds to +-1 or nearly, so a slope
     # taken as 1 - h would keep only a few digits, or none
@@ -171,8 +202,9 @@ def test_saturated_units_keep_their_slope(rng, activation, dtype, scale, toleran
     x = np.abs(x) + 0.5
     if dtype == np.float64 and np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps:
         pytest.skip("long double is no wider than double on this platform")
-    got = rnnc.gradients(*(a.astype(dtype) for a in (U, V, W, x, y)), bptt_truncate=None,
-                         activation=activation)
+    got = rnnc.gradients(
+        *(a.astype(dtype) for a in (U, V, W, x, y)), bptt_truncate=None, activation=activation
+    )
     want = long_double_gradients(*(a.astype(dtype) for a in (U, V, W, x, y)), activation)
     for g, w in zip(got, want):
         assert relative_error(g, np.asarray(w, dtype=np.float64)) < tolerance

@@ -1,5 +1,6 @@
 """rnnc.io: model files round-trip bit for bit, are replaced atomically, and every
 damaged or foreign file gets a ModelFileError naming the path."""
+
 import dataclasses
 import json
 import os
@@ -18,13 +19,28 @@ from rnnc import io
 from rnnc.model import Model
 
 
-def make_model(rng, hidden=4, seq_len=6, n_features=1, output_dim=1, layout="per_step",
-               dtype=np.float64, **fields):
+def make_model(
+    rng,
+    hidden=4,
+    seq_len=6,
+    n_features=1,
+    output_dim=1,
+    layout="per_step",
+    dtype=np.float64,
+    **fields,
+):
     U = rng.normal(size=(hidden, seq_len if layout == "per_step" else n_features))
     V = rng.normal(size=(output_dim, hidden))
     W = rng.normal(size=(hidden, hidden))
-    defaults = dict(seq_len=seq_len, layout=layout, activation="sigmoid", bptt_truncate=3,
-                    offset=0.25, scale=1.5, info={"learning_rate": 0.03, "epochs": 10})
+    defaults = dict(
+        seq_len=seq_len,
+        layout=layout,
+        activation="sigmoid",
+        bptt_truncate=3,
+        offset=0.25,
+        scale=1.5,
+        info={"learning_rate": 0.03, "epochs": 10},
+    )
     defaults.update(fields)
     return Model(U.astype(dtype), V.astype(dtype), W.astype(dtype), **defaults)
 
@@ -44,17 +60,28 @@ def assert_same_model(loaded, model):
             if a is not None:
                 assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
     for name in ("offset", "scale"):  # exact, -0.0 kept
-        assert np.float64(getattr(loaded, name)).tobytes() == \
-            np.float64(getattr(model, name)).tobytes(), name
+        assert (
+            np.float64(getattr(loaded, name)).tobytes()
+            == np.float64(getattr(model, name)).tobytes()
+        ), name
 
 
 def stored_fields(model):
     """The arrays of a valid model file, to damage one at a time."""
-    return dict(format_version=np.int64(1), rnnc_version=np.str_(rnnc.__version__),
-                U=model.U, V=model.V, W=model.W, seq_len=np.int64(model.seq_len),
-                layout=np.str_(model.layout), activation=np.str_(model.activation),
-                bptt_truncate=np.int64(model.bptt_truncate), offset=np.float64(model.offset),
-                scale=np.float64(model.scale), info=np.str_(json.dumps(model.info)))
+    return dict(
+        format_version=np.int64(1),
+        rnnc_version=np.str_(rnnc.__version__),
+        U=model.U,
+        V=model.V,
+        W=model.W,
+        seq_len=np.int64(model.seq_len),
+        layout=np.str_(model.layout),
+        activation=np.str_(model.activation),
+        bptt_truncate=np.int64(model.bptt_truncate),
+        offset=np.float64(model.offset),
+        scale=np.float64(model.scale),
+        info=np.str_(json.dumps(model.info)),
+    )
 
 
 @pytest.fixture
@@ -64,12 +91,22 @@ def model(rng):
 
 # --- round trip -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("layout", ["per_step", "shared"])
 def test_round_trip_is_bit_for_bit(tmp_path, rng, dtype, layout):
-    model = make_model(rng, layout=layout, n_features=3, output_dim=2, dtype=dtype,
-                       offset=-0.1, scale=1 / 3, bptt_truncate=None, activation="tanh",
-                       info={"nested": {"a": [1, 2.5, None, True]}, "name": "sine"})
+    model = make_model(
+        rng,
+        layout=layout,
+        n_features=3,
+        output_dim=2,
+        dtype=dtype,
+        offset=-0.1,
+        scale=1 / 3,
+        bptt_truncate=None,
+        activation="tanh",
+        info={"nested": {"a": [1, 2.5, None, True]}, "name": "sine"},
+    )
     io.save(tmp_path / "m.npz", model)
     assert_same_model(io.load(tmp_path / "m.npz"), model)
 
@@ -157,7 +194,8 @@ def test_loaded_model_predicts_as_the_saved_one(tmp_path, rng):
     X = rng.normal(size=(5, model.seq_len))
     loaded = io.load(tmp_path / "m.npz")
     np.testing.assert_array_equal(
-        rnnc.predict(loaded.U, loaded.V, loaded.W, X), rnnc.predict(model.U, model.V, model.W, X))
+        rnnc.predict(loaded.U, loaded.V, loaded.W, X), rnnc.predict(model.U, model.V, model.W, X)
+    )
 
 
 def test_str_and_pathlib_paths_and_no_suffix_added(tmp_path, model):
@@ -169,11 +207,16 @@ def test_str_and_pathlib_paths_and_no_suffix_added(tmp_path, model):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**63, 2**63) | st.text(max_size=5)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63)
+    | st.text(max_size=5)
     | st.floats(allow_nan=False, allow_infinity=False),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                max_size=3),
-    max_leaves=8)
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
 
 
 @st.composite
@@ -183,23 +226,30 @@ def models(draw):
     hidden = draw(st.integers(1, 5))
     seq_len = draw(st.integers(1, 6))
     columns = seq_len if layout == "per_step" else draw(st.integers(1, 4))
-    finite = st.floats(allow_nan=False, allow_infinity=False, width=32 if dtype == np.float32
-                       else 64)
+    finite = st.floats(
+        allow_nan=False, allow_infinity=False, width=32 if dtype == np.float32 else 64
+    )
 
     def weights(shape):
-        values = draw(st.lists(finite, min_size=int(np.prod(shape)),
-                               max_size=int(np.prod(shape))))
+        values = draw(st.lists(finite, min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
         return np.array(values, dtype=dtype).reshape(shape)
 
     scale = draw(st.floats(allow_nan=False, allow_infinity=False).filter(lambda s: s != 0))
-    return Model(weights((hidden, columns)), weights((draw(st.integers(1, 3)), hidden)),
-                 weights((hidden, hidden)), seq_len=seq_len, layout=layout,
-                 activation=draw(st.sampled_from(io.ACTIVATIONS)),
-                 bptt_truncate=draw(st.none() | st.integers(0, 2**40)),
-                 offset=draw(st.floats(allow_nan=False, allow_infinity=False)), scale=scale,
-                 info=draw(st.dictionaries(st.text(max_size=8), json_values, max_size=4)))
+    return Model(
+        weights((hidden, columns)),
+        weights((draw(st.integers(1, 3)), hidden)),
+        weights((hidden, hidden)),
+        seq_len=seq_len,
+        layout=layout,
+        activation=draw(st.sampled_from(io.ACTIVATIONS)),
+        bptt_truncate=draw(st.none() | st.integers(0, 2**40)),
+        offset=draw(st.floats(allow_nan=False, allow_infinity=False)),
+        scale=scale,
+        info=draw(st.dictionaries(st.text(max_size=8), json_values, max_size=4)),
+    )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(models())
 def test_round_trip_property(model):
@@ -210,6 +260,7 @@ def test_round_trip_property(model):
 
 
 # --- atomic save ----------------------------------------------------------------------
+
 
 def old_file(tmp_path, rng):
     """An existing model file and its bytes."""
@@ -296,29 +347,33 @@ def test_save_into_a_missing_directory_names_it(tmp_path, model):
 
 # --- save refuses bad models ----------------------------------------------------------
 
-@pytest.mark.parametrize("change, error, message", [
-    (dict(U=np.full((4, 6), np.inf)), ValueError, "U holds a non-finite"),
-    (dict(W=np.zeros((4, 5))), ValueError, "W must be square"),
-    (dict(V=np.zeros((1, 3))), ValueError, "V must be"),
-    (dict(U=np.zeros((3, 6))), ValueError, "U must have hidden_dim = 4"),
-    (dict(U=np.zeros((4, 5))), ValueError, "per_step.*seq_len"),
-    (dict(U=np.zeros((4, 6), dtype=np.int64)), TypeError, "U must be a float32 or float64"),
-    (dict(V=[[1.0, 2.0, 3.0, 4.0]]), TypeError, "V must be a float32 or float64.*list"),
-    (dict(V=np.zeros((1, 4), dtype=np.float32)), TypeError, "share one dtype"),
-    (dict(layout="perstep"), ValueError, "layout must be one of"),
-    (dict(activation="relu"), ValueError, "activation must be one of"),
-    (dict(seq_len=0), ValueError, "seq_len must be at least 1"),
-    (dict(seq_len=6.0), TypeError, "seq_len must be an integer"),
-    (dict(bptt_truncate=-1), ValueError, "bptt_truncate must be >= 0"),
-    (dict(offset=float("nan")), ValueError, "offset must be finite"),
-    (dict(scale=0.0), ValueError, "scale must not be 0"),
-    (dict(scale="2"), TypeError, "scale must be a real number"),
-    (dict(info={"lr": np.float32(0.1)}), TypeError, "info must hold only JSON values"),
-    (dict(info={"lr": float("nan")}), TypeError, "info must hold only JSON values"),
-    (dict(info={"shape": (1, 2)}), ValueError, "info does not read back equal"),
-    (dict(info={1: "a"}), ValueError, "info does not read back equal"),
-    (dict(info=[1]), TypeError, "info must be a dict"),
-])
+
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        (dict(U=np.full((4, 6), np.inf)), ValueError, "U holds a non-finite"),
+        (dict(W=np.zeros((4, 5))), ValueError, "W must be square"),
+        (dict(V=np.zeros((1, 3))), ValueError, "V must be"),
+        (dict(U=np.zeros((3, 6))), ValueError, "U must have hidden_dim = 4"),
+        (dict(U=np.zeros((4, 5))), ValueError, "per_step.*seq_len"),
+        (dict(U=np.zeros((4, 6), dtype=np.int64)), TypeError, "U must be a float32 or float64"),
+        (dict(V=[[1.0, 2.0, 3.0, 4.0]]), TypeError, "V must be a float32 or float64.*list"),
+        (dict(V=np.zeros((1, 4), dtype=np.float32)), TypeError, "share one dtype"),
+        (dict(layout="perstep"), ValueError, "layout must be one of"),
+        (dict(activation="relu"), ValueError, "activation must be one of"),
+        (dict(seq_len=0), ValueError, "seq_len must be at least 1"),
+        (dict(seq_len=6.0), TypeError, "seq_len must be an integer"),
+        (dict(bptt_truncate=-1), ValueError, "bptt_truncate must be >= 0"),
+        (dict(offset=float("nan")), ValueError, "offset must be finite"),
+        (dict(scale=0.0), ValueError, "scale must not be 0"),
+        (dict(scale="2"), TypeError, "scale must be a real number"),
+        (dict(info={"lr": np.float32(0.1)}), TypeError, "info must hold only JSON values"),
+        (dict(info={"lr": float("nan")}), TypeError, "info must hold only JSON values"),
+        (dict(info={"shape": (1, 2)}), ValueError, "info does not read back equal"),
+        (dict(info={1: "a"}), ValueError, "info does not read back equal"),
+        (dict(info=[1]), TypeError, "info must be a dict"),
+    ],
+)
 def test_save_refuses_bad_models(tmp_path, model, change, error, message):
     with pytest.raises(error, match=message) as exc:
         io.save(tmp_path / "m.npz", dataclasses.replace(model, **change))
@@ -332,6 +387,7 @@ def test_save_needs_a_model(tmp_path, model):
 
 
 # --- load refuses damaged and foreign files -------------------------------------------
+
 
 def write_fields(path, model, drop=(), **changes):
     fields = stored_fields(model)
@@ -382,6 +438,7 @@ def test_every_truncation_is_refused(tmp_path, model):
             io.load(short)
 
 
+@pytest.mark.slow
 def test_corrupted_bytes_are_refused_or_harmless(tmp_path, rng):
     """Flipping any byte gives a ModelFileError or, where the byte is one zip ignores
     (a timestamp, the local copy of a CRC), the very same model: never a wrong one."""
@@ -424,19 +481,28 @@ def test_missing_keys_are_named(tmp_path, model, key):
 
 def test_newer_format_asks_for_an_upgrade(tmp_path, model):
     # a future format may rename keys: the version is judged before the keys
-    path = write_fields(tmp_path / "m.npz", model, drop=["W"], format_version=np.int64(3),
-                        rnnc_version=np.str_("9.0"))
-    with pytest.raises(io.ModelFileError, match="format 3 .written by rnnc 9.0. is newer.*"
-                                                "upgrade rnnc"):
+    path = write_fields(
+        tmp_path / "m.npz",
+        model,
+        drop=["W"],
+        format_version=np.int64(3),
+        rnnc_version=np.str_("9.0"),
+    )
+    with pytest.raises(
+        io.ModelFileError, match="format 3 .written by rnnc 9.0. is newer.*upgrade rnnc"
+    ):
         io.load(path)
 
 
-@pytest.mark.parametrize("version, message", [
-    (np.int64(0), "format_version must be at least 1"),
-    (np.str_("1"), "format_version must be a single integer"),
-    (np.array([1]), "format_version must be a single integer"),
-    (np.float64(1.0), "format_version must be a single integer"),
-])
+@pytest.mark.parametrize(
+    "version, message",
+    [
+        (np.int64(0), "format_version must be at least 1"),
+        (np.str_("1"), "format_version must be a single integer"),
+        (np.array([1]), "format_version must be a single integer"),
+        (np.float64(1.0), "format_version must be a single integer"),
+    ],
+)
 def test_bad_format_version(tmp_path, model, version, message):
     path = write_fields(tmp_path / "m.npz", model, format_version=version)
     with pytest.raises(io.ModelFileError, match=message):
@@ -454,33 +520,38 @@ def test_pickle_bearing_arrays_are_refused(tmp_path, model, key):
         io.load(path)
 
 
-@pytest.mark.parametrize("change, message", [
-    (dict(W=np.zeros((4, 5))), "W must be square"),
-    (dict(U=np.zeros((3, 6))), "U must have hidden_dim = 4"),
-    (dict(V=np.zeros((1, 5))), "V must be .output_dim, hidden_dim = 4."),
-    (dict(U=np.zeros(24)), "U must be 2-D"),
-    (dict(U=np.zeros((4, 5))), "per_step.*got \\(4, 5\\)"),
-    (dict(V=np.zeros((0, 4))), "V is empty"),
-    (dict(U=np.zeros((4, 6), dtype=np.int32)), "U must be a float32 or float64 array, got "
-                                               "dtype int32"),
-    (dict(U=np.zeros((4, 6), dtype=">f8")), "U must be a float32 or float64 array"),
-    (dict(W=np.zeros((4, 4), dtype=np.complex128)), "W must be a float32 or float64"),
-    (dict(V=np.zeros((1, 4), dtype=np.float32)), "share one dtype"),
-    (dict(V=np.array([[0, np.nan, 0, 0]])), "V holds a non-finite value"),
-    (dict(W=np.full((4, 4), -np.inf)), "W holds a non-finite value"),
-    (dict(layout=np.str_("sideways")), "layout must be one of"),
-    (dict(activation=np.str_("relu")), "activation must be one of"),
-    (dict(layout=np.int64(0)), "layout must be a single string"),
-    (dict(seq_len=np.int64(0)), "seq_len must be at least 1"),
-    (dict(seq_len=np.float64(6)), "seq_len must be a single integer"),
-    (dict(bptt_truncate=np.int64(-2)), "bptt_truncate must be >= 0"),
-    (dict(offset=np.float64(np.inf)), "offset must be finite"),
-    (dict(scale=np.float64(0)), "scale must not be 0"),
-    (dict(scale=np.int64(2)), "scale must be a single float"),
-    (dict(info=np.str_("{not json")), "info is not JSON text"),
-    (dict(info=np.str_("[1, 2]")), "info must be a dict"),
-    (dict(info=np.str_('{"x": NaN}')), "info must hold only JSON values"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(W=np.zeros((4, 5))), "W must be square"),
+        (dict(U=np.zeros((3, 6))), "U must have hidden_dim = 4"),
+        (dict(V=np.zeros((1, 5))), "V must be .output_dim, hidden_dim = 4."),
+        (dict(U=np.zeros(24)), "U must be 2-D"),
+        (dict(U=np.zeros((4, 5))), "per_step.*got \\(4, 5\\)"),
+        (dict(V=np.zeros((0, 4))), "V is empty"),
+        (
+            dict(U=np.zeros((4, 6), dtype=np.int32)),
+            "U must be a float32 or float64 array, got dtype int32",
+        ),
+        (dict(U=np.zeros((4, 6), dtype=">f8")), "U must be a float32 or float64 array"),
+        (dict(W=np.zeros((4, 4), dtype=np.complex128)), "W must be a float32 or float64"),
+        (dict(V=np.zeros((1, 4), dtype=np.float32)), "share one dtype"),
+        (dict(V=np.array([[0, np.nan, 0, 0]])), "V holds a non-finite value"),
+        (dict(W=np.full((4, 4), -np.inf)), "W holds a non-finite value"),
+        (dict(layout=np.str_("sideways")), "layout must be one of"),
+        (dict(activation=np.str_("relu")), "activation must be one of"),
+        (dict(layout=np.int64(0)), "layout must be a single string"),
+        (dict(seq_len=np.int64(0)), "seq_len must be at least 1"),
+        (dict(seq_len=np.float64(6)), "seq_len must be a single integer"),
+        (dict(bptt_truncate=np.int64(-2)), "bptt_truncate must be >= 0"),
+        (dict(offset=np.float64(np.inf)), "offset must be finite"),
+        (dict(scale=np.float64(0)), "scale must not be 0"),
+        (dict(scale=np.int64(2)), "scale must be a single float"),
+        (dict(info=np.str_("{not json")), "info is not JSON text"),
+        (dict(info=np.str_("[1, 2]")), "info must be a dict"),
+        (dict(info=np.str_('{"x": NaN}')), "info must hold only JSON values"),
+    ],
+)
 def test_inconsistent_fields_are_refused(tmp_path, model, change, message):
     path = write_fields(tmp_path / "m.npz", model, **change)
     with pytest.raises(io.ModelFileError, match=message) as exc:

@@ -1,10 +1,11 @@
 """The compiled kernels against rnnc.reference, on random models of many shapes."""
+
 import numpy as np
 import pytest
 
 import rnnc
 from rnnc import _forward, _sgd, core, reference
-from conftest import random_model, relative_error
+from support import random_model, relative_error
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
 # (hidden, T, n_features, output_dim, per_step, bptt_truncate)
@@ -22,25 +23,22 @@ SHAPES = [
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("hidden,T,F,O,per_step,k", SHAPES)
-def test_gradients_match_reference(rng, dtype, hidden, T, F, O, per_step, k, activation):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step, dtype)
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step,k", SHAPES)
+def test_gradients_match_reference(rng, dtype, hidden, T, F, n_out, per_step, k, activation):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step, dtype)
     got = rnnc.gradients(U, V, W, x, y, k, activation=activation)
-    want = reference.gradients(*(a.astype(np.float64) for a in (U, V, W, x, y)), k,
-                               activation)
+    want = reference.gradients(*(a.astype(np.float64) for a in (U, V, W, x, y)), k, activation)
     for g, w in zip(got, want):
         assert g.dtype == dtype and g.shape == w.shape
         assert relative_error(g, w) < TOLERANCE[dtype]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("hidden,T,F,O,per_step,k", SHAPES)
-def test_tutorial_rule_matches_reference(rng, dtype, hidden, T, F, O, per_step, k):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step, dtype)
-    got = _sgd.record_gradients(U, V, W, x, y, -1 if k is None else k, per_step, True,
-                                -0.5, 0.5)
-    want = reference.tutorial_update(*(a.astype(np.float64) for a in (U, V, W, x, y)), k,
-                                     -0.5, 0.5)
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step,k", SHAPES)
+def test_tutorial_rule_matches_reference(rng, dtype, hidden, T, F, n_out, per_step, k):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step, dtype)
+    got = _sgd.record_gradients(U, V, W, x, y, -1 if k is None else k, per_step, True, -0.5, 0.5)
+    want = reference.tutorial_update(*(a.astype(np.float64) for a in (U, V, W, x, y)), k, -0.5, 0.5)
     for g, w in zip(got, want):
         assert g.shape == w.shape
         assert relative_error(g, w) < TOLERANCE[dtype]
@@ -51,13 +49,13 @@ def test_tutorial_rule_matches_reference(rng, dtype, hidden, T, F, O, per_step, 
 @pytest.mark.parametrize("n_records", [1, 31, 32, 33, 100])
 @pytest.mark.parametrize("per_step,F", [(True, 1), (False, 1), (False, 3)])
 def test_predict_and_loss_match_reference(rng, dtype, n_records, per_step, F, activation):
-    hidden, T, O = 12, 10, 2
-    U, V, W, _, _ = random_model(rng, hidden, T, F, O, per_step, dtype)
+    hidden, T, n_out = 12, 10, 2
+    U, V, W, _, _ = random_model(rng, hidden, T, F, n_out, per_step, dtype)
     X = rng.normal(size=(n_records, T, F)).astype(dtype)
-    Y = rng.normal(size=(n_records, O)).astype(dtype)
+    Y = rng.normal(size=(n_records, n_out)).astype(dtype)
     ref = [a.astype(np.float64) for a in (U, V, W, X, Y)]
     got = rnnc.predict(U, V, W, X, activation=activation)
-    assert got.shape == (n_records, O) and got.dtype == dtype
+    assert got.shape == (n_records, n_out) and got.dtype == dtype
     assert relative_error(got, reference.predict(*ref[:4], activation)) < TOLERANCE[dtype]
     loss, h_T = rnnc.calculate_loss(X, Y, U, V, W, activation=activation)
     want_loss, want_h = reference.calculate_loss(ref[3], ref[4], *ref[:3], activation)
@@ -90,15 +88,22 @@ def test_chunks_give_every_thread_whole_blocks(hidden, T):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("backprop,optimizer,activation", [
-    ("bptt", "sgd", "sigmoid"), ("tutorial", "sgd", "sigmoid"), ("bptt", "adam", "sigmoid"),
-    ("bptt", "sgd", "tanh"), ("bptt", "adam", "tanh")])
+@pytest.mark.parametrize(
+    "backprop,optimizer,activation",
+    [
+        ("bptt", "sgd", "sigmoid"),
+        ("tutorial", "sgd", "sigmoid"),
+        ("bptt", "adam", "sigmoid"),
+        ("bptt", "sgd", "tanh"),
+        ("bptt", "adam", "tanh"),
+    ],
+)
 @pytest.mark.parametrize("per_step,F,k", [(True, 1, 2), (False, 2, None), (False, 1, 0)])
 def test_train_matches_reference(rng, dtype, backprop, optimizer, activation, per_step, F, k):
-    hidden, T, O = 9, 8, 2
-    U, V, W, _, _ = random_model(rng, hidden, T, F, O, per_step, dtype, scale=0.5)
+    hidden, T, n_out = 9, 8, 2
+    U, V, W, _, _ = random_model(rng, hidden, T, F, n_out, per_step, dtype, scale=0.5)
     X = rng.normal(size=(20, T, F)).astype(dtype)
-    Y = rng.normal(size=(20, O)).astype(dtype)
+    Y = rng.normal(size=(20, n_out)).astype(dtype)
     Xv, Yv = X[:5] * 0.5, Y[:5]
     mine = [a.copy() for a in (U, V, W)]
     ref = [a.astype(np.float64) for a in (U, V, W)]
@@ -106,15 +111,29 @@ def test_train_matches_reference(rng, dtype, backprop, optimizer, activation, pe
     # its training chaotic where the clip binds (rounding differences grow
     # ~10x per record; see test_tutorial_mode.py): compare it where it does not.
     clip = (-0.3, 0.4) if backprop == "bptt" else (-1e3, 1e3)
-    options = dict(learning_rate=0.05 if optimizer == "sgd" else 0.01, max_epochs=4,
-                   bptt_truncate=k, min_clip_val=clip[0], max_clip_val=clip[1],
-                   backprop=backprop, optimizer=optimizer, activation=activation,
-                   verbose=False)
+    options = dict(
+        learning_rate=0.05 if optimizer == "sgd" else 0.01,
+        max_epochs=4,
+        bptt_truncate=k,
+        min_clip_val=clip[0],
+        max_clip_val=clip[1],
+        backprop=backprop,
+        optimizer=optimizer,
+        activation=activation,
+        verbose=False,
+    )
     got_losses, want_losses = [], []
     out = rnnc.train(*mine, X, Y, Xv, Yv, callback=lambda *a: got_losses.append(a), **options)
     assert all(o is m for o, m in zip(out, mine))
-    reference.train(*ref, X.astype(np.float64), Y.astype(np.float64), Xv.astype(np.float64),
-                    Yv.astype(np.float64), callback=lambda *a: want_losses.append(a), **options)
+    reference.train(
+        *ref,
+        X.astype(np.float64),
+        Y.astype(np.float64),
+        Xv.astype(np.float64),
+        Yv.astype(np.float64),
+        callback=lambda *a: want_losses.append(a),
+        **options,
+    )
     tol = TOLERANCE[dtype] * (1 if dtype == np.float64 else 10)
     assert relative_error(got_losses, want_losses) < tol
     for g, w in zip(mine, ref):
@@ -134,15 +153,35 @@ def test_train_prints_the_tutorials_line(rng, capsys):
 
 
 def test_sigmoid_is_exact_and_silent():
-    z = np.array([-1e308, -800, -745, -709.5, -40, -1, -1e-300, 0, 1e-300, 1, 36, 40, 800,
-                  1e308, np.inf, -np.inf])
+    z = np.array(
+        [
+            -1e308,
+            -800,
+            -745,
+            -709.5,
+            -40,
+            -1,
+            -1e-300,
+            0,
+            1e-300,
+            1,
+            36,
+            40,
+            800,
+            1e308,
+            np.inf,
+            -np.inf,
+        ]
+    )
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         want = reference.sigmoid(z)
     got = np.empty_like(z)
     from rnnc import _forward  # the kernel's sigmoid, through a one-step forward pass
+
     for i, v in enumerate(z):
-        got[i] = _forward.final_hidden_states(np.ones((1, 1)), np.zeros((1, 1)),
-                                              np.array([[[v]]]), True)[0, 0]
+        got[i] = _forward.final_hidden_states(
+            np.ones((1, 1)), np.zeros((1, 1)), np.array([[[v]]]), True
+        )[0, 0]
     np.testing.assert_allclose(got, want, rtol=4e-16, atol=5e-324)
     assert got[0] == 0 and got[-3] == 1 and got[-1] == 0
 
@@ -163,8 +202,9 @@ def test_loss_passes_beside_the_updates_change_nothing(rng, capsys):
     runs = []
     for n_threads in (1, 2):
         weights = [a.copy() for a in (U, V, W)]
-        rnnc.train(*weights, X, Y, X[:50], Y[:50], learning_rate=0.05, max_epochs=4,
-                   n_threads=n_threads)
+        rnnc.train(
+            *weights, X, Y, X[:50], Y[:50], learning_rate=0.05, max_epochs=4, n_threads=n_threads
+        )
         runs.append((weights, capsys.readouterr().out))
     (one, printed_one), (two, printed_two) = runs
     assert printed_one == printed_two and printed_one.count("Epoch:") == 4
@@ -177,10 +217,10 @@ def test_record_order_changes_neither_predictions_nor_the_loss(rng):
     U, V, W, _, _ = random_model(rng, 30, 12, 1, 2, True)
     X, Y = rng.normal(size=(77, 12, 1)), rng.normal(size=(77, 2))
     order = rng.permutation(77)
-    np.testing.assert_array_equal(rnnc.predict(U, V, W, X)[order],
-                                  rnnc.predict(U, V, W, X[order]))
-    assert (rnnc.calculate_loss(X, Y, U, V, W)[0]
-            == rnnc.calculate_loss(X[order], Y[order], U, V, W)[0])
+    np.testing.assert_array_equal(rnnc.predict(U, V, W, X)[order], rnnc.predict(U, V, W, X[order]))
+    assert (
+        rnnc.calculate_loss(X, Y, U, V, W)[0] == rnnc.calculate_loss(X[order], Y[order], U, V, W)[0]
+    )
 
 
 def test_training_leaves_subnormals_to_the_caller(rng):
@@ -198,13 +238,19 @@ def test_a_record_gets_the_same_update_wherever_it_falls(rng):
     # update depends on the weights and the record, not on its place
     U, V, W, _, _ = random_model(rng, 20, 10, 1, 1, True)
     X, Y = rng.normal(size=(3, 10, 1)), rng.normal(size=(3, 1))
-    options = dict(max_epochs=1, bptt_truncate=4, verbose=False, learning_rate=0.01,
-                   min_clip_val=-1e9, max_clip_val=1e9)
+    options = dict(
+        max_epochs=1,
+        bptt_truncate=4,
+        verbose=False,
+        learning_rate=0.01,
+        min_clip_val=-1e9,
+        max_clip_val=1e9,
+    )
     together = [P.copy() for P in (U, V, W)]
     rnnc.train(*together, X, Y, None, None, **options)
     apart = [P.copy() for P in (U, V, W)]
     for r in range(3):
-        rnnc.train(*apart, X[r:r + 1], Y[r:r + 1], None, None, **options)
+        rnnc.train(*apart, X[r : r + 1], Y[r : r + 1], None, None, **options)
     for a, b in zip(together, apart):
         np.testing.assert_array_equal(a, b)
 
@@ -214,11 +260,12 @@ def test_a_record_gets_the_same_update_wherever_it_falls(rng):
 def test_a_training_step_applies_exactly_rnnc_gradients(rng, dtype, hidden, per_step):
     # with learning rate 1 and clipping out of reach, one SGD step is
     # P - gradient with a single rounding, whichever way it is computed
-    U, V, W, x, y = random_model(rng, hidden, 12, 1 if per_step else 3, 2, per_step,
-                                 dtype=dtype)
+    U, V, W, x, y = random_model(rng, hidden, 12, 1 if per_step else 3, 2, per_step, dtype=dtype)
     grads = rnnc.gradients(U, V, W, x, y, bptt_truncate=4)
     stepped = [P.copy() for P in (U, V, W)]
-    rnnc.train(*stepped, x[None], y[None], None, None, max_epochs=1, bptt_truncate=4,
-               learning_rate=1.0, min_clip_val=-1e30, max_clip_val=1e30, verbose=False)
+    one_unclipped_step = dict(
+        max_epochs=1, bptt_truncate=4, learning_rate=1.0, min_clip_val=-1e30, max_clip_val=1e30
+    )
+    rnnc.train(*stepped, x[None], y[None], None, None, verbose=False, **one_unclipped_step)
     for P, g, got in zip((U, V, W), grads, stepped):
         np.testing.assert_array_equal(got, P - g)

@@ -1,8 +1,9 @@
 """The linear skip term yhat = V h_T + A x_tail + b: exact gradients (finite
 differences, autograd, the reference), training, predictions, and errors."""
+
 import numpy as np
 import pytest
-from conftest import random_model, relative_error
+from support import DIVERGING, diverging_problem, random_model, relative_error
 
 import rnnc
 from rnnc import reference
@@ -25,14 +26,18 @@ def record_loss(U, V, W, A, b, x, y):
     return 0.5 * np.sum((y - V @ h - A @ x[-p:].reshape(-1) - b) ** 2)
 
 
-CASES = [(3, 4, 1, 1, True, 2), (5, 7, 2, 3, False, 3), (4, 6, 1, 2, True, 6),
-         (6, 5, 3, 1, False, 1)]
+CASES = [
+    (3, 4, 1, 1, True, 2),
+    (5, 7, 2, 3, False, 3),
+    (4, 6, 1, 2, True, 6),
+    (6, 5, 3, 1, False, 1),
+]
 
 
-@pytest.mark.parametrize("hidden,T,F,O,per_step,p", CASES)
-def test_gradient_matches_finite_differences(rng, hidden, T, F, O, per_step, p):
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
-    A, b = skip_term(rng, O, p, F)
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step,p", CASES)
+def test_gradient_matches_finite_differences(rng, hidden, T, F, n_out, per_step, p):
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step)
+    A, b = skip_term(rng, n_out, p, F)
     got = rnnc.gradients(U, V, W, x, y, None, linear=(A, b))
     assert len(got) == 5
     eps = 1e-6
@@ -49,12 +54,12 @@ def test_gradient_matches_finite_differences(rng, hidden, T, F, O, per_step, p):
         assert relative_error(g, want) < 1e-7
 
 
-@pytest.mark.parametrize("hidden,T,F,O,per_step,p", CASES)
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step,p", CASES)
 @pytest.mark.parametrize("k", [0, 2, None])
-def test_truncated_gradient_matches_autograd(rng, hidden, T, F, O, per_step, p, k):
+def test_truncated_gradient_matches_autograd(rng, hidden, T, F, n_out, per_step, p, k):
     torch = pytest.importorskip("torch")
-    U, V, W, x, y = random_model(rng, hidden, T, F, O, per_step)
-    A, b = skip_term(rng, O, p, F)
+    U, V, W, x, y = random_model(rng, hidden, T, F, n_out, per_step)
+    A, b = skip_term(rng, n_out, p, F)
     params = [torch.tensor(a, requires_grad=True) for a in (U, V, W, A, b)]
     tU, tV, tW, tA, tb = params
     tx, ty = torch.tensor(x), torch.tensor(y)
@@ -65,7 +70,7 @@ def test_truncated_gradient_matches_autograd(rng, hidden, T, F, O, per_step, p, 
             h = h.detach()
         a = tU[:, t - 1] * tx[t - 1, 0] if per_step else tU @ tx[t - 1]
         h = torch.sigmoid(a + tW @ h)
-    yhat = tV @ h + tA @ tx[T - p:].reshape(-1) + tb
+    yhat = tV @ h + tA @ tx[T - p :].reshape(-1) + tb
     (0.5 * torch.sum((ty - yhat) ** 2)).backward()
     got = rnnc.gradients(U, V, W, x, y, k, linear=(A, b))
     for g, P in zip(got, params):
@@ -86,11 +91,13 @@ def test_predict_and_loss_match_the_reference(rng, dtype, tol, per_step):
     ref_linear = (A.astype(np.float64), b.astype(np.float64))
     got = rnnc.predict(U, V, W, X, linear=(A, b))
     assert got.dtype == dtype
-    assert relative_error(got, reference.predict(*ref, X.astype(np.float64),
-                                                 linear=ref_linear)) < tol
+    assert (
+        relative_error(got, reference.predict(*ref, X.astype(np.float64), linear=ref_linear)) < tol
+    )
     loss, _ = rnnc.calculate_loss(X, Y, U, V, W, linear=(A, b))
-    want, _ = reference.calculate_loss(X.astype(np.float64), Y.astype(np.float64), *ref,
-                                       linear=ref_linear)
+    want, _ = reference.calculate_loss(
+        X.astype(np.float64), Y.astype(np.float64), *ref, linear=ref_linear
+    )
     assert loss == pytest.approx(want, rel=tol * 10)
 
 
@@ -102,16 +109,30 @@ def test_training_matches_the_reference(rng, optimizer, dtype, tol):
     Y = rng.normal(size=(25, 2)).astype(dtype)
     A, b = skip_term(rng, 2, 3, 2, dtype)
     ref = [a.astype(np.float64) for a in (U, V, W, A, b)]
-    options = dict(learning_rate=0.02, max_epochs=3, bptt_truncate=2, min_clip_val=-0.5,
-                   max_clip_val=0.5, optimizer=optimizer, verbose=False)
+    options = dict(
+        learning_rate=0.02,
+        max_epochs=3,
+        bptt_truncate=2,
+        min_clip_val=-0.5,
+        max_clip_val=0.5,
+        optimizer=optimizer,
+        verbose=False,
+    )
     result = rnnc.train(U, V, W, X, Y, X[:5], Y[:5], linear=(A, b), **options)
-    reference.train(*ref[:3], X.astype(np.float64), Y.astype(np.float64),
-                    X[:5].astype(np.float64), Y[:5].astype(np.float64),
-                    linear=tuple(ref[3:]), **options)
+    reference.train(
+        *ref[:3],
+        X.astype(np.float64),
+        Y.astype(np.float64),
+        X[:5].astype(np.float64),
+        Y[:5].astype(np.float64),
+        linear=tuple(ref[3:]),
+        **options,
+    )
     for got, want in zip((U, V, W, A, b), ref):
         assert relative_error(got, want) < tol
     assert result.history.loss[-1] == pytest.approx(
-        rnnc.calculate_loss(X, Y, U, V, W, linear=(A, b))[0], rel=1e-12)
+        rnnc.calculate_loss(X, Y, U, V, W, linear=(A, b))[0], rel=1e-12
+    )
 
 
 def test_with_V_zero_the_model_is_the_linear_autoregression(rng):
@@ -131,8 +152,20 @@ def test_with_V_zero_the_model_is_the_linear_autoregression(rng):
     # SGD from there cannot leave the exact fit: every gradient is zero (to
     # rounding; Adam would scale rounding noise up to steps of its learning rate)
     before = [P.copy() for P in (U, V, W, A, b)]
-    rnnc.train(U, V, W, X, Y, None, None, learning_rate=0.01, max_epochs=2, verbose=False,
-               bptt_truncate=None, linear=(A, b))
+    rnnc.train(
+        U,
+        V,
+        W,
+        X,
+        Y,
+        None,
+        None,
+        learning_rate=0.01,
+        max_epochs=2,
+        verbose=False,
+        bptt_truncate=None,
+        linear=(A, b),
+    )
     for P, Q in zip((V, A, b), before[1::2] + before[4:]):
         np.testing.assert_allclose(P, Q, atol=1e-9)
 
@@ -144,28 +177,50 @@ def test_the_skip_term_learns_what_the_network_alone_misses(rng):
     losses = {}
     for name, linear in (("alone", None), ("with skip", (np.zeros((1, 2)), np.zeros(1)))):
         U, V, W = rnnc.scaled_weights(8, 1, 1, seed=1)
-        rnnc.train(U, V, W, X[:150], Y[:150], None, None, learning_rate=0.01, max_epochs=100,
-                   optimizer="adam", bptt_truncate=None, shuffle=True, random_state=0,
-                   verbose=False, linear=linear)
+        rnnc.train(
+            U,
+            V,
+            W,
+            X[:150],
+            Y[:150],
+            None,
+            None,
+            learning_rate=0.01,
+            max_epochs=100,
+            optimizer="adam",
+            bptt_truncate=None,
+            shuffle=True,
+            random_state=0,
+            verbose=False,
+            linear=linear,
+        )
         losses[name] = rnnc.calculate_loss(X[150:], Y[150:], U, V, W, linear=linear)[0]
     assert losses["with skip"] < losses["alone"] / 10
 
 
-@pytest.mark.parametrize("linear,error,message", [
-    ((np.zeros((2, 2)), np.zeros(1)), ValueError, r"linear's A must be \(output_dim"),
-    ((np.zeros((1, 3)), np.zeros(1)), ValueError, r"p \* 2"),
-    ((np.zeros((1, 12)), np.zeros(1)), ValueError, "reads the last 6 steps, but the records "
-                                                   "have 5"),
-    ((np.zeros((1, 2)), np.zeros(2)), ValueError, r"linear's b must be \(output_dim,\)"),
-    ((np.zeros((1, 2)),), TypeError, r"linear must be None or a pair \(A, b\)"),
-    ((np.full((1, 2), np.nan), np.zeros(1)), ValueError, "linear's A holds a non-finite"),
-    ((np.zeros((1, 2), dtype=complex), np.zeros(1)), TypeError, "linear's A must hold real"),
-])
+@pytest.mark.parametrize(
+    "linear,error,message",
+    [
+        ((np.zeros((2, 2)), np.zeros(1)), ValueError, r"linear's A must be \(output_dim"),
+        ((np.zeros((1, 3)), np.zeros(1)), ValueError, r"p \* 2"),
+        (
+            (np.zeros((1, 12)), np.zeros(1)),
+            ValueError,
+            "reads the last 6 steps, but the records have 5",
+        ),
+        ((np.zeros((1, 2)), np.zeros(2)), ValueError, r"linear's b must be \(output_dim,\)"),
+        ((np.zeros((1, 2)),), TypeError, r"linear must be None or a pair \(A, b\)"),
+        ((np.full((1, 2), np.nan), np.zeros(1)), ValueError, "linear's A holds a non-finite"),
+        ((np.zeros((1, 2), dtype=complex), np.zeros(1)), TypeError, "linear's A must hold real"),
+    ],
+)
 def test_bad_skip_terms_are_named(rng, linear, error, message):
     U, V, W, _, _ = random_model(rng, 4, 5, 2, 1, False)
     X, Y = rng.normal(size=(3, 5, 2)), rng.normal(size=(3, 1))
     with pytest.raises(error, match=message):
         rnnc.predict(U, V, W, X, linear=linear)
+    with pytest.raises(error, match=message):
+        rnnc.calculate_loss(X, Y, U, V, W, linear=linear)
 
 
 def test_training_refuses_skip_terms_it_cannot_update(rng):
@@ -173,8 +228,9 @@ def test_training_refuses_skip_terms_it_cannot_update(rng):
     X, Y = rng.normal(size=(3, 5, 2)), rng.normal(size=(3, 1))
     A, b = np.zeros((1, 2)), np.zeros(1)
     options = dict(verbose=False, max_epochs=1)
-    with pytest.raises(TypeError, match="linear's A must be a NumPy array of the weights' "
-                                        "dtype float64"):
+    with pytest.raises(
+        TypeError, match="linear's A must be a NumPy array of the weights' dtype float64"
+    ):
         rnnc.train(U, V, W, X, Y, None, None, linear=(A.astype(np.float32), b), **options)
     frozen = A.copy()
     frozen.flags.writeable = False
@@ -182,11 +238,10 @@ def test_training_refuses_skip_terms_it_cannot_update(rng):
         rnnc.train(U, V, W, X, Y, None, None, linear=(frozen, b), **options)
     shared = np.zeros(3)
     with pytest.raises(ValueError, match="linear's A and b share memory"):
-        rnnc.train(U, V, W, X, Y, None, None, linear=(shared[None, :2], shared[1:2]),
-                   **options)
+        rnnc.train(U, V, W, X, Y, None, None, linear=(shared[None, :2], shared[1:2]), **options)
     with pytest.raises(ValueError, match="no skip term"):
         rnnc.train(U, V, W, X, Y, None, None, linear=(A, b), backprop="tutorial", **options)
-    with pytest.raises(ValueError, match="optimizer_state must be the AdamState"):
+    with pytest.raises(ValueError, match=r"optimizer_state.moments must be a list of 10 arrays"):
         rnnc.train(U, V, W, X, Y, None, None, linear=(A, b), optimizer="adam",
                    optimizer_state=rnnc.AdamState(U, V, W), **options)
     with pytest.raises(ValueError, match="reads the last 2 steps, but the records have 1"):
@@ -196,19 +251,28 @@ def test_training_refuses_skip_terms_it_cannot_update(rng):
 def test_a_strided_skip_term_is_updated_in_place(rng):
     U, V, W, _, _ = random_model(rng, 4, 5, 1, 1, True)
     X, Y = rng.normal(size=(6, 5)), rng.normal(size=(6, 1))
-    A = np.zeros((2, 3))[:1, ::1]          # a view, not the whole buffer
-    A_strided = np.zeros((1, 6))[:, ::2]   # not contiguous
+    A = np.zeros((2, 3))[:1, ::1]  # a view, not the whole buffer
+    A_strided = np.zeros((1, 6))[:, ::2]  # not contiguous
     b = np.zeros(1)
-    rnnc.train(U, V, W, X, Y, None, None, learning_rate=0.1, max_epochs=1, verbose=False,
-               linear=(A_strided, b))
+    rnnc.train(
+        U,
+        V,
+        W,
+        X,
+        Y,
+        None,
+        None,
+        learning_rate=0.1,
+        max_epochs=1,
+        verbose=False,
+        linear=(A_strided, b),
+    )
     assert np.all(A_strided != 0) and np.all(b != 0) and np.all(A == 0)
 
 
 def test_divergence_with_the_skip_term_leaves_finite_weights(rng):
-    U, V, W, _, _ = random_model(rng, 4, 3, 1, 1, True)
-    X, Y = rng.normal(size=(5, 3, 1)), rng.normal(size=(5, 1))
+    U, V, W, X, Y = diverging_problem(rng)
     A, b = np.zeros((1, 3)), np.zeros(1)
     with pytest.raises(FloatingPointError, match=r"epoch \d+, record \d+"):
-        rnnc.train(U, V, W, X, Y, None, None, learning_rate=1e306, max_epochs=50,
-                   min_clip_val=-100, max_clip_val=100, verbose=False, linear=(A, b))
+        rnnc.train(U, V, W, X, Y, None, None, linear=(A, b), **DIVERGING)
     assert all(np.all(np.isfinite(P)) for P in (U, V, W, A, b))

@@ -10,6 +10,7 @@ order moves the epoch-25 loss by percents.  So the later epochs can only be
 reproduced where NumPy rounds exactly as it did on the recording machine (the
 fingerprint), and rnnc's tutorial rule calls NumPy's own exp and dot loops.
 """
+
 import os
 import subprocess
 import sys
@@ -21,19 +22,27 @@ import pytest
 import rnnc
 from rnnc import _numpy_loops
 
-DATA = Path(__file__).with_name("data")
-sys.path.insert(0, str(DATA))
-from make_tutorial_fixture import rounding_fingerprint, tutorial_data  # noqa: E402
+from support import DATA, recorded_tutorial_run
 
-RUN = np.load(DATA / "tutorial_run.npz")
-SAME_ROUNDING = np.array_equal(rounding_fingerprint(), RUN["fingerprint"])
+RUN, SAME_ROUNDING = recorded_tutorial_run()  # puts DATA on sys.path
+from make_tutorial_fixture import tutorial_data  # noqa: E402
 
 
 def train_like_the_tutorial(U, V, W):
     X, Y, Xv, Yv = tutorial_data()
     losses = []
-    rnnc.train(U, V, W, X, Y, Xv, Yv, backprop="tutorial", verbose=False,
-               callback=lambda epoch, loss, val: losses.append((loss, val)))
+    rnnc.train(
+        U,
+        V,
+        W,
+        X,
+        Y,
+        Xv,
+        Yv,
+        backprop="tutorial",
+        verbose=False,
+        callback=lambda epoch, loss, val: losses.append((loss, val)),
+    )
     return np.array(losses)
 
 
@@ -42,13 +51,28 @@ def test_the_first_epochs_hold_anywhere():
     U, V, W = RUN["U0"].copy(), RUN["V0"].copy(), RUN["W0"].copy()
     X, Y, Xv, Yv = tutorial_data()
     losses = []
-    rnnc.train(U, V, W, X, Y, Xv, Yv, backprop="tutorial", max_epochs=5, verbose=False,
-               callback=lambda epoch, loss, val: losses.append((loss, val)))
+    rnnc.train(
+        U,
+        V,
+        W,
+        X,
+        Y,
+        Xv,
+        Yv,
+        backprop="tutorial",
+        max_epochs=5,
+        verbose=False,
+        callback=lambda epoch, loss, val: losses.append((loss, val)),
+    )
     np.testing.assert_allclose(losses, RUN["losses"][:5], rtol=1e-9)
 
 
-@pytest.mark.skipif(not SAME_ROUNDING, reason="NumPy here rounds exp/dot differently from "
-                    "the machine that recorded the tutorial's run")
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not SAME_ROUNDING,
+    reason="NumPy here rounds exp/dot differently from "
+    "the machine that recorded the tutorial's run",
+)
 def test_all_25_epochs_and_final_weights_match_the_tutorial():
     assert _numpy_loops.matches_numpy()
     U, V, W = RUN["U0"].copy(), RUN["V0"].copy(), RUN["W0"].copy()
@@ -68,22 +92,29 @@ def test_printed_lines_are_the_tutorials(capsys):
         assert mine.split(":")[:2] == tutorial.split(":")[:2]
         np.testing.assert_allclose(
             [float(v.split(",")[0]) for v in mine.split(": ")[2:]],
-            [float(v.split(",")[0]) for v in tutorial.split(": ")[2:]], rtol=1e-12)
+            [float(v.split(",")[0]) for v in tutorial.split(": ")[2:]],
+            rtol=1e-12,
+        )
 
 
-SEED = os.environ.get("RNNC_TUTORIAL_DIR",
-                      str(Path(__file__).resolve().parents[2] / "shared" / "seed" / "as-printed"))
+SEED = os.environ.get(
+    "RNNC_TUTORIAL_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "seed" / "as-printed")
+)
 
 
-@pytest.mark.skipif(not (Path(SEED) / "simple_rnn.py").exists(),
-                    reason="the tutorial's code is not beside this checkout "
-                           "(set RNNC_TUTORIAL_DIR to its directory)")
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (Path(SEED) / "simple_rnn.py").exists(),
+    reason="the tutorial's code is not beside this checkout "
+    "(set RNNC_TUTORIAL_DIR to its directory)",
+)
 def test_matches_the_tutorials_code_run_here(tmp_path):
     """Run the tutorial's own code on this machine and compare: valid wherever it runs."""
     script = DATA / "make_tutorial_fixture.py"
     env = dict(os.environ, RNNC_FIXTURE_OUT=str(tmp_path / "run.npz"))
-    subprocess.run([sys.executable, str(script), SEED], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(script), SEED], check=True, env=env, stdout=subprocess.DEVNULL
+    )
     theirs = np.load(tmp_path / "run.npz")
     U, V, W = theirs["U0"].copy(), theirs["V0"].copy(), theirs["W0"].copy()
     np.testing.assert_allclose(train_like_the_tutorial(U, V, W), theirs["losses"], rtol=1e-9)

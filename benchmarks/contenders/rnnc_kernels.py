@@ -8,7 +8,7 @@ import rnnc
 from rnnc import _sgd
 
 from ..harness import copies, fixed, on_copies
-from ..workloads import HI, K, LO, LR, check_every
+from ..workloads import HI, K, LO, LR
 
 
 def train_in_place(w0, data, finals, name, train=rnnc.train, **kwargs):
@@ -33,9 +33,10 @@ def train_in_place(w0, data, finals, name, train=rnnc.train, **kwargs):
 def sgd_epoch(weights, X, Y, per_step):
     """A setup for interleave: one epoch of the SGD kernel rnnc.train calls (no
     loss passes), on fresh copies of the weights."""
-    T, H = X.shape[1], weights[2].shape[0]
     args = (X, Y, LR, K, LO, HI, per_step)
-    return on_copies(_sgd.sgd_epoch, weights, *args, check_signals_every=check_every(T, H))
+    # as rnnc.train calls it: a look for Ctrl-C every SIGNAL_CHECK_WORK multiply-adds
+    return on_copies(_sgd.sgd_epoch, weights, *args,
+                     check_signals_work=rnnc.core.SIGNAL_CHECK_WORK)
 
 
 def predict(weights, X, n_threads):

@@ -9,6 +9,7 @@ compares ``backprop="tutorial"`` with.
 
     python tests/data/make_tutorial_fixture.py ../shared/seed/as-printed
 """
+
 import contextlib
 import io
 import math
@@ -23,11 +24,15 @@ import numpy as np
 def tutorial_data(seq_len=50):
     series = np.array([math.sin(v) for v in range(200)])
     n_windows = len(series) - seq_len
-    train = [(series[i:i + seq_len], series[i + seq_len]) for i in range(n_windows - 50)]
-    valid = [(series[i:i + seq_len], series[i + seq_len]) for i in range(n_windows - 50, n_windows)]
+    train = [(series[i : i + seq_len], series[i + seq_len]) for i in range(n_windows - 50)]
+    valid = [
+        (series[i : i + seq_len], series[i + seq_len]) for i in range(n_windows - 50, n_windows)
+    ]
+
     def stack(pairs):
         xs, ys = zip(*pairs)
         return np.array(xs)[:, :, None], np.array(ys)[:, None]
+
     return stack(train) + stack(valid)
 
 
@@ -58,7 +63,18 @@ def main(seed_dir):
     losses = np.array([[float(a), float(b)] for _, a, b in re.findall(pattern, printed.getvalue())])
     assert losses.shape == (25, 2), printed.getvalue()
     out = Path(os.environ.get("RNNC_FIXTURE_OUT", Path(__file__).with_name("tutorial_run.npz")))
-    np.savez(out, losses=losses, fingerprint=rounding_fingerprint(), U0=U0, V0=V0, W0=W0, U=U, V=V, W=W, printed=printed.getvalue())
+    np.savez(
+        out,
+        losses=losses,
+        fingerprint=rounding_fingerprint(),
+        U0=U0,
+        V0=V0,
+        W0=W0,
+        U=U,
+        V=V,
+        W=W,
+        printed=printed.getvalue(),
+    )
     print(printed.getvalue())
     print("wrote", out)
 

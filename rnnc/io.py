@@ -100,7 +100,7 @@ def _check_linear(A, b, U, V, seq_len, layout, name=""):
         raise ValueError(f"{name}{exc}") from None
 
 
-def _check_members(members, U, V, W, A, linear_of):
+def _check_networks(members, U, V, W, A, linear_of):
     """members as a list of (U, V, W, A, b) tuples shaped and typed like the model's."""
     if not isinstance(members, (list, tuple)):
         raise TypeError(f"members must be a list of (U, V, W, A, b) tuples, got "
@@ -164,7 +164,7 @@ def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, s
         raise ValueError(f"differencing {differencing} needs a model of one series (one "
                          f"feature, output_dim 1), got {n_features} feature(s) and "
                          f"output_dim {V.shape[0]}")
-    members = _check_members(members, U, V, W, A, linear_of)
+    members = _check_networks(members, U, V, W, A, linear_of)
     return dict(U=U, V=V, W=W, seq_len=seq_len, layout=layout, activation=activation,
                 bptt_truncate=bptt_truncate, offset=offset, scale=scale,
                 info=_info_json(info), A=A, b=b, differencing=differencing, members=members)
@@ -329,7 +329,7 @@ def _check_members(fh, path):
     with zipfile.ZipFile(fh) as archive:
         for info in archive.infolist():
             key = info.filename.removesuffix(".npy")
-            if key not in KEYS:
+            if key not in KEYS + KEYS_2:
                 continue
             try:
                 with archive.open(info) as member:

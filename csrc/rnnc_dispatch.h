@@ -6,9 +6,12 @@
  * three times, for x86-64-v4 (AVX-512), x86-64-v3 (AVX2, FMA) and the
  * baseline, under target pragmas, and RNNC_IFUNC gives each public helper an
  * ELF ifunc resolver that picks the variant for this CPU when the module is
- * loaded.  Only feature names that GCC 4.9+ and clang know are used (GCC's
- * "arch=x86-64-vN" target names arrived in GCC 12), and the CPU is asked
- * with cpuid, not __builtin_cpu_supports, whose names differ by compiler.
+ * loaded.  Only feature names that GCC 5+ and clang know are used: GCC's
+ * "arch=x86-64-vN" names arrived in GCC 12, and target_clones makes one
+ * clone per feature ("avx2,fma" gives an AVX2 clone without FMA and an FMA
+ * clone), which would change what the helpers compute.  The CPU is asked
+ * with cpuid, not __builtin_cpu_supports, whose names differ by compiler
+ * and version.
  * Elsewhere (no ifunc: macOS, Windows, musl) there is one plain build.
  * RNNC_DISPATCHED tells which of the two happened.
  */

@@ -10,6 +10,7 @@ checked against NumPy on shapes that exercise every remainder path of the
 register tiles.  The flags are setup.py's (build_tools/helper_flags.py).
 """
 import ctypes
+import importlib.util
 import os
 import platform
 import re
@@ -23,11 +24,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CSRC = ROOT / "csrc"
-if (ROOT / "build_tools").is_dir():
-    sys.path.insert(0, str(ROOT))
-    from build_tools.helper_flags import HELPER_FLAGS
-else:
-    HELPER_FLAGS = None
+
+
+def helper_flags():
+    """setup.py's HELPER_FLAGS, loaded from its file: the repository root is not
+    put on sys.path, where it would shadow an installed rnnc."""
+    path = ROOT / "build_tools" / "helper_flags.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("rnnc_helper_flags", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.HELPER_FLAGS
+
+
+HELPER_FLAGS = helper_flags()
 
 pytestmark = pytest.mark.skipif(
     HELPER_FLAGS is None or not (CSRC / "linalg.c").exists() or platform.machine() != "x86_64"

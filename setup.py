@@ -74,7 +74,7 @@ class BuildExt(build_ext):
 # looks only at the sources otherwise), and BuildExt relinks the kernels.
 CSRC_HEADERS = sorted(glob.glob("csrc/*.h"))
 helpers = ("rnnc_helpers", {
-    "sources": ["csrc/linalg.c", "csrc/activation.c", "csrc/float_env.c"],
+    "sources": ["csrc/linalg.c", "csrc/activation.c", "csrc/dispatch.c", "csrc/float_env.c"],
     "include_dirs": ["csrc"],
     "cflags": HELPER_FLAGS,
     "obj_deps": {"": CSRC_HEADERS},

@@ -92,14 +92,10 @@ helpers = ("rnnc_helpers", {
 # Built against NumPy 2, loadable on every NumPy that pyproject.toml allows (>= 1.23).
 macros = [("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION"),
           ("NPY_TARGET_VERSION", "NPY_1_23_API_VERSION")]
-# The kernels ship without debug information and symbol tables (a quarter of the
-# size; the exported module init functions stay); sanitized builds keep both.
-if SANITIZE or sys.platform == "win32":
-    STRIP_FLAGS = []            # MSVC's release builds carry no debug information
-elif sys.platform == "darwin":
-    STRIP_FLAGS = ["-Wl,-S,-x"]  # Apple's ld: debug notes and local symbols
-else:
-    STRIP_FLAGS = ["-Wl,-s"]
+# The kernels ship without debug information (a fifth of the size; -S keeps the
+# symbol table, for profilers and for tests/test_dispatch.py); sanitized builds keep it.
+# MSVC's release builds carry none.
+STRIP_FLAGS = [] if SANITIZE or sys.platform == "win32" else ["-Wl,-S"]
 extensions = [
     Extension(f"rnnc.{name}", [f"rnnc/{name}.pyx"], include_dirs=["csrc", np.get_include()],
               define_macros=macros, extra_compile_args=list(KERNEL_FLAGS),

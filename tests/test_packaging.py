@@ -12,7 +12,7 @@ import pytest
 
 import rnnc
 from rnnc import _numpy_loops
-from conftest import RNNC_PARENT, run_python
+from support import RNNC_PARENT, run_python
 
 
 def small_problem():

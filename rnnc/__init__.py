@@ -5,6 +5,7 @@ The API and defaults are those of the tutorial "Build a Recurrent Neural
 Network from Scratch in Python 3"; rnnc.reference states the math.
 """
 from rnnc._version import __version__
+from rnnc import _check_built  # noqa: F401  (says how to build a bare checkout)
 from rnnc.core import (AdamState, History, TrainResult, bptt_truncate, calculate_loss, gradients,
                        hidden_dim, learning_rate, max_clip_val, max_epochs, min_clip_val,
                        output_dim, predict, seq_len, sigmoid, train)

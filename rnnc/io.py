@@ -110,7 +110,7 @@ def _check_networks(members, U, V, W, A, linear_of):
         if not isinstance(member, (list, tuple)) or len(member) != 5:
             raise TypeError(f"members[{i}] must be a (U, V, W, A, b) tuple")
         Ui, Vi, Wi, Ai, bi = member
-        for key, mine, theirs in zip("UVW", (Ui, Vi, Wi), (U, V, W)):
+        for key, mine, theirs in zip("UVW", (Ui, Vi, Wi), (U, V, W), strict=True):
             if not isinstance(mine, np.ndarray) or mine.dtype != theirs.dtype \
                     or mine.shape != theirs.shape:
                 raise ValueError(f"members[{i}] {key} must be shaped and typed like {key}: "
@@ -431,7 +431,7 @@ def _format_2_fields(stored):
     if len({a.shape[0] if a.ndim else -1 for a in stacked}) != 1 or stacked[0].ndim == 0:
         raise ValueError("member_U, member_V, member_W, member_A and member_b must stack the "
                          "same number of networks")
-    members = [(U, V, W, *linear(A, b)) for U, V, W, A, b in zip(*stacked)]
+    members = [(U, V, W, *linear(A, b)) for U, V, W, A, b in zip(*stacked, strict=True)]
     A, b = linear(stored["A"], stored["b"])
     return dict(A=A, b=b, differencing=tuple(int(lag) for lag in lags), members=members)
 

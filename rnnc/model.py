@@ -1,6 +1,5 @@
 """A trained network with what it needs to work on raw values: rnnc.Model."""
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 
@@ -38,8 +37,8 @@ class Model:
     offset: float = 0.0
     scale: float = 1.0
     info: dict = field(default_factory=dict)
-    A: Optional[np.ndarray] = None
-    b: Optional[np.ndarray] = None
+    A: np.ndarray | None = None
+    b: np.ndarray | None = None
     differencing: tuple = ()
     members: list = field(default_factory=list)
 

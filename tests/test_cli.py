@@ -228,8 +228,8 @@ def test_model_is_saved_even_when_plots_cannot_be_written(capsys, tmp_path):
     (tmp_path / "blocker").write_text("a file where the plot directory would go")
     status, _, err = run(
         capsys,
-        "train --csv {tmp}/s.csv --column level --preset adam --seq-len 5 --epochs 2 --save {tmp}/m.npz "
-        "--out {tmp}/blocker/x",
+        "train --csv {tmp}/s.csv --column level --preset adam --seq-len 5 --epochs 2 "
+        "--save {tmp}/m.npz --out {tmp}/blocker/x",
         tmp_path,
     )
     assert status == 2 and "cannot write plots" in err

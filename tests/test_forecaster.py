@@ -190,8 +190,9 @@ def test_forecaster_model_round_trips_exactly(tmp_path):
     rnnc.save(tmp_path / "f.npz", model)
     loaded = rnnc.load(tmp_path / "f.npz")
     assert loaded.info == model.info and loaded.differencing == model.differencing
-    for mine, theirs in zip(loaded.networks, model.networks):
-        for a, b in zip(mine, theirs):
+    assert len(loaded.networks) == len(model.networks)
+    for mine, theirs in zip(loaded.networks, model.networks, strict=True):
+        for a, b in zip(mine, theirs, strict=True):
             assert (a is None) == (b is None)
             assert a is None or a.tobytes() == b.tobytes()
     np.testing.assert_array_equal(rnnc.forecast(loaded, y, 12), rnnc.forecast(model, y, 12))

@@ -54,8 +54,8 @@ def assert_same_model(loaded, model):
     for name in ("seq_len", "layout", "activation", "bptt_truncate", "info", "differencing"):
         assert getattr(loaded, name) == getattr(model, name), name
     assert len(loaded.networks) == len(model.networks)
-    for mine, theirs in zip(loaded.networks, model.networks):
-        for a, b in zip(mine, theirs):
+    for mine, theirs in zip(loaded.networks, model.networks, strict=True):
+        for a, b in zip(mine, theirs, strict=True):
             assert (a is None) == (b is None)
             if a is not None:
                 assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()

@@ -644,7 +644,12 @@ def fit_forecaster(
             specs = _network_specs(y, plan, orders, best_spaces, settings)
             candidates += _network_candidates(y, plan, specs, settings, pool)
         winner = _choose(candidates, plan)
-        model = winner.refit(y, pool)
+        try:
+            model = winner.refit(y, pool)
+        except FloatingPointError:  # a network diverged on all the data: no NaN forecasts
+            winner.errors = None
+            winner = _choose([c for c in candidates if c.kind != "network"], plan)
+            model = winner.refit(y, pool)
     model.info = dict(
         backtest=[c.row() for c in candidates],
         winner=winner.name,

@@ -284,3 +284,27 @@ def test_no_warning_when_every_input_weight_can_change(case):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         rnnc.train(U, V, W, X, Y, None, None, max_epochs=1, verbose=False, **kwargs)
+
+
+def test_a_network_diverging_in_the_refit_falls_back_to_a_linear_model(monkeypatch):
+    t = np.arange(400)
+    y = 0.01 * t + np.sin(2 * np.pi * t / 12) + 0.2 * np.random.default_rng(7).normal(size=400)
+    chosen = {}
+    real_choose = forecaster._choose
+
+    def choose_a_network(candidates, plan):
+        networks = [c for c in candidates if c.kind == "network" and c.errors is not None]
+        if networks:
+            chosen["network"] = networks[0].name
+            return networks[0]
+        return real_choose(candidates, plan)
+
+    def diverge(*args, **kwargs):
+        raise FloatingPointError("training diverged")
+
+    monkeypatch.setattr(forecaster, "_choose", choose_a_network)
+    monkeypatch.setattr(forecaster, "_refit_network", diverge)
+    model = rnnc.fit_forecaster(y, horizon=12, period=12, max_epochs=4)
+    assert chosen and model.info["winner"] != chosen["network"]
+    assert not model.V.any()
+    assert np.all(np.isfinite(rnnc.forecast(model, y, 12)))

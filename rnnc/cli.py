@@ -15,6 +15,7 @@ import math
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -550,10 +551,14 @@ class ClosedStreamSafe:
 def main(argv=None):
     args = parser().parse_args(argv)
     stdout, sys.stdout = sys.stdout, ClosedStreamSafe(sys.stdout)
-    try:
-        return run(args)
-    finally:
-        sys.stdout = stdout
+    with warnings.catch_warnings():
+        # a warning is a note to the user, in one line, not a line of Python source
+        warnings.showwarning = lambda message, *_, **__: print(
+            f"rnnc {args.command}: note: {message}", file=sys.stderr)
+        try:
+            return run(args)
+        finally:
+            sys.stdout = stdout
 
 
 def run(args):

@@ -341,3 +341,12 @@ def test_sine_keeps_its_order(capsys, monkeypatch):
     status, _, err = run(capsys, "sine --epochs 1 --no-plots")
     assert status == 0, err
     assert seen["shuffle"] is False
+
+
+def test_warnings_are_one_line_notes(capsys):
+    status, _, err = run(capsys, "sine --epochs 1 --no-plots --quiet")
+    assert status == 0
+    assert err.startswith("rnnc sine: note: U columns 0..43 (of 50, one per step) will never "
+                          "change") and len(err.strip().splitlines()) == 1
+    status, _, err = run(capsys, "sine --epochs 1 --no-plots --quiet --bptt-truncate 49")
+    assert status == 0 and err == ""

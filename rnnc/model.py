@@ -42,6 +42,17 @@ class Model:
     differencing: tuple = ()
     members: list = field(default_factory=list)
 
+    def __post_init__(self):
+        self.check()
+
+    def check(self):
+        """A ValueError or TypeError naming the field, unless the fields make a
+        model that can predict (the checks a model file gets; see rnnc.io)."""
+        from rnnc.io import _check_fields
+        _check_fields(self.U, self.V, self.W, self.seq_len, self.layout, self.activation,
+                      self.bptt_truncate, self.offset, self.scale, {}, self.A, self.b,
+                      self.differencing, self.members)
+
     @property
     def hidden_dim(self):
         return self.W.shape[0]
@@ -97,8 +108,13 @@ class Model:
     def predict_each(self, X, n_threads=None):
         """Every network's predictions, raw units, (n_networks, n, output_dim)."""
         from rnnc.core import predict
+        self.check()     # fields may have changed since the model was made
         X = self._windows(X)
-        Z = self.to_network(diff.difference(X, self.differencing, axis=1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = self.to_network(diff.difference(X, self.differencing, axis=1))
+        if np.all(np.isfinite(X)) and not np.all(np.isfinite(Z)):
+            raise ValueError(f"X is too large for this model's scaling: (values - "
+                             f"{self.offset:g}) / {self.scale:g} overflows float64")
         out = []
         for U, V, W, A, b in self.networks:
             linear = {} if A is None else {"linear": (A, b)}

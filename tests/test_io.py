@@ -375,10 +375,18 @@ def test_save_into_a_missing_directory_names_it(tmp_path, model):
     ],
 )
 def test_save_refuses_bad_models(tmp_path, model, change, error, message):
+    bad = dataclasses.replace(model)
+    for name, value in change.items():   # fields changed after the model was made
+        setattr(bad, name, value)
     with pytest.raises(error, match=message) as exc:
-        io.save(tmp_path / "m.npz", dataclasses.replace(model, **change))
+        io.save(tmp_path / "m.npz", bad)
     assert str(tmp_path / "m.npz") in str(exc.value)
     assert os.listdir(tmp_path) == []
+    if not any(name == "info" for name in change):
+        with pytest.raises(error, match=message):     # nor can such a model be made
+            dataclasses.replace(model, **change)
+        with pytest.raises(error, match=message):     # or predict
+            bad.predict(np.zeros((1, model.window_len)))
 
 
 def test_save_needs_a_model(tmp_path, model):

@@ -618,16 +618,18 @@ def _forecaster_missing():
     check=_forecaster_missing,
     seeded=lambda: accepts(_fit_forecaster(), "seed"),
     recipe="`model = rnnc.fit_forecaster(train, horizon=h, period=m)` then "
-    "`rnnc.forecast(model, train, h)` (seed k > 0 passed as seed=k if it takes one)",
+    "`rnnc.forecast(model, train, h, levels=(0.8, 0.95))` (seed k > 0 passed as seed=k if "
+    "it takes one; levels where rnnc.forecast takes them)",
 )
 def rnnc_forecaster(train, horizon, period, seed=0):
-    """rnnc's own forecaster, when it exists."""
+    """rnnc's own forecaster, with its split-conformal intervals when it gives them."""
     import rnnc
 
     fit = _fit_forecaster()
     extra = {"seed": seed} if seed and accepts(fit, "seed") else {}
     model = fit(train, horizon=horizon, period=period, **extra)
-    # an object with .mean and .intervals, or (values, intervals), once rnnc gives intervals
+    if accepts(rnnc.forecast, "levels"):
+        return rnnc.forecast(model, train, horizon, levels=(0.8, 0.95))  # .mean, .intervals
     return rnnc.forecast(model, train, horizon)
 
 

@@ -593,14 +593,13 @@ def one_character(text):
 
 
 def levels(text):
-    """An argparse type: --interval 0.8,0.95 (80 and 95 read as percentages too)."""
+    """An argparse type: --interval 0.8,0.95, levels as fractions."""
     values = []
     for word in text.split(","):
         try:
-            value = float(word)
+            values.append(float(word))
         except ValueError:
             raise argparse.ArgumentTypeError(f"{word!r} is not a number") from None
-        values.append(value / 100 if 1 < value < 100 else value)
     try:
         return check_levels(sorted(set(values)))
     except ValueError as exc:

@@ -332,6 +332,7 @@ def test_a_history_far_from_the_training_series_gets_a_note(capsys, tmp_path):
             assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_the_forecast_plot_is_written(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     values = seasonal_series(120)

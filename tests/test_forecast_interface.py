@@ -81,6 +81,24 @@ def test_a_file_without_dates_keeps_step_numbers(capsys, tmp_path):
     assert rows_of(out)[0] == ["step", "forecast"] and rows_of(out)[1][0] == "60"
 
 
+def test_repeated_dates_and_other_steps(capsys, tmp_path):
+    dates = monthly(60)
+    dates[40] = dates[39]
+    write_dated_csv(tmp_path / "s.csv", dates, seasonal_series(60))
+    status, _, err = run_cli(
+        capsys, f"train --csv {{tmp}}/s.csv --column y --save {{tmp}}/m.npz {FAST}", tmp_path
+    )
+    assert status == 2 and "column 'date' repeats 2003-04-01 on line 42" in err, err
+    train(capsys, tmp_path, seasonal_series(60), monthly(60))
+    write_dated_csv(tmp_path / "q.csv", [f"{1990 + i // 4}Q{i % 4 + 1}" for i in range(60)],
+                    seasonal_series(60))
+    status, out, err = run_cli(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/q.csv --column y --horizon 2", tmp_path
+    )
+    assert status == 0 and rows_of(out)[1][0] == "2005Q1"
+    assert "note: " in err and "has quarterly dates; the model was trained on monthly" in err
+
+
 def test_no_date_ignores_the_date_column(capsys, tmp_path):
     values = seasonal_series(60)
     model, _ = train(capsys, tmp_path, values, monthly(60), "--no-date")

@@ -539,7 +539,7 @@ def gru(train, horizon, period, seed=0):
         if best_state is None:
             raise FloatingPointError("the GRU's validation loss is never finite")
         with torch.no_grad():
-            for p, saved in zip(params, best_state):
+            for p, saved in zip(params, best_state, strict=True):
                 p.copy_(saved)
             last = train[n - L :]
             x = torch.as_tensor((last - last[-1]) / scale, dtype=torch.float32)[None, :, None]
@@ -618,16 +618,18 @@ def _forecaster_missing():
     check=_forecaster_missing,
     seeded=lambda: accepts(_fit_forecaster(), "seed"),
     recipe="`model = rnnc.fit_forecaster(train, horizon=h, period=m)` then "
-    "`rnnc.forecast(model, train, h)` (seed k > 0 passed as seed=k if it takes one)",
+    "`rnnc.forecast(model, train, h, levels=(0.8, 0.95))` (seed k > 0 passed as seed=k if "
+    "it takes one; levels where the model has backtest residuals)",
 )
 def rnnc_forecaster(train, horizon, period, seed=0):
-    """rnnc's own forecaster, when it exists."""
+    """rnnc's own forecaster, with its split-conformal intervals when it gives them."""
     import rnnc
 
     fit = _fit_forecaster()
     extra = {"seed": seed} if seed and accepts(fit, "seed") else {}
     model = fit(train, horizon=horizon, period=period, **extra)
-    # an object with .mean and .intervals, or (values, intervals), once rnnc gives intervals
+    if model.info.get("residuals") and accepts(rnnc.forecast, "levels"):
+        return rnnc.forecast(model, train, horizon, levels=(0.8, 0.95))  # .mean, .intervals
     return rnnc.forecast(model, train, horizon)
 
 

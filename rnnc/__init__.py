@@ -10,7 +10,7 @@ from rnnc.core import (AdamState, History, TrainResult, bptt_truncate, calculate
                        hidden_dim, learning_rate, max_clip_val, max_epochs, min_clip_val,
                        output_dim, predict, seq_len, sigmoid, train)
 from rnnc.forecaster import detect_period, fit_forecaster
-from rnnc.forecasting import forecast, windows
+from rnnc.forecasting import Forecast, forecast, windows
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import ModelFileError, load, save
 from rnnc.model import Model
@@ -19,7 +19,7 @@ __all__ = [
     "__version__", "AdamState", "History", "TrainResult", "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
     "max_clip_val", "max_epochs", "min_clip_val", "output_dim", "predict", "seq_len",
     "sigmoid", "train", "Model", "ModelFileError", "forecast", "load", "save", "windows",
-    "scaled_weights", "tutorial_weights", "fit_forecaster", "detect_period",
+    "scaled_weights", "tutorial_weights", "fit_forecaster", "detect_period", "Forecast",
 ]
 
 

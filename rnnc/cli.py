@@ -5,11 +5,16 @@ forecasting on a column of a CSV file.
     rnnc train --csv FILE --column NAME --save MODEL [--horizon H] [--period M]
     rnnc train --csv FILE --column NAME --save MODEL --preset adam [--seq-len N] [--out DIR]
     rnnc predict --model MODEL --csv FILE --column NAME [--horizon H] [--output FILE]
+                 [--until DATE|ROW] [--interval 0.8,0.95] [--plot PNG]
+
+train and predict read the CSV with rnnc.series.read_table (--date, --no-date,
+--fill, --delimiter): with a date column, forecasts are labelled by date.
 
 Errors in arguments or files end the command with one line on stderr and a
 non-zero exit status.
 """
 import argparse
+import contextlib
 import csv
 import math
 import os
@@ -25,7 +30,8 @@ from rnnc import spec
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import check_save_path
 from rnnc.scaling import standardisation
-from rnnc.series import SeriesError, read_table
+from rnnc.forecasting import check_levels, training_statistics, unusual_history
+from rnnc.series import FILLS, SeriesError, format_date, parse_dates, read_table
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
 # about 0.003 in seconds): small initial weights so that the sigmoid starts
@@ -52,12 +58,24 @@ def sine_data(seq_len=rnnc.seq_len):
     return X[:100], Y[:100], X[100:150], Y[100:150]
 
 
-def read_column(path, column):
-    """The values of one column of a CSV file with a header row, as float64."""
+def read_series(args):
+    """The Table of --csv's --column, with the command's date, fill and delimiter options."""
+    date = False if args.no_date else args.date
     try:
-        return read_table(path, [column], date=False).column(column)
+        return read_table(args.csv, [args.column], date=date, fill=args.fill,
+                          delimiter=args.delimiter)
     except SeriesError as exc:
         raise CommandError(str(exc)) from None
+
+
+def date_info(table):
+    """What a model keeps of its training file's dates (nothing when it had none)."""
+    if table.dates is None:
+        return {}
+    f = table.frequency
+    return dict(date_column=table.date_name,
+                frequency=dict(unit=f.unit, n=f.n, month_end=f.month_end, name=f.name),
+                last_date=format_date(table.dates[-1], f))
 
 
 class Progress:
@@ -233,7 +251,8 @@ def command_train(args):
             raise CommandError(f"--{option} is for the default forecaster, not --preset "
                                f"{args.preset}")
     init, learning_rate, epochs = settings(args)
-    series = read_column(args.csv, args.column)
+    table = read_series(args)
+    series = table.column(args.column)
     seq_len = args.seq_len
     n_windows = len(series) - seq_len
     n_validation = max(1, round(args.validation * n_windows)) if n_windows > 1 else 0
@@ -262,7 +281,8 @@ def command_train(args):
                        dict(data=os.path.basename(args.csv), column=args.column,
                             preset=args.preset, learning_rate=learning_rate, epochs=epochs,
                             backprop=args.backprop, optimizer=args.optimizer,
-                            validation_windows=n_validation))
+                            validation_windows=n_validation, **date_info(table),
+                            training=training_statistics(series)))
     save(args.save, model)
     paths = [] if args.no_plots else write_plots(args.out, args.column, model, X, Y, Xv, Yv,
                                                  progress, args.column)
@@ -280,19 +300,29 @@ def command_forecaster(args):
     if given:
         raise CommandError(f"{given[0]} is an option of --preset adam, rnnc or tutorial; the "
                            f"default forecaster chooses its window and training itself")
-    series = read_column(args.csv, args.column)
+    table = read_series(args)
+    series = table.column(args.column)
     options = {name: getattr(args, option) for name, option in (
         ("hidden_dim", "hidden"), ("max_epochs", "epochs"), ("learning_rate", "learning_rate"),
         ("activation", "activation"), ("seed", "seed")) if getattr(args, option) is not None}
     start = time.perf_counter()
-    model = rnnc.fit_forecaster(series, horizon=args.horizon, period=args.period, **options)
+    # the season the dates imply is a candidate: fit_forecaster keeps it if the data agree
+    calendar = table.frequency.season if table.frequency is not None else None
+    model = rnnc.fit_forecaster(series, horizon=args.horizon, period=args.period,
+                                calendar_period=calendar, **options)
     seconds = time.perf_counter() - start
-    model.info.update(data=os.path.basename(args.csv), column=args.column, preset=FORECASTER)
+    model.info.update(data=os.path.basename(args.csv), column=args.column, preset=FORECASTER,
+                      **date_info(table))
     save(args.save, model)
     info = model.info
+    if table.frequency is not None:
+        print(f"{len(series)} {table.frequency.name} values, "
+              f"{format_date(table.dates[0], table.frequency)} to {info['last_date']}")
+    source = {"dates": ", from the dates", "autocorrelation": ", detected"}.get(
+        info["period_from"], "")
     print(f"backtest: {info['origins']} forecasts of {info['horizon']} steps from the last "
-          f"{info['holdout']} values (period {info['period']}), MASE (below 1: better than "
-          f"the in-sample seasonal naive forecast):")
+          f"{info['holdout']} values (period {info['period']}{source}), MASE (below 1: "
+          f"better than the in-sample seasonal naive forecast):")
     for line in forecaster_module.backtest_table(model):
         print(f"  {line}")
     if info["baseline_won"]:
@@ -301,12 +331,12 @@ def command_forecaster(args):
     else:
         print(f"chosen: {info['winner']}, refitted on all {len(series)} values")
     if not args.no_plots:
-        from rnnc import plots
         path = os.path.join(args.out, f"{args.column}_forecast.png")
         try:
             os.makedirs(args.out, exist_ok=True)
-            plots.forecast(path, series, rnnc.forecast(model, series, info["horizon"]),
-                           f"{args.column}: {info['winner']}, {info['horizon']} steps")
+            levels = PLOT_LEVELS if info.get("residuals") else None
+            plot_forecast(path, model, table, args.column, len(series),
+                          rnnc.forecast(model, series, info["horizon"], levels=levels))
             print(f"wrote {path}")
         except ImportError as exc:
             print(f"rnnc: no plots: {exc}", file=sys.stderr)
@@ -328,47 +358,194 @@ def command_predict(args):
         model = rnnc.load(args.model)
     except FileNotFoundError:
         raise CommandError(f"no model file {args.model}") from None
-    series = read_column(args.csv, args.column)
     one_input = model.U.shape[1] == (model.seq_len if model.layout == "per_step" else 1)
     if model.output_dim != 1 or not one_input:
         raise CommandError(f"{args.model} does not predict one series from its own past "
                            f"(it has {model.output_dim} outputs and U {model.U.shape})")
+    for option in ("until", "interval"):
+        if getattr(args, option) is not None and args.horizon is None:
+            raise CommandError(f"--{option} is for forecasts: give --horizon too")
+    table = read_series(args)
+    end = len(table.values) if args.until is None else origin(args.until, table, args.csv)
+    series = table.column(args.column)[:end]
     window = model.window_len   # seq_len, plus what the model's differencing uses up
     if len(series) < window:
-        raise CommandError(f"{args.csv}: {args.column!r} has {len(series)} values; the "
-                           f"model needs windows of {window}")
+        upto = "" if args.until is None else f" up to --until {args.until}"
+        raise CommandError(f"{args.csv}: {args.column!r} has {len(series)} values{upto}; "
+                           f"the model needs windows of {window}")
+    check_frequency(model, table, args.csv)
     if args.horizon is not None:
-        predicted = rnnc.forecast(model, series, args.horizon)
-        header = ["step", "forecast"]
-        rows = [(len(series) + i, p) for i, p in enumerate(predicted)]
-    else:
-        X = np.lib.stride_tricks.sliding_window_view(series, window)[:, :, None]
-        predicted = model.predict(X)[:, 0]
-        header = ["row", "prediction", "actual"]
-        # the window ending at value i predicts value i + 1 (0-based data rows)
-        rows = [(i + window, p, series[i + window] if i + window < len(series) else "")
-                for i, p in enumerate(predicted)]
-    rows = [[str(r[0])] + [repr(float(v)) if v != "" else "" for v in r[1:]] for r in rows]
-    if args.output in (None, "-"):
-        write_csv(sys.stdout, header, rows)
-    else:
-        try:
-            with open(args.output, "w", newline="") as f:
-                write_csv(f, header, rows)
-        except OSError as exc:
-            raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        return predict_horizon(args, model, table, end)
+    note = unusual_history(model, series)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=1)
+    X = np.lib.stride_tricks.sliding_window_view(series, window)[:, :, None]
+    predicted = model.predict(X)[:, 0]
+    header = ["row", "prediction", "actual"]
+    # the window ending at value i predicts value i + 1 (0-based data rows)
+    rows = [(i + window, p, series[i + window] if i + window < len(series) else "")
+            for i, p in enumerate(predicted)]
+    write_output(args, header, [[str(r[0])] + [number(v) for v in r[1:]] for r in rows])
     if args.plot:
         from rnnc import plots
+        with plot_errors(args.plot):
+            plots.fit(args.plot, series[window:], predicted[:len(series) - window],
+                      f"{args.column}: next-value predictions")
+
+
+# the bands the forecast plot shows when --interval does not name others
+PLOT_LEVELS = (0.8, 0.95)
+
+
+def predict_horizon(args, model, table, end):
+    """rnnc predict --horizon: the forecast from the first `end` values, its
+    intervals and, where the file goes on, the actual values and the error."""
+    series, horizon = table.column(args.column), args.horizon
+    history = series[:end]
+    levels = args.interval
+    if levels is None and args.plot and model.info.get("residuals") \
+            and horizon <= len(model.info["residuals"][0]):
+        levels = PLOT_LEVELS      # the plot shows the bands whenever the model has them
+    try:
+        result = rnnc.forecast(model, history, horizon, levels=levels)
+    except ValueError as exc:
+        if levels is None:
+            raise
+        raise CommandError(f"--interval: {exc}") from None
+    predicted = result if levels is None else result.mean
+    actual = series[end:end + horizon]
+    dates = table.future_dates(horizon, after=end - 1)
+    header = ["date" if dates is not None else "step", "forecast"]
+    columns = [predicted]
+    for level in args.interval or ():
+        header += [f"lower_{percent(level)}", f"upper_{percent(level)}"]
+        columns += list(result.intervals[level])
+        if np.isinf(result.intervals[level][0][0]):
+            warnings.warn(f"the {percent(level)}% interval is unbounded: the model's "
+                          f"{len(model.info['residuals'])} backtest origins are too few for "
+                          f"that level", UserWarning, stacklevel=1)
+    labels = ([format_date(d, table.frequency) for d in dates] if dates is not None
+              else [str(end + i) for i in range(horizon)])
+    rows = [[label] + [number(c[i]) for c in columns] for i, label in enumerate(labels)]
+    if len(actual):
+        header.append("actual")
+        for i, row in enumerate(rows):
+            row.append(number(actual[i]) if i < len(actual) else "")
+    write_output(args, header, rows)
+    if len(actual):
+        to = sys.stderr if args.output in (None, "-") else sys.stdout
+        print(error_summary(history, predicted[:len(actual)], actual, model,
+                            result.intervals if args.interval else {}), file=to)
+    if args.plot:
+        with plot_errors(args.plot):
+            plot_forecast(args.plot, model, table, args.column, end, result, actual)
+
+
+def percent(level):
+    """0.8 -> "80", 0.975 -> "97.5": the level as the column names write it."""
+    return f"{100 * level:.10g}"
+
+
+def number(value):
+    return "" if value == "" else repr(float(value))
+
+
+def error_summary(history, predicted, actual, model, intervals):
+    """One line: MAE, RMSE and MASE of the forecast against the values that followed
+    (MASE scaled by the history's in-sample seasonal naive error), and the
+    intervals' coverage."""
+    m = int(model.info.get("period", 1) or 1)
+    m = m if len(history) > m else 1
+    scale = float(np.mean(np.abs(history[m:] - history[:-m]))) if len(history) > m else 0.0
+    errors = np.asarray(predicted) - np.asarray(actual)
+    mase = f"{np.mean(np.abs(errors)) / scale:.4g}" if scale > 0 else "n/a (constant history)"
+    line = (f"error over the {len(actual)} known steps: MAE {np.mean(np.abs(errors)):.6g}, "
+            f"RMSE {rmse(predicted, actual):.6g}, MASE {mase} (against the history's "
+            f"in-sample seasonal naive, period {m})")
+    for level, (lower, upper) in intervals.items():
+        inside = int(np.sum((lower[:len(actual)] <= actual) & (actual <= upper[:len(actual)])))
+        line += f"; {percent(level)}% interval holds {inside}/{len(actual)}"
+    return line
+
+
+def origin(text, table, path):
+    """How many values --until keeps: up to and including the date it names (a
+    date of the file, compared by month for monthly, quarterly and yearly steps)
+    or its 1-based row of the series; a number that reads as a date of the
+    file is that date."""
+    n = len(table.values)
+    if table.dates is not None:
         try:
-            if args.horizon is not None:
-                plots.forecast(args.plot, series, predicted, f"{args.column}: forecast")
-            else:
-                plots.fit(args.plot, series[window:], predicted[:len(series) - window],
-                          f"{args.column}: next-value predictions")
-        except ImportError as exc:
-            raise CommandError(str(exc)) from None
-        except OSError as exc:
-            raise CommandError(f"cannot write {args.plot}: {exc.strerror or exc}") from None
+            when = parse_dates([text.strip()], "--until")[0]
+        except SeriesError:
+            when = None
+        if when is not None:
+            unit = "M" if table.frequency.unit == "M" else "s"
+            match = np.flatnonzero(table.dates.astype(f"datetime64[{unit}]")
+                                   == when.astype(f"datetime64[{unit}]"))
+            if match.size:
+                return int(match[0]) + 1
+            if not text.strip().isdigit():
+                f = table.frequency
+                raise CommandError(f"--until {text}: no such date in {path}, whose "
+                                   f"{f.name} dates run from {format_date(table.dates[0], f)} "
+                                   f"to {format_date(table.dates[-1], f)}")
+    if text.strip().isascii() and text.strip().isdigit():
+        row = int(text)
+        if not 1 <= row <= n:
+            raise CommandError(f"--until {text}: {path} has rows 1 to {n}")
+        return row
+    what = "a date of the file or " if table.dates is not None else ""
+    raise CommandError(f"--until {text!r} is not {what}a row number (1 to {n})")
+
+
+def check_frequency(model, table, path):
+    """A note when the file's steps are not those the model was trained on."""
+    trained = model.info.get("frequency")
+    if trained and table.frequency is not None and trained.get("name") != table.frequency.name:
+        warnings.warn(f"{path} has {table.frequency.name} dates; the model was trained on "
+                      f"{trained.get('name')} ones", UserWarning, stacklevel=1)
+
+
+def write_output(args, header, rows):
+    if args.output in (None, "-"):
+        write_csv(sys.stdout, header, rows)
+        sys.stdout.flush()       # before any summary on stderr
+        return
+    try:
+        with open(args.output, "w", newline="") as f:
+            write_csv(f, header, rows)
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def plot_errors(path):
+    """A missing matplotlib or an unwritable file, as a CommandError."""
+    try:
+        yield
+    except ImportError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def plot_forecast(path, model, table, column, end, result, actual=()):
+    """The forecast plot: recent history (a few seasons or about four horizons),
+    the forecast with its interval bands, the actual values where known."""
+    from rnnc import plots
+    history = table.column(column)[:end]
+    mean, intervals = (result, {}) if isinstance(result, np.ndarray) else (result.mean,
+                                                                         result.intervals)
+    horizon = len(mean)
+    period = int(model.info.get("period", 1) or 1)
+    recent = min(end, max(3 * period, 4 * horizon, 24))
+    dates = None
+    if table.dates is not None:
+        dates = (table.dates[end - recent:end], table.future_dates(horizon, after=end - 1))
+    name = model.info.get("winner") or f"network ({model.info.get('preset', 'rnnc')})"
+    plots.forecast(path, history[-recent:], mean, f"{column}: {name}, {horizon} steps ahead",
+                   intervals=intervals, actual=actual, dates=dates)
 
 
 def whole_number(minimum):
@@ -406,10 +583,46 @@ def fraction(text):
     return value
 
 
+def one_character(text):
+    """An argparse type: --delimiter, one character (tab or \\t for a tab)."""
+    text = {"tab": "\t", "\\t": "\t"}.get(text, text)
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one character (tab or \\t for a "
+                                         f"tab)")
+    return text
+
+
+def levels(text):
+    """An argparse type: --interval 0.8,0.95, levels as fractions."""
+    values = []
+    for word in text.split(","):
+        try:
+            values.append(float(word))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{word!r} is not a number") from None
+    try:
+        return check_levels(sorted(set(values)))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_series_options(parser):
     parser.add_argument("--csv", required=True, metavar="FILE",
                         help="CSV file with a header row")
     parser.add_argument("--column", required=True, metavar="NAME", help="the series' column")
+    dates = parser.add_mutually_exclusive_group()
+    dates.add_argument("--date", metavar="NAME",
+                       help="the date column (default: one named date, month, year, ... whose "
+                            "cells all read as dates, if there is one)")
+    dates.add_argument("--no-date", action="store_true",
+                       help="ignore any date column: steps are numbered")
+    parser.add_argument("--fill", choices=FILLS,
+                        help="what to do with a missing value or a skipped date: draw a line "
+                             "across, repeat the previous value, or drop the step (default: "
+                             "an error naming the first)")
+    parser.add_argument("--delimiter", type=one_character, metavar="CHAR",
+                        help="the field separator (default: sniffed from the header: comma, "
+                             "semicolon, tab or pipe)")
 
 
 def add_training_options(parser, out_default, preset, forecaster=False):
@@ -503,7 +716,17 @@ def parser():
                          help="forecast this many steps past the end of the series")
     predict.add_argument("--output", metavar="FILE",
                          help="write the CSV here instead of to standard output")
-    predict.add_argument("--plot", metavar="PNG", help="also plot the predictions to this file")
+    predict.add_argument("--until", metavar="DATE|ROW",
+                         help="forecast from here: the history is the series up to and "
+                              "including this date (or 1-based row); the values after it, "
+                              "where the file has them, are compared with the forecast")
+    predict.add_argument("--interval", type=levels, metavar="LEVELS",
+                         help="prediction intervals at these levels, e.g. 0.8,0.95: adds "
+                              "lower_80,upper_80,... columns (models from the default "
+                              "forecaster)")
+    predict.add_argument("--plot", metavar="PNG",
+                         help="also plot to this file: with --horizon, recent history, the "
+                              "forecast and its 80%% and 95%% bands (or --interval's)")
     predict.set_defaults(run=command_predict)
     return top
 

@@ -22,7 +22,7 @@ import numpy as np
 from rnnc import _validation as check
 from rnnc import core
 from rnnc import differencing as diff
-from rnnc.forecasting import forecast_paths, windows
+from rnnc.forecasting import forecast_paths, training_statistics, windows
 from rnnc.initializers import scaled_weights
 from rnnc.model import Model
 from rnnc.scaling import standardisation
@@ -55,15 +55,17 @@ def _series(series):
     return y.astype(np.float64)
 
 
-def detect_period(series):
+def detect_period(series, calendar=None):
     """The seasonal period of series, or 1 for none.
 
     The rule: the autocorrelation r of the first differences (which removes a
-    trend that would dominate it); among lags m = 2..len/4 where r has a
-    local maximum of at least max(0.3, 3 / sqrt(len)) and repeats at 2m (r
-    there, +-1, at least 80% of r(m): a season repeats, a quasi-cycle such as
-    the sunspots' decays), the highest wins; of peaks within 10% of the
-    highest, the shortest lag (a season's multiples peak too).
+    trend that would dominate it); a lag m in 2..len/4 is a season when r has
+    a local maximum there of at least max(0.3, 3 / sqrt(len)) and repeats at
+    2m (r there, +-1, at least 80% of r(m): a season repeats, a quasi-cycle
+    such as the sunspots' decays).  calendar, the period the dates imply (12
+    for monthly steps, ...), is the answer when it passes that test itself;
+    otherwise, of the seasons found, the highest peak wins, and of peaks
+    within 10% of the highest, the shortest lag (a season's multiples peak too).
     """
     y = _series(series)
     d = np.diff(y)
@@ -83,6 +85,8 @@ def detect_period(series):
         and r[m] >= threshold
         and max(r[2 * m - 1 : 2 * m + 2]) >= 0.8 * r[m]
     ]
+    if calendar in peaks:
+        return calendar
     if not peaks:
         return 1
     best = max(r[m] for m in peaks)
@@ -221,9 +225,10 @@ class Plan:
     def actual(self, y):
         return np.stack([y[o : o + self.horizon] for o in self.origins])
 
-    def errors(self, paths, actual):
-        """Scaled mean absolute error of each origin's forecast, (n_origins,)."""
-        return np.mean(np.abs(paths - actual), axis=1) / self.mase_scale
+    def errors(self, residuals):
+        """Scaled mean absolute error of each origin's forecast, (n_origins,), from
+        the absolute errors (n_origins, horizon)."""
+        return np.mean(residuals, axis=1) / self.mase_scale
 
 
 def plan_backtest(n, horizon, period, y):
@@ -254,10 +259,18 @@ class Candidate:
     kind: str  # "baseline", "linear" or "network"
     differencing: tuple
     errors: np.ndarray = field(default=None, repr=False)  # per origin
+    # absolute errors (n_origins, horizon), raw units: the intervals' scores
+    residuals: np.ndarray = field(default=None, repr=False)
     seq_len: int = 0
     skip: int = 0
     epochs: int = 0
     refit: object = field(default=None, repr=False)
+
+    def scored(self, residuals, plan):
+        """Set residuals (None: the forecasts overflowed) and the errors from them."""
+        self.residuals = residuals
+        self.errors = None if residuals is None else plan.errors(residuals)
+        return self
 
     @property
     def mase(self):
@@ -276,12 +289,13 @@ class Candidate:
 
 
 def _score(model, y, plan, n_threads=1):
-    """Per-origin errors of model's forecasts on the holdout (None if they overflow)."""
+    """Absolute errors of model's forecasts on the holdout, (n_origins, horizon)
+    (None if they overflow)."""
     try:
         paths = forecast_paths(model, plan.starts(y, model.window_len), plan.horizon, n_threads)
     except FloatingPointError:
         return None
-    return plan.errors(paths, plan.actual(y))
+    return np.abs(paths - plan.actual(y))
 
 
 def _space_name(lags):
@@ -314,16 +328,15 @@ def _linear_candidates(y, plan):
             f"linear AR{_space_name(lags)}",
             kind,
             lags,
-            _score(model, y, plan),
-            model.seq_len,
-            model.seq_len,
-        )
+            seq_len=model.seq_len,
+            skip=model.seq_len,
+        ).scored(_score(model, y, plan), plan)
         # refitted on all the data, the order is chosen again
         candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_ar(y_all, None, lags, m)
         found.append(candidate)
     for candidate in found[:2]:
         if candidate.kind == "baseline" and candidate.errors is None:  # the naive ones
-            candidate.errors = _score(candidate.refit(train), y, plan)
+            candidate.scored(_score(candidate.refit(train), y, plan), plan)
     return found, orders
 
 
@@ -427,7 +440,7 @@ def _backtest_member(spec, y, plan, seed, max_epochs):
             paths[epoch] = forecast_paths(model, starts, plan.horizon, n_threads=1)
         except FloatingPointError:
             return False
-        error = float(np.mean(plan.errors(paths[epoch], actual)))
+        error = float(np.mean(plan.errors(np.abs(paths[epoch] - actual))))
         if error < best[0]:
             best[:] = [error, epoch]
         return epoch - best[1] < PATIENCE
@@ -499,11 +512,11 @@ def _network_candidates(y, plan, specs, settings, pool):
     for i, spec in enumerate(specs):
         runs = [jobs[i, seed].result() for seed in seeds]
         common = sorted(set.intersection(*(set(r) for r in runs)))
-        curve = {e: plan.errors(np.median([r[e] for r in runs], axis=0), actual) for e in common}
+        curve = {e: np.abs(np.median([r[e] for r in runs], axis=0) - actual) for e in common}
         candidate = Candidate(spec.name, "network", spec.lags, seq_len=spec.seq_len, skip=spec.skip)
         if curve:
             candidate.epochs = min(curve, key=lambda e: (float(np.mean(curve[e])), e))
-            candidate.errors = curve[candidate.epochs]
+            candidate.scored(curve[candidate.epochs], plan)
         candidate.refit = lambda y_all, pool, spec=spec, epochs=candidate.epochs: _refit_network(
             spec, y_all, epochs, seeds, pool
         )
@@ -572,13 +585,19 @@ def fit_forecaster(
     activation="tanh",
     seed=0,
     n_jobs=None,
+    calendar_period=None,
 ):
     """A forecasting Model for series (1-D), chosen by backtest; use it with
     rnnc.forecast(model, history, horizon) and save it with rnnc.save.
 
     1. period: the seasonal period (1: none); by default detect_period's
-       autocorrelation rule.  horizon: steps to forecast; by default a
-       season (at least 6), at most a sixth of the series.
+       autocorrelation rule.  calendar_period, the season the series' dates
+       imply (12 for monthly steps, 4 quarterly, 52 weekly, 7 daily: what
+       rnnc train passes), is taken only when that rule confirms it: the
+       autocorrelation peaks at that lag and again at twice it (so 52 needs
+       more than 4 years of weeks); otherwise the rule's own answer stands.
+       horizon: steps to forecast; by default a season (at least 6), at most
+       a sixth of the series.
     2. The holdout is the last max(2 horizon, len / 5) values (at most half);
        up to 50 origins in it each forecast horizon steps ahead, recursively,
        from everything before them, and are scored by MASE (mean absolute
@@ -601,12 +620,20 @@ def fit_forecaster(
 
     model.info holds "backtest" (one row per candidate: name, kind,
     differencing, seq_len, skip, epochs, mase), "winner", "baseline_won",
-    "period" and "horizon".
+    "period", "period_from" ("given", "dates" or "autocorrelation"),
+    "horizon", "residuals" (the winner's absolute backtest errors in raw
+    units, one list of horizon values per origin: rnnc.forecast's levels
+    build prediction intervals from them) and "training" (the series'
+    statistics: rnnc.forecast notes a history far from them).
     """
     y = _series(series)
     n = len(y)
+    period_from = "given"
     if period is None:
-        period = detect_period(y)
+        if calendar_period is not None:
+            calendar_period = _at_least(calendar_period, "calendar_period", 1)
+        period = detect_period(y, calendar_period)
+        period_from = "dates" if period == calendar_period else "autocorrelation"
     else:
         period = check.check_count(period, "period")
         if not 1 <= period < n:
@@ -647,7 +674,7 @@ def fit_forecaster(
         try:
             model = winner.refit(y, pool)
         except FloatingPointError:  # a network diverged on all the data: no NaN forecasts
-            winner.errors = None
+            winner.scored(None, plan)
             winner = _choose([c for c in candidates if c.kind != "network"], plan)
             model = winner.refit(y, pool)
     model.info = dict(
@@ -655,9 +682,12 @@ def fit_forecaster(
         winner=winner.name,
         baseline_won=winner.kind == "baseline",
         period=period,
+        period_from=period_from,
         horizon=horizon,
         holdout=n - plan.start,
         origins=len(plan.origins),
+        residuals=None if winner.residuals is None else winner.residuals.tolist(),
+        training=training_statistics(y),
     )
     return model
 

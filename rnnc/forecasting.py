@@ -1,5 +1,7 @@
 """Series to training windows, and multi-step forecasts: windows and forecast."""
-from dataclasses import replace
+import math
+import warnings
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -42,8 +44,18 @@ def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDAr
     return X, Y
 
 
-def forecast(model, history, horizon):
-    """The next horizon values of a series, in raw units, as a 1-D float64 array.
+@dataclass(frozen=True)
+class Forecast:
+    """rnnc.forecast's result when levels are given: mean, the point forecast
+    (horizon,), and intervals, {level: (lower, upper)} of (horizon,) arrays."""
+    mean: np.ndarray
+    intervals: dict
+
+
+def forecast(model, history, horizon, levels=None):
+    """The next horizon values of a series, in raw units, as a 1-D float64 array;
+    with levels (a level or a sequence of them, each in (0, 1), e.g. (0.8, 0.95)),
+    a Forecast of those values (.mean) and prediction intervals (.intervals).
 
     Starting from the last model.window_len values of history (1-D, raw
     values; window_len is seq_len plus what the model's differencing uses
@@ -52,6 +64,17 @@ def forecast(model, history, horizon):
     as input.  A model of several networks gives the median of their
     forecasts.  The model must be univariate: one input feature and
     output_dim 1.
+
+    The intervals are split-conformal, from the backtest fit_forecaster ran:
+    at step h, the point forecast plus and minus the ceil((n + 1) level)-th
+    smallest of the n absolute errors at step h over the holdout's origins
+    (model.info["residuals"]); when that rank exceeds n, too few origins
+    back the level and the interval is unbounded (-inf, inf).  A model
+    without stored residuals (from rnnc.train, the presets or an older
+    fit_forecaster) gives a ValueError, as does a horizon past the backtest's.
+
+    A warning notes a history whose last values lie far from the series the
+    model was fitted on (unusual_history).
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")
@@ -71,8 +94,97 @@ def forecast(model, history, horizon):
         raise ValueError(f"history must hold at least {what} = {model.window_len} values, "
                          f"got {history.shape[0]}")
     check.check_finite(history, "history")
-    return forecast_paths(model, history[None, history.shape[0] - model.window_len:],
+    widths = None if levels is None else interval_widths(model, horizon, levels)
+    note = unusual_history(model, history)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    mean = forecast_paths(model, history[None, history.shape[0] - model.window_len:],
                           horizon)[0]
+    if widths is None:
+        return mean
+    return Forecast(mean, {level: (mean - w, mean + w) for level, w in widths.items()})
+
+
+def check_levels(levels):
+    """levels (one or a sequence) as a tuple of floats in (0, 1)."""
+    many = np.ndim(levels) > 0
+    values = tuple(levels) if many else (levels,)
+    if not values:
+        raise ValueError("levels must name at least one level, e.g. (0.8, 0.95)")
+    for level in values:
+        if isinstance(level, bool) or not isinstance(level, (int, float, np.integer,
+                                                             np.floating)):
+            raise TypeError(f"levels must be numbers in (0, 1), got {level!r}")
+        if not 0 < level < 1:
+            raise ValueError(f"levels must be between 0 and 1 (0.8 for 80%), got {level}")
+    return tuple(float(level) for level in values)
+
+
+def interval_widths(model, horizon, levels):
+    """{level: half-widths (horizon,)}: the conformal quantiles of the stored
+    absolute backtest errors, step by step (see forecast)."""
+    levels = check_levels(levels)
+    residuals = model.info.get("residuals")
+    if not residuals:
+        raise ValueError("this model has no backtest residuals to build intervals from: "
+                         "refit it with rnnc.fit_forecaster (rnnc train's default) of this "
+                         "rnnc version to get intervals")
+    residuals = np.asarray(residuals, dtype=np.float64)
+    n, steps = residuals.shape
+    if horizon > steps:
+        raise ValueError(f"intervals reach {steps} steps, the horizon the model was "
+                         f"backtested at; got horizon {horizon} (fit with a longer one)")
+    ordered = np.sort(residuals[:, :horizon], axis=0)
+    widths = {}
+    for level in levels:
+        rank = math.ceil((n + 1) * level - 1e-9)   # the finite-sample correction
+        widths[level] = ordered[rank - 1] if rank <= n else np.full(horizon, np.inf)
+    return widths
+
+
+# How far a history may stray from the training series before forecast notes it.
+LEVEL_STDS = 5
+SPREAD_RATIO = 10
+
+
+def training_statistics(y):
+    """What unusual_history compares a history with: the level (mean, std,
+    min, max) and the spread of the steps (std of the first differences)."""
+    y = np.asarray(y, dtype=np.float64)
+    return dict(mean=float(np.mean(y)), std=float(np.std(y)), min=float(np.min(y)),
+                max=float(np.max(y)),
+                step_std=float(np.std(np.diff(y))) if len(y) > 1 else 0.0)
+
+
+def unusual_history(model, history):
+    """A one-line note when the history's last values are far from the series
+    the model was fitted on (model.info["training"]), else None.
+
+    The last values: max(window_len, 2 periods, 10) of them.  Far: their mean
+    more than 5 training standard deviations outside the training range
+    [min, max], or the spread of their steps (std of first differences) over
+    10 times or under a tenth of the training series'.  Differences, not the
+    values, measure spread so that a trend does not count as one.
+    """
+    stats = model.info.get("training")
+    if not stats:
+        return None
+    period = int(model.info.get("period", 1) or 1)
+    recent = np.asarray(history, dtype=np.float64)[-max(model.window_len, 2 * period, 10):]
+    level = float(np.mean(recent))
+    margin = LEVEL_STDS * stats["std"]
+    if not stats["min"] - margin <= level <= stats["max"] + margin:
+        return (f"the history's last {len(recent)} values average {level:.6g}, more than "
+                f"{LEVEL_STDS} standard deviations ({stats['std']:.3g}) outside the range the "
+                f"model was trained on ({stats['min']:.6g} to {stats['max']:.6g}): its "
+                f"forecast may mean little")
+    if len(recent) > 2 and stats["step_std"] > 0:
+        ratio = float(np.std(np.diff(recent))) / stats["step_std"]
+        if not 1 / SPREAD_RATIO <= ratio <= SPREAD_RATIO:
+            return (f"the history's last {len(recent)} values move {ratio:.3g} times as "
+                    f"much from step to step as the series the model was trained on: its "
+                    f"forecast may mean little")
+    return None
 
 
 def forecast_paths(model, starts, horizon, n_threads=None):

@@ -46,11 +46,26 @@ def losses(path, train_losses, validation_losses, title):
     _save(plt, fig, ax, path, title, "epoch", "sum of squared errors / 2")
 
 
-def forecast(path, history, predicted, title):
-    """The series, then its forecast."""
+def forecast(path, history, predicted, title, intervals=None, actual=(), dates=None):
+    """The (recent) series, then its forecast: intervals {level: (lower, upper)}
+    as shaded bands, the widest palest; actual, the values that followed, as far
+    as known; dates, (the history's, the forecast's) datetime64 for the x axis,
+    or None for step numbers."""
     plt, fig, ax = _figure()
-    n = len(history)
-    ax.plot(np.arange(n), history, color="tab:red", label="series")
-    ax.plot(np.arange(n, n + len(predicted)), predicted, "--", color="tab:green",
-            label="forecast")
-    _save(plt, fig, ax, path, title, "step", "value")
+    n, h = len(history), len(predicted)
+    if dates is None:
+        past, future = np.arange(n), np.arange(n, n + h)
+    else:
+        past, future = (np.asarray(d, dtype="datetime64[s]") for d in dates)
+    ax.plot(past, history, color="tab:red", label="series")
+    for i, level in enumerate(sorted(intervals or {}, reverse=True)):
+        lower, upper = (np.asarray(b, dtype=np.float64) for b in intervals[level])
+        if np.all(np.isfinite(lower)) and np.all(np.isfinite(upper)):
+            ax.fill_between(future, lower, upper, color="tab:green", alpha=0.15 + 0.15 * i,
+                            linewidth=0, label=f"{100 * level:.10g}% interval")
+    ax.plot(future, predicted, "--", color="tab:green", label="forecast")
+    if len(actual):
+        ax.plot(future[:len(actual)], actual, color="black", linewidth=1, label="actual")
+    if dates is not None:
+        fig.autofmt_xdate()
+    _save(plt, fig, ax, path, title, "date" if dates is not None else "step", "value")

@@ -18,7 +18,7 @@ import csv
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -55,6 +55,12 @@ class Frequency:
         what = {"D": "days", "M": "months", "s": "seconds"}[self.unit]
         return f"every {self.n} {what}"
 
+    @property
+    def season(self):
+        """The calendar's season in steps, or None: a year of months (12), of
+        quarters (4) or of weeks (52), a week of days (7)."""
+        return {("M", 1): 12, ("M", 3): 4, ("D", 7): 52, ("D", 1): 7}.get((self.unit, self.n))
+
     def add(self, date, k):
         """The date k steps after date (k may be an array)."""
         k = np.asarray(k)
@@ -86,12 +92,13 @@ class Table:
     """values (n_steps, n_columns) float64 with NaN where a cell was missing
     and not filled; names of the columns; dates (datetime64, or None when the
     file has none) and their frequency; rows, the file's line of each step
-    (None for a step a fill inserted)."""
+    (None for a step a fill inserted); date_name, the date column's name."""
     values: np.ndarray
     names: list
     dates: np.ndarray | None
     frequency: Frequency | None
     rows: list
+    date_name: str | None = None
 
     def column(self, name):
         return self.values[:, self.names.index(name)]
@@ -214,7 +221,7 @@ def infer_frequency(dates, name="date", rows=None):
             smallest = int(seconds.min()) // (86400 if frequency.unit == "D" else 1)
             if smallest != frequency.n:      # steps of 2 and 3 days: no regular step
                 continue
-        if all(frequency.steps_between(a, b) for a, b in zip(dates[:-1], dates[1:])):
+        if all(frequency.steps_between(a, b) for a, b in zip(dates[:-1], dates[1:], strict=True)):
             return frequency
     i = int(np.argmax(seconds != seconds.min()))
     raise SeriesError(f"{name} is irregular: {format_date(dates[i + 1], None)} on line "
@@ -312,7 +319,8 @@ def read_table(path: str | os.PathLike, columns: list[str], *, date: str | bool 
         where = f"{path}: column {header[date_col]!r}"
         frequency = infer_frequency(dates, where, rows)
         values, dates, rows = _regular_steps(values, dates, rows, frequency)
-    return _filled(Table(values, list(columns), dates, frequency, rows), fill, path)
+    date_name = None if date_col is None else header[date_col]
+    return _filled(Table(values, list(columns), dates, frequency, rows, date_name), fill, path)
 
 
 def _sniff_delimiter(header):
@@ -348,7 +356,7 @@ def _regular_steps(values, dates, rows, frequency):
     full = np.full((position[-1] + 1, values.shape[1]), np.nan)
     full[position] = values
     all_rows = [None] * len(full)
-    for p, r in zip(position, rows):
+    for p, r in zip(position, rows, strict=True):
         all_rows[p] = r
     return full, frequency.add(dates[0], np.arange(len(full))), all_rows
 
@@ -367,9 +375,9 @@ def _filled(table, fill, path):
     values = table.values.copy()
     if fill == "drop":
         keep = ~missing.any(axis=1)
-        rows = [r for r, k in zip(table.rows, keep) if k]
+        rows = [r for r, k in zip(table.rows, keep, strict=True) if k]
         dates = None if table.dates is None else table.dates[keep]
-        return Table(values[keep], table.names, dates, table.frequency, rows)
+        return replace(table, values=values[keep], dates=dates, rows=rows)
     for j in range(values.shape[1]):
         column = values[:, j]
         known = np.flatnonzero(~np.isnan(column))
@@ -387,4 +395,4 @@ def _filled(table, fill, path):
                                   f"which interpolation cannot fill: nothing on one side")
             steps = np.arange(len(column))
             values[:, j] = np.interp(steps, known, column[known])
-    return Table(values, table.names, table.dates, table.frequency, table.rows)
+    return replace(table, values=values)

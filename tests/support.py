@@ -5,6 +5,7 @@ Imported as `from support import ...`: pytest puts this directory on sys.path
 repository or, as in CI, from a fresh clone against an installed wheel.
 """
 
+import csv
 import re
 import subprocess
 import sys
@@ -76,3 +77,32 @@ def recorded_tutorial_run():
 
     run = np.load(DATA / "tutorial_run.npz")
     return run, np.array_equal(rounding_fingerprint(), run["fingerprint"])
+
+
+def run_cli(capsys, line, folder=None):
+    """(exit status, stdout, stderr) of `rnnc line`, run in this process; the words of
+    line are the arguments, with {tmp} in a word standing for folder (spaces and all)."""
+    from rnnc import cli
+
+    argv = [word.replace("{tmp}", str(folder)) for word in line.split()]
+    try:
+        status = cli.main(argv)
+    except SystemExit as exc:  # argparse's own exits (--help, usage errors)
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def write_dated_csv(path, dates, values, column="y", delimiter=","):
+    """A CSV file with a date column and one value column."""
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, delimiter=delimiter)
+        writer.writerow(["date", column])
+        writer.writerows(zip(dates, values, strict=True))
+
+
+def seasonal_series(n, period=12, noise=0.3, seed=0):
+    """A trend, a sine season of the period and Gaussian noise of that std."""
+    t = np.arange(n)
+    rng = np.random.default_rng(seed)
+    return 20 + 0.05 * t + 3 * np.sin(2 * np.pi * t / period) + noise * rng.normal(size=n)

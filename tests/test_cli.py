@@ -11,19 +11,10 @@ import pytest
 import rnnc
 from rnnc import cli
 
-from support import run_python
+from support import run_cli, run_python
 
 
-def run(capsys, line, folder=None):
-    """(exit status, stdout, stderr) of `rnnc line`, run in this process; the words of
-    line are the arguments, with {tmp} in a word standing for folder (spaces and all)."""
-    argv = [word.replace("{tmp}", str(folder)) for word in line.split()]
-    try:
-        status = cli.main(argv)
-    except SystemExit as exc:  # argparse's own exits (--help, usage errors)
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
+run = run_cli
 
 
 def validation_rmse(out):

@@ -405,13 +405,23 @@ def test_save_to_a_device_is_refused_before_training(tmp_path):
     assert time.perf_counter() - start < 30 and os.path.exists("/dev/null")
 
 
+def read_column(path, column):
+    """The column as rnnc train and predict read it, with their default options."""
+    import argparse
+
+    from rnnc.cli import read_series
+    options = argparse.Namespace(csv=path, column=column, date=None, no_date=False, fill=None,
+                                 delimiter=None)
+    return read_series(options).column(column)
+
+
 @pytest.mark.parametrize("cells,message", [
     (("1_0",), "is '1_0', not a number"),
     (("\u0661\u0662",), "not a number"),
     (("1e400",), "values must be finite"),
 ])
 def test_cells_that_python_would_read_but_csv_does_not_mean(tmp_path, cells, message):
-    from rnnc.cli import CommandError, read_column
+    from rnnc.cli import CommandError
     csv = tmp_path / "s.csv"
     csv.write_text("value\n1.5\n" + "\n".join(cells) + "\n", encoding="utf-8")
     with pytest.raises(CommandError, match=message):
@@ -419,14 +429,13 @@ def test_cells_that_python_would_read_but_csv_does_not_mean(tmp_path, cells, mes
 
 
 def test_numbers_as_spreadsheets_write_them_are_read(tmp_path):
-    from rnnc.cli import read_column
     csv = tmp_path / "s.csv"
     csv.write_text("value\n1\n-2.5\n+3.\n.5\n1e-3\n-4E+2\n")
     np.testing.assert_array_equal(read_column(csv, "value"), [1, -2.5, 3, 0.5, 1e-3, -400])
 
 
 def test_a_duplicated_column_name_is_refused(tmp_path):
-    from rnnc.cli import CommandError, read_column
+    from rnnc.cli import CommandError
     csv = tmp_path / "s.csv"
     csv.write_text("value,value\n1,2\n")
     with pytest.raises(CommandError, match="2 columns named 'value'"):

@@ -5,6 +5,7 @@
 
 (`rnnc sine` does the same from the command line, with plots.)
 """
+
 import argparse
 import math
 
@@ -22,14 +23,23 @@ args = parser.parse_args()
 X, Y = rnnc.windows(np.sin(np.arange(200.0)), rnnc.seq_len)
 X, Y, X_validation, Y_validation = X[:100], Y[:100], X[100:150], Y[100:150]
 
-if args.tutorial:   # uniform(0, 1) weights from seed 12161, learning rate 1e-4, 25 epochs
+if args.tutorial:  # uniform(0, 1) weights from seed 12161, learning rate 1e-4, 25 epochs
     U, V, W = tutorial_weights(seed=12161)
     learning_rate, epochs = rnnc.learning_rate, rnnc.max_epochs
-else:               # small weights keep the sigmoid in its slope; a larger step
+else:  # small weights keep the sigmoid in its slope; a larger step
     U, V, W = scaled_weights(seed=12161)
     learning_rate, epochs = 0.03, 100
 
-rnnc.train(U, V, W, X, Y, X_validation, Y_validation, learning_rate=learning_rate,
-           max_epochs=args.epochs or epochs)
+rnnc.train(
+    U,
+    V,
+    W,
+    X,
+    Y,
+    X_validation,
+    Y_validation,
+    learning_rate=learning_rate,
+    max_epochs=args.epochs or epochs,
+)
 rmse = math.sqrt(np.mean((rnnc.predict(U, V, W, X_validation) - Y_validation) ** 2))
 print(f"validation RMSE: {rmse:.4f} (predicting the mean: {np.std(Y_validation):.4f})")

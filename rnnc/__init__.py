@@ -4,11 +4,27 @@ through time, with its hot loops in compiled Cython kernels.
 The API and defaults are those of the tutorial "Build a Recurrent Neural
 Network from Scratch in Python 3"; rnnc.reference states the math.
 """
-from rnnc._version import __version__
+
 from rnnc import _check_built  # noqa: F401  (says how to build a bare checkout)
-from rnnc.core import (AdamState, History, TrainResult, bptt_truncate, calculate_loss, gradients,
-                       hidden_dim, learning_rate, max_clip_val, max_epochs, min_clip_val,
-                       output_dim, predict, seq_len, sigmoid, train)
+from rnnc._version import __version__
+from rnnc.core import (
+    AdamState,
+    History,
+    TrainResult,
+    bptt_truncate,
+    calculate_loss,
+    gradients,
+    hidden_dim,
+    learning_rate,
+    max_clip_val,
+    max_epochs,
+    min_clip_val,
+    output_dim,
+    predict,
+    seq_len,
+    sigmoid,
+    train,
+)
 from rnnc.forecaster import detect_period, fit_forecaster
 from rnnc.forecasting import Forecast, forecast, windows
 from rnnc.initializers import scaled_weights, tutorial_weights
@@ -16,10 +32,34 @@ from rnnc.io import ModelFileError, load, save
 from rnnc.model import Model
 
 __all__ = [
-    "__version__", "AdamState", "History", "TrainResult", "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
-    "max_clip_val", "max_epochs", "min_clip_val", "output_dim", "predict", "seq_len",
-    "sigmoid", "train", "Model", "ModelFileError", "forecast", "load", "save", "windows",
-    "scaled_weights", "tutorial_weights", "fit_forecaster", "detect_period", "Forecast",
+    "__version__",
+    "AdamState",
+    "History",
+    "TrainResult",
+    "bptt_truncate",
+    "calculate_loss",
+    "gradients",
+    "hidden_dim",
+    "learning_rate",
+    "max_clip_val",
+    "max_epochs",
+    "min_clip_val",
+    "output_dim",
+    "predict",
+    "seq_len",
+    "sigmoid",
+    "train",
+    "Model",
+    "ModelFileError",
+    "forecast",
+    "load",
+    "save",
+    "windows",
+    "scaled_weights",
+    "tutorial_weights",
+    "fit_forecaster",
+    "detect_period",
+    "Forecast",
 ]
 
 
@@ -28,6 +68,7 @@ def __getattr__(name):
     # use, so that `import rnnc` needs NumPy alone (PEP 562)
     if name == "RNNRegressor":
         from rnnc.estimator import RNNRegressor
+
         return RNNRegressor
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -1,4 +1,5 @@
 """python -m rnnc: the same as the rnnc command."""
+
 import sys
 
 from rnnc.cli import main

@@ -5,6 +5,7 @@ consistent shapes.  Every public entry point goes through these functions,
 which either return such arrays or raise a ValueError / TypeError that names
 the argument, what it was and what was expected.
 """
+
 import math
 import numbers
 from dataclasses import dataclass
@@ -24,8 +25,10 @@ def as_real_array(value, name):
     """value as an ndarray of real numbers (bool, integer or floating)."""
     if isinstance(value, np.ma.MaskedArray):
         if np.ma.count_masked(value):
-            raise ValueError(f"{name} is a masked array with {np.ma.count_masked(value)} "
-                             f"masked values: fill or drop them first")
+            raise ValueError(
+                f"{name} is a masked array with {np.ma.count_masked(value)} "
+                f"masked values: fill or drop them first"
+            )
         value = value.data
     try:
         a = np.asarray(value)
@@ -47,8 +50,10 @@ def as_real_array(value, name):
 def check_finite(a, name):
     if not np.all(np.isfinite(a)):
         bad = np.argwhere(~np.isfinite(a))[0]
-        raise ValueError(f"{name} holds a non-finite value ({a[tuple(bad)]} at index "
-                         f"{tuple(int(i) for i in bad)})")
+        raise ValueError(
+            f"{name} holds a non-finite value ({a[tuple(bad)]} at index "
+            f"{tuple(int(i) for i in bad)})"
+        )
 
 
 def as_weights_dtype(a, name, dtype):
@@ -57,8 +62,10 @@ def as_weights_dtype(a, name, dtype):
     if a.dtype.kind == "f" and np.finfo(a.dtype).max > np.finfo(dtype).max:
         largest = np.max(np.abs(a))
         if largest > np.finfo(dtype).max:
-            raise ValueError(f"{name} holds {largest:g}, beyond the range of the weights' "
-                             f"dtype {np.dtype(dtype).name}")
+            raise ValueError(
+                f"{name} holds {largest:g}, beyond the range of the weights' "
+                f"dtype {np.dtype(dtype).name}"
+            )
     return np.ascontiguousarray(a, dtype=dtype)
 
 
@@ -85,8 +92,7 @@ def check_weight_shapes(shapes):
     if U[0] != hidden:
         raise ValueError(f"U must have hidden_dim = {hidden} rows (W is {W}), got shape {U}")
     if V[1] != hidden:
-        raise ValueError(f"V must be (output_dim, hidden_dim = {hidden}) (W is {W}), got "
-                         f"shape {V}")
+        raise ValueError(f"V must be (output_dim, hidden_dim = {hidden}) (W is {W}), got shape {V}")
 
 
 def check_weights(U, V, W, *, in_place=False):
@@ -99,20 +105,27 @@ def check_weights(U, V, W, *, in_place=False):
     if in_place:
         for name, a in named.items():
             if not isinstance(a, np.ndarray):
-                raise TypeError(f"{name} must be a NumPy array (train updates the weights "
-                                f"in place), got {type(a).__name__}")
+                raise TypeError(
+                    f"{name} must be a NumPy array (train updates the weights "
+                    f"in place), got {type(a).__name__}"
+                )
             if a.dtype not in FLOAT_DTYPES:
-                raise TypeError(f"{name} must have dtype float32 or float64 (train updates "
-                                f"the weights in place), got {a.dtype}")
+                raise TypeError(
+                    f"{name} must have dtype float32 or float64 (train updates "
+                    f"the weights in place), got {a.dtype}"
+                )
             if not a.flags.writeable:
                 raise ValueError(f"{name} is read-only: train updates the weights in place")
         for first, second in (("U", "V"), ("U", "W"), ("V", "W")):
             if np.shares_memory(named[first], named[second]):
-                raise ValueError(f"{first} and {second} share memory: train updates each "
-                                 f"in place, so they must be separate arrays")
+                raise ValueError(
+                    f"{first} and {second} share memory: train updates each "
+                    f"in place, so they must be separate arrays"
+                )
         if len({U.dtype, V.dtype, W.dtype}) > 1:
-            raise TypeError(f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} "
-                            f"and {W.dtype}")
+            raise TypeError(
+                f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} and {W.dtype}"
+            )
     arrays = {name: as_real_array(a, name) for name, a in named.items()}
     check_weight_shapes({name: (a.shape, a.dtype) for name, a in arrays.items()})
     U, V, W = arrays["U"], arrays["V"], arrays["W"]
@@ -126,8 +139,9 @@ def check_weights(U, V, W, *, in_place=False):
 @dataclass(frozen=True)
 class Layout:
     """How the input enters the hidden layer; see rnnc.reference."""
+
     per_step: bool
-    seq_len: int      # T of the data
+    seq_len: int  # T of the data
     n_features: int
 
 
@@ -139,9 +153,11 @@ def input_layout(U, X, name):
     if U.shape[1] == F:
         return Layout(False, T, F)
     hint = f"(hidden_dim, seq_len) = ({U.shape[0]}, {T}) for one input per step"
-    raise ValueError(f"U has shape {U.shape}, which does not fit {name} with shape "
-                     f"{X.shape}: expected {hint}, or (hidden_dim, n_features) = "
-                     f"({U.shape[0]}, {F})")
+    raise ValueError(
+        f"U has shape {U.shape}, which does not fit {name} with shape "
+        f"{X.shape}: expected {hint}, or (hidden_dim, n_features) = "
+        f"({U.shape[0]}, {F})"
+    )
 
 
 def check_records(X, name, dtype):
@@ -150,8 +166,10 @@ def check_records(X, name, dtype):
     if X.ndim == 2:
         X = X[:, :, None]
     if X.ndim != 3:
-        raise ValueError(f"{name} must be (n_records, seq_len) or (n_records, seq_len, "
-                         f"n_features), got {_describe(X)}")
+        raise ValueError(
+            f"{name} must be (n_records, seq_len) or (n_records, seq_len, "
+            f"n_features), got {_describe(X)}"
+        )
     if X.size == 0:
         raise ValueError(f"{name} is empty ({_describe(X)})")
     return as_weights_dtype(X, name, dtype)
@@ -163,8 +181,10 @@ def check_targets(Y, name, n_records, output_dim, dtype):
     if Y.ndim == 1 and output_dim == 1:
         Y = Y[:, None]
     if Y.ndim != 2 or Y.shape != (n_records, output_dim):
-        raise ValueError(f"{name} must be (n_records, output_dim) = ({n_records}, "
-                         f"{output_dim}), got {_describe(Y)}")
+        raise ValueError(
+            f"{name} must be (n_records, output_dim) = ({n_records}, "
+            f"{output_dim}), got {_describe(Y)}"
+        )
     return as_weights_dtype(Y, name, dtype)
 
 
@@ -175,12 +195,16 @@ def check_data(U, V, X, Y, names=("X", "Y"), layout=None):
     if layout is None:
         layout = input_layout(U, X, names[0])
     elif layout.per_step and X.shape[1:] != (layout.seq_len, 1):
-        raise ValueError(f"{names[0]} must be (n_records, {layout.seq_len}) or (n_records, "
-                         f"{layout.seq_len}, 1) like the training data (U {U.shape} has one "
-                         f"input column per step), got {_describe(X)}")
+        raise ValueError(
+            f"{names[0]} must be (n_records, {layout.seq_len}) or (n_records, "
+            f"{layout.seq_len}, 1) like the training data (U {U.shape} has one "
+            f"input column per step), got {_describe(X)}"
+        )
     elif not layout.per_step and X.shape[2] != U.shape[1]:
-        raise ValueError(f"{names[0]} must have {U.shape[1]} features per step like the "
-                         f"training data (U is {U.shape}), got {_describe(X)}")
+        raise ValueError(
+            f"{names[0]} must have {U.shape[1]} features per step like the "
+            f"training data (U is {U.shape}), got {_describe(X)}"
+        )
     else:
         layout = Layout(layout.per_step, X.shape[1], X.shape[2])
     if Y is not None:
@@ -192,8 +216,9 @@ def check_record(U, V, x, y):
     """One record x (T,), (T, 1) or (T, F) and its target y, as (x, y, layout)."""
     x = as_real_array(x, "x")
     if x.ndim not in (1, 2):
-        raise ValueError(f"x must be one record, (seq_len,) or (seq_len, n_features), "
-                         f"got {_describe(x)}")
+        raise ValueError(
+            f"x must be one record, (seq_len,) or (seq_len, n_features), got {_describe(x)}"
+        )
     X = (x[:, None] if x.ndim == 1 else x)[None]
     Y = as_real_array(y, "y").reshape(1, -1)
     X, Y, layout = check_data(U, V, X, Y, names=("x", "y"))
@@ -205,9 +230,10 @@ def check_positive_real(value, name, allow_zero=False):
         raise TypeError(f"{name} must be a real number, got {value!r}")
     try:
         value = float(value)
-    except OverflowError:    # an int beyond float64
-        raise ValueError(f"{name} must be a finite number, got an integer beyond float64's "
-                         f"range") from None
+    except OverflowError:  # an int beyond float64
+        raise ValueError(
+            f"{name} must be a finite number, got an integer beyond float64's range"
+        ) from None
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         need = "non-negative" if allow_zero else "positive"
         raise ValueError(f"{name} must be a finite {need} number, got {value!r}")
@@ -218,8 +244,9 @@ def check_count(value, name, allow_none=False):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer{' or None' if allow_none else ''}, "
-                        f"got {value!r}")
+        raise TypeError(
+            f"{name} must be an integer{' or None' if allow_none else ''}, got {value!r}"
+        )
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value}")
     return int(value)
@@ -231,14 +258,16 @@ def check_clip(min_clip_val, max_clip_val):
             raise TypeError(f"{name} must be a real number, got {v!r}")
         try:
             v = float(v)
-        except OverflowError:    # an int beyond float64
-            raise ValueError(f"{name} must be within float64's range, got an integer beyond "
-                             f"it") from None
+        except OverflowError:  # an int beyond float64
+            raise ValueError(
+                f"{name} must be within float64's range, got an integer beyond it"
+            ) from None
         if math.isnan(v):
             raise ValueError(f"{name} must be a number, got nan")
     if min_clip_val > max_clip_val:
-        raise ValueError(f"min_clip_val ({min_clip_val}) must not exceed max_clip_val "
-                         f"({max_clip_val})")
+        raise ValueError(
+            f"min_clip_val ({min_clip_val}) must not exceed max_clip_val ({max_clip_val})"
+        )
     # a range without 0 would turn a zero gradient into a step
     if min_clip_val > 0 or max_clip_val < 0:
         raise ValueError(f"the clip range [{min_clip_val}, {max_clip_val}] must contain 0")
@@ -247,11 +276,12 @@ def check_clip(min_clip_val, max_clip_val):
 
 def check_choice(value, name, choices):
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, one of {', '.join(map(repr, choices))}, "
-                        f"got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be a string, one of {', '.join(map(repr, choices))}, "
+            f"got {type(value).__name__} {value!r}"
+        )
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
-                         f"got {value!r}")
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
 
 
@@ -273,26 +303,31 @@ def check_linear(linear, U, V, layout, *, in_place=False):
         for name, a in named.items():
             if not isinstance(a, np.ndarray) or a.dtype != U.dtype:
                 what = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
-                raise TypeError(f"linear's {name} must be a NumPy array of the weights' dtype "
-                                f"{U.dtype} (train updates it in place), got {what}")
+                raise TypeError(
+                    f"linear's {name} must be a NumPy array of the weights' dtype "
+                    f"{U.dtype} (train updates it in place), got {what}"
+                )
             if not a.flags.writeable:
                 raise ValueError(f"linear's {name} is read-only: train updates it in place")
         others = {"A": named["A"], "b": named["b"], "U": U, "V": V}
         for first, second in (("A", "b"), ("A", "U"), ("A", "V"), ("b", "U"), ("b", "V")):
             if np.shares_memory(others[first], others[second]):
-                raise ValueError(f"linear's {first} and {second} share memory: train updates "
-                                 f"each in place, so they must be separate arrays")
+                raise ValueError(
+                    f"linear's {first} and {second} share memory: train updates "
+                    f"each in place, so they must be separate arrays"
+                )
     A = as_real_array(named["A"], "linear's A")
     b = as_real_array(named["b"], "linear's b")
     output_dim, F, T = V.shape[0], layout.n_features, layout.seq_len
     if A.ndim != 2 or A.shape[0] != output_dim or A.shape[1] == 0 or A.shape[1] % F:
-        raise ValueError(f"linear's A must be (output_dim, p * n_features) = ({output_dim}, "
-                         f"p * {F}) for the last p steps, got {_describe(A)}")
+        raise ValueError(
+            f"linear's A must be (output_dim, p * n_features) = ({output_dim}, "
+            f"p * {F}) for the last p steps, got {_describe(A)}"
+        )
     if A.shape[1] // F > T:
-        raise ValueError(f"linear's A reads the last {A.shape[1] // F} steps, but the records "
-                         f"have {T}")
+        raise ValueError(
+            f"linear's A reads the last {A.shape[1] // F} steps, but the records have {T}"
+        )
     if b.shape != (output_dim,):
-        raise ValueError(f"linear's b must be (output_dim,) = ({output_dim},), got "
-                         f"{_describe(b)}")
-    return (as_weights_dtype(A, "linear's A", U.dtype),
-            as_weights_dtype(b, "linear's b", U.dtype))
+        raise ValueError(f"linear's b must be (output_dim,) = ({output_dim},), got {_describe(b)}")
+    return (as_weights_dtype(A, "linear's A", U.dtype), as_weights_dtype(b, "linear's b", U.dtype))

@@ -1,4 +1,5 @@
 """Series to training windows, and multi-step forecasts: windows and forecast."""
+
 import math
 import warnings
 from dataclasses import dataclass, replace
@@ -26,11 +27,14 @@ def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDAr
         raise ValueError(f"seq_len must be at least 1, got {seq_len}")
     series = check.as_real_array(series, "series")
     if series.ndim not in (1, 2):
-        raise ValueError(f"series must be 1-D (n_steps,) or 2-D (n_steps, n_features), got "
-                         f"shape {series.shape}")
+        raise ValueError(
+            f"series must be 1-D (n_steps,) or 2-D (n_steps, n_features), got shape {series.shape}"
+        )
     if series.shape[0] < seq_len + 1:
-        raise ValueError(f"series must have at least seq_len + 1 = {seq_len + 1} steps to "
-                         f"make one window and its target, got {series.shape[0]}")
+        raise ValueError(
+            f"series must have at least seq_len + 1 = {seq_len + 1} steps to "
+            f"make one window and its target, got {series.shape[0]}"
+        )
     if series.ndim == 2 and series.shape[1] == 0:
         raise ValueError(f"series has no features (shape {series.shape})")
     check.check_finite(series, "series")
@@ -48,6 +52,7 @@ def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDAr
 class Forecast:
     """rnnc.forecast's result when levels are given: mean, the point forecast
     (horizon,), and intervals, {level: (lower, upper)} of (horizon,) arrays."""
+
     mean: np.ndarray
     intervals: dict
 
@@ -79,27 +84,30 @@ def forecast(model, history, horizon, levels=None):
     if not isinstance(model, Model):
         raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")
     if model.output_dim != 1 or model.n_features != 1:
-        raise ValueError(f"forecast feeds each prediction back as the next input, so the "
-                         f"model needs one input feature and output_dim 1, got "
-                         f"{model.n_features} feature(s) and output_dim {model.output_dim}")
+        raise ValueError(
+            f"forecast feeds each prediction back as the next input, so the "
+            f"model needs one input feature and output_dim 1, got "
+            f"{model.n_features} feature(s) and output_dim {model.output_dim}"
+        )
     horizon = check.check_count(horizon, "horizon")
     if horizon < 1:
         raise ValueError(f"horizon must be at least 1, got {horizon}")
     history = check.as_real_array(history, "history")
     if history.ndim != 1:
-        raise ValueError(f"history must be 1-D (raw values of one series), got shape "
-                         f"{history.shape}")
+        raise ValueError(
+            f"history must be 1-D (raw values of one series), got shape {history.shape}"
+        )
     if history.shape[0] < model.window_len:
         what = "seq_len" if not model.differencing else "seq_len + differencing order"
-        raise ValueError(f"history must hold at least {what} = {model.window_len} values, "
-                         f"got {history.shape[0]}")
+        raise ValueError(
+            f"history must hold at least {what} = {model.window_len} values, got {history.shape[0]}"
+        )
     check.check_finite(history, "history")
     widths = None if levels is None else interval_widths(model, horizon, levels)
     note = unusual_history(model, history)
     if note:
         warnings.warn(note, UserWarning, stacklevel=2)
-    mean = forecast_paths(model, history[None, history.shape[0] - model.window_len:],
-                          horizon)[0]
+    mean = forecast_paths(model, history[None, history.shape[0] - model.window_len :], horizon)[0]
     if widths is None:
         return mean
     return Forecast(mean, {level: (mean - w, mean + w) for level, w in widths.items()})
@@ -112,8 +120,7 @@ def check_levels(levels):
     if not values:
         raise ValueError("levels must name at least one level, e.g. (0.8, 0.95)")
     for level in values:
-        if isinstance(level, bool) or not isinstance(level, (int, float, np.integer,
-                                                             np.floating)):
+        if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
             raise TypeError(f"levels must be numbers in (0, 1), got {level!r}")
         if not 0 < level < 1:
             raise ValueError(f"levels must be between 0 and 1 (0.8 for 80%), got {level}")
@@ -126,18 +133,22 @@ def interval_widths(model, horizon, levels):
     levels = check_levels(levels)
     residuals = model.info.get("residuals")
     if not residuals:
-        raise ValueError("this model has no backtest residuals to build intervals from: "
-                         "refit it with rnnc.fit_forecaster (rnnc train's default) of this "
-                         "rnnc version to get intervals")
+        raise ValueError(
+            "this model has no backtest residuals to build intervals from: "
+            "refit it with rnnc.fit_forecaster (rnnc train's default) of this "
+            "rnnc version to get intervals"
+        )
     residuals = np.asarray(residuals, dtype=np.float64)
     n, steps = residuals.shape
     if horizon > steps:
-        raise ValueError(f"intervals reach {steps} steps, the horizon the model was "
-                         f"backtested at; got horizon {horizon} (fit with a longer one)")
+        raise ValueError(
+            f"intervals reach {steps} steps, the horizon the model was "
+            f"backtested at; got horizon {horizon} (fit with a longer one)"
+        )
     ordered = np.sort(residuals[:, :horizon], axis=0)
     widths = {}
     for level in levels:
-        rank = math.ceil((n + 1) * level - 1e-9)   # the finite-sample correction
+        rank = math.ceil((n + 1) * level - 1e-9)  # the finite-sample correction
         widths[level] = ordered[rank - 1] if rank <= n else np.full(horizon, np.inf)
     return widths
 
@@ -151,9 +162,13 @@ def training_statistics(y):
     """What unusual_history compares a history with: the level (mean, std,
     min, max) and the spread of the steps (std of the first differences)."""
     y = np.asarray(y, dtype=np.float64)
-    return dict(mean=float(np.mean(y)), std=float(np.std(y)), min=float(np.min(y)),
-                max=float(np.max(y)),
-                step_std=float(np.std(np.diff(y))) if len(y) > 1 else 0.0)
+    return dict(
+        mean=float(np.mean(y)),
+        std=float(np.std(y)),
+        min=float(np.min(y)),
+        max=float(np.max(y)),
+        step_std=float(np.std(np.diff(y))) if len(y) > 1 else 0.0,
+    )
 
 
 def unusual_history(model, history):
@@ -170,20 +185,24 @@ def unusual_history(model, history):
     if not stats:
         return None
     period = int(model.info.get("period", 1) or 1)
-    recent = np.asarray(history, dtype=np.float64)[-max(model.window_len, 2 * period, 10):]
+    recent = np.asarray(history, dtype=np.float64)[-max(model.window_len, 2 * period, 10) :]
     level = float(np.mean(recent))
     margin = LEVEL_STDS * stats["std"]
     if not stats["min"] - margin <= level <= stats["max"] + margin:
-        return (f"the history's last {len(recent)} values average {level:.6g}, more than "
-                f"{LEVEL_STDS} standard deviations ({stats['std']:.3g}) outside the range the "
-                f"model was trained on ({stats['min']:.6g} to {stats['max']:.6g}): its "
-                f"forecast may mean little")
+        return (
+            f"the history's last {len(recent)} values average {level:.6g}, more than "
+            f"{LEVEL_STDS} standard deviations ({stats['std']:.3g}) outside the range the "
+            f"model was trained on ({stats['min']:.6g} to {stats['max']:.6g}): its "
+            f"forecast may mean little"
+        )
     if len(recent) > 2 and stats["step_std"] > 0:
         ratio = float(np.std(np.diff(recent))) / stats["step_std"]
         if not 1 / SPREAD_RATIO <= ratio <= SPREAD_RATIO:
-            return (f"the history's last {len(recent)} values move {ratio:.3g} times as "
-                    f"much from step to step as the series the model was trained on: its "
-                    f"forecast may mean little")
+            return (
+                f"the history's last {len(recent)} values move {ratio:.3g} times as "
+                f"much from step to step as the series the model was trained on: its "
+                f"forecast may mean little"
+            )
     return None
 
 
@@ -194,16 +213,18 @@ def forecast_paths(model, starts, horizon, n_threads=None):
     forecasts.  Raises FloatingPointError if a forecast is not finite."""
     paths = []
     for network in model.networks:
-        one = replace(model, U=network[0], V=network[1], W=network[2], A=network[3],
-                      b=network[4], members=[])
+        one = replace(
+            model, U=network[0], V=network[1], W=network[2], A=network[3], b=network[4], members=[]
+        )
         window = np.array(starts, dtype=np.float64)
         path = np.empty((len(window), horizon))
         for step in range(horizon):
             with np.errstate(over="ignore", invalid="ignore"):  # reported below, as an error
                 path[:, step] = one.predict(window, n_threads)[:, 0]
             if not np.all(np.isfinite(path[:, step])):
-                raise FloatingPointError(f"forecast step {step + 1} is not finite: the "
-                                         f"model's output overflows")
+                raise FloatingPointError(
+                    f"forecast step {step + 1} is not finite: the model's output overflows"
+                )
             window = np.concatenate([window[:, 1:], path[:, step, None]], axis=1)
         paths.append(path)
     return paths[0] if len(paths) == 1 else np.median(paths, axis=0)

@@ -25,6 +25,7 @@ Weights, offset and scale are stored in binary, so a file loads back bit for
 bit.  The file is written at exactly the path given: unlike ``np.savez``, save
 adds no ``.npz`` suffix, so ``load(path)`` finds what ``save(path, ...)`` wrote.
 """
+
 import contextlib
 import json
 import math
@@ -46,8 +47,20 @@ FORMAT_VERSION = 2
 # kept for code that read them here; rnnc.spec is their home
 LAYOUTS = spec.LAYOUTS
 ACTIVATIONS = spec.ACTIVATIONS
-KEYS = ("format_version", "rnnc_version", "U", "V", "W", "seq_len", "layout", "activation",
-        "bptt_truncate", "offset", "scale", "info")
+KEYS = (
+    "format_version",
+    "rnnc_version",
+    "U",
+    "V",
+    "W",
+    "seq_len",
+    "layout",
+    "activation",
+    "bptt_truncate",
+    "offset",
+    "scale",
+    "info",
+)
 # added in format 2
 KEYS_2 = ("A", "b", "differencing", "member_U", "member_V", "member_W", "member_A", "member_b")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty archive
@@ -72,11 +85,15 @@ def _info_json(info):
     try:
         text = json.dumps(info, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"info must hold only JSON values (str, int, finite float, bool, "
-                        f"None, list, dict with str keys): {exc}") from None
+        raise TypeError(
+            f"info must hold only JSON values (str, int, finite float, bool, "
+            f"None, list, dict with str keys): {exc}"
+        ) from None
     if json.loads(text) != info:
-        raise ValueError("info does not read back equal from JSON (tuples become lists, "
-                         "non-str keys become str); store lists and str keys")
+        raise ValueError(
+            "info does not read back equal from JSON (tuples become lists, "
+            "non-str keys become str); store lists and str keys"
+        )
     return text
 
 
@@ -89,13 +106,13 @@ def _check_linear(A, b, U, V, seq_len, layout, name=""):
     for key, a in ((f"{name}A", A), (f"{name}b", b)):
         if not isinstance(a, np.ndarray) or a.dtype != U.dtype:
             what = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
-            raise TypeError(f"{key} must be an array of the weights' dtype {U.dtype}, got "
-                            f"{what}")
+            raise TypeError(f"{key} must be an array of the weights' dtype {U.dtype}, got {what}")
     # shapes and finiteness as the kernels need them (the dtype already matches)
     n_features = 1 if layout == "per_step" else U.shape[1]
     try:
-        return check.check_linear((A, b), U, V, check.Layout(layout == "per_step", seq_len,
-                                                             n_features))
+        return check.check_linear(
+            (A, b), U, V, check.Layout(layout == "per_step", seq_len, n_features)
+        )
     except ValueError as exc:
         raise ValueError(f"{name}{exc}") from None
 
@@ -103,29 +120,51 @@ def _check_linear(A, b, U, V, seq_len, layout, name=""):
 def _check_networks(members, U, V, W, A, linear_of):
     """members as a list of (U, V, W, A, b) tuples shaped and typed like the model's."""
     if not isinstance(members, (list, tuple)):
-        raise TypeError(f"members must be a list of (U, V, W, A, b) tuples, got "
-                        f"{type(members).__name__}")
+        raise TypeError(
+            f"members must be a list of (U, V, W, A, b) tuples, got {type(members).__name__}"
+        )
     out = []
     for i, member in enumerate(members):
         if not isinstance(member, (list, tuple)) or len(member) != 5:
             raise TypeError(f"members[{i}] must be a (U, V, W, A, b) tuple")
         Ui, Vi, Wi, Ai, bi = member
         for key, mine, theirs in zip("UVW", (Ui, Vi, Wi), (U, V, W), strict=True):
-            if not isinstance(mine, np.ndarray) or mine.dtype != theirs.dtype \
-                    or mine.shape != theirs.shape:
-                raise ValueError(f"members[{i}] {key} must be shaped and typed like {key}: "
-                                 f"{theirs.shape}, {theirs.dtype}")
+            if (
+                not isinstance(mine, np.ndarray)
+                or mine.dtype != theirs.dtype
+                or mine.shape != theirs.shape
+            ):
+                raise ValueError(
+                    f"members[{i}] {key} must be shaped and typed like {key}: "
+                    f"{theirs.shape}, {theirs.dtype}"
+                )
         Ui, Vi, Wi = check.check_weights(Ui, Vi, Wi)
         Ai, bi = linear_of(Ai, bi, f"members[{i}] ")
         if (Ai is None) != (A is None) or (A is not None and Ai.shape != A.shape):
-            raise ValueError(f"members[{i}] must have a skip term exactly when the model "
-                             f"has one, of the same shape")
+            raise ValueError(
+                f"members[{i}] must have a skip term exactly when the model "
+                f"has one, of the same shape"
+            )
         out.append((Ui, Vi, Wi, Ai, bi))
     return out
 
 
-def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, scale, info,
-                  A=None, b=None, differencing=(), members=()):
+def _check_fields(
+    U,
+    V,
+    W,
+    seq_len,
+    layout,
+    activation,
+    bptt_truncate,
+    offset,
+    scale,
+    info,
+    A=None,
+    b=None,
+    differencing=(),
+    members=(),
+):
     """The fields of a Model, checked as save and load both need them.
 
     Returns them as stored in a file (info as JSON text).  Raises ValueError
@@ -136,8 +175,7 @@ def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, s
             what = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
             raise TypeError(f"{name} must be a float32 or float64 array, got {what}")
     if len({U.dtype, V.dtype, W.dtype}) > 1:
-        raise TypeError(f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} and "
-                        f"{W.dtype}")
+        raise TypeError(f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} and {W.dtype}")
     # shapes and finiteness; the dtype is already one float dtype, so nothing is converted
     U, V, W = check.check_weights(U, V, W)
     seq_len = check.check_count(seq_len, "seq_len")
@@ -146,8 +184,10 @@ def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, s
     check.check_choice(layout, "layout", LAYOUTS)
     check.check_choice(activation, "activation", ACTIVATIONS)
     if layout == "per_step" and U.shape[1] != seq_len:
-        raise ValueError(f"layout 'per_step' needs U of shape (hidden_dim, seq_len) = "
-                         f"({U.shape[0]}, {seq_len}), got {U.shape}")
+        raise ValueError(
+            f"layout 'per_step' needs U of shape (hidden_dim, seq_len) = "
+            f"({U.shape[0]}, {seq_len}), got {U.shape}"
+        )
     bptt_truncate = check.check_count(bptt_truncate, "bptt_truncate", allow_none=True)
     offset = _real(offset, "offset")
     scale = _real(scale, "scale")
@@ -161,13 +201,28 @@ def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, s
     differencing = diff.check_lags(differencing)
     n_features = 1 if layout == "per_step" else U.shape[1]
     if differencing and (n_features, V.shape[0]) != (1, 1):
-        raise ValueError(f"differencing {differencing} needs a model of one series (one "
-                         f"feature, output_dim 1), got {n_features} feature(s) and "
-                         f"output_dim {V.shape[0]}")
+        raise ValueError(
+            f"differencing {differencing} needs a model of one series (one "
+            f"feature, output_dim 1), got {n_features} feature(s) and "
+            f"output_dim {V.shape[0]}"
+        )
     members = _check_networks(members, U, V, W, A, linear_of)
-    return dict(U=U, V=V, W=W, seq_len=seq_len, layout=layout, activation=activation,
-                bptt_truncate=bptt_truncate, offset=offset, scale=scale,
-                info=_info_json(info), A=A, b=b, differencing=differencing, members=members)
+    return dict(
+        U=U,
+        V=V,
+        W=W,
+        seq_len=seq_len,
+        layout=layout,
+        activation=activation,
+        bptt_truncate=bptt_truncate,
+        offset=offset,
+        scale=scale,
+        info=_info_json(info),
+        A=A,
+        b=b,
+        differencing=differencing,
+        members=members,
+    )
 
 
 def save(path: str | os.PathLike, model: Model) -> str:
@@ -201,28 +256,51 @@ def save(path: str | os.PathLike, model: Model) -> str:
         raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")
     path = check_save_path(path)
     try:
-        fields = _check_fields(model.U, model.V, model.W, model.seq_len, model.layout,
-                               model.activation, model.bptt_truncate, model.offset,
-                               model.scale, model.info, model.A, model.b,
-                               model.differencing, model.members)
+        fields = _check_fields(
+            model.U,
+            model.V,
+            model.W,
+            model.seq_len,
+            model.layout,
+            model.activation,
+            model.bptt_truncate,
+            model.offset,
+            model.scale,
+            model.info,
+            model.A,
+            model.b,
+            model.differencing,
+            model.members,
+        )
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"cannot save model to {path}: model.{exc}") from None
     k = fields["bptt_truncate"]
     arrays = dict(
-        format_version=np.int64(FORMAT_VERSION), rnnc_version=np.str_(__version__),
-        U=fields["U"], V=fields["V"], W=fields["W"], seq_len=np.int64(fields["seq_len"]),
-        layout=np.str_(fields["layout"]), activation=np.str_(fields["activation"]),
+        format_version=np.int64(FORMAT_VERSION),
+        rnnc_version=np.str_(__version__),
+        U=fields["U"],
+        V=fields["V"],
+        W=fields["W"],
+        seq_len=np.int64(fields["seq_len"]),
+        layout=np.str_(fields["layout"]),
+        activation=np.str_(fields["activation"]),
         bptt_truncate=np.int64(spec.truncation_code(k)),
         offset=np.float64(fields["offset"]),
-        scale=np.float64(fields["scale"]), info=np.str_(fields["info"]),
+        scale=np.float64(fields["scale"]),
+        info=np.str_(fields["info"]),
         differencing=np.array(fields["differencing"], dtype=np.int64),
-        **_linear_arrays(fields["A"], fields["b"], fields["U"], fields["V"]))
-    networks = [(U, V, W, *_linear_arrays(A, b, U, V).values())
-                for U, V, W, A, b in fields["members"]]
+        **_linear_arrays(fields["A"], fields["b"], fields["U"], fields["V"]),
+    )
+    networks = [
+        (U, V, W, *_linear_arrays(A, b, U, V).values()) for U, V, W, A, b in fields["members"]
+    ]
     for i, key in enumerate(("U", "V", "W", "A", "b")):
         shape = arrays[key].shape
-        arrays[f"member_{key}"] = (np.stack([n[i] for n in networks]) if networks else
-                                   np.empty((0, *shape), dtype=fields["U"].dtype))
+        arrays[f"member_{key}"] = (
+            np.stack([n[i] for n in networks])
+            if networks
+            else np.empty((0, *shape), dtype=fields["U"].dtype)
+        )
     # no allow_pickle= here: NumPy < 2.1 would store it as an array named allow_pickle
     _write_atomically(path, lambda fh: np.savez(fh, **arrays))
     return path
@@ -233,6 +311,8 @@ def _linear_arrays(A, b, U, V):
     if A is None:
         return dict(A=np.empty((V.shape[0], 0), dtype=U.dtype), b=np.empty(0, dtype=U.dtype))
     return dict(A=A, b=b)
+
+
 def check_save_path(path):
     """path (str or os.PathLike) as a str, if save can write a model there: a
     regular file or a new name, in a directory that exists.  Otherwise a
@@ -252,8 +332,10 @@ def check_save_path(path):
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
         what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-        raise ValueError(f"cannot save to {path}: it is {what}, and save replaces what is "
-                         f"there with a model file")
+        raise ValueError(
+            f"cannot save to {path}: it is {what}, and save replaces what is "
+            f"there with a model file"
+        )
     directory = os.path.dirname(real)
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot save to {path}: directory {directory} does not exist")
@@ -268,8 +350,7 @@ def _write_atomically(path, write):
     # a dot file in the same directory: os.replace is atomic only within one file system
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     # 0o666 before the umask: the mode a new file gets from open()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -305,10 +386,11 @@ _KIND_NAMES = {"iu": "integer", "f": "float", "U": "string"}
 def _scalar(a, key, kinds):
     """The Python value of a 0-d array whose dtype kind is one of kinds."""
     if a.shape != () or a.dtype.kind not in kinds:
-        raise ValueError(f"{key} must be a single {_KIND_NAMES[kinds]}, got an array of "
-                         f"shape {a.shape}, dtype {a.dtype}")
+        raise ValueError(
+            f"{key} must be a single {_KIND_NAMES[kinds]}, got an array of "
+            f"shape {a.shape}, dtype {a.dtype}"
+        )
     return a.item()
-
 
 
 def _open_regular_file(path):
@@ -334,14 +416,19 @@ def _check_members(fh, path):
             try:
                 with archive.open(info) as member:
                     version = np.lib.format.read_magic(member)
-                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                                   else np.lib.format.read_array_header_2_0)
+                    read_header = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
                     shape, _, dtype = read_header(member)
             except Exception as exc:  # a damaged or foreign header
                 raise _unreadable(path, key, exc) from exc
             if math.prod(shape) * dtype.itemsize > info.file_size:
-                raise ModelFileError(f"{path}: {key} declares shape {shape} of {dtype}, more "
-                                     f"than its {info.file_size} bytes hold")
+                raise ModelFileError(
+                    f"{path}: {key} declares shape {shape} of {dtype}, more "
+                    f"than its {info.file_size} bytes hold"
+                )
             shapes[key] = (shape, dtype)
     weights = {key: shapes[key] for key in "UVW" if key in shapes}
     # (object arrays are refused when read, as pickled)
@@ -363,11 +450,12 @@ def _read_arrays(path):
             _check_members(fh, path)
             with np.load(fh, allow_pickle=False) as npz:
                 if "format_version" not in npz.files:
-                    raise ModelFileError(f"{path}: not an rnnc model file (no format_version; "
-                                         f"it holds {', '.join(npz.files) or 'nothing'})")
+                    raise ModelFileError(
+                        f"{path}: not an rnnc model file (no format_version; "
+                        f"it holds {', '.join(npz.files) or 'nothing'})"
+                    )
                 version = _member(npz, "format_version", path)
-                writer = (_member(npz, "rnnc_version", path)
-                          if "rnnc_version" in npz.files else None)
+                writer = _member(npz, "rnnc_version", path) if "rnnc_version" in npz.files else None
                 version = _check_version(version, writer, path)
                 keys = KEYS + (KEYS_2 if version >= 2 else ())
                 missing = [key for key in keys if key not in npz.files]
@@ -377,8 +465,9 @@ def _read_arrays(path):
         except ModelFileError:
             raise
         except Exception as exc:  # zipfile, zlib and npy header errors of a damaged file
-            raise ModelFileError(f"{path}: damaged model file ({type(exc).__name__}: "
-                                 f"{exc})") from exc
+            raise ModelFileError(
+                f"{path}: damaged model file ({type(exc).__name__}: {exc})"
+            ) from exc
 
 
 def _member(npz, key, path):
@@ -392,11 +481,14 @@ def _unreadable(path, key, exc):
     """The ModelFileError for a member that NumPy or zipfile could not read."""
     text = str(exc)
     if isinstance(exc, ValueError) and "max_header_size" in text:
-        return ModelFileError(f"{path}: {key} has an .npy header larger than NumPy reads "
-                              f"safely; rnnc never writes such a file")
+        return ModelFileError(
+            f"{path}: {key} has an .npy header larger than NumPy reads "
+            f"safely; rnnc never writes such a file"
+        )
     if isinstance(exc, ValueError) and "allow_pickle" in text:
-        return ModelFileError(f"{path}: {key} holds pickled Python objects, which rnnc "
-                              f"never writes and does not load")
+        return ModelFileError(
+            f"{path}: {key} holds pickled Python objects, which rnnc never writes and does not load"
+        )
     return ModelFileError(f"{path}: cannot read {key} ({type(exc).__name__}: {text})")
 
 
@@ -407,9 +499,11 @@ def _check_version(version, writer, path):
         raise ModelFileError(f"{path}: {exc}") from None
     if version > FORMAT_VERSION:
         by = "an unknown rnnc" if writer is None else f"rnnc {writer}"
-        raise ModelFileError(f"{path}: model file format {version} (written by {by}) is "
-                             f"newer than this rnnc {__version__} reads (format "
-                             f"{FORMAT_VERSION}); upgrade rnnc to load it")
+        raise ModelFileError(
+            f"{path}: model file format {version} (written by {by}) is "
+            f"newer than this rnnc {__version__} reads (format "
+            f"{FORMAT_VERSION}); upgrade rnnc to load it"
+        )
     if version < 1:
         raise ModelFileError(f"{path}: format_version must be at least 1, got {version}")
     return version
@@ -421,16 +515,19 @@ def _format_2_fields(stored):
         return {}
     lags = stored["differencing"]
     if lags.ndim != 1 or lags.dtype.kind not in "iu":
-        raise ValueError(f"differencing must be a 1-D integer array, got shape "
-                         f"{lags.shape}, dtype {lags.dtype}")
+        raise ValueError(
+            f"differencing must be a 1-D integer array, got shape {lags.shape}, dtype {lags.dtype}"
+        )
 
     def linear(A, b):
         return (None, None) if A.ndim == 2 and A.shape[1] == 0 and b.size == 0 else (A, b)
 
     stacked = [stored[f"member_{key}"] for key in ("U", "V", "W", "A", "b")]
     if len({a.shape[0] if a.ndim else -1 for a in stacked}) != 1 or stacked[0].ndim == 0:
-        raise ValueError("member_U, member_V, member_W, member_A and member_b must stack the "
-                         "same number of networks")
+        raise ValueError(
+            "member_U, member_V, member_W, member_A and member_b must stack the "
+            "same number of networks"
+        )
     members = [(U, V, W, *linear(A, b)) for U, V, W, A, b in zip(*stacked, strict=True)]
     A, b = linear(stored["A"], stored["b"])
     return dict(A=A, b=b, differencing=tuple(int(lag) for lag in lags), members=members)
@@ -469,14 +566,18 @@ def load(path: str | os.PathLike) -> Model:
         except RecursionError:
             raise ValueError("info is JSON nested too deeply to read") from None
         fields = _check_fields(
-            stored["U"], stored["V"], stored["W"],
+            stored["U"],
+            stored["V"],
+            stored["W"],
             seq_len=_scalar(stored["seq_len"], "seq_len", "iu"),
             layout=_scalar(stored["layout"], "layout", "U"),
             activation=_scalar(stored["activation"], "activation", "U"),
             bptt_truncate=spec.truncation_from_code(k),
             offset=_scalar(stored["offset"], "offset", "f"),
             scale=_scalar(stored["scale"], "scale", "f"),
-            info=info, **_format_2_fields(stored))
+            info=info,
+            **_format_2_fields(stored),
+        )
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: {exc}") from None
     fields["info"] = info

@@ -1,4 +1,5 @@
 """A trained network with what it needs to work on raw values: rnnc.Model."""
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ class Model:
     median over all networks (rnnc.forecast: the median of their forecasts).
     info holds JSON-serialisable training metadata (learning rate, epochs, ...).
     """
+
     U: np.ndarray
     V: np.ndarray
     W: np.ndarray
@@ -49,9 +51,23 @@ class Model:
         """A ValueError or TypeError naming the field, unless the fields make a
         model that can predict (the checks a model file gets; see rnnc.io)."""
         from rnnc.io import _check_fields
-        _check_fields(self.U, self.V, self.W, self.seq_len, self.layout, self.activation,
-                      self.bptt_truncate, self.offset, self.scale, {}, self.A, self.b,
-                      self.differencing, self.members)
+
+        _check_fields(
+            self.U,
+            self.V,
+            self.W,
+            self.seq_len,
+            self.layout,
+            self.activation,
+            self.bptt_truncate,
+            self.offset,
+            self.scale,
+            {},
+            self.A,
+            self.b,
+            self.differencing,
+            self.members,
+        )
 
     @property
     def hidden_dim(self):
@@ -87,17 +103,23 @@ class Model:
         X = np.asarray(X, dtype=np.float64)
         X = X[:, :, None] if X.ndim == 2 else X
         if self.layout == "per_step" and X.shape[1:] != (self.window_len, 1):
-            raise ValueError(f"X must be windows of {self.window_len} values, (n, "
-                             f"{self.window_len}) or (n, {self.window_len}, 1), for this "
-                             f"per-step model; got shape {X.shape}")
+            raise ValueError(
+                f"X must be windows of {self.window_len} values, (n, "
+                f"{self.window_len}) or (n, {self.window_len}, 1), for this "
+                f"per-step model; got shape {X.shape}"
+            )
         if self.layout == "shared" and X.ndim == 3 and X.shape[2] != self.U.shape[1]:
-            raise ValueError(f"X must have {self.U.shape[1]} features per step for this "
-                             f"model; got shape {X.shape}")
+            raise ValueError(
+                f"X must have {self.U.shape[1]} features per step for this "
+                f"model; got shape {X.shape}"
+            )
         shortest = diff.order(self.differencing) + max(1, self.skip_steps)
         if X.ndim != 3 or X.shape[1] < shortest:
-            raise ValueError(f"X must be windows of at least {shortest} values, (n, steps) "
-                             f"or (n, steps, n_features), for this model; got shape "
-                             f"{X.shape}")
+            raise ValueError(
+                f"X must be windows of at least {shortest} values, (n, steps) "
+                f"or (n, steps, n_features), for this model; got shape "
+                f"{X.shape}"
+            )
         return X
 
     @property
@@ -108,22 +130,25 @@ class Model:
     def predict_each(self, X, n_threads=None):
         """Every network's predictions, raw units, (n_networks, n, output_dim)."""
         from rnnc.core import predict
-        self.check()     # fields may have changed since the model was made
+
+        self.check()  # fields may have changed since the model was made
         X = self._windows(X)
         with np.errstate(over="ignore", invalid="ignore"):
             Z = self.to_network(diff.difference(X, self.differencing, axis=1))
         if np.all(np.isfinite(X)) and not np.all(np.isfinite(Z)):
-            raise ValueError(f"X is too large for this model's scaling: (values - "
-                             f"{self.offset:g}) / {self.scale:g} overflows float64")
+            raise ValueError(
+                f"X is too large for this model's scaling: (values - "
+                f"{self.offset:g}) / {self.scale:g} overflows float64"
+            )
         out = []
         for U, V, W, A, b in self.networks:
             linear = {} if A is None else {"linear": (A, b)}
-            out.append(predict(U, V, W, Z, activation=self.activation, n_threads=n_threads,
-                               **linear))
+            out.append(
+                predict(U, V, W, Z, activation=self.activation, n_threads=n_threads, **linear)
+            )
         out = self.from_network(np.stack(out))
         if self.differencing:
-            out = diff.undo_step(out, X[None, :, None, :, 0],
-                                 self.differencing)
+            out = diff.undo_step(out, X[None, :, None, :, 0], self.differencing)
         return out
 
     def predict(self, X, n_threads=None):

@@ -1,4 +1,5 @@
 """PNG plots of fits and loss curves (needs matplotlib: pip install rnnc[plot])."""
+
 import numpy as np
 
 
@@ -9,6 +10,7 @@ def _pyplot():
         raise ImportError("plots need matplotlib: pip install rnnc[plot]") from None
     matplotlib.use("Agg")  # files only, no screen needed
     import matplotlib.pyplot as plt
+
     return plt
 
 
@@ -61,11 +63,18 @@ def forecast(path, history, predicted, title, intervals=None, actual=(), dates=N
     for i, level in enumerate(sorted(intervals or {}, reverse=True)):
         lower, upper = (np.asarray(b, dtype=np.float64) for b in intervals[level])
         if np.all(np.isfinite(lower)) and np.all(np.isfinite(upper)):
-            ax.fill_between(future, lower, upper, color="tab:green", alpha=0.15 + 0.15 * i,
-                            linewidth=0, label=f"{100 * level:.10g}% interval")
+            ax.fill_between(
+                future,
+                lower,
+                upper,
+                color="tab:green",
+                alpha=0.15 + 0.15 * i,
+                linewidth=0,
+                label=f"{100 * level:.10g}% interval",
+            )
     ax.plot(future, predicted, "--", color="tab:green", label="forecast")
     if len(actual):
-        ax.plot(future[:len(actual)], actual, color="black", linewidth=1, label="actual")
+        ax.plot(future[: len(actual)], actual, color="black", linewidth=1, label="actual")
     if dates is not None:
         fig.autofmt_xdate()
     _save(plt, fig, ax, path, title, "date" if dates is not None else "step", "value")

@@ -30,12 +30,13 @@ gradient.  ``k=None`` (or k >= T-1) is full backpropagation through time.
 Arrays here use 0-based step indices: ``h[t]`` is h_t with ``h[0] = 0``, and
 ``x[t - 1]`` is x_t.
 """
+
 import numpy as np
 
 from rnnc import spec
+
 # the tutorial's hyperparameters, the defaults below
-from rnnc.spec import (bptt_truncate, learning_rate, max_clip_val, max_epochs,  # noqa: F401
-                       min_clip_val)
+from rnnc.spec import bptt_truncate, learning_rate, max_clip_val, max_epochs, min_clip_val  # noqa: F401
 
 
 def sigmoid(x):
@@ -109,7 +110,7 @@ def linear_tail(x, A):
     """x_tail: the last p steps of one record x (T, n_features), flattened
     step by step, for the skip term's A (output_dim, p * n_features)."""
     p = A.shape[1] // x.shape[1]
-    return x[x.shape[0] - p:].ravel()
+    return x[x.shape[0] - p :].ravel()
 
 
 def output(V, h_T, x, linear=None):
@@ -128,8 +129,7 @@ def first_step_with_gradient(T, bptt_truncate):
     return T - bptt_truncate
 
 
-def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid",
-              linear=None):
+def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid", linear=None):
     """(dU, dV, dW): the gradient of one record's loss, truncated after k+1
     steps; with the skip term linear = (A, b), (dU, dV, dW, dA, db)."""
     _, df = activation_function(activation)
@@ -139,13 +139,13 @@ def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid",
     per_step = is_per_step(U, T, x.shape[1])
     z, h = forward(U, W, x, activation)
 
-    dyhat = output(V, h[T], x, linear) - y      # d loss / d yhat
+    dyhat = output(V, h[T], x, linear) - y  # d loss / d yhat
     dV = np.outer(dyhat, h[T])
     dU = np.zeros_like(U)
     dW = np.zeros_like(W)
     first = first_step_with_gradient(T, bptt_truncate)
-    delta = (V.T @ dyhat) * df(z[T])            # d loss / d z_T
-    for t in range(T, first - 1, -1):           # delta is d loss / d z_t here
+    delta = (V.T @ dyhat) * df(z[T])  # d loss / d z_T
+    for t in range(T, first - 1, -1):  # delta is d loss / d z_t here
         if per_step:
             dU[:, t - 1] += delta * x[t - 1, 0]
         else:
@@ -159,8 +159,9 @@ def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, activation="sigmoid",
     return dU, dV, dW, dA, dyhat.copy()
 
 
-def tutorial_update(U, V, W, x, y, bptt_truncate=bptt_truncate,
-                    min_clip_val=min_clip_val, max_clip_val=max_clip_val):
+def tutorial_update(
+    U, V, W, x, y, bptt_truncate=bptt_truncate, min_clip_val=min_clip_val, max_clip_val=max_clip_val
+):
     """(dU, dV, dW) as the tutorial's backprop computes them.  Not a gradient.
 
     Stripped of its dead code (the chain of d_prev_activation it computes is
@@ -215,12 +216,14 @@ def calculate_loss(X, Y, U, V, W, activation="sigmoid", linear=None):
 def predict(U, V, W, X, activation="sigmoid", linear=None):
     """yhat for every record, as (n_records, output_dim)."""
     X = as_records(X)
-    return np.array([output(V, hidden_states(U, W, x, activation)[-1], x, linear)
-                     for x in X]).reshape(len(X), V.shape[0])
+    return np.array(
+        [output(V, hidden_states(U, W, x, activation)[-1], x, linear) for x in X]
+    ).reshape(len(X), V.shape[0])
 
 
 class Adam:
     """Adam (Kingma & Ba, 2015) with PyTorch's defaults and form of the bias correction."""
+
     beta1, beta2, eps = 0.9, 0.999, 1e-8
 
     def __init__(self, params):
@@ -229,19 +232,35 @@ class Adam:
 
     def update(self, params, grads, learning_rate):
         self.step += 1
-        correction1 = 1 - self.beta1 ** self.step
-        correction2 = 1 - self.beta2 ** self.step
+        correction1 = 1 - self.beta1**self.step
+        correction2 = 1 - self.beta2**self.step
         for p, g, (m, v) in zip(params, grads, self.moments):
             m[...] = self.beta1 * m + (1 - self.beta1) * g
             v[...] = self.beta2 * v + (1 - self.beta2) * g * g
-            p -= learning_rate / correction1 * m / (np.sqrt(v) / np.sqrt(correction2)
-                                                   + self.eps)
+            p -= learning_rate / correction1 * m / (np.sqrt(v) / np.sqrt(correction2) + self.eps)
 
 
-def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
-          max_epochs=max_epochs, bptt_truncate=bptt_truncate, min_clip_val=min_clip_val,
-          max_clip_val=max_clip_val, backprop="bptt", verbose=True, callback=None,
-          optimizer="sgd", activation="sigmoid", linear=None):
+def train(
+    U,
+    V,
+    W,
+    X,
+    Y,
+    X_validation,
+    Y_validation,
+    *,
+    learning_rate=learning_rate,
+    max_epochs=max_epochs,
+    bptt_truncate=bptt_truncate,
+    min_clip_val=min_clip_val,
+    max_clip_val=max_clip_val,
+    backprop="bptt",
+    verbose=True,
+    callback=None,
+    optimizer="sgd",
+    activation="sigmoid",
+    linear=None,
+):
     """Per-record SGD or Adam, the weights (and the skip term's A, b) updated
     in place; see rnnc.train."""
     X = as_records(X)
@@ -257,11 +276,12 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
             callback(epoch, loss, val_loss)
         for x, y in zip(X, Y):
             if backprop == "tutorial":
-                grads = tutorial_update(U, V, W, x, y, bptt_truncate, min_clip_val,
-                                        max_clip_val)
+                grads = tutorial_update(U, V, W, x, y, bptt_truncate, min_clip_val, max_clip_val)
             else:
-                grads = [np.clip(d, min_clip_val, max_clip_val)
-                         for d in gradients(U, V, W, x, y, bptt_truncate, activation, linear)]
+                grads = [
+                    np.clip(d, min_clip_val, max_clip_val)
+                    for d in gradients(U, V, W, x, y, bptt_truncate, activation, linear)
+                ]
             if adam is not None:
                 adam.update(params, grads, learning_rate)
                 continue

@@ -14,6 +14,7 @@ regular: daily, weekly, monthly, quarterly, yearly, or a fixed step in days
 or seconds.  A missing step (a date skipped) is a gap, like an empty or NA
 cell: a clear error naming the first one unless fill says what to do.
 """
+
 import csv
 import math
 import os
@@ -29,8 +30,19 @@ MISSING = frozenset(["", "na", "n/a", "nan", "null", "none", "-", "#n/a", "?"])
 # (float() would also take "1_0" as 10, and digits of other scripts).
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 # Column names that say "this is the date": used when date is not given.
-DATE_NAMES = ("date", "time", "datetime", "timestamp", "ds", "period", "month", "year",
-              "day", "week", "quarter")
+DATE_NAMES = (
+    "date",
+    "time",
+    "datetime",
+    "timestamp",
+    "ds",
+    "period",
+    "month",
+    "year",
+    "day",
+    "week",
+    "quarter",
+)
 
 
 class SeriesError(ValueError):
@@ -42,14 +54,20 @@ class Frequency:
     """The regular step between dates: n units of "D" (days), "M" (months) or
     "s" (seconds); weeks are 7 days, quarters 3 months, years 12 months.
     month_end: monthly dates fall on the last day of their month."""
+
     unit: str
     n: int
     month_end: bool = False
 
     @property
     def name(self):
-        named = {("D", 1): "daily", ("D", 7): "weekly", ("M", 1): "monthly",
-                 ("M", 3): "quarterly", ("M", 12): "yearly"}
+        named = {
+            ("D", 1): "daily",
+            ("D", 7): "weekly",
+            ("M", 1): "monthly",
+            ("M", 3): "quarterly",
+            ("M", 12): "yearly",
+        }
         if (self.unit, self.n) in named:
             return named[(self.unit, self.n)]
         what = {"D": "days", "M": "months", "s": "seconds"}[self.unit]
@@ -93,6 +111,7 @@ class Table:
     and not filled; names of the columns; dates (datetime64, or None when the
     file has none) and their frequency; rows, the file's line of each step
     (None for a step a fill inserted); date_name, the date column's name."""
+
     values: np.ndarray
     names: list
     dates: np.ndarray | None
@@ -130,8 +149,9 @@ def format_date(date, frequency):
 
 # ---- reading dates ------------------------------------------------------------------
 
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?Z?",
-                  re.ASCII)
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?Z?", re.ASCII
+)
 _YEAR_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})", re.ASCII)
 _YEAR_MONTH_DAY = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII)
 _YEAR = re.compile(r"(\d{4})", re.ASCII)
@@ -140,10 +160,12 @@ _SLASHED = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", re.ASCII)
 
 
 def _date(year, month, day, hour=0, minute=0, second=0):
-    text = f"{int(year):04d}-{int(month):02d}-{int(day):02d}T{int(hour or 0):02d}:" \
-           f"{int(minute or 0):02d}:{int(second or 0):02d}"
+    text = (
+        f"{int(year):04d}-{int(month):02d}-{int(day):02d}T{int(hour or 0):02d}:"
+        f"{int(minute or 0):02d}:{int(second or 0):02d}"
+    )
     value = np.datetime64(text, "s")
-    if str(value)[:10] != text[:10]:      # NumPy rolls 2021-02-30 over: refuse it
+    if str(value)[:10] != text[:10]:  # NumPy rolls 2021-02-30 over: refuse it
         raise ValueError(text)
     return value
 
@@ -163,30 +185,43 @@ def parse_dates(cells, name="date"):
             try:
                 return np.array([make(m) for m in matches], dtype="datetime64[s]")
             except ValueError as exc:
-                raise SeriesError(f"{name} holds {exc.args[0][:10]!r}, which is not a date "
-                                  f"of the calendar") from None
+                raise SeriesError(
+                    f"{name} holds {exc.args[0][:10]!r}, which is not a date of the calendar"
+                ) from None
     slashed = [_SLASHED.fullmatch(c) for c in cells]
     if all(slashed):
         first = [int(m[1]) for m in slashed]
         second = [int(m[2]) for m in slashed]
         if max(first) > 12 and max(second) > 12:
-            raise SeriesError(f"{name} holds dates whose first and second fields both go "
-                              f"above 12: neither day/month nor month/day")
+            raise SeriesError(
+                f"{name} holds dates whose first and second fields both go "
+                f"above 12: neither day/month nor month/day"
+            )
         if max(first) <= 12 and max(second) <= 12:
-            raise SeriesError(f"{name} holds slashed dates ({cells[0]!r}) whose order, "
-                              f"day/month or month/day, no value decides: write them as "
-                              f"YYYY-MM-DD")
+            raise SeriesError(
+                f"{name} holds slashed dates ({cells[0]!r}) whose order, "
+                f"day/month or month/day, no value decides: write them as "
+                f"YYYY-MM-DD"
+            )
         day_first = max(first) > 12
         try:
-            return np.array([_date(m[3], m[2], m[1]) if day_first else _date(m[3], m[1], m[2])
-                             for m in slashed], dtype="datetime64[s]")
+            return np.array(
+                [
+                    _date(m[3], m[2], m[1]) if day_first else _date(m[3], m[1], m[2])
+                    for m in slashed
+                ],
+                dtype="datetime64[s]",
+            )
         except ValueError as exc:
-            raise SeriesError(f"{name} holds {exc.args[0][:10]!r}, which is not a date of "
-                              f"the calendar") from None
+            raise SeriesError(
+                f"{name} holds {exc.args[0][:10]!r}, which is not a date of the calendar"
+            ) from None
     patterns = [pattern for pattern, _ in forms] + [_SLASHED]
     bad = next((c for c in cells if not any(p.fullmatch(c) for p in patterns)), cells[0])
-    raise SeriesError(f"{name} holds {bad!r}, which is not a date rnnc reads (YYYY-MM-DD, "
-                      f"YYYY-MM-DD HH:MM:SS, YYYY-MM, YYYY, YYYYQn, DD/MM/YYYY, MM/DD/YYYY)")
+    raise SeriesError(
+        f"{name} holds {bad!r}, which is not a date rnnc reads (YYYY-MM-DD, "
+        f"YYYY-MM-DD HH:MM:SS, YYYY-MM, YYYY, YYYYQn, DD/MM/YYYY, MM/DD/YYYY)"
+    )
 
 
 def infer_frequency(dates, name="date", rows=None):
@@ -200,8 +235,10 @@ def infer_frequency(dates, name="date", rows=None):
     for i, step in enumerate(steps):
         if step <= np.timedelta64(0, "s"):
             what = "repeats" if step == np.timedelta64(0, "s") else "goes back to"
-            raise SeriesError(f"{name} {what} {format_date(dates[i + 1], None)} on line "
-                              f"{rows[i + 1]}: dates must increase")
+            raise SeriesError(
+                f"{name} {what} {format_date(dates[i + 1], None)} on line "
+                f"{rows[i + 1]}: dates must increase"
+            )
     seconds = (steps / np.timedelta64(1, "s")).astype(np.int64)
     at_midnight = np.all(dates.astype("datetime64[D]") == dates)
     days = dates.astype("datetime64[D]")
@@ -219,14 +256,16 @@ def infer_frequency(dates, name="date", rows=None):
     for frequency in candidates:
         if frequency.unit != "M":
             smallest = int(seconds.min()) // (86400 if frequency.unit == "D" else 1)
-            if smallest != frequency.n:      # steps of 2 and 3 days: no regular step
+            if smallest != frequency.n:  # steps of 2 and 3 days: no regular step
                 continue
         if all(frequency.steps_between(a, b) for a, b in zip(dates[:-1], dates[1:], strict=True)):
             return frequency
     i = int(np.argmax(seconds != seconds.min()))
-    raise SeriesError(f"{name} is irregular: {format_date(dates[i + 1], None)} on line "
-                      f"{rows[i + 1]} comes {_duration(seconds[i])} after the date before, "
-                      f"where the smallest step is {_duration(seconds.min())}")
+    raise SeriesError(
+        f"{name} is irregular: {format_date(dates[i + 1], None)} on line "
+        f"{rows[i + 1]} comes {_duration(seconds[i])} after the date before, "
+        f"where the smallest step is {_duration(seconds.min())}"
+    )
 
 
 def _same_day_of_month(days):
@@ -244,8 +283,15 @@ def _duration(seconds):
 
 # ---- reading the table ----------------------------------------------------------------
 
-def read_table(path: str | os.PathLike, columns: list[str], *, date: str | bool | None = None,
-               fill: str | None = None, delimiter: str | None = None) -> Table:
+
+def read_table(
+    path: str | os.PathLike,
+    columns: list[str],
+    *,
+    date: str | bool | None = None,
+    fill: str | None = None,
+    delimiter: str | None = None,
+) -> Table:
     """The columns of a CSV file with a header row, as a Table.
 
     columns: names of the value columns.  date: the name of the date column,
@@ -259,8 +305,7 @@ def read_table(path: str | os.PathLike, columns: list[str], *, date: str | bool 
     pipe).  Files may start with a byte-order mark, as spreadsheets write them.
     """
     if fill is not None and fill not in FILLS:
-        raise ValueError(f"fill must be None or one of {', '.join(map(repr, FILLS))}, "
-                         f"got {fill!r}")
+        raise ValueError(f"fill must be None or one of {', '.join(map(repr, FILLS))}, got {fill!r}")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             text = f.read()
@@ -280,18 +325,25 @@ def read_table(path: str | os.PathLike, columns: list[str], *, date: str | bool 
     except csv.Error as exc:
         raise SeriesError(f"{path} is not a readable CSV file: {exc}") from None
     header = [name.strip() for name in records[0]]
-    body = [(line, row) for line, row in enumerate(records[1:], start=2)
-            if row and any(cell.strip() for cell in row)]
+    body = [
+        (line, row)
+        for line, row in enumerate(records[1:], start=2)
+        if row and any(cell.strip() for cell in row)
+    ]
     if not body:
         raise SeriesError(f"{path} has a header but no rows")
     index = {}
     for name in columns:
         if name not in header:
-            raise SeriesError(f"{path} has no column {name!r}; its columns are "
-                              f"{', '.join(map(repr, header))} (delimiter {delimiter!r})")
+            raise SeriesError(
+                f"{path} has no column {name!r}; its columns are "
+                f"{', '.join(map(repr, header))} (delimiter {delimiter!r})"
+            )
         if header.count(name) > 1:
-            raise SeriesError(f"{path} has {header.count(name)} columns named {name!r}: "
-                              f"rename them so that one is meant")
+            raise SeriesError(
+                f"{path} has {header.count(name)} columns named {name!r}: "
+                f"rename them so that one is meant"
+            )
         index[name] = header.index(name)
 
     def cells(col):
@@ -310,8 +362,9 @@ def read_table(path: str | os.PathLike, columns: list[str], *, date: str | bool 
             elif NUMBER.fullmatch(cell):
                 values[i, j] = float(cell)
                 if not math.isfinite(values[i, j]):
-                    raise SeriesError(f"{path}, line {rows[i]}: {name} is {cell!r}; values "
-                                      f"must be finite")
+                    raise SeriesError(
+                        f"{path}, line {rows[i]}: {name} is {cell!r}; values must be finite"
+                    )
             else:
                 raise SeriesError(f"{path}, line {rows[i]}: {name} is {cell!r}, not a number")
     frequency = None
@@ -335,8 +388,10 @@ def _date_column(header, body, date, columns, path, cells):
         return None
     if date is not None:
         if date not in header:
-            raise SeriesError(f"{path} has no date column {date!r}; its columns are "
-                              f"{', '.join(map(repr, header))}")
+            raise SeriesError(
+                f"{path} has no date column {date!r}; its columns are "
+                f"{', '.join(map(repr, header))}"
+            )
         return header.index(date)
     for i, name in enumerate(header):
         if name.lower() in DATE_NAMES and name not in columns:
@@ -367,11 +422,15 @@ def _filled(table, fill, path):
         return table
     step, col = np.argwhere(missing)[0]
     if fill is None:
-        where = (f"line {table.rows[step]}" if table.rows[step] is not None else
-                 f"the date {format_date(table.dates[step], table.frequency)}, which the "
-                 f"file skips")
-        raise SeriesError(f"{path}: {table.names[col]} has no value at {where}; say what to "
-                          f"do with gaps (fill: interpolate, previous or drop)")
+        where = (
+            f"line {table.rows[step]}"
+            if table.rows[step] is not None
+            else f"the date {format_date(table.dates[step], table.frequency)}, which the file skips"
+        )
+        raise SeriesError(
+            f"{path}: {table.names[col]} has no value at {where}; say what to "
+            f"do with gaps (fill: interpolate, previous or drop)"
+        )
     values = table.values.copy()
     if fill == "drop":
         keep = ~missing.any(axis=1)
@@ -385,14 +444,18 @@ def _filled(table, fill, path):
             raise SeriesError(f"{path}: {table.names[j]} has no values at all")
         if fill == "previous":
             if np.isnan(column[0]):
-                raise SeriesError(f"{path}: {table.names[j]} starts with a gap, which "
-                                  f"fill='previous' cannot fill: nothing comes before it")
+                raise SeriesError(
+                    f"{path}: {table.names[j]} starts with a gap, which "
+                    f"fill='previous' cannot fill: nothing comes before it"
+                )
             last = np.maximum.accumulate(np.where(np.isnan(column), 0, np.arange(len(column))))
             values[:, j] = column[last]
         else:
             if np.isnan(column[0]) or np.isnan(column[-1]):
-                raise SeriesError(f"{path}: {table.names[j]} starts or ends with a gap, "
-                                  f"which interpolation cannot fill: nothing on one side")
+                raise SeriesError(
+                    f"{path}: {table.names[j]} starts or ends with a gap, "
+                    f"which interpolation cannot fill: nothing on one side"
+                )
             steps = np.arange(len(column))
             values[:, j] = np.interp(steps, known, column[known])
     return replace(table, values=values)

@@ -5,9 +5,9 @@ import io
 
 import numpy as np
 import pytest
+from support import random_model
 
 import rnnc
-from support import random_model
 
 
 @pytest.fixture

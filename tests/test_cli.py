@@ -7,12 +7,10 @@ import sys
 
 import numpy as np
 import pytest
+from support import run_cli, run_python
 
 import rnnc
 from rnnc import cli
-
-from support import run_cli, run_python
-
 
 run = run_cli
 
@@ -269,9 +267,7 @@ def test_forecaster_train_prints_the_backtest_and_predict_uses_the_model(capsys,
     )
     assert status == 0, err
     rows = list(csv.reader(io.StringIO(out)))
-    np.testing.assert_array_equal(
-        [float(r[1]) for r in rows[1:]], rnnc.forecast(model, values, 6)
-    )
+    np.testing.assert_array_equal([float(r[1]) for r in rows[1:]], rnnc.forecast(model, values, 6))
     # next-value predictions read windows of window_len values (differencing included)
     status, out, err = run(
         capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column level", tmp_path
@@ -337,7 +333,9 @@ def test_sine_keeps_its_order(capsys, monkeypatch):
 def test_warnings_are_one_line_notes(capsys):
     status, _, err = run(capsys, "sine --epochs 1 --no-plots --quiet")
     assert status == 0
-    assert err.startswith("rnnc sine: note: U columns 0..43 (of 50, one per step) will never "
-                          "change") and len(err.strip().splitlines()) == 1
+    assert (
+        err.startswith("rnnc sine: note: U columns 0..43 (of 50, one per step) will never change")
+        and len(err.strip().splitlines()) == 1
+    )
     status, _, err = run(capsys, "sine --epochs 1 --no-plots --quiet --bptt-truncate 49")
     assert status == 0 and err == ""

@@ -1,6 +1,7 @@
 """Runtime CPU dispatch: the helpers really have AVX-512 and AVX2 variants
 where the build supports them (a guard that silently stays off is the failure
 this catches), and report the path they run with."""
+
 import platform
 import sys
 
@@ -15,8 +16,10 @@ def test_simd_path_is_reported():
     assert dispatched or path == "baseline"
 
 
-@pytest.mark.skipif(not (sys.platform.startswith("linux") and platform.machine() == "x86_64"),
-                    reason="runtime dispatch needs x86-64 Linux (glibc ifunc)")
+@pytest.mark.skipif(
+    not (sys.platform.startswith("linux") and platform.machine() == "x86_64"),
+    reason="runtime dispatch needs x86-64 Linux (glibc ifunc)",
+)
 def test_variants_were_built_on_x86_64_linux():
     dispatched, _ = _forward.simd_path()
     binary = open(_forward.__file__, "rb").read()

@@ -4,10 +4,10 @@ Divergence, Ctrl-C, threads and callbacks: test_robustness.py."""
 
 import numpy as np
 import pytest
+from support import random_model, relative_error
 
 import rnnc
 from rnnc import reference
-from support import random_model, relative_error
 
 
 def call_each(model, **replace):

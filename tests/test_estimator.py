@@ -16,9 +16,9 @@ from sklearn.utils.estimator_checks import (
     check_regressors_train,  # noqa: E402
     parametrize_with_checks,
 )
+from support import run_python  # noqa: E402
 
 import rnnc  # noqa: E402
-from support import run_python  # noqa: E402
 from rnnc.estimator import RNNRegressor  # noqa: E402
 
 # Small enough that the whole suite runs in seconds; tanh because it learns
@@ -344,12 +344,13 @@ def test_rnnc_exports_the_estimator_lazily():
 
 # --- the linear skip term ---------------------------------------------------------------
 
+
 def ar2_samples(n=400, T=8, seed=0):
     rng = np.random.default_rng(seed)
     y = np.zeros(n + T)
     for t in range(2, n + T):
         y[t] = 1.2 * y[t - 1] - 0.5 * y[t - 2] + 0.1 * rng.normal()
-    X = np.stack([y[i:i + T] for i in range(n)])
+    X = np.stack([y[i : i + T] for i in range(n)])
     return X, y[T:]
 
 
@@ -375,17 +376,22 @@ def test_linear_skip_predicts_with_the_kernels_skip_term():
     X, y = ar2_samples(100)
     model = RNNRegressor(hidden_dim=4, linear_skip=3, max_epochs=3, random_state=0).fit(X, y)
     Xs = (X[:, :, None] - model.X_mean_) / model.X_scale_
-    expected = rnnc.predict(model.U_, model.V_, model.W_, Xs, activation=model.activation,
-                            linear=(model.A_, model.b_))
-    np.testing.assert_array_equal(model.predict(X), expected[:, 0] * model.y_scale_[0]
-                                  + model.y_mean_[0])
+    expected = rnnc.predict(
+        model.U_, model.V_, model.W_, Xs, activation=model.activation, linear=(model.A_, model.b_)
+    )
+    np.testing.assert_array_equal(
+        model.predict(X), expected[:, 0] * model.y_scale_[0] + model.y_mean_[0]
+    )
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(linear_skip=0), "linear_skip must be None or at least 1"),
-    (dict(linear_skip=9), r"linear_skip=9 reads more steps than the sequences have \(8\)"),
-    (dict(linear_skip=2.0), "linear_skip"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(linear_skip=0), "linear_skip must be None or at least 1"),
+        (dict(linear_skip=9), r"linear_skip=9 reads more steps than the sequences have \(8\)"),
+        (dict(linear_skip=2.0), "linear_skip"),
+    ],
+)
 def test_bad_linear_skip_is_named(kwargs, message):
     X, y = ar2_samples(50)
     with pytest.raises((TypeError, ValueError), match=message):

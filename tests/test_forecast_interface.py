@@ -9,12 +9,11 @@ import re
 
 import numpy as np
 import pytest
+from support import run_cli, seasonal_series, write_dated_csv
 
 import rnnc
 from rnnc import forecaster
 from rnnc.forecasting import Forecast
-
-from support import run_cli, seasonal_series, write_dated_csv
 
 # the forecaster without networks: the same backtest, residuals and choice, in milliseconds
 FAST = "--epochs 0 --no-plots"
@@ -31,7 +30,8 @@ def rows_of(text):
 def train(capsys, tmp_path, values, dates, extra=""):
     write_dated_csv(tmp_path / "s.csv", dates, values)
     status, out, err = run_cli(
-        capsys, f"train --csv {{tmp}}/s.csv --column y --save {{tmp}}/m.npz {FAST} {extra}",
+        capsys,
+        f"train --csv {{tmp}}/s.csv --column y --save {{tmp}}/m.npz {FAST} {extra}",
         tmp_path,
     )
     assert status == 0, err
@@ -45,8 +45,11 @@ def train(capsys, tmp_path, values, dates, extra=""):
     "dates, following, name",
     [
         (monthly(60), ["2005-01", "2005-02", "2005-03"], "monthly"),
-        ([f"{1990 + i // 4}Q{i % 4 + 1}" for i in range(48)], ["2002Q1", "2002Q2", "2002Q3"],
-         "quarterly"),
+        (
+            [f"{1990 + i // 4}Q{i % 4 + 1}" for i in range(48)],
+            ["2002Q1", "2002Q2", "2002Q3"],
+            "quarterly",
+        ),
         ([str(1950 + i) for i in range(40)], ["1990", "1991", "1992"], "yearly"),
     ],
 )
@@ -62,8 +65,7 @@ def test_dates_are_carried_to_the_forecast(capsys, tmp_path, dates, following, n
     assert status == 0, err
     rows = rows_of(out)
     assert rows[0] == ["date", "forecast"] and [r[0] for r in rows[1:]] == following
-    np.testing.assert_array_equal([float(r[1]) for r in rows[1:]],
-                                  rnnc.forecast(model, values, 3))
+    np.testing.assert_array_equal([float(r[1]) for r in rows[1:]], rnnc.forecast(model, values, 3))
 
 
 def test_a_file_without_dates_keeps_step_numbers(capsys, tmp_path):
@@ -90,8 +92,9 @@ def test_repeated_dates_and_other_steps(capsys, tmp_path):
     )
     assert status == 2 and "column 'date' repeats 2003-04-01 on line 42" in err, err
     train(capsys, tmp_path, seasonal_series(60), monthly(60))
-    write_dated_csv(tmp_path / "q.csv", [f"{1990 + i // 4}Q{i % 4 + 1}" for i in range(60)],
-                    seasonal_series(60))
+    write_dated_csv(
+        tmp_path / "q.csv", [f"{1990 + i // 4}Q{i % 4 + 1}" for i in range(60)], seasonal_series(60)
+    )
     status, out, err = run_cli(
         capsys, "predict --model {tmp}/m.npz --csv {tmp}/q.csv --column y --horizon 2", tmp_path
     )
@@ -181,7 +184,8 @@ def test_until_and_interval_need_a_horizon(capsys, tmp_path):
     train(capsys, tmp_path, seasonal_series(60), monthly(60))
     for option in ("--until 30", "--interval 0.8"):
         status, _, err = run_cli(
-            capsys, f"predict --model {{tmp}}/m.npz --csv {{tmp}}/s.csv --column y {option}",
+            capsys,
+            f"predict --model {{tmp}}/m.npz --csv {{tmp}}/s.csv --column y {option}",
             tmp_path,
         )
         assert status == 2 and f"{option.split()[0]} is for forecasts: give --horizon" in err
@@ -211,8 +215,10 @@ def test_fill_and_delimiter(capsys, tmp_path):
     assert status == 0, err and rows_of(out)[1][0] == "2005-01"
     write_dated_csv(tmp_path / "t.tsv", dates, cells, delimiter="\t")
     status, _, err = run_cli(
-        capsys, f"train --csv {{tmp}}/t.tsv --column y --save {{tmp}}/n.npz {FAST} --fill drop "
-        "--delimiter tab", tmp_path,
+        capsys,
+        f"train --csv {{tmp}}/t.tsv --column y --save {{tmp}}/n.npz {FAST} --fill drop "
+        "--delimiter tab",
+        tmp_path,
     )
     assert status == 0, err
     status, _, err = run_cli(capsys, line + " --delimiter ;;", tmp_path)
@@ -255,7 +261,8 @@ def test_levels_beyond_the_origins_give_unbounded_intervals(fitted):
     model, y = fitted
     n = len(model.info["residuals"])
     lower, upper = rnnc.forecast(model, y, 2, levels=n / (n + 1) + 1e-3).intervals[
-        n / (n + 1) + 1e-3]
+        n / (n + 1) + 1e-3
+    ]
     assert np.all(lower == -np.inf) and np.all(upper == np.inf)
 
 
@@ -304,8 +311,7 @@ def test_interval_columns(capsys, tmp_path):
     model, _ = train(capsys, tmp_path, values, monthly(120), "--horizon 12")
     status, out, err = run_cli(
         capsys,
-        "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column y --horizon 12 "
-        "--interval 0.95,0.8",
+        "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column y --horizon 12 --interval 0.95,0.8",
         tmp_path,
     )
     assert status == 0, err
@@ -319,13 +325,16 @@ def test_interval_needs_a_model_with_residuals(capsys, tmp_path):
     values = seasonal_series(60)
     write_dated_csv(tmp_path / "s.csv", monthly(60), values)
     status, _, err = run_cli(
-        capsys, "train --csv {tmp}/s.csv --column y --save {tmp}/m.npz --preset adam --epochs 1 "
-        "--seq-len 5 --no-plots --quiet", tmp_path,
+        capsys,
+        "train --csv {tmp}/s.csv --column y --save {tmp}/m.npz --preset adam --epochs 1 "
+        "--seq-len 5 --no-plots --quiet",
+        tmp_path,
     )
     assert status == 0, err
     status, _, err = run_cli(
-        capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column y --horizon 2 "
-        "--interval 0.8", tmp_path,
+        capsys,
+        "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column y --horizon 2 --interval 0.8",
+        tmp_path,
     )
     assert status == 2 and "--interval: this model has no backtest residuals" in err
 
@@ -337,8 +346,11 @@ def test_a_history_far_from_the_training_series_gets_a_note(capsys, tmp_path):
     values = seasonal_series(60)
     train(capsys, tmp_path, values, monthly(60))
     line = "predict --model {tmp}/m.npz --csv {tmp}/o.csv --column y --horizon 2"
-    for scaled, note in ((values, None), (values * 100, "standard deviations"),
-                         (values.mean() + 50 * (-1.0) ** np.arange(60), "times as much")):
+    for scaled, note in (
+        (values, None),
+        (values * 100, "standard deviations"),
+        (values.mean() + 50 * (-1.0) ** np.arange(60), "times as much"),
+    ):
         write_dated_csv(tmp_path / "o.csv", monthly(60), scaled)
         status, out, err = run_cli(capsys, line, tmp_path)
         assert status == 0 and rows_of(out)[0] == ["date", "forecast"]

@@ -11,7 +11,6 @@ from rnnc import reference
 from rnnc.forecasting import forecast, windows
 from rnnc.model import Model
 
-
 # --- windows --------------------------------------------------------------------------
 
 

@@ -9,10 +9,10 @@ from h = f(z) as h (1 - h) (as PyTorch does too), keeps only the digits of
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import relative_error
 
 import rnnc
 from rnnc import reference
-from support import relative_error
 
 
 @st.composite

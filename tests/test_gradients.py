@@ -3,9 +3,9 @@ PyTorch autograd with detach() at h_{T-k-1} for the truncated definition."""
 
 import numpy as np
 import pytest
+from support import random_model, relative_error
 
 import rnnc
-from support import random_model, relative_error
 
 
 def record_loss(U, V, W, x, y, activation):

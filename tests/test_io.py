@@ -128,8 +128,10 @@ def format_2_model(rng, dtype=np.float64, n_members=2, p=3):
     def linear():
         return rng.normal(size=(1, p)).astype(dtype), rng.normal(size=1).astype(dtype)
 
-    members = [(*(rng.normal(size=P.shape).astype(dtype) for P in (base.U, base.V, base.W)),
-                *linear()) for _ in range(n_members)]
+    members = [
+        (*(rng.normal(size=P.shape).astype(dtype) for P in (base.U, base.V, base.W)), *linear())
+        for _ in range(n_members)
+    ]
     base.A, base.b = linear()
     base.members = members
     return base
@@ -144,17 +146,20 @@ def test_format_2_fields_round_trip_bit_for_bit(tmp_path, rng, dtype, n_members)
 
 
 def test_format_1_files_load_with_the_new_fields_empty(tmp_path, model):
-    loaded = io.load(write_fields(tmp_path / "m.npz", model))   # stored_fields: format 1
+    loaded = io.load(write_fields(tmp_path / "m.npz", model))  # stored_fields: format 1
     assert loaded.A is None and loaded.b is None
     assert loaded.differencing == () and loaded.members == []
 
 
-@pytest.mark.parametrize("change, message", [
-    (dict(A=None), "A and b must be given together"),
-    (dict(differencing=(0,)), "differencing lags must be at least 1"),
-    (dict(differencing="x"), "differencing must hold positive ints"),
-    (dict(members=[(1, 2)]), r"members\[0\] must be a \(U, V, W, A, b\) tuple"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(A=None), "A and b must be given together"),
+        (dict(differencing=(0,)), "differencing lags must be at least 1"),
+        (dict(differencing="x"), "differencing must hold positive ints"),
+        (dict(members=[(1, 2)]), r"members\[0\] must be a \(U, V, W, A, b\) tuple"),
+    ],
+)
 def test_bad_format_2_fields_are_named(tmp_path, rng, change, message):
     model = format_2_model(rng)
     for key, value in change.items():
@@ -376,16 +381,16 @@ def test_save_into_a_missing_directory_names_it(tmp_path, model):
 )
 def test_save_refuses_bad_models(tmp_path, model, change, error, message):
     bad = dataclasses.replace(model)
-    for name, value in change.items():   # fields changed after the model was made
+    for name, value in change.items():  # fields changed after the model was made
         setattr(bad, name, value)
     with pytest.raises(error, match=message) as exc:
         io.save(tmp_path / "m.npz", bad)
     assert str(tmp_path / "m.npz") in str(exc.value)
     assert os.listdir(tmp_path) == []
     if not any(name == "info" for name in change):
-        with pytest.raises(error, match=message):     # nor can such a model be made
+        with pytest.raises(error, match=message):  # nor can such a model be made
             dataclasses.replace(model, **change)
-        with pytest.raises(error, match=message):     # or predict
+        with pytest.raises(error, match=message):  # or predict
             bad.predict(np.zeros((1, model.window_len)))
 
 

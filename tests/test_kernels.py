@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from support import random_model, relative_error
 
 import rnnc
 from rnnc import _forward, _sgd, core, reference
-from support import random_model, relative_error
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
 # (hidden, T, n_features, output_dim, per_step, bptt_truncate)

@@ -242,8 +242,19 @@ def test_training_refuses_skip_terms_it_cannot_update(rng):
     with pytest.raises(ValueError, match="no skip term"):
         rnnc.train(U, V, W, X, Y, None, None, linear=(A, b), backprop="tutorial", **options)
     with pytest.raises(ValueError, match=r"optimizer_state.moments must be a list of 10 arrays"):
-        rnnc.train(U, V, W, X, Y, None, None, linear=(A, b), optimizer="adam",
-                   optimizer_state=rnnc.AdamState(U, V, W), **options)
+        rnnc.train(
+            U,
+            V,
+            W,
+            X,
+            Y,
+            None,
+            None,
+            linear=(A, b),
+            optimizer="adam",
+            optimizer_state=rnnc.AdamState(U, V, W),
+            **options,
+        )
     with pytest.raises(ValueError, match="reads the last 2 steps, but the records have 1"):
         rnnc.train(U, V, W, X, Y, X[:, :1], Y, linear=(np.zeros((1, 4)), b), **options)
 

@@ -12,9 +12,9 @@ import sys
 
 import numpy as np
 import pytest
+from support import README, readme_blocks, recorded_tutorial_run
 
 import rnnc
-from support import README, readme_blocks, recorded_tutorial_run
 
 NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 

@@ -10,10 +10,10 @@ import time
 
 import numpy as np
 import pytest
+from support import DIVERGING, diverging_problem, random_model
 
 import rnnc
 from rnnc import reference
-from support import DIVERGING, diverging_problem, random_model
 
 
 def test_divergence_stops_with_the_epoch_and_record_and_finite_weights(rng):

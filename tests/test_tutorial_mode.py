@@ -18,11 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import DATA, recorded_tutorial_run
 
 import rnnc
 from rnnc import _numpy_loops
-
-from support import DATA, recorded_tutorial_run
 
 RUN, SAME_ROUNDING = recorded_tutorial_run()  # puts DATA on sys.path
 from make_tutorial_fixture import tutorial_data  # noqa: E402

@@ -1,10 +1,11 @@
 """The public API is typed: a small user script passes mypy --strict against it."""
+
 from pathlib import Path
 
 import pytest
+from support import RNNC_PARENT
 
 import rnnc
-from support import RNNC_PARENT
 
 SCRIPT = Path(__file__).with_name("typing") / "user_script.py"
 
@@ -21,6 +22,13 @@ def test_a_user_script_passes_mypy_strict(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     if "site-packages" not in RNNC_PARENT.parts:
         monkeypatch.setenv("MYPYPATH", str(RNNC_PARENT))
-    out, err, status = api.run(["--strict", "--follow-imports=silent", "--no-incremental",
-                                f"--cache-dir={tmp_path / 'cache'}", str(SCRIPT)])
+    out, err, status = api.run(
+        [
+            "--strict",
+            "--follow-imports=silent",
+            "--no-incremental",
+            f"--cache-dir={tmp_path / 'cache'}",
+            str(SCRIPT),
+        ]
+    )
     assert status == 0, out + err

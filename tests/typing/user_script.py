@@ -9,8 +9,21 @@ def main() -> float:
     series = np.sin(np.arange(120.0))
     X, Y = rnnc.windows(series, 10)
     U, V, W = rnnc.scaled_weights(hidden_dim=8, n_inputs=1, output_dim=1, seed=0)
-    result = rnnc.train(U, V, W, X, Y, None, None, learning_rate=0.01, max_epochs=2,
-                        verbose=False, optimizer="adam", shuffle=True, random_state=0)
+    result = rnnc.train(
+        U,
+        V,
+        W,
+        X,
+        Y,
+        None,
+        None,
+        learning_rate=0.01,
+        max_epochs=2,
+        verbose=False,
+        optimizer="adam",
+        shuffle=True,
+        random_state=0,
+    )
     history = result.history
     assert history is not None
     first: float = history.loss[0]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnc import _forward, _sgd, spec
+from rnnc import _batch, _forward, _sgd, spec
 from rnnc import _validation as check
 # the tutorial's hyperparameters, under its names (rnnc/__init__.py exports them)
 from rnnc.spec import (bptt_truncate, hidden_dim, learning_rate, max_clip_val,  # noqa: F401
@@ -316,6 +316,15 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
     return learning_rate, max_epochs, k, lo, hi
 
 
+def _check_batch_size(batch_size):
+    """batch_size as an int >= 1, or a TypeError / ValueError naming it."""
+    batch_size = check.check_count(batch_size, "batch_size")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1 (1: per-record updates), "
+                         f"got {batch_size}")
+    return batch_size
+
+
 @dataclass
 class History:
     """What train measured, epoch by epoch.
@@ -406,7 +415,7 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
           min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
           verbose=True, callback=None, optimizer="sgd", activation="sigmoid",
           optimizer_state=None, n_threads=None, shuffle=False, random_state=None,
-          history=True, linear=None):
+          history=True, linear=None, batch_size=1):
     """Train by per-record SGD (or Adam); U, V, W are updated in place and returned.
 
     Each epoch makes one pass over the records, in order (the tutorial's), or
@@ -430,13 +439,28 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     the losses as ``.history`` (a History); with history=False, verbose=False
     and no callback, no loss is measured.
 
-    Raises FloatingPointError, naming the epoch and record, if an update
-    would make the weights NaN or infinite; the weights then hold the last
-    finite update.
+    batch_size=B > 1 trains by mini-batches: each update steps along the
+    exact truncated gradient averaged over B consecutive records of the
+    epoch's order (the last batch of an epoch may be shorter), clipped
+    elementwise, so learning_rate is the step per batch of the mean gradient,
+    as with PyTorch's mean-reduced MSE loss.  The batch's forward and
+    backward passes are matrix products over its records, spread over
+    n_threads threads in blocks of 32 records whose sums are added in block
+    order: the result does not depend on the number of threads.  The loss
+    passes then run before each epoch, on all threads.  batch_size=1 (the
+    default) is the per-record path.
+
+    Raises FloatingPointError, naming the epoch and record (or batch), if an
+    update would make the weights NaN or infinite; the weights then hold the
+    last finite update.
     """
     lr, max_epochs, k, lo, hi = _check_train_options(
         learning_rate, max_epochs, bptt_truncate, min_clip_val, max_clip_val, backprop,
         callback, optimizer, activation)
+    batch_size = _check_batch_size(batch_size)
+    if batch_size > 1 and backprop == "tutorial":
+        raise ValueError(f'backprop="tutorial" is the tutorial\'s per-record rule: it needs '
+                         f'batch_size=1, got {batch_size}')
     user_weights = (U, V, W)
     U, V, W = check.check_weights(U, V, W, in_place=True)
     if lr > float(np.finfo(U.dtype).max):
@@ -474,6 +498,11 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     def run_epoch():
         adam = None if adam_state is None else [adam_state.step] + adam_state.moments
         try:
+            if batch_size > 1:
+                return _batch.batch_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
+                                          _activation(activation), adam, SIGNAL_CHECK_WORK,
+                                          record_order(len(X)), *(linear or (None, None)),
+                                          batch_size, threads)
             return _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
                                   backprop == "tutorial", _activation(activation), adam,
                                   SIGNAL_CHECK_WORK, record_order(len(X)),
@@ -500,7 +529,9 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     # thread makes the epoch's updates: the same numbers, sooner.
     threads = _threads(n_threads)
     want_losses = history or verbose or callback is not None
-    pool = ThreadPoolExecutor(1) if want_losses and threads > 1 else None
+    # (mini-batches use every thread for the updates: the loss passes go before)
+    pool = (ThreadPoolExecutor(1) if want_losses and threads > 1 and batch_size == 1
+            else None)
     losses, validation_losses = [], []
     with contextlib.ExitStack() as cleanup:
         cleanup.enter_context(_exclusive_update(updated, adam_state))
@@ -529,10 +560,16 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
             if status != _sgd.Status.OK:
                 what = ("the update is not finite" if status == _sgd.Status.NONFINITE_GRADIENT
                         else "the update would overflow")
+                where = f"record {record}"
+                if batch_size > 1:   # `record` counts batches here
+                    first = record * batch_size
+                    where = (f"batch {record} (records {first} to "
+                             f"{min(first + batch_size, len(X)) - 1} of the epoch's order)")
                 error = FloatingPointError(
-                    f"training diverged at epoch {epoch}, record {record}: {what}; the "
+                    f"training diverged at epoch {epoch}, {where}: {what}; the "
                     f"weights hold the last finite update (try a smaller learning_rate)")
-                error.epoch, error.record = epoch, record
+                error.epoch, error.record = epoch, None if batch_size > 1 else record
+                error.batch = record if batch_size > 1 else None
                 raise error
         if history:
             loss, validation_loss = measure(parameters, threads)

@@ -97,7 +97,7 @@ cdef int block_gradient(const floating[:, ::1] U, const floating[:, ::1] V,
     """grad = the sum over the nb records X[records[b]] of their truncated
     gradients, transposed: dU.T | dV.T | dW.T | dA.T | db, flat.  work holds
     workspace_size(...) elements.  Returns 1 if stopped (grad unfinished)."""
-    cdef Py_ssize_t T = s.T, F = s.F, h = s.hidden, O = s.out, first = s.first
+    cdef Py_ssize_t T = s.T, F = s.F, h = s.hidden, n_out = s.out, first = s.first
     cdef Py_ssize_t t, f, b, i, o, j
     cdef floating total
     # the workspace: inputs[t, f, b], states H_0..H_T, deltas of the window, G, S, dy
@@ -109,9 +109,9 @@ cdef int block_gradient(const floating[:, ::1] U, const floating[:, ::1] V,
     cdef floating *dy = S + BLOCK * h
     cdef floating *gU = grad
     cdef floating *gV = gU + s.n_U
-    cdef floating *gW = gV + h * O
+    cdef floating *gW = gV + h * n_out
     cdef floating *gA = gW + h * h
-    cdef floating *gb = gA + (s.tail * F * O if linear else 0)
+    cdef floating *gb = gA + (s.tail * F * n_out if linear else 0)
     cdef floating *Z
     cdef floating *Dt
     memset(grad, 0, s.n_grad * sizeof(floating))
@@ -151,7 +151,7 @@ cdef int block_gradient(const floating[:, ::1] U, const floating[:, ::1] V,
     # dy[b] = V @ h_T - y (+ A @ x_tail + bias), records as rows
     Z = Hs + T * h * nb
     for b in range(nb):
-        for o in range(O):
+        for o in range(n_out):
             total = 0
             for i in range(h):
                 total = total + V[o, i] * Z[i * nb + b]
@@ -159,18 +159,18 @@ cdef int block_gradient(const floating[:, ::1] U, const floating[:, ::1] V,
                 for j in range(s.tail * F):
                     total = total + A[o, j] * X[records[b], T - s.tail + j // F, j % F]
                 total = total + bias[o]
-            dy[b * O + o] = total - Y[records[b], o]
+            dy[b * n_out + o] = total - Y[records[b], o]
     # dV.T += H_T @ dy
-    gemm(h, nb, O, Z, dy, gV)
+    gemm(h, nb, n_out, Z, dy, gV)
     if linear:
         # dA.T += x_tail @ dy (x_tail: the inputs' rows of the last steps);  db = dy summed
-        gemm(s.tail * F, nb, O, inputs + (T - s.tail) * F * nb, dy, gA)
+        gemm(s.tail * F, nb, n_out, inputs + (T - s.tail) * F * nb, dy, gA)
         for b in range(nb):
-            for o in range(O):
-                gb[o] += dy[b * O + o]
+            for o in range(n_out):
+                gb[o] += dy[b * n_out + o]
     # D_T = (dy @ V) * S_T.T
     memset(G, 0, nb * h * sizeof(floating))
-    gemm(nb, O, h, dy, &V[0, 0], G)
+    gemm(nb, n_out, h, dy, &V[0, 0], G)
     Dt = D + (T - first) * nb * h
     for j in range(nb * h):
         Dt[j] *= G[j]

@@ -131,7 +131,7 @@ def fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate):
         rnnc.train(U, V, W, X, Y, Xv, Yv, learning_rate=learning_rate, max_epochs=epochs,
                    bptt_truncate=args.bptt_truncate, backprop=args.backprop,
                    optimizer=args.optimizer, activation=args.activation, verbose=False,
-                   callback=progress)
+                   callback=progress, batch_size=args.batch_size)
     finally:
         progress.close()
     return progress
@@ -403,6 +403,10 @@ def add_training_options(parser, out_default, preset):
     parser.add_argument("--bptt-truncate", type=non_negative_int, default=rnnc.bptt_truncate,
                         help="gradient flows through the last N+1 steps (default: "
                              f"{rnnc.bptt_truncate})")
+    parser.add_argument("--batch-size", type=positive_int, default=1,
+                        help="records per update: 1 updates after each record (the "
+                             "tutorial's); B > 1 steps along the mean gradient of B records "
+                             "at a time, on all cores (default: 1)")
     parser.add_argument("--seed", type=non_negative_int,
                         help="seed of the initial weights (default: the tutorial's, 12161)")
     parser.add_argument("--out", default=out_default,

@@ -316,6 +316,13 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
     return learning_rate, max_epochs, k, lo, hi
 
 
+def _batch_threads(X, W, batch_size, threads):
+    """Threads for a batch: one where its work (forward and backward,
+    multiply-adds) is too small to pay for waking others."""
+    work = min(batch_size, len(X)) * _record_work(X, W) * 3
+    return 1 if work < THREAD_WORK else threads
+
+
 def _check_batch_size(batch_size):
     """batch_size as an int >= 1, or a TypeError / ValueError naming it."""
     batch_size = check.check_count(batch_size, "batch_size")
@@ -502,7 +509,8 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
                 return _batch.batch_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
                                           _activation(activation), adam, SIGNAL_CHECK_WORK,
                                           record_order(len(X)), *(linear or (None, None)),
-                                          batch_size, threads)
+                                          batch_size, _batch_threads(X, W, batch_size,
+                                                                     threads))
             return _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
                                   backprop == "tutorial", _activation(activation), adam,
                                   SIGNAL_CHECK_WORK, record_order(len(X)),

@@ -54,6 +54,12 @@ def _as_sequences(X):
                          f"required")
     return X
 
+# batch_size="auto": per-sample updates below AUTO_BATCH_FROM samples (they
+# reach a lower error per epoch, and an epoch is short), batches of
+# AUTO_BATCH_SIZE from there on (an epoch many times faster; see README).
+AUTO_BATCH_FROM = 4096
+AUTO_BATCH_SIZE = 32
+
 
 class RNNRegressor(RegressorMixin, BaseEstimator):
     """Elman recurrent network regressor, trained by (truncated) BPTT with Adam or SGD.
@@ -100,9 +106,16 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         fit continues from the fitted weights (and Adam's moments) instead of
         starting from new random weights.
+    batch_size : int or "auto", default="auto"
+        Samples per update.  1: per-sample updates; B > 1: each update steps
+        along the mean gradient of B samples (learning_rate is then the step
+        per batch, as with PyTorch's mean-reduced loss), computed as matrix
+        products on n_threads threads.  "auto": 1 below AUTO_BATCH_FROM
+        samples, else AUTO_BATCH_SIZE (see README).
     n_threads : int or None, default=1
-        Threads for predict and the loss passes (None: all cores).  Training
-        itself is one thread per fit; run fits in parallel with joblib.
+        Threads for predict, the loss passes and batches (None: all cores).
+        Per-sample training is one thread per fit; run fits in parallel with
+        joblib.
     verbose : bool, default=False
         Print the training loss after every epoch.
 
@@ -136,7 +149,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def __init__(self, hidden_dim=32, *, layout="shared", activation="sigmoid",
                  optimizer="adam", learning_rate=3e-3, max_epochs=100, bptt_truncate=None,
                  min_clip_val=-1.0, max_clip_val=1.0, shuffle=True, scale_X=True,
-                 random_state=None, warm_start=False, n_threads=1, verbose=False):
+                 random_state=None, warm_start=False, batch_size="auto", n_threads=1,
+                 verbose=False):
         self.hidden_dim = hidden_dim
         self.layout = layout
         self.activation = activation
@@ -150,6 +164,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.scale_X = scale_X
         self.random_state = random_state
         self.warm_start = warm_start
+        self.batch_size = batch_size
         self.n_threads = n_threads
         self.verbose = verbose
 
@@ -171,6 +186,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check.check_count(self.max_epochs, "max_epochs")
         check.check_count(self.bptt_truncate, "bptt_truncate", allow_none=True)
         check.check_clip(self.min_clip_val, self.max_clip_val)
+        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
+            if check.check_count(self.batch_size, "batch_size") < 1:
+                raise ValueError(f'batch_size must be "auto" or at least 1, got '
+                                 f'{self.batch_size}')
         if self.n_threads is not None and check.check_count(self.n_threads, "n_threads") < 1:
             raise ValueError(f"n_threads must be None or at least 1, got {self.n_threads}")
         for name in ("shuffle", "scale_X", "warm_start", "verbose"):
@@ -278,7 +297,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                            verbose=False, callback=report if self.verbose else None,
                            optimizer=self.optimizer, activation=self.activation,
                            optimizer_state=state, n_threads=self.n_threads,
-                           shuffle=bool(self.shuffle), random_state=rng)
+                           shuffle=bool(self.shuffle), random_state=rng,
+                           batch_size=self._batch_size(len(X)))
         except FloatingPointError as exc:
             raise FloatingPointError(
                 f"{type(self).__name__}: training diverged in epoch {done + exc.epoch}, so "
@@ -292,6 +312,12 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self._activation = self.activation  # what the weights were trained with
         self.loss_curve_ = list(self.loss_curve_) + [loss / len(X) for loss in losses]
         self.n_iter_ += n_epochs
+
+    def _batch_size(self, n_samples):
+        """The samples per update for n_samples: batch_size, or its "auto" rule."""
+        if isinstance(self.batch_size, str):
+            return 1 if n_samples < AUTO_BATCH_FROM else AUTO_BATCH_SIZE
+        return int(self.batch_size)
 
     def _scale_X(self, X):
         return (X - self.X_mean_) / self.X_scale_

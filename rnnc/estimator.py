@@ -54,10 +54,12 @@ def _as_sequences(X):
                          f"required")
     return X
 
-# batch_size="auto": per-sample updates below AUTO_BATCH_FROM samples (they
-# reach a lower error per epoch, and an epoch is short), batches of
-# AUTO_BATCH_SIZE from there on (an epoch many times faster; see README).
-AUTO_BATCH_FROM = 4096
+# batch_size="auto": per-sample updates below AUTO_BATCH_FROM samples (more
+# updates per epoch where an epoch is short), batches of AUTO_BATCH_SIZE from
+# there on: on a noisy two-tone series (hidden 32, 20 steps, 20 epochs) they
+# reached a lower validation error than per-sample Adam at 1000, 4000 and
+# 16000 samples, in 1.0x, 0.6x and 0.5x the time (see README).
+AUTO_BATCH_FROM = 1000
 AUTO_BATCH_SIZE = 32
 
 

@@ -172,9 +172,9 @@ def test_divergence_names_the_batch_and_keeps_the_last_finite_update(rng):
 @pytest.mark.skipif(os.name != "posix", reason="needs SIGINT")
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_ctrl_c_stops_a_batch_quickly_and_it_is_not_applied(rng, n_threads):
-    # one batch of 1024 records of 200 steps: several seconds of work
+    # one batch of 4096 records of 200 steps, full BPTT: seconds of work
     U, V, W, _, _ = random_model(rng, 128, 200, 1, 1, False)
-    X, Y = rng.normal(size=(1024, 200, 1)), rng.normal(size=(1024, 1))
+    X, Y = rng.normal(size=(4096, 200, 1)), rng.normal(size=(4096, 1))
     start = [P.copy() for P in (U, V, W)]
     sent = []
 
@@ -186,7 +186,7 @@ def test_ctrl_c_stops_a_batch_quickly_and_it_is_not_applied(rng, n_threads):
     timer.start()
     with pytest.raises(KeyboardInterrupt):
         rnnc.train(U, V, W, X, Y, None, None, max_epochs=1, verbose=False, history=False,
-                   batch_size=1024, n_threads=n_threads)
+                   batch_size=4096, n_threads=n_threads, bptt_truncate=None)
     stopped = time.perf_counter()
     timer.join()
     assert stopped - sent[0] < 0.3
@@ -208,3 +208,43 @@ def test_the_data_is_not_copied(rng, monkeypatch):
     rnnc.train(U, V, W, X, Y, None, None, max_epochs=1, verbose=False, batch_size=16,
                shuffle=True, random_state=0)
     assert seen == [True]
+
+
+def test_the_estimator_chooses_batches_for_large_data():
+    pytest.importorskip("sklearn")
+    from rnnc.estimator import AUTO_BATCH_FROM, AUTO_BATCH_SIZE, RNNRegressor
+    auto = RNNRegressor()
+    assert auto.batch_size == "auto" and auto._batch_size(AUTO_BATCH_FROM - 1) == 1
+    assert auto._batch_size(AUTO_BATCH_FROM) == AUTO_BATCH_SIZE > 1
+    assert RNNRegressor(batch_size=7)._batch_size(10) == 7
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "big", None])
+def test_the_estimator_names_a_bad_batch_size(rng, bad):
+    pytest.importorskip("sklearn")
+    from rnnc.estimator import RNNRegressor
+    with pytest.raises((TypeError, ValueError), match="batch_size"):
+        RNNRegressor(batch_size=bad, max_epochs=1).fit(rng.normal(size=(8, 5)),
+                                                       rng.normal(size=8))
+
+
+def test_the_estimator_trains_in_batches(rng):
+    pytest.importorskip("sklearn")
+    from rnnc.estimator import RNNRegressor
+    X, y = rng.normal(size=(64, 5)), rng.normal(size=64)
+    fits = [RNNRegressor(hidden_dim=4, max_epochs=2, random_state=0, batch_size=B).fit(X, y)
+            for B in (1, 16, 16)]
+    assert fits[0].n_iter_ == fits[1].n_iter_ == 2
+    assert not np.array_equal(fits[0].W_, fits[1].W_)
+    assert np.array_equal(fits[1].W_, fits[2].W_)
+
+
+def test_the_command_line_takes_a_batch_size(capsys, tmp_path):
+    from rnnc import cli
+    status = cli.main(["sine", "--batch-size", "10", "--epochs", "2", "--no-plots", "--quiet",
+                       "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 0 and "Validation RMSE" in out
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["sine", "--batch-size", "0", "--no-plots"])
+    assert exit_.value.code == 2 and "--batch-size" in capsys.readouterr().err

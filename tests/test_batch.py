@@ -1,6 +1,7 @@
 """Mini-batch training (rnnc.train(batch_size=B)): each update is the clipped
 mean of the batch's exact truncated gradients, whatever the threads."""
 
+import contextlib
 import os
 import signal
 import threading
@@ -169,6 +170,20 @@ def test_divergence_names_the_batch_and_keeps_the_last_finite_update(rng):
     assert all(np.array_equal(a, b) for a, b in zip(replay, (U, V, W)))
 
 
+@contextlib.contextmanager
+def sigint_after(seconds):
+    """SIGINT to this process `seconds` after entering; yields a list that
+    then holds the time it was sent."""
+    sent = []
+    timer = threading.Timer(seconds, lambda: sent.append(time.perf_counter())
+                            or os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        yield sent
+    finally:
+        timer.join()
+
+
 @pytest.mark.skipif(os.name != "posix", reason="needs SIGINT")
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_ctrl_c_stops_a_batch_quickly_and_it_is_not_applied(rng, n_threads):
@@ -176,19 +191,10 @@ def test_ctrl_c_stops_a_batch_quickly_and_it_is_not_applied(rng, n_threads):
     U, V, W, _, _ = random_model(rng, 128, 200, 1, 1, False)
     X, Y = rng.normal(size=(4096, 200, 1)), rng.normal(size=(4096, 1))
     start = [P.copy() for P in (U, V, W)]
-    sent = []
-
-    def interrupt():
-        sent.append(time.perf_counter())
-        os.kill(os.getpid(), signal.SIGINT)
-
-    timer = threading.Timer(0.3, interrupt)
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), sigint_after(0.3) as sent:
         rnnc.train(U, V, W, X, Y, None, None, max_epochs=1, verbose=False, history=False,
                    batch_size=4096, n_threads=n_threads, bptt_truncate=None)
     stopped = time.perf_counter()
-    timer.join()
     assert stopped - sent[0] < 0.3
     assert all(np.array_equal(a, b) for a, b in zip(start, (U, V, W)))
 

@@ -4,6 +4,7 @@ validation error after the same epochs, threads, GFLOP/s against BLAS gemm,
 and the cost as the number of windows grows."""
 
 import math
+import os
 
 import numpy as np
 
@@ -135,6 +136,9 @@ def gemm_gflops(hidden, rounds):
 def section_batch(report, rounds, torch, quick):
     report("## 6. Mini-batch training")
     report()
+    if hasattr(os, "getloadavg"):   # the machine may be shared: say how busy it was
+        report(f"Load average at the start: {os.getloadavg()[0]:.2f} on {N_CORES} cores.")
+        report()
     threads = min(2, N_CORES)
     n, hidden = (5000, 64) if quick else (20000, 64)
     epochs = 3 if quick else 10
@@ -213,3 +217,6 @@ def section_batch(report, rounds, torch, quick):
     if torch is not None:
         header += ["PyTorch epoch", "PyTorch / rnnc"]
     report.table(header, rows)
+    if hasattr(os, "getloadavg"):
+        report(f"Load average at the end: {os.getloadavg()[0]:.2f} on {N_CORES} cores.")
+        report()

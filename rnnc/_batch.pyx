@@ -34,7 +34,10 @@ from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_with_s
                             rnnc_flush_subnormals_end, sub_scaled)
 
 cdef extern from "Python.h":
+    ctypedef struct PyObject
     int PyErr_CheckSignals() noexcept
+    void PyErr_Fetch(PyObject **kind, PyObject **value, PyObject **traceback) noexcept
+    void PyErr_Restore(PyObject *kind, PyObject *value, PyObject *traceback) noexcept
 
 cdef extern from "float.h":
     double DBL_MAX
@@ -61,12 +64,15 @@ cdef struct Clock:
     double every           # multiply-adds between two looks
     unsigned saved_env     # the caller's floating-point setting, restored meanwhile
     int stop               # set when Ctrl-C (or another signal's exception) arrived
+    PyObject *error[3]     # that exception, held until the kernel has finished
 
 
 cdef bint stopped(Clock *clock, Clock *shared, double work) noexcept nogil:
     """Count work on clock (the calling thread's: NULL in the other threads);
     every clock.every multiply-adds run Python's signal handlers, and set
     shared.stop when one raised.  True once any thread saw it."""
+    if shared.stop:
+        return True
     if clock != NULL:
         clock.work += work
         if clock.work >= clock.every:
@@ -74,13 +80,16 @@ cdef bint stopped(Clock *clock, Clock *shared, double work) noexcept nogil:
             with gil:
                 rnnc_flush_subnormals_end(clock.saved_env)
                 if PyErr_CheckSignals() != 0:
+                    # held aside: no Python call may run with an exception set
+                    PyErr_Fetch(&clock.error[0], &clock.error[1], &clock.error[2])
                     shared.stop = 1
                 rnnc_flush_subnormals_begin()
     return shared.stop != 0
 
 
-cdef int raise_pending() except -1:
-    """Propagate the exception that PyErr_CheckSignals left set."""
+cdef int raise_held(Clock *clock) except -1:
+    """Raise the exception a signal handler raised during the kernel."""
+    PyErr_Restore(clock.error[0], clock.error[1], clock.error[2])
     return -1
 
 
@@ -345,6 +354,8 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                                            min(BLOCK, size - offset), s, per_step, activation,
                                            linear, A, b, &work[0, 0], &sums[c, 0], &clock,
                                            &clock)
+                            if clock.stop:
+                                break
                     else:
                         with parallel(num_threads=threads):
                             # every thread flushes subnormals as the calling one does
@@ -402,5 +413,5 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
             adam[0] = step
         rnnc_flush_subnormals_end(clock.saved_env)
     if clock.stop:
-        raise_pending()
+        raise_held(&clock)
     return status, (batch if status != OK else n_batches)

@@ -89,7 +89,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     layout : {"shared", "per_step"}, default="shared"
     activation : {"sigmoid", "tanh"}, default="sigmoid"
     optimizer : {"adam", "sgd"}, default="adam"
-        Per-sample updates: Adam (betas 0.9, 0.999, eps 1e-8) or plain SGD.
+        Adam (betas 0.9, 0.999, eps 1e-8) or plain SGD, per sample or per batch.
     learning_rate : float, default=3e-3
     max_epochs : int, default=100
         Passes over the data in fit; partial_fit makes one.

@@ -360,7 +360,9 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                         with parallel(num_threads=threads):
                             # every thread flushes subnormals as the calling one does
                             env = rnnc_flush_subnormals_begin()
-                            for c in prange(round_blocks, schedule="static"):
+                            # dynamic: a thread the machine keeps waiting takes fewer
+                            # blocks (the sums do not change: each block has its own)
+                            for c in prange(round_blocks, schedule="dynamic"):
                                 offset = (round0 + c) * BLOCK
                                 block_gradient(U, V, W, X, Y, &records[start + offset],
                                                min(BLOCK, size - offset), s, per_step,

@@ -4,7 +4,9 @@ csrc/ is built once as a static helper library with its own flags (the
 helpers may fuse multiply-adds and carry runtime CPU dispatch); the Cython
 kernels link it and are built without fused multiply-adds, so that
 backprop="tutorial" rounds as NumPy does.  OpenMP is used when the compiler
-has it (RNNC_OPENMP=0 turns it off, =1 insists on it).
+has it (RNNC_OPENMP=0 turns it off, =1 insists on it); RNNC_OPENMP_CFLAGS and
+RNNC_OPENMP_LDFLAGS replace its compile and link flags (Apple clang, for one, takes
+"-Xpreprocessor -fopenmp" and "-lomp").
 
 The Cython directives live here, in one place: the kernels run without bounds
 checks.  RNNC_SANITIZE=1 builds a checking version instead, with Cython's
@@ -13,6 +15,7 @@ in (CI runs the kernel tests on it).
 """
 import glob
 import os
+import shlex
 import sys
 import tempfile
 
@@ -34,6 +37,12 @@ DIRECTIVES = dict(language_level=3, embedsignature=True, cdivision=True, wraparo
                   boundscheck=SANITIZE, initializedcheck=SANITIZE)
 
 
+# Compiler and linker flags for OpenMP: the compiler's own unless given (macOS
+# wheels build with Homebrew's libomp, which Apple clang needs named explicitly).
+OPENMP_CFLAGS = shlex.split(os.environ.get("RNNC_OPENMP_CFLAGS", "")) or OPENMP_FLAGS
+OPENMP_LDFLAGS = shlex.split(os.environ.get("RNNC_OPENMP_LDFLAGS", "")) or OPENMP_FLAGS
+
+
 def compiler_has_openmp(compiler):
     """Compile and link a tiny OpenMP program with this compiler."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -41,9 +50,9 @@ def compiler_has_openmp(compiler):
         with open(src, "w") as f:
             f.write("#include <omp.h>\nint main(void) { return omp_get_max_threads() < 1; }\n")
         try:
-            objects = compiler.compile([src], output_dir=tmp, extra_postargs=OPENMP_FLAGS)
+            objects = compiler.compile([src], output_dir=tmp, extra_postargs=OPENMP_CFLAGS)
             compiler.link_executable(objects, os.path.join(tmp, "omp"),
-                                     extra_postargs=OPENMP_FLAGS)
+                                     extra_postargs=OPENMP_LDFLAGS)
         except Exception as exc:
             print(f"rnnc: the OpenMP test program did not build: {exc}")
             return False
@@ -65,8 +74,8 @@ class BuildExt(build_ext):
         print(f"rnnc: building with OpenMP {'on' if use_openmp else 'off'}")
         for ext in self.extensions:
             if use_openmp:
-                ext.extra_compile_args += OPENMP_FLAGS
-                ext.extra_link_args += OPENMP_FLAGS
+                ext.extra_compile_args += OPENMP_CFLAGS
+                ext.extra_link_args += OPENMP_LDFLAGS
         super().build_extensions()
 
 
@@ -74,17 +83,23 @@ class BuildExt(build_ext):
 # looks only at the sources otherwise), and BuildExt relinks the kernels.
 CSRC_HEADERS = sorted(glob.glob("csrc/*.h"))
 helpers = ("rnnc_helpers", {
-    "sources": ["csrc/linalg.c", "csrc/activation.c", "csrc/float_env.c"],
+    "sources": ["csrc/linalg.c", "csrc/activation.c", "csrc/dispatch.c", "csrc/float_env.c"],
     "include_dirs": ["csrc"],
     "cflags": HELPER_FLAGS,
     "obj_deps": {"": CSRC_HEADERS},
 })
 
-macros = [("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")]
+# Built against NumPy 2, loadable on every NumPy that pyproject.toml allows (>= 1.23).
+macros = [("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION"),
+          ("NPY_TARGET_VERSION", "NPY_1_23_API_VERSION")]
+# The kernels ship without debug information (a fifth of the size; -S keeps the
+# symbol table, for profilers and for tests/test_dispatch.py); sanitized builds keep it.
+# MSVC's release builds carry none.
+STRIP_FLAGS = [] if SANITIZE or sys.platform == "win32" else ["-Wl,-S"]
 extensions = [
     Extension(f"rnnc.{name}", [f"rnnc/{name}.pyx"], include_dirs=["csrc", np.get_include()],
               define_macros=macros, extra_compile_args=list(KERNEL_FLAGS),
-              extra_link_args=SANITIZER_FLAGS if SANITIZE else [],
+              extra_link_args=SANITIZER_FLAGS if SANITIZE else list(STRIP_FLAGS),
               libraries=["rnnc_helpers"])
     for name in ("_batch", "_forward", "_numpy_loops", "_sgd")
 ]

@@ -232,7 +232,7 @@ def measure_rooflines(hiddens, dtypes, numba, rounds, report):
     if helper_rows:
         report(
             "rnnc's own helpers (csrc/ compiled here as setup.py compiles them, "
-            f"`{' '.join(HELPER_FLAGS)}`, with the same `target_clones` runtime "
+            f"`{' '.join(HELPER_FLAGS)}`, with the same ifunc runtime "
             "dispatch) in the same chained loops, against the best chained figure "
             "above; sigmoid on n x 32 elements in [-8, 8]:"
         )

@@ -13,7 +13,7 @@ def helper_clone():
     """The instruction set rnnc's helpers run with here, as `x86-64-v4`,
     `x86-64-v3` or `baseline`, and a sentence saying so."""
     dispatched, path = _forward.simd_path()
-    how = "runtime dispatch (target_clones)" if dispatched else "no runtime dispatch"
+    how = "runtime dispatch (per-level variants chosen by an ifunc at load time)" if dispatched else "no runtime dispatch"
     return path.split()[0], f"rnnc's helpers: {how}; the path that ran here: **{path}**."
 
 
@@ -38,7 +38,7 @@ def section_simd(report):
         level = "baseline"
     report(
         f"CPU: {platform.processor() or platform.machine()}, flags: {' '.join(have)}; "
-        f"so rnnc's `target_clones` helpers should resolve to **{level}**."
+        f"so rnnc's dispatched helpers should resolve to **{level}**."
     )
     try:
         from numpy._core._multiarray_umath import __cpu_baseline__, __cpu_features__

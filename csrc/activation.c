@@ -1,4 +1,5 @@
-/* The hidden layer's activations, sigmoid and tanh, and their backward steps.
+/* The hidden layer's activations, sigmoid and tanh, and their backward steps
+ * (the loops: activation_impl.h).
  *
  * sigmoid(z) = 1 / (1 + exp(-z)) is evaluated through e = exp(-|z|), which
  * lies in [0, 1] and never overflows:
@@ -85,85 +86,31 @@ RNNC_INLINE float expm1_parts_s(float x, float *scale)
     return q;
 }
 
-/* The slopes f'(z) come from e = exp(-|z|) (tanh: exp(-2|z|)), not from
- * h = f(z) as 1 - h: where a unit saturates, 1 - h keeps only the digits
- * that h lacks (a few in float32 beyond |z| of about 10), e all of them. */
-#define DEFINE_ACTIVATION(REAL, S)                                               \
-    /* sigmoid(v), and e = exp(-|v|) in *e */                                   \
-    RNNC_INLINE REAL sigmoid_one_##S(REAL v, REAL *e)                            \
-    {                                                                            \
-        REAL scale;                                                              \
-        const REAL q = expm1_parts_##S(v < 0 ? v : -v, &scale);                  \
-        *e = (1 + q) * scale;                                                    \
-        return (v >= 0 ? (REAL)1 : *e) / (1 + *e);                               \
-    }                                                                            \
-    /* tanh(|v|) = -m / (2 + m), m = exp(-2|v|) - 1, and e = exp(-2|v|) in *e */  \
-    RNNC_INLINE REAL tanh_abs_##S(REAL v, REAL *e)                               \
-    {                                                                            \
-        REAL scale;                                                              \
-        const REAL q = expm1_parts_##S(v < 0 ? 2 * v : -2 * v, &scale);          \
-        const REAL m = scale == 1 ? q : (1 + q) * scale - 1;                     \
-        *e = (1 + q) * scale;                                                    \
-        return -m / (2 + m);                                                     \
-    }                                                                            \
-    RNNC_DISPATCH                                                                \
-    void rnnc_sigmoid_##S(ptrdiff_t n, const REAL *z, REAL *out)                 \
-    {                                                                            \
-        for (ptrdiff_t i = 0; i < n; i++) {                                      \
-            REAL e;                                                              \
-            out[i] = sigmoid_one_##S(z[i], &e);                                  \
-        }                                                                        \
-    }                                                                            \
-    /* h = sigmoid(z), slope = sigmoid'(z) = h (1 - h); h may be z */           \
-    RNNC_DISPATCH                                                                \
-    void rnnc_sigmoid_slope_##S(ptrdiff_t n, const REAL *z, REAL *h,             \
-                                REAL *restrict slope)                            \
-    {                                                                            \
-        for (ptrdiff_t i = 0; i < n; i++) {                                      \
-            const REAL v = z[i];                                                 \
-            REAL e;                                                              \
-            const REAL s = sigmoid_one_##S(v, &e);                               \
-            h[i] = s;                                                            \
-            slope[i] = s * (v >= 0 ? e * s : 1 - s);    /* 1 - s = e s, v >= 0 */ \
-        }                                                                        \
-    }                                                                            \
-    RNNC_DISPATCH                                                                \
-    void rnnc_tanh_##S(ptrdiff_t n, const REAL *z, REAL *out)                    \
-    {                                                                            \
-        for (ptrdiff_t i = 0; i < n; i++) {                                      \
-            const REAL v = z[i];                                                 \
-            REAL e;                                                              \
-            const REAL t = tanh_abs_##S(v, &e);                                  \
-            out[i] = v < 0 ? -t : t;                                             \
-        }                                                                        \
-    }                                                                            \
-    /* h = tanh(z), slope = tanh'(z) = (1 - |h|)(1 + |h|); h may be z */       \
-    RNNC_DISPATCH                                                                \
-    void rnnc_tanh_slope_##S(ptrdiff_t n, const REAL *z, REAL *h,                \
-                             REAL *restrict slope)                               \
-    {                                                                            \
-        for (ptrdiff_t i = 0; i < n; i++) {                                      \
-            const REAL v = z[i];                                                 \
-            REAL e;                                                              \
-            const REAL t = tanh_abs_##S(v, &e);                                  \
-            h[i] = v < 0 ? -t : t;                                               \
-            slope[i] = e * (1 + t) * (1 + t);            /* 1 - t = e (1 + t) */ \
-        }                                                                        \
-    }
+#define RNNC_TEMPLATE "activation_impl.h"
 
-DEFINE_ACTIVATION(double, d)
-DEFINE_ACTIVATION(float, s)
+#define REAL double
+#define SUFFIX _d
+#define EXPM1_PARTS expm1_parts_d
+#include "rnnc_instances.h"
+#undef REAL
+#undef SUFFIX
+#undef EXPM1_PARTS
 
-int rnnc_dispatched(void) { return RNNC_DISPATCHED; }
+#define REAL float
+#define SUFFIX _s
+#define EXPM1_PARTS expm1_parts_s
+#include "rnnc_instances.h"
+#undef REAL
+#undef SUFFIX
+#undef EXPM1_PARTS
 
-const char *rnnc_simd_path(void)
-{
 #if RNNC_DISPATCHED
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("x86-64-v4"))
-        return "x86-64-v4 (AVX-512)";
-    if (__builtin_cpu_supports("x86-64-v3"))
-        return "x86-64-v3 (AVX2, FMA)";
+RNNC_IFUNC(rnnc_sigmoid_d)
+RNNC_IFUNC(rnnc_sigmoid_s)
+RNNC_IFUNC(rnnc_sigmoid_slope_d)
+RNNC_IFUNC(rnnc_sigmoid_slope_s)
+RNNC_IFUNC(rnnc_tanh_d)
+RNNC_IFUNC(rnnc_tanh_s)
+RNNC_IFUNC(rnnc_tanh_slope_d)
+RNNC_IFUNC(rnnc_tanh_slope_s)
 #endif
-    return "baseline";
-}

@@ -2,16 +2,41 @@
 #include <math.h>
 #include "rnnc.h"
 
+#define RNNC_TEMPLATE "linalg_impl.h"
+
 #define REAL double
-#define NAME(f) f##_d
-typedef long long lane_int_d;     /* integers as wide as REAL, for lane masks */
-#include "linalg_impl.h"
+#define SUFFIX _d
+#define LANE_INT long long
+#include "rnnc_instances.h"
 #undef REAL
-#undef NAME
+#undef SUFFIX
+#undef LANE_INT
 
 #define REAL float
-#define NAME(f) f##_s
-typedef int lane_int_s;
-#include "linalg_impl.h"
+#define SUFFIX _s
+#define LANE_INT int
+#include "rnnc_instances.h"
 #undef REAL
-#undef NAME
+#undef SUFFIX
+#undef LANE_INT
+
+#if RNNC_DISPATCHED
+RNNC_IFUNC(rnnc_gemv_d)
+RNNC_IFUNC(rnnc_gemv_s)
+RNNC_IFUNC(rnnc_gemv_t_d)
+RNNC_IFUNC(rnnc_gemv_t_s)
+RNNC_IFUNC(rnnc_ger_d)
+RNNC_IFUNC(rnnc_ger_s)
+RNNC_IFUNC(rnnc_gemm_tn_d)
+RNNC_IFUNC(rnnc_gemm_tn_s)
+RNNC_IFUNC(rnnc_gemm_tn_clip_sub_d)
+RNNC_IFUNC(rnnc_gemm_tn_clip_sub_s)
+RNNC_IFUNC(rnnc_gemm_d)
+RNNC_IFUNC(rnnc_gemm_s)
+RNNC_IFUNC(rnnc_clip_d)
+RNNC_IFUNC(rnnc_clip_s)
+RNNC_IFUNC(rnnc_sub_scaled_d)
+RNNC_IFUNC(rnnc_sub_scaled_s)
+RNNC_IFUNC(rnnc_max_abs_d)
+RNNC_IFUNC(rnnc_max_abs_s)
+#endif

@@ -1,7 +1,9 @@
-/* Dense linear algebra for one element type.  Included once per type by
- * linalg.c with REAL (the C type) and NAME(f) (f suffixed with _d or _s)
- * defined.  Loops run along contiguous memory so the compiler vectorises
- * them; reductions are marked `omp simd` so it may reorder the sums.
+/* Dense linear algebra for one element type: a template, instantiated by
+ * linalg.c through rnnc_instances.h with REAL (the C type), LANE_INT (an
+ * integer as wide as REAL, for lane masks) and NAME(f) (f with the type's
+ * suffix, and the variant's when dispatching) defined.  Loops run along
+ * contiguous memory so the compiler vectorises them; reductions are marked
+ * `omp simd` so it may reorder the sums.
  */
 
 #if RNNC_VECTORS
@@ -12,7 +14,7 @@
  * each operation on them, far slower than the plain loops that run there. */
 typedef REAL NAME(vec) __attribute__((vector_size(64)));
 typedef REAL NAME(vec_u) __attribute__((vector_size(64), aligned(sizeof(REAL))));
-typedef NAME(lane_int) NAME(ivec) __attribute__((vector_size(64)));
+typedef LANE_INT NAME(ivec) __attribute__((vector_size(64)));
 #define VEC NAME(vec)
 #define VEC_U NAME(vec_u)
 #define IVEC NAME(ivec)
@@ -124,7 +126,7 @@ RNNC_INLINE void NAME(gemv_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict
     y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3;
 }
 
-RNNC_DISPATCH
+RNNC_API
 void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff_t lda,
                      const REAL *restrict x, REAL *restrict y, int backwards)
 {
@@ -161,7 +163,7 @@ RNNC_INLINE void NAME(gemv_t_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restri
         y[j] += x0 * a0[j] + x1 * a1[j] + x2 * a2[j] + x3 * a3[j];
 }
 
-RNNC_DISPATCH
+RNNC_API
 void NAME(rnnc_gemv_t)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff_t lda,
                        const REAL *restrict x, REAL *restrict y, int backwards)
 {
@@ -226,7 +228,7 @@ RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t k,
     }
 }
 
-RNNC_DISPATCH
+RNNC_API
 void NAME(rnnc_gemm_tn)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                         ptrdiff_t lda, const REAL *restrict B, ptrdiff_t ldb,
                         REAL *restrict C)
@@ -261,7 +263,7 @@ RNNC_INLINE void NAME(clip_sub_rows)(ptrdiff_t i, const int rows, ptrdiff_t k, p
     }
 }
 
-RNNC_DISPATCH
+RNNC_API
 void NAME(rnnc_gemm_tn_clip_sub)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                                  ptrdiff_t lda, const REAL *restrict B, ptrdiff_t ldb,
                                  REAL lo, REAL hi, REAL alpha, REAL *restrict C, ptrdiff_t ldc,
@@ -278,7 +280,7 @@ void NAME(rnnc_gemm_tn_clip_sub)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const RE
 }
 #undef TN_CHUNK
 
-RNNC_DISPATCH
+RNNC_API
 void NAME(rnnc_ger)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict x,
                     const REAL *restrict y, REAL *restrict A)
 {
@@ -349,7 +351,7 @@ RNNC_INLINE void NAME(gemm_tile_plain)(ptrdiff_t k, const REAL *restrict A, ptrd
     }
 }
 
-RNNC_DISPATCH
+RNNC_API
 void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                      const REAL *restrict B, REAL *restrict C)
 {
@@ -385,7 +387,7 @@ void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict
 }
 #undef PLAIN_NR
 
-RNNC_DISPATCH
+RNNC_API
 int NAME(rnnc_clip)(ptrdiff_t n, REAL *restrict x, REAL lo, REAL hi)
 {
     int nonfinite = 0;
@@ -397,7 +399,7 @@ int NAME(rnnc_clip)(ptrdiff_t n, REAL *restrict x, REAL lo, REAL hi)
     return nonfinite;
 }
 
-RNNC_DISPATCH
+RNNC_API
 void NAME(rnnc_sub_scaled)(ptrdiff_t n, REAL alpha, const REAL *restrict x, REAL *restrict y,
                            int backwards)
 {
@@ -409,7 +411,7 @@ void NAME(rnnc_sub_scaled)(ptrdiff_t n, REAL alpha, const REAL *restrict x, REAL
             y[i] -= alpha * x[i];
 }
 
-RNNC_DISPATCH
+RNNC_API
 REAL NAME(rnnc_max_abs)(ptrdiff_t n, const REAL *restrict x)
 {
     REAL m = 0;

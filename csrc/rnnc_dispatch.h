@@ -1,26 +1,65 @@
 /* Runtime CPU dispatch for the helpers in csrc/.
  *
- * Wheels must run on any x86-64 machine, so nothing here is compiled for a
- * newer instruction set than the baseline.  Instead, each hot helper is marked
- * RNNC_DISPATCH: GCC builds it three times (AVX-512, AVX2+FMA, baseline) and
- * an ELF ifunc resolver picks the best one when the module is loaded.  ifunc
- * needs glibc, so everywhere else the macro is empty and the baseline build
- * is all there is.  RNNC_DISPATCHED tells tests which of the two happened.
+ * Wheels must run on any x86-64 machine, so nothing is compiled for a newer
+ * instruction set than the baseline by the command line.  Instead, with GCC
+ * or clang on x86-64 glibc Linux, rnnc_instances.h compiles each template
+ * three times, for x86-64-v4 (AVX-512), x86-64-v3 (AVX2, FMA) and the
+ * baseline, under target pragmas, and RNNC_IFUNC gives each public helper an
+ * ELF ifunc resolver that picks the variant for this CPU when the module is
+ * loaded.  Only feature names that GCC 5+ and clang know are used: GCC's
+ * "arch=x86-64-vN" names arrived in GCC 12, and target_clones makes one
+ * clone per feature ("avx2,fma" gives an AVX2 clone without FMA and an FMA
+ * clone), which would change what the helpers compute.  The CPU is asked
+ * with cpuid, not __builtin_cpu_supports, whose names differ by compiler
+ * and version.
+ * Elsewhere (no ifunc: macOS, Windows, musl) there is one plain build.
+ * RNNC_DISPATCHED tells which of the two happened.
  */
 #ifndef RNNC_DISPATCH_H
 #define RNNC_DISPATCH_H
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__) && defined(__GLIBC__) && !defined(RNNC_NO_DISPATCH)
-#define RNNC_DISPATCH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#include <limits.h>     /* a libc header: defines __GLIBC__ where it is glibc */
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && \
+    defined(__GLIBC__) && !defined(RNNC_NO_DISPATCH)
 #define RNNC_DISPATCHED 1
 #else
-#define RNNC_DISPATCH
 #define RNNC_DISPATCHED 0
 #endif
 
-/* Helpers called from dispatched functions must be inlined into each clone,
- * or they run with the baseline instruction set. */
+/* The instruction sets of the variants, as x86-64 levels (what
+ * rnnc_cpu_level returns); the features are those GCC enables for
+ * -march=x86-64-v3 and -v4, so the variants compile as the levels do. */
+#define RNNC_LEVEL_BASELINE 1
+#define RNNC_LEVEL_V3 3
+#define RNNC_LEVEL_V4 4
+
+#if RNNC_DISPATCHED
+/* The highest level this CPU and its OS support (cpuid and xgetbv).  Hidden,
+ * so the ifunc resolvers call it directly: they run while the module is
+ * being relocated, before any PLT entry may be used. */
+__attribute__((visibility("hidden"))) int rnnc_cpu_level(void);
+
+/* Defines the public helper f as an ifunc choosing f_v4, f_v3 or f_base. */
+#define RNNC_IFUNC(f)                                                          \
+    __attribute__((used)) static __typeof__(f##_base) *resolve_##f(void)      \
+    {                                                                          \
+        const int level = rnnc_cpu_level();                                    \
+        return level >= RNNC_LEVEL_V4 ? f##_v4 : level >= RNNC_LEVEL_V3 ? f##_v3 : f##_base; \
+    }                                                                          \
+    __typeof__(f##_base) f __attribute__((ifunc("resolve_" #f)));
+#endif
+
+/* The public helpers of a template: with dispatch, each variant is local to
+ * its file and reached through the resolver. */
+#if RNNC_DISPATCHED
+#define RNNC_API static
+#else
+#define RNNC_API
+#endif
+
+/* Helpers called from the public ones are inlined into each variant, so
+ * that they run with its instruction set. */
 #if defined(__GNUC__)
 #define RNNC_INLINE static inline __attribute__((always_inline))
 #else
@@ -39,12 +78,15 @@
 
 /* Whether the RNNC_VECTORS paths should run: GCC's 64-byte vectors are one
  * register only with AVX-512; on other targets GCC splits every operation on
- * them, which is far slower than plain loops.  All clones contain both paths
- * and choose at run time (a predictable branch per call). */
+ * them, which is far slower than plain loops.  All variants contain both
+ * paths and choose at run time (a predictable branch per call, on a flag
+ * dispatch.c sets when the module loads; a compile-time constant here would
+ * change how GCC optimises, and rounds, the plain paths). */
 #if RNNC_VECTORS && defined(__AVX512F__)
 #define rnnc_wide_vectors() 1
 #elif RNNC_VECTORS && RNNC_DISPATCHED
-#define rnnc_wide_vectors() __builtin_cpu_supports("x86-64-v4")
+extern __attribute__((visibility("hidden"))) int rnnc_cpu_has_v4;
+#define rnnc_wide_vectors() rnnc_cpu_has_v4
 #else
 #define rnnc_wide_vectors() 0
 #endif

@@ -15,9 +15,11 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from rnnc._version import __version__  # noqa: E402
+from rnnc import _check_built  # noqa: E402, F401  (says how to build a bare checkout)
 from rnnc.core import (AdamState, History, TrainResult, bptt_truncate, calculate_loss, gradients,
                        hidden_dim, learning_rate, max_clip_val, max_epochs, min_clip_val,
                        output_dim, predict, seq_len, sigmoid, train)
+from rnnc.forecaster import detect_period, fit_forecaster
 from rnnc.forecasting import forecast, windows
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import ModelFileError, load, save
@@ -27,7 +29,7 @@ __all__ = [
     "__version__", "AdamState", "History", "TrainResult", "bptt_truncate", "calculate_loss", "gradients", "hidden_dim", "learning_rate",
     "max_clip_val", "max_epochs", "min_clip_val", "output_dim", "predict", "seq_len",
     "sigmoid", "train", "Model", "ModelFileError", "forecast", "load", "save", "windows",
-    "scaled_weights", "tutorial_weights",
+    "scaled_weights", "tutorial_weights", "fit_forecaster", "detect_period",
 ]
 
 

@@ -6,10 +6,14 @@ cancel: a one-ulp difference in exp or in the order of a dot product's sum
 changes its epoch-25 loss by percents.  To reproduce its numbers,
 backprop="tutorial" must round exactly as NumPy does, so it calls the very
 loops np.exp and np.matmul dispatch to (NumPy's SIMD exp, its BLAS gemv and
-dot).  They are taken from the ufuncs' loop tables once, at import, and on first use
-they are checked bit for bit against np.exp and np.dot (``matches_numpy()``); where the
-check fails, the tutorial rule falls back to rnnc's own helpers.
+dot).  They are taken from the ufuncs' loop tables on first use, not at import (a
+NumPy whose tables differ must not break `import rnnc`), and checked bit for bit
+against np.exp and np.dot (``matches_numpy()``); where the lookup or the check fails,
+the tutorial rule falls back to rnnc's own helpers.
 """
+import threading
+import warnings
+
 cimport numpy as cnp
 from numpy cimport npy_intp
 
@@ -98,13 +102,48 @@ cdef void matvec_s(Py_ssize_t m, Py_ssize_t n, const float *A, const float *x,
     call_matvec(MATMUL_S, m, n, A, x, y, sizeof(float))
 
 
-EXP_D = find_loop(np.exp, cnp.NPY_DOUBLE)
-EXP_S = find_loop(np.exp, cnp.NPY_FLOAT)
-MATMUL_D = find_loop(np.matmul, cnp.NPY_DOUBLE)
-MATMUL_S = find_loop(np.matmul, cnp.NPY_FLOAT)
+def _find_loops():
+    """Take the four loops from NumPy's ufunc tables (raises if they are not there)."""
+    global EXP_D, EXP_S, MATMUL_D, MATMUL_S
+    EXP_D = find_loop(np.exp, cnp.NPY_DOUBLE)
+    EXP_S = find_loop(np.exp, cnp.NPY_FLOAT)
+    MATMUL_D = find_loop(np.matmul, cnp.NPY_DOUBLE)
+    MATMUL_S = find_loop(np.matmul, cnp.NPY_FLOAT)
+
+
+# {"found": bool, "error": str, "matches": bool}, filled on first use under the lock
+_state = {}
+_lock = threading.Lock()
+
+
+def _load():
+    """Look the loops up once; whether they were found.  A failure is warned about
+    once and remembered: the tutorial rule then runs on rnnc's own helpers."""
+    with _lock:
+        if "found" not in _state:
+            try:
+                _find_loops()
+            except Exception as exc:   # any change in NumPy's tables, whatever it raises
+                _state["error"] = f"{type(exc).__name__}: {exc}"
+                _state["found"] = False
+                warnings.warn(
+                    f"rnnc could not find NumPy {np.__version__}'s own exp and matmul loops "
+                    f"({_state['error']}); backprop='tutorial' runs the tutorial's rule on "
+                    "rnnc's own exp and gemv instead, so its numbers may differ from the "
+                    "tutorial's in the last bits (and, in its chaotic later epochs, by more)",
+                    RuntimeWarning, stacklevel=2)
+            else:
+                _state["found"] = True
+    return _state["found"]
+
+
+def _require_loops():
+    if not _load():
+        raise RuntimeError(f"NumPy's loops are not available here: {_state['error']}")
 
 
 def _exp(x):
+    _require_loops()
     x = np.ascontiguousarray(x)
     out = np.empty_like(x)
     cdef double[::1] xd, od
@@ -119,6 +158,7 @@ def _exp(x):
 
 
 def _matvec(A, x):
+    _require_loops()
     A, x = np.ascontiguousarray(A), np.ascontiguousarray(x)
     y = np.empty(A.shape[0], dtype=A.dtype)
     cdef double[:, ::1] Ad
@@ -150,13 +190,13 @@ def _check():
     return True
 
 
-_matches = []
-
-
 def matches_numpy():
-    """Whether these loops round exactly as np.exp and np.dot do here.  Checked
-    on first use, not at import: NumPy's BLAS starts threads for the check's
-    100 x 100 product, which would then spin beside every program's kernels."""
-    if not _matches:
-        _matches.append(_check())
-    return _matches[0]
+    """Whether NumPy's loops were found and round exactly as np.exp and np.dot do
+    here.  Looked up and checked on first use, not at import: NumPy's BLAS starts
+    threads for the check's 100 x 100 product, which would then spin beside every
+    program's kernels."""
+    if "matches" not in _state:
+        matches = _load() and _check()
+        with _lock:
+            _state.setdefault("matches", matches)
+    return _state["matches"]

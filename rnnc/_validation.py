@@ -31,6 +31,13 @@ def as_real_array(value, name):
         a = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
         raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if a.dtype == object and not isinstance(value, np.ndarray):
+        # NumPy < 1.24 makes ragged lists object arrays (with a warning) instead of
+        # refusing them; asked for numbers, every NumPy refuses them alike
+        try:
+            np.asarray(value, dtype=np.float64)
+        except ValueError as exc:
+            raise TypeError(f"{name} must be an array of numbers: {exc}") from None
     if a.dtype.kind not in "biuf":
         what = "complex numbers" if a.dtype.kind == "c" else f"dtype {a.dtype}"
         raise TypeError(f"{name} must hold real numbers, got {what}")

@@ -2,7 +2,8 @@
 forecasting on a column of a CSV file.
 
     rnnc sine [--preset rnnc|tutorial] [--backprop bptt|tutorial] [--out DIR]
-    rnnc train --csv FILE --column NAME --save MODEL [--seq-len N] [--out DIR]
+    rnnc train --csv FILE --column NAME --save MODEL [--horizon H] [--period M]
+    rnnc train --csv FILE --column NAME --save MODEL --preset adam [--seq-len N] [--out DIR]
     rnnc predict --model MODEL --csv FILE --column NAME [--horizon H] [--output FILE]
 
 Errors in arguments or files end the command with one line on stderr and a
@@ -12,22 +13,26 @@ import argparse
 import csv
 import math
 import os
-import re
 import sys
 import time
+import warnings
 
 import numpy as np
 
 import rnnc
+from rnnc import forecaster as forecaster_module
 from rnnc import spec
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import check_save_path
 from rnnc.scaling import standardisation
+from rnnc.series import SeriesError, read_table
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
 # about 0.003 in seconds): small initial weights so that the sigmoid starts
 # with slope, and a learning rate 300 times the tutorial's.  "adam", the
-# default of `rnnc train`, did better on the slower series we tried.
+# default of `rnnc train` before the forecaster, did better on the slower
+# series we tried.  "forecaster" (rnnc.fit_forecaster) is `rnnc train`'s default.
+FORECASTER = "forecaster"
 PRESETS = {
     "rnnc": dict(init="scaled", optimizer="sgd", learning_rate=0.03, epochs=100),
     "adam": dict(init="scaled", optimizer="adam", learning_rate=0.003, epochs=100),
@@ -50,47 +55,9 @@ def sine_data(seq_len=rnnc.seq_len):
 def read_column(path, column):
     """The values of one column of a CSV file with a header row, as float64."""
     try:
-        # utf-8-sig: spreadsheets often start UTF-8 files with a byte-order mark
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            return _read_column(csv.reader(f), path, column)
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise CommandError(f"{path} is not a readable CSV file: {exc}") from None
-
-
-# A number as CSV files write one: ASCII digits, a point, an exponent (float()
-# would also take "1_0" as 10 and digits of other scripts).
-NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
-
-
-def _read_column(rows, path, column):
-    header = next(rows, None)
-    if header is None:
-        raise CommandError(f"{path} is empty")
-    header = [name.strip() for name in header]
-    if column not in header:
-        raise CommandError(f"{path} has no column {column!r}; its columns are "
-                           f"{', '.join(map(repr, header))}")
-    if header.count(column) > 1:
-        raise CommandError(f"{path} has {header.count(column)} columns named {column!r}: "
-                           f"rename them so that one is meant")
-    index = header.index(column)
-    values = []
-    for line, row in enumerate(rows, start=2):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        cell = row[index].strip() if index < len(row) else ""
-        if not NUMBER.fullmatch(cell):
-            raise CommandError(f"{path}, line {line}: {column} is {cell!r}, not a number")
-        value = float(cell)
-        if not math.isfinite(value):
-            raise CommandError(f"{path}, line {line}: {column} is {cell!r}; values must "
-                               f"be finite")
-        values.append(value)
-    if not values:
-        raise CommandError(f"{path} has no values in column {column!r}")
-    return np.array(values)
+        return read_table(path, [column], date=False).column(column)
+    except SeriesError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Progress:
@@ -124,14 +91,16 @@ class Progress:
             self.stream.flush()
 
 
-def fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate):
+def fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate, shuffle=False):
     """Train with the command's settings; returns the Progress holding the losses."""
     progress = Progress(epochs, quiet=args.quiet)
     try:
         rnnc.train(U, V, W, X, Y, Xv, Yv, learning_rate=learning_rate, max_epochs=epochs,
                    bptt_truncate=args.bptt_truncate, backprop=args.backprop,
                    optimizer=args.optimizer, activation=args.activation, verbose=False,
-                   callback=progress, batch_size=args.batch_size)
+                   callback=progress, shuffle=shuffle,
+                   random_state=12161 if args.seed is None else args.seed,
+                   batch_size=args.batch_size)
     finally:
         progress.close()
     return progress
@@ -185,9 +154,17 @@ def save(path, model):
     print(f"saved the model to {path}")
 
 
+OPTION_DEFAULTS = dict(hidden=rnnc.hidden_dim, bptt_truncate=rnnc.bptt_truncate,
+                       backprop="bptt", activation="sigmoid", seq_len=rnnc.seq_len,
+                       validation=0.2, batch_size=1)
+
+
 def settings(args):
     """(init, learning_rate, epochs) of the preset, overridden by explicit options;
-    sets args.optimizer the same way."""
+    sets args.optimizer and the options left out to their defaults."""
+    for name, value in OPTION_DEFAULTS.items():
+        if getattr(args, name, value) is None:
+            setattr(args, name, value)
     preset = PRESETS[args.preset]
     if args.optimizer is None:     # the tutorial's rule is an SGD rule
         args.optimizer = "sgd" if args.backprop == "tutorial" else preset["optimizer"]
@@ -250,6 +227,12 @@ def command_sine(args):
 
 def command_train(args):
     check_outputs(args, inputs=[args.csv])
+    if args.preset == FORECASTER:
+        return command_forecaster(args)
+    for option in ("horizon", "period"):
+        if getattr(args, option) is not None:
+            raise CommandError(f"--{option} is for the default forecaster, not --preset "
+                               f"{args.preset}")
     init, learning_rate, epochs = settings(args)
     series = read_column(args.csv, args.column)
     seq_len = args.seq_len
@@ -272,7 +255,9 @@ def command_train(args):
     X, Y, Xv, Yv = X[:-n_validation], Y[:-n_validation], X[-n_validation:], Y[-n_validation:]
     U, V, W = initial(init, args.hidden, seq_len, args.seed)
     start = time.perf_counter()
-    progress = fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate)
+    # shuffled windows learn better; the tutorial's preset keeps its order
+    progress = fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate,
+                   shuffle=args.preset != "tutorial")
     seconds = time.perf_counter() - start
     model = make_model(U, V, W, args, seq_len, offset, scale,
                        dict(data=os.path.basename(args.csv), column=args.column,
@@ -283,6 +268,54 @@ def command_train(args):
     paths = [] if args.no_plots else write_plots(args.out, args.column, model, X, Y, Xv, Yv,
                                                  progress, args.column)
     report(model, Xv, Yv, offset, seconds, paths)
+
+
+# options of the network presets that the forecaster chooses for itself
+PRESET_ONLY = ("seq_len", "validation", "backprop", "optimizer", "bptt_truncate",
+               "batch_size")
+
+
+def command_forecaster(args):
+    """rnnc train's default: rnnc.fit_forecaster, its backtest table, the model saved."""
+    given = [f"--{name.replace('_', '-')}" for name in PRESET_ONLY
+             if getattr(args, name) is not None]
+    if given:
+        raise CommandError(f"{given[0]} is an option of --preset adam, rnnc or tutorial; the "
+                           f"default forecaster chooses its window and training itself")
+    series = read_column(args.csv, args.column)
+    options = {name: getattr(args, option) for name, option in (
+        ("hidden_dim", "hidden"), ("max_epochs", "epochs"), ("learning_rate", "learning_rate"),
+        ("activation", "activation"), ("seed", "seed")) if getattr(args, option) is not None}
+    start = time.perf_counter()
+    model = rnnc.fit_forecaster(series, horizon=args.horizon, period=args.period, **options)
+    seconds = time.perf_counter() - start
+    model.info.update(data=os.path.basename(args.csv), column=args.column, preset=FORECASTER)
+    save(args.save, model)
+    info = model.info
+    print(f"backtest: {info['origins']} forecasts of {info['horizon']} steps from the last "
+          f"{info['holdout']} values (period {info['period']}), MASE (below 1: better than "
+          f"the in-sample seasonal naive forecast):")
+    for line in forecaster_module.backtest_table(model):
+        print(f"  {line}")
+    if info["baseline_won"]:
+        print(f"A baseline won: no candidate beat {info['winner']} clearly, so the saved "
+              f"model is {info['winner']} itself.")
+    else:
+        print(f"chosen: {info['winner']}, refitted on all {len(series)} values")
+    if not args.no_plots:
+        from rnnc import plots
+        path = os.path.join(args.out, f"{args.column}_forecast.png")
+        try:
+            os.makedirs(args.out, exist_ok=True)
+            plots.forecast(path, series, rnnc.forecast(model, series, info["horizon"]),
+                           f"{args.column}: {info['winner']}, {info['horizon']} steps")
+            print(f"wrote {path}")
+        except ImportError as exc:
+            print(f"rnnc: no plots: {exc}", file=sys.stderr)
+        except OSError as exc:
+            raise CommandError(f"cannot write plots to {args.out}: "
+                               f"{exc.strerror or exc}") from None
+    print(f"trained in {seconds:.2f} s")
 
 
 def write_csv(f, header, rows):
@@ -302,20 +335,21 @@ def command_predict(args):
     if model.output_dim != 1 or not one_input:
         raise CommandError(f"{args.model} does not predict one series from its own past "
                            f"(it has {model.output_dim} outputs and U {model.U.shape})")
-    if len(series) < model.seq_len:
+    window = model.window_len   # seq_len, plus what the model's differencing uses up
+    if len(series) < window:
         raise CommandError(f"{args.csv}: {args.column!r} has {len(series)} values; the "
-                           f"model needs windows of {model.seq_len}")
+                           f"model needs windows of {window}")
     if args.horizon is not None:
         predicted = rnnc.forecast(model, series, args.horizon)
         header = ["step", "forecast"]
         rows = [(len(series) + i, p) for i, p in enumerate(predicted)]
     else:
-        X = np.lib.stride_tricks.sliding_window_view(series, model.seq_len)[:, :, None]
+        X = np.lib.stride_tricks.sliding_window_view(series, window)[:, :, None]
         predicted = model.predict(X)[:, 0]
         header = ["row", "prediction", "actual"]
         # the window ending at value i predicts value i + 1 (0-based data rows)
-        rows = [(i + model.seq_len, p, series[i + model.seq_len] if i + model.seq_len
-                 < len(series) else "") for i, p in enumerate(predicted)]
+        rows = [(i + window, p, series[i + window] if i + window < len(series) else "")
+                for i, p in enumerate(predicted)]
     rows = [[str(r[0])] + [repr(float(v)) if v != "" else "" for v in r[1:]] for r in rows]
     if args.output in (None, "-"):
         write_csv(sys.stdout, header, rows)
@@ -331,8 +365,8 @@ def command_predict(args):
             if args.horizon is not None:
                 plots.forecast(args.plot, series, predicted, f"{args.column}: forecast")
             else:
-                plots.fit(args.plot, series[model.seq_len:], predicted[:len(series)
-                          - model.seq_len], f"{args.column}: next-value predictions")
+                plots.fit(args.plot, series[window:], predicted[:len(series) - window],
+                          f"{args.column}: next-value predictions")
         except ImportError as exc:
             raise CommandError(str(exc)) from None
         except OSError as exc:
@@ -380,30 +414,35 @@ def add_series_options(parser):
     parser.add_argument("--column", required=True, metavar="NAME", help="the series' column")
 
 
-def add_training_options(parser, out_default, preset):
-    parser.add_argument("--preset", choices=sorted(PRESETS), default=preset,
-                        help="rnnc: small initial weights, SGD at 0.03, 100 epochs (learns "
-                             "the sine); adam: small initial weights, Adam at 0.003, 100 "
-                             "epochs; tutorial: the tutorial's uniform(0, 1) weights from "
+def add_training_options(parser, out_default, preset, forecaster=False):
+    what = ("forecaster: rnnc.fit_forecaster, a model chosen by backtest among baselines, "
+            "linear autoregressions and small networks; " if forecaster else "")
+    parser.add_argument("--preset", choices=sorted(PRESETS) + ([FORECASTER] if forecaster
+                                                               else []), default=preset,
+                        help=f"{what}rnnc: small initial weights, SGD at 0.03, 100 epochs "
+                             "(learns the sine); adam: small initial weights, Adam at 0.003, "
+                             "100 epochs; tutorial: the tutorial's uniform(0, 1) weights from "
                              f"seed 12161, SGD at 1e-4, 25 epochs (default: {preset})")
-    parser.add_argument("--backprop", choices=spec.BACKPROPS, default="bptt",
+    parser.add_argument("--backprop", choices=spec.BACKPROPS,
                         help="bptt: exact truncated gradients; tutorial: the tutorial's "
                              "own update rule (default: bptt)")
     parser.add_argument("--optimizer", choices=spec.OPTIMIZERS,
                         help="per-record SGD, as the tutorial, or Adam (default: the "
                              "preset's)")
-    parser.add_argument("--activation", choices=spec.ACTIVATIONS, default="sigmoid",
-                        help="the hidden layer's activation (default: sigmoid)")
+    parser.add_argument("--activation", choices=spec.ACTIVATIONS,
+                        help="the hidden layer's activation (default: sigmoid; the "
+                             "forecaster's: tanh)")
     parser.add_argument("--epochs", type=non_negative_int,
                         help="passes over the training windows (default: the preset's)")
     parser.add_argument("--learning-rate", type=positive_float,
                         help="step size (default: the preset's)")
-    parser.add_argument("--hidden", type=positive_int, default=rnnc.hidden_dim,
-                        help=f"hidden units (default: {rnnc.hidden_dim})")
-    parser.add_argument("--bptt-truncate", type=non_negative_int, default=rnnc.bptt_truncate,
+    parser.add_argument("--hidden", type=positive_int,
+                        help=f"hidden units (default: {rnnc.hidden_dim}; the forecaster's: "
+                             f"{forecaster_module.HIDDEN_DIM})")
+    parser.add_argument("--bptt-truncate", type=non_negative_int,
                         help="gradient flows through the last N+1 steps (default: "
                              f"{rnnc.bptt_truncate})")
-    parser.add_argument("--batch-size", type=positive_int, default=1,
+    parser.add_argument("--batch-size", type=positive_int,
                         help="records per update: 1 updates after each record (the "
                              "tutorial's); B > 1 steps along the mean gradient of B records "
                              "at a time, on all cores (default: 1)")
@@ -437,16 +476,26 @@ def parser():
     sine.set_defaults(run=command_sine)
 
     train = commands.add_parser("train", help="train on a column of a CSV file",
-                                description="Train a network to predict the next value of a "
-                                "series from the seq_len values before it; the last windows "
-                                "are held out for validation.")
+                                description="Fit a forecaster to a series (by default: "
+                                "rnnc.fit_forecaster backtests baselines, linear "
+                                "autoregressions and small networks and keeps the best), or "
+                                "with --preset adam, rnnc or tutorial train one network to "
+                                "predict the next value from the seq_len values before it, "
+                                "the last windows held out for validation.")
     add_series_options(train)
-    train.add_argument("--seq-len", type=positive_int, default=rnnc.seq_len,
-                       help=f"values per window (default: {rnnc.seq_len})")
-    train.add_argument("--validation", type=fraction, default=0.2,
-                       help="fraction of the windows, from the end, held out (default: 0.2)")
+    train.add_argument("--horizon", type=positive_int,
+                       help="forecaster: steps to backtest and forecast (default: a season, "
+                            "at least 6, at most a sixth of the series)")
+    train.add_argument("--period", type=positive_int,
+                       help="forecaster: the seasonal period, 1 for none (default: detected "
+                            "from the autocorrelation)")
+    train.add_argument("--seq-len", type=positive_int,
+                       help=f"presets: values per window (default: {rnnc.seq_len})")
+    train.add_argument("--validation", type=fraction,
+                       help="presets: fraction of the windows, from the end, held out "
+                            "(default: 0.2)")
     train.add_argument("--save", required=True, metavar="MODEL", help="model file to write")
-    add_training_options(train, "rnnc-train", "adam")
+    add_training_options(train, "rnnc-train", FORECASTER, forecaster=True)
     train.set_defaults(run=command_train)
 
     predict = commands.add_parser("predict", help="predict with a saved model",
@@ -508,10 +557,14 @@ class ClosedStreamSafe:
 def main(argv=None):
     args = parser().parse_args(argv)
     stdout, sys.stdout = sys.stdout, ClosedStreamSafe(sys.stdout)
-    try:
-        return run(args)
-    finally:
-        sys.stdout = stdout
+    with warnings.catch_warnings():
+        # a warning is a note to the user, in one line, not a line of Python source
+        warnings.showwarning = lambda message, *_, **__: print(
+            f"rnnc {args.command}: note: {message}", file=sys.stderr)
+        try:
+            return run(args)
+        finally:
+            sys.stdout = stdout
 
 
 def run(args):

@@ -13,10 +13,15 @@ import math
 import numbers
 import os
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from collections.abc import Callable
+from typing import Literal
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _batch, _forward, _sgd, spec
 from rnnc import _validation as check
@@ -25,11 +30,24 @@ from rnnc.spec import (bptt_truncate, hidden_dim, learning_rate, max_clip_val,  
                        max_epochs, min_clip_val, output_dim, seq_len)
 
 
-def sigmoid(x):
-    """1 / (1 + exp(-x)) elementwise, as the kernels compute it: from exp(-|x|),
-    so that it never overflows and raises no warning for any input.
+Activation = Literal["sigmoid", "tanh"]
+Linear = tuple[ArrayLike, ArrayLike]
 
-    Returns an array shaped like x: float32 for float32 input, float64 otherwise.
+
+def sigmoid(x: ArrayLike) -> NDArray[np.floating]:
+    """The logistic function 1 / (1 + exp(-x)), elementwise, as the kernels compute it.
+
+    It is computed from exp(-|x|), so it never overflows and raises no
+    warning for any input (accurate to 2 ulp).
+
+    Parameters
+    ----------
+    x : array_like of real numbers
+
+    Returns
+    -------
+    ndarray
+        Shaped like `x`: float32 for float32 input, float64 otherwise.
     """
     x = check.as_real_array(x, "x")
     dtype = np.float32 if x.dtype == np.float32 else np.float64
@@ -180,11 +198,39 @@ def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop
                                     linear))
 
 
-def predict(U, V, W, X, *, activation="sigmoid", n_threads=None, linear=None):
-    """yhat = V h_T for every record of X, as (n_records, output_dim).
+def predict(U: ArrayLike, V: ArrayLike, W: ArrayLike, X: ArrayLike, *,
+            activation: Activation = "sigmoid", n_threads: int | None = None,
+            linear: Linear | None = None) -> NDArray[np.floating]:
+    """The network's output, yhat = V h_T, for every record of X.
 
-    linear = (A, b) adds the skip term A x_tail + b, a linear autoregression
-    on each record's last p steps (A is (output_dim, p * n_features)).
+    Parameters
+    ----------
+    U : array_like, (hidden_dim, seq_len) or (hidden_dim, n_features)
+        Input weights: one column per step (the tutorial's per-step layout)
+        or one for every step (the shared layout).
+    V : array_like, (output_dim, hidden_dim)
+    W : array_like, (hidden_dim, hidden_dim)
+    X : array_like, (n_records, seq_len) or (n_records, seq_len, n_features)
+    activation : {"sigmoid", "tanh"}
+        The hidden layer's activation.
+    n_threads : int or None
+        Threads for the records (None: all cores).
+    linear : (A, b) or None
+        The skip term: yhat += A x_tail + b, a linear autoregression on each
+        record's last p steps, with A (output_dim, p * n_features) and b
+        (output_dim,).
+
+    Returns
+    -------
+    ndarray, (n_records, output_dim)
+        In the weights' dtype.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs that do not fit, naming the argument.
+    FloatingPointError
+        Where finite inputs give an output that overflows.
     """
     U, V, W = check.check_weights(U, V, W)
     X, _, layout = check.check_data(U, V, X, None)
@@ -193,10 +239,31 @@ def predict(U, V, W, X, *, activation="sigmoid", n_threads=None, linear=None):
                                        linear=linear), "a prediction")
 
 
-def calculate_loss(X, Y, U, V, W, *, activation="sigmoid", n_threads=None, linear=None):
-    """(loss, activation): the summed squared-error loss / 2 over all records,
-    and h_T of the last record as (hidden_dim, 1), like the tutorial's.
-    linear: the skip term, as for predict."""
+def calculate_loss(X: ArrayLike, Y: ArrayLike, U: ArrayLike, V: ArrayLike, W: ArrayLike, *,
+                   activation: Activation = "sigmoid", n_threads: int | None = None,
+                   linear: Linear | None = None) -> tuple[float, NDArray[np.floating]]:
+    """The loss over all records, as the tutorial's calculate_loss returns it.
+
+    Parameters
+    ----------
+    X : array_like, (n_records, seq_len) or (n_records, seq_len, n_features)
+    Y : array_like, (n_records, output_dim) or (n_records,) for one output
+    U, V, W, activation, n_threads, linear
+        As for `predict`.
+
+    Returns
+    -------
+    loss : float
+        The sum over records of ||y - yhat||^2 / 2, exactly rounded in
+        float64 (so independent of the records' order); inf beyond float64.
+    activation : ndarray, (hidden_dim, 1)
+        h_T of the last record, like the tutorial's.
+
+    Raises
+    ------
+    ValueError, TypeError, FloatingPointError
+        As for `predict`.
+    """
     U, V, W = check.check_weights(U, V, W)
     X, Y, layout = check.check_data(U, V, X, Y)
     linear = check.check_linear(linear, U, V, layout)
@@ -212,12 +279,41 @@ def _truncation(bptt_truncate):
     return spec.truncation_code(k)
 
 
-def gradients(U, V, W, x, y, bptt_truncate=bptt_truncate, *, activation="sigmoid",
-              linear=None):
-    """(dU, dV, dW): the exact, unclipped gradient of one record's loss
-    ||y - yhat||^2 / 2 with h_{T-k-1} held constant (k = bptt_truncate;
-    None for full backpropagation through time).  With the skip term
-    linear = (A, b): (dU, dV, dW, dA, db)."""
+def gradients(U: ArrayLike, V: ArrayLike, W: ArrayLike, x: ArrayLike, y: ArrayLike,
+              bptt_truncate: int | None = bptt_truncate, *, activation: Activation = "sigmoid",
+              linear: Linear | None = None) -> tuple[NDArray[np.floating], ...]:
+    """The exact, unclipped gradient of one record's loss ||y - yhat||^2 / 2.
+
+    Truncated backpropagation through time with bptt_truncate = k is the
+    exact gradient with h_{T-k-1} held constant: the last k + 1 steps carry
+    gradient.
+
+    Parameters
+    ----------
+    U, V, W : array_like
+        The weights, as for `predict`.
+    x : array_like, (seq_len,) or (seq_len, n_features)
+        One record.
+    y : array_like, (output_dim,)
+    bptt_truncate : int or None
+        k; None (or any k >= seq_len - 1) is full backpropagation through time.
+    activation, linear
+        As for `predict`.
+
+    Returns
+    -------
+    tuple of ndarray
+        (dU, dV, dW), shaped like U, V, W; with the skip term, (dU, dV, dW,
+        dA, db).  Computed with the layout training uses, so that a training
+        step applies exactly this gradient.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs that do not fit, naming the argument.
+    FloatingPointError
+        Where finite inputs give a gradient that overflows.
+    """
     U, V, W = check.check_weights(U, V, W)
     x, y, layout = check.check_record(U, V, x, y)
     linear = check.check_linear(linear, U, V, layout) or (None, None)
@@ -236,9 +332,17 @@ class AdamState:
     train(optimizer="adam") starts a fresh one unless given one through
     optimizer_state; passing the same object to successive calls continues
     the optimisation where the last call stopped (partial_fit, warm starts).
+
+    Attributes
+    ----------
+    step : int
+        Updates made so far.
+    moments : list of ndarray
+        m and v for U, then V, W (then A, b), shaped like them.
     """
 
-    def __init__(self, U, V, W, linear=None):
+    def __init__(self, U: NDArray[np.floating], V: NDArray[np.floating],
+                 W: NDArray[np.floating], linear: Linear | None = None) -> None:
         self.step = 0
         self.moments = [np.zeros_like(P) for P in self._pairs(U, V, W, linear)]
 
@@ -248,7 +352,8 @@ class AdamState:
         params = (U, V, W) if linear is None else (U, V, W, *linear)
         return [P for P in params for _ in range(2)]
 
-    def fits(self, U, V, W, linear=None):
+    def fits(self, U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floating],
+             linear: Linear | None = None) -> bool:
         """True when this state can carry the training of these weights."""
         try:
             self.check(U, V, W, linear)
@@ -256,7 +361,8 @@ class AdamState:
             return False
         return True
 
-    def check(self, U, V, W, linear=None):
+    def check(self, U: NDArray[np.floating], V: NDArray[np.floating],
+              W: NDArray[np.floating], linear: Linear | None = None) -> None:
         """A ValueError or TypeError, naming what is wrong, unless this state
         can carry the training of U, V, W (and linear's A and b): a count
         >= 0 and, for each weight, two writable C-contiguous arrays of its
@@ -342,11 +448,11 @@ class History:
     tutorial prints loss[e - 1] as epoch e's.  validation_loss likewise, or
     None without validation data.
     """
-    loss: list
-    validation_loss: list | None
+    loss: list[float]
+    validation_loss: list[float | None] | None
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         """Epochs completed."""
         return len(self.loss) - 1
 
@@ -355,7 +461,9 @@ class TrainResult(tuple):
     """(U, V, W), as the tutorial's train returns them, and train's History
     as .history (None when train(history=False) measured nothing)."""
 
-    def __new__(cls, weights, history=None):
+    history: History | None
+
+    def __new__(cls, weights: tuple, history: History | None = None) -> TrainResult:
         result = super().__new__(cls, weights)
         result.history = history
         return result
@@ -417,34 +525,45 @@ def _shuffler(shuffle, random_state):
     return lambda n: rng.permutation(n).astype(np.intp)
 
 
-def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_rate,
-          max_epochs=max_epochs, bptt_truncate=bptt_truncate,
-          min_clip_val=min_clip_val, max_clip_val=max_clip_val, backprop="bptt",
-          verbose=True, callback=None, optimizer="sgd", activation="sigmoid",
-          optimizer_state=None, n_threads=None, shuffle=False, random_state=None,
-          history=True, linear=None, batch_size=1):
-    """Train by per-record SGD (or Adam); U, V, W are updated in place and returned.
+def warn_frozen_inputs(layout, k, backprop):
+    """Warn (UserWarning) when training can never change some per-step input
+    weights: with truncation k, gradient reaches U's columns of the last k+1
+    steps only, so the columns of the steps before stay as initialised."""
+    if backprop != "bptt" or not layout.per_step or k == spec.NO_TRUNCATION:
+        return
+    frozen = layout.seq_len - k - 1
+    if frozen > 0:
+        columns = "column 0" if frozen == 1 else f"columns 0..{frozen - 1}"
+        warnings.warn(f"U {columns} (of {layout.seq_len}, one per step) will never change: "
+                      f"bptt_truncate={k} passes gradient through the last {k + 1} steps "
+                      f"only; use bptt_truncate=None or the shared layout (U of shape "
+                      f"(hidden_dim, n_features)) to train every input weight",
+                      UserWarning, stacklevel=3)
 
-    Each epoch makes one pass over the records, in order (the tutorial's), or
-    with shuffle=True in a new random order drawn from random_state (an int,
-    None, or a NumPy Generator or RandomState).  backprop="bptt" steps along
-    the exact truncated gradient, clipped elementwise to [min_clip_val,
-    max_clip_val]; backprop="tutorial" uses the tutorial's own update rule
-    (see README).  optimizer="adam" steps with Adam (PyTorch's defaults:
-    betas 0.9, 0.999, eps 1e-8) along the clipped gradient instead;
-    activation="tanh" replaces the sigmoid hidden layer; optimizer_state, an
-    AdamState, carries Adam's moments from one call to the next.
-    X_validation and Y_validation may be None.  linear = (A, b) adds the skip
-    term A x_tail + b to the output (see predict); A and b are trained with
-    the weights, in place.
 
-    The training and validation loss of the weights at the start of each
-    epoch are measured on another core while the epoch's updates run; then
+def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floating],
+          X: ArrayLike, Y: ArrayLike, X_validation: ArrayLike | None,
+          Y_validation: ArrayLike | None, *, learning_rate: float = learning_rate,
+          max_epochs: int = max_epochs, bptt_truncate: int | None = bptt_truncate,
+          min_clip_val: float = min_clip_val, max_clip_val: float = max_clip_val,
+          backprop: Literal["bptt", "tutorial"] = "bptt", verbose: bool = True,
+          callback: Callable[[int, float, float | None], object] | None = None,
+          optimizer: Literal["sgd", "adam"] = "sgd", activation: Activation = "sigmoid",
+          optimizer_state: AdamState | None = None, n_threads: int | None = None,
+          shuffle: bool = False,
+          random_state: int | np.random.Generator | np.random.RandomState | None = None,
+          history: bool = True, linear: Linear | None = None,
+          batch_size: int = 1) -> TrainResult:
+    """Train by per-record SGD (or Adam), updating U, V, W in place.
+
+    Each epoch makes one pass over the records, in order (the tutorial's) or,
+    with shuffle=True, in a new random order.  For each record it computes
+    the exact truncated gradient (or, with backprop="tutorial", the
+    tutorial's own update rule), clips it elementwise and steps.  The
+    training and validation loss of the weights at the start of each epoch
+    are measured on another core while the epoch's updates run; then
     ``Epoch: n, Loss: ..., Validation Loss: ...`` is printed when verbose, and
-    ``callback(epoch, loss, validation_loss)`` called if given (it sees the
-    weights after the epoch).  The result unpacks as ``U, V, W`` and carries
-    the losses as ``.history`` (a History); with history=False, verbose=False
-    and no callback, no loss is measured.
+    the callback called if given.
 
     batch_size=B > 1 trains by mini-batches: each update steps along the
     exact truncated gradient averaged over B consecutive records of the
@@ -457,9 +576,73 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
     passes then run before each epoch, on all threads.  batch_size=1 (the
     default) is the per-record path.
 
-    Raises FloatingPointError, naming the epoch and record (or batch), if an
-    update would make the weights NaN or infinite; the weights then hold the
-    last finite update.
+    Parameters
+    ----------
+    U, V, W : ndarray of float32 or float64, one dtype
+        The weights (see `predict` for their shapes), updated in place.
+    X, Y : array_like
+        The records (n_records, seq_len[, n_features]) and their targets
+        (n_records, output_dim).
+    X_validation, Y_validation : array_like or None
+        Records whose loss is measured each epoch, never trained on.
+    learning_rate : float
+        The step: P -= learning_rate * clip(dP) for SGD, Adam's step size.
+    max_epochs : int
+        Passes over the records.
+    bptt_truncate : int or None
+        k: the gradient flows through the last k + 1 steps; None is full
+        backpropagation through time.
+    min_clip_val, max_clip_val : float
+        Each gradient entry is clipped to this range, which must hold 0.
+    backprop : {"bptt", "tutorial"}
+        Exact truncated gradients, or the tutorial's update rule (SGD,
+        sigmoid, no skip term; see the README).
+    verbose : bool
+        Print the tutorial's line for each epoch.
+    callback : callable or None
+        ``callback(epoch, loss, validation_loss)`` after each epoch, on the
+        calling thread, with the losses at the epoch's start; it sees the
+        weights after the epoch.
+    optimizer : {"sgd", "adam"}
+        Adam uses PyTorch's defaults (betas 0.9, 0.999, eps 1e-8).
+    activation : {"sigmoid", "tanh"}
+    optimizer_state : AdamState or None
+        Adam's moments, carried from one call to the next (a fresh one when
+        None).
+    n_threads : int or None
+        Threads for the loss passes (None: all cores); per-record updates
+        run on one, batches on all of them.
+    shuffle : bool
+        Visit the records in a new random order each epoch.
+    random_state : int, numpy Generator or RandomState, or None
+        Where the orders come from.
+    history : bool
+        Measure the losses after each epoch (see Returns); with
+        history=False, verbose=False and no callback, no loss is measured.
+    linear : (A, b) or None
+        The skip term (see `predict`), trained with the weights, in place.
+    batch_size : int
+        Records per update, >= 1: 1 for per-record updates, B > 1 for
+        mini-batches (see above).
+
+    Returns
+    -------
+    TrainResult
+        Unpacks as ``U, V, W`` (the arrays given, updated), as the tutorial
+        writes it; ``.history`` is a History of the training and validation
+        loss after 0, 1, ..., max_epochs epochs (None with history=False).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs that do not fit, naming the argument, before any update.
+    RuntimeError
+        If another train call is updating the same arrays or Adam state now.
+    FloatingPointError
+        If an update would make a weight NaN or infinite: training stops
+        there, naming the epoch and the record (``.epoch``, ``.record``), or
+        with batches the batch (``.batch``, ``.record`` None), and the
+        weights hold the last finite update.
     """
     lr, max_epochs, k, lo, hi = _check_train_options(
         learning_rate, max_epochs, bptt_truncate, min_clip_val, max_clip_val, backprop,
@@ -475,6 +658,7 @@ def train(U, V, W, X, Y, X_validation, Y_validation, *, learning_rate=learning_r
                          f"{U.dtype} (at most {np.finfo(U.dtype).max:g})")
     user_data = dict(X=X, Y=Y, X_validation=X_validation, Y_validation=Y_validation)
     X, Y, layout = check.check_data(U, V, X, Y)
+    warn_frozen_inputs(layout, k, backprop)
     user_linear = linear
     linear = check.check_linear(linear, U, V, layout, in_place=True)
     updated = dict(zip("UVW", user_weights))

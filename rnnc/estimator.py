@@ -108,6 +108,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         fit continues from the fitted weights (and Adam's moments) instead of
         starting from new random weights.
+    linear_skip : int or None, default=None
+        p, to add a linear skip term: ``yhat = V h_T + A x + b`` with x the
+        last p steps of the (scaled) sequence, a linear autoregression trained
+        jointly with the network (A and b start at zero).  None: no skip term.
     batch_size : int or "auto", default="auto"
         Samples per update.  1: per-sample updates; B > 1: each update steps
         along the mean gradient of B samples (learning_rate is then the step
@@ -127,6 +131,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         The weights: U_ is (hidden_dim, n_features) for the shared layout or
         (hidden_dim, n_timesteps) per step; V_ is (n_outputs, hidden_dim);
         W_ is (hidden_dim, hidden_dim).  They act on scaled values.
+    A_, b_ : ndarray or None
+        The skip term, (n_outputs, linear_skip * n_features_per_step) and
+        (n_outputs,), acting on scaled values; None without linear_skip.
     n_features_in_ : int
         X.shape[1] at fit, as scikit-learn defines it: the number of time
         steps, for 2-D and 3-D X alike.  The per_step layout requires it at
@@ -151,8 +158,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def __init__(self, hidden_dim=32, *, layout="shared", activation="sigmoid",
                  optimizer="adam", learning_rate=3e-3, max_epochs=100, bptt_truncate=None,
                  min_clip_val=-1.0, max_clip_val=1.0, shuffle=True, scale_X=True,
-                 random_state=None, warm_start=False, batch_size="auto", n_threads=1,
-                 verbose=False):
+                 random_state=None, warm_start=False, n_threads=1, verbose=False,
+                 linear_skip=None, batch_size="auto"):
         self.hidden_dim = hidden_dim
         self.layout = layout
         self.activation = activation
@@ -169,6 +176,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.batch_size = batch_size
         self.n_threads = n_threads
         self.verbose = verbose
+        self.linear_skip = linear_skip
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -192,6 +200,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             if check.check_count(self.batch_size, "batch_size") < 1:
                 raise ValueError(f'batch_size must be "auto" or at least 1, got '
                                  f'{self.batch_size}')
+        if check.check_count(self.linear_skip, "linear_skip", allow_none=True) == 0:
+            raise ValueError("linear_skip must be None or at least 1 (the steps the skip term "
+                             "reads), got 0")
         if self.n_threads is not None and check.check_count(self.n_threads, "n_threads") < 1:
             raise ValueError(f"n_threads must be None or at least 1, got {self.n_threads}")
         for name in ("shuffle", "scale_X", "warm_start", "verbose"):
@@ -260,6 +271,13 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         n_inputs = X.shape[1] if self.layout == "per_step" else X.shape[2]
         self.U_, self.V_, self.W_ = scaled_weights(self.hidden_dim, n_inputs, self.n_outputs_,
                                                    seed=rng)
+        self.A_ = self.b_ = None
+        if self.linear_skip is not None:
+            if self.linear_skip > X.shape[1]:
+                raise ValueError(f"linear_skip={self.linear_skip} reads more steps than the "
+                                 f"sequences have ({X.shape[1]})")
+            self.A_ = np.zeros((self.n_outputs_, self.linear_skip * X.shape[2]))
+            self.b_ = np.zeros(self.n_outputs_)
         self.optimizer_state_ = None
         self.loss_curve_ = []
         self.n_iter_ = 0
@@ -271,15 +289,26 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                              f"hidden_dim={self.W_.shape[0]}, layout={self._layout!r}, not "
                              f"hidden_dim={self.hidden_dim}, layout={self.layout!r}; fit "
                              f"with warm_start=False to start again")
+        fitted = None if self.A_ is None else self.A_.shape[1] // self.n_features_per_step_
+        if fitted != self.linear_skip:
+            raise ValueError(f"cannot continue training: the fitted model has "
+                             f"linear_skip={fitted}, not {self.linear_skip}; fit with "
+                             f"warm_start=False to start again")
+
+    def _linear(self):
+        """The fitted skip term as train and predict take it, or None."""
+        return None if getattr(self, "A_", None) is None else (self.A_, self.b_)
 
     def _run_epochs(self, X, Y, n_epochs, rng):
         """n_epochs of rnnc.train on scaled X, Y, in one call."""
         U, V, W = (P.copy() for P in (self.U_, self.V_, self.W_))
+        linear = self._linear()
+        linear = None if linear is None else tuple(P.copy() for P in linear)
         state = None
         if self.optimizer == "adam":
             state = copy.deepcopy(self.optimizer_state_)
-            if not isinstance(state, AdamState) or not state.fits(U, V, W):
-                state = AdamState(U, V, W)
+            if not isinstance(state, AdamState) or not state.fits(U, V, W, linear):
+                state = AdamState(U, V, W, linear)
         done = self.n_iter_
 
         def show(epoch, loss):
@@ -299,7 +328,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                            verbose=False, callback=report if self.verbose else None,
                            optimizer=self.optimizer, activation=self.activation,
                            optimizer_state=state, n_threads=self.n_threads,
-                           shuffle=bool(self.shuffle), random_state=rng,
+                           shuffle=bool(self.shuffle), random_state=rng, linear=linear,
                            batch_size=self._batch_size(len(X)))
         except FloatingPointError as exc:
             raise FloatingPointError(
@@ -310,6 +339,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         if losses:
             show(n_epochs, losses[-1])
         self.U_, self.V_, self.W_ = U, V, W
+        if linear is not None:
+            self.A_, self.b_ = linear
         self.optimizer_state_ = state
         self._activation = self.activation  # what the weights were trained with
         self.loss_curve_ = list(self.loss_curve_) + [loss / len(X) for loss in losses]
@@ -373,7 +404,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._scale_X(self._validate_predict_X(X))
         out = predict(self.U_, self.V_, self.W_, X, activation=self._activation,
-                      n_threads=self.n_threads)
+                      n_threads=self.n_threads, linear=self._linear())
         out = out * self.y_scale_ + self.y_mean_
         if not np.all(np.isfinite(out)):
             raise FloatingPointError("a prediction overflowed: the inputs are far outside "

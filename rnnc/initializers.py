@@ -5,9 +5,11 @@ n_inputs is seq_len for the per-step layout and n_features for the shared one.
 import math
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 
-def tutorial_weights(hidden_dim=100, n_inputs=50, output_dim=1, seed=12161):
+def tutorial_weights(hidden_dim: int = 100, n_inputs: int = 50, output_dim: int = 1,
+                     seed: int = 12161) -> tuple[NDArray[np.float64], ...]:
     """The tutorial's: uniform(0, 1), drawn for U, V, W in that order after
     np.random.seed(seed) (a private RandomState gives the same numbers without
     touching NumPy's global generator).  Saturates the sigmoid: see README."""
@@ -16,7 +18,9 @@ def tutorial_weights(hidden_dim=100, n_inputs=50, output_dim=1, seed=12161):
             rng.uniform(0, 1, (hidden_dim, hidden_dim)))
 
 
-def scaled_weights(hidden_dim=100, n_inputs=50, output_dim=1, seed=None, dtype=np.float64):
+def scaled_weights(hidden_dim: int = 100, n_inputs: int = 50, output_dim: int = 1,
+                   seed: int | np.random.Generator | np.random.RandomState | None = None,
+                   dtype: DTypeLike = np.float64) -> tuple[NDArray[np.floating], ...]:
     """uniform(-1/sqrt(hidden_dim), 1/sqrt(hidden_dim)) for every weight: the
     pre-activations start near 0, where the sigmoid and tanh have slope.
 

@@ -13,6 +13,14 @@ with ``np.load(path, allow_pickle=False)``:
     offset, scale   float64
     info            str               the info dict as JSON text
 
+and since format 2 (files of format 1 lack these and load with their defaults):
+
+    A, b            like U            the linear skip term, (output_dim, p * n_features)
+                                      and (output_dim,); (output_dim, 0) and (0,): none
+    differencing    int64 (d,)        the lags of the differencing; (0,): none
+    member_U, ...   like U, V, W, A, b  more networks, stacked on a first axis of
+                                      length n_members (0: one network)
+
 Weights, offset and scale are stored in binary, so a file loads back bit for
 bit.  The file is written at exactly the path given: unlike ``np.savez``, save
 adds no ``.npz`` suffix, so ``load(path)`` finds what ``save(path, ...)`` wrote.
@@ -29,16 +37,19 @@ import zipfile
 import numpy as np
 
 from rnnc import _validation as check
+from rnnc import differencing as diff
 from rnnc import spec
 from rnnc._version import __version__
 from rnnc.model import Model
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # kept for code that read them here; rnnc.spec is their home
 LAYOUTS = spec.LAYOUTS
 ACTIVATIONS = spec.ACTIVATIONS
 KEYS = ("format_version", "rnnc_version", "U", "V", "W", "seq_len", "layout", "activation",
         "bptt_truncate", "offset", "scale", "info")
+# added in format 2
+KEYS_2 = ("A", "b", "differencing", "member_U", "member_V", "member_W", "member_A", "member_b")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty archive
 
 
@@ -69,7 +80,52 @@ def _info_json(info):
     return text
 
 
-def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, scale, info):
+def _check_linear(A, b, U, V, seq_len, layout, name=""):
+    """(A, b) of a skip term, or (None, None); checked against the weights."""
+    if A is None and b is None:
+        return None, None
+    if A is None or b is None:
+        raise ValueError(f"{name}A and {name}b must be given together (or both None)")
+    for key, a in ((f"{name}A", A), (f"{name}b", b)):
+        if not isinstance(a, np.ndarray) or a.dtype != U.dtype:
+            what = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
+            raise TypeError(f"{key} must be an array of the weights' dtype {U.dtype}, got "
+                            f"{what}")
+    # shapes and finiteness as the kernels need them (the dtype already matches)
+    n_features = 1 if layout == "per_step" else U.shape[1]
+    try:
+        return check.check_linear((A, b), U, V, check.Layout(layout == "per_step", seq_len,
+                                                             n_features))
+    except ValueError as exc:
+        raise ValueError(f"{name}{exc}") from None
+
+
+def _check_networks(members, U, V, W, A, linear_of):
+    """members as a list of (U, V, W, A, b) tuples shaped and typed like the model's."""
+    if not isinstance(members, (list, tuple)):
+        raise TypeError(f"members must be a list of (U, V, W, A, b) tuples, got "
+                        f"{type(members).__name__}")
+    out = []
+    for i, member in enumerate(members):
+        if not isinstance(member, (list, tuple)) or len(member) != 5:
+            raise TypeError(f"members[{i}] must be a (U, V, W, A, b) tuple")
+        Ui, Vi, Wi, Ai, bi = member
+        for key, mine, theirs in zip("UVW", (Ui, Vi, Wi), (U, V, W), strict=True):
+            if not isinstance(mine, np.ndarray) or mine.dtype != theirs.dtype \
+                    or mine.shape != theirs.shape:
+                raise ValueError(f"members[{i}] {key} must be shaped and typed like {key}: "
+                                 f"{theirs.shape}, {theirs.dtype}")
+        Ui, Vi, Wi = check.check_weights(Ui, Vi, Wi)
+        Ai, bi = linear_of(Ai, bi, f"members[{i}] ")
+        if (Ai is None) != (A is None) or (A is not None and Ai.shape != A.shape):
+            raise ValueError(f"members[{i}] must have a skip term exactly when the model "
+                             f"has one, of the same shape")
+        out.append((Ui, Vi, Wi, Ai, bi))
+    return out
+
+
+def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, scale, info,
+                  A=None, b=None, differencing=(), members=()):
     """The fields of a Model, checked as save and load both need them.
 
     Returns them as stored in a file (info as JSON text).  Raises ValueError
@@ -97,18 +153,49 @@ def _check_fields(U, V, W, seq_len, layout, activation, bptt_truncate, offset, s
     scale = _real(scale, "scale")
     if scale == 0:
         raise ValueError("scale must not be 0 (the network sees (raw - offset) / scale)")
+
+    def linear_of(A, b, name=""):
+        return _check_linear(A, b, U, V, seq_len, layout, name)
+
+    A, b = linear_of(A, b)
+    differencing = diff.check_lags(differencing)
+    n_features = 1 if layout == "per_step" else U.shape[1]
+    if differencing and (n_features, V.shape[0]) != (1, 1):
+        raise ValueError(f"differencing {differencing} needs a model of one series (one "
+                         f"feature, output_dim 1), got {n_features} feature(s) and "
+                         f"output_dim {V.shape[0]}")
+    members = _check_networks(members, U, V, W, A, linear_of)
     return dict(U=U, V=V, W=W, seq_len=seq_len, layout=layout, activation=activation,
                 bptt_truncate=bptt_truncate, offset=offset, scale=scale,
-                info=_info_json(info))
+                info=_info_json(info), A=A, b=b, differencing=differencing, members=members)
 
 
-def save(path, model):
-    """Write model to path (str or os.PathLike) atomically; returns the path.
+def save(path: str | os.PathLike, model: Model) -> str:
+    """Write a model file, atomically.
 
-    The file is written beside path under a temporary name, flushed to disk and
-    then renamed onto path, so an existing file at path is replaced whole or
-    left as it was, never half-written.  The model is checked first: a
-    TypeError or ValueError names the field at fault.
+    The file is written beside path under a temporary name, flushed to disk
+    and then renamed onto path, so an existing file at path is replaced whole
+    or left as it was, never half-written.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Exactly where to write (no suffix is added): a regular file or a new
+        name in an existing directory.
+    model : rnnc.Model
+
+    Returns
+    -------
+    str
+        The path written.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a model field at fault (named), or a path that is empty, a
+        directory, a device or a FIFO, before anything is written.
+    FileNotFoundError
+        If the directory does not exist.
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")
@@ -116,7 +203,8 @@ def save(path, model):
     try:
         fields = _check_fields(model.U, model.V, model.W, model.seq_len, model.layout,
                                model.activation, model.bptt_truncate, model.offset,
-                               model.scale, model.info)
+                               model.scale, model.info, model.A, model.b,
+                               model.differencing, model.members)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"cannot save model to {path}: model.{exc}") from None
     k = fields["bptt_truncate"]
@@ -126,12 +214,25 @@ def save(path, model):
         layout=np.str_(fields["layout"]), activation=np.str_(fields["activation"]),
         bptt_truncate=np.int64(spec.truncation_code(k)),
         offset=np.float64(fields["offset"]),
-        scale=np.float64(fields["scale"]), info=np.str_(fields["info"]))
+        scale=np.float64(fields["scale"]), info=np.str_(fields["info"]),
+        differencing=np.array(fields["differencing"], dtype=np.int64),
+        **_linear_arrays(fields["A"], fields["b"], fields["U"], fields["V"]))
+    networks = [(U, V, W, *_linear_arrays(A, b, U, V).values())
+                for U, V, W, A, b in fields["members"]]
+    for i, key in enumerate(("U", "V", "W", "A", "b")):
+        shape = arrays[key].shape
+        arrays[f"member_{key}"] = (np.stack([n[i] for n in networks]) if networks else
+                                   np.empty((0, *shape), dtype=fields["U"].dtype))
     # no allow_pickle= here: NumPy < 2.1 would store it as an array named allow_pickle
     _write_atomically(path, lambda fh: np.savez(fh, **arrays))
     return path
 
 
+def _linear_arrays(A, b, U, V):
+    """{"A": A, "b": b} as stored: empty arrays for a model without a skip term."""
+    if A is None:
+        return dict(A=np.empty((V.shape[0], 0), dtype=U.dtype), b=np.empty(0, dtype=U.dtype))
+    return dict(A=A, b=b)
 def check_save_path(path):
     """path (str or os.PathLike) as a str, if save can write a model there: a
     regular file or a new name, in a directory that exists.  Otherwise a
@@ -228,7 +329,7 @@ def _check_members(fh, path):
     with zipfile.ZipFile(fh) as archive:
         for info in archive.infolist():
             key = info.filename.removesuffix(".npy")
-            if key not in KEYS:
+            if key not in KEYS + KEYS_2:
                 continue
             try:
                 with archive.open(info) as member:
@@ -267,11 +368,12 @@ def _read_arrays(path):
                 version = _member(npz, "format_version", path)
                 writer = (_member(npz, "rnnc_version", path)
                           if "rnnc_version" in npz.files else None)
-                _check_version(version, writer, path)
-                missing = [key for key in KEYS if key not in npz.files]
+                version = _check_version(version, writer, path)
+                keys = KEYS + (KEYS_2 if version >= 2 else ())
+                missing = [key for key in keys if key not in npz.files]
                 if missing:
                     raise ModelFileError(f"{path}: model file lacks {', '.join(missing)}")
-                return {key: _member(npz, key, path) for key in KEYS}
+                return {key: _member(npz, key, path) for key in keys}
         except ModelFileError:
             raise
         except Exception as exc:  # zipfile, zlib and npy header errors of a damaged file
@@ -310,15 +412,50 @@ def _check_version(version, writer, path):
                              f"{FORMAT_VERSION}); upgrade rnnc to load it")
     if version < 1:
         raise ModelFileError(f"{path}: format_version must be at least 1, got {version}")
+    return version
 
 
-def load(path):
-    """The rnnc.model.Model saved at path (str or os.PathLike).
+def _format_2_fields(stored):
+    """The Model fields added in format 2, from the arrays read (defaults for format 1)."""
+    if "differencing" not in stored:
+        return {}
+    lags = stored["differencing"]
+    if lags.ndim != 1 or lags.dtype.kind not in "iu":
+        raise ValueError(f"differencing must be a 1-D integer array, got shape "
+                         f"{lags.shape}, dtype {lags.dtype}")
 
-    Reads with allow_pickle=False.  A file that is damaged, is not an rnnc
-    model, comes from a newer rnnc or holds inconsistent fields raises
-    ModelFileError (a ValueError) naming the path and the fault; a missing
-    file raises FileNotFoundError.
+    def linear(A, b):
+        return (None, None) if A.ndim == 2 and A.shape[1] == 0 and b.size == 0 else (A, b)
+
+    stacked = [stored[f"member_{key}"] for key in ("U", "V", "W", "A", "b")]
+    if len({a.shape[0] if a.ndim else -1 for a in stacked}) != 1 or stacked[0].ndim == 0:
+        raise ValueError("member_U, member_V, member_W, member_A and member_b must stack the "
+                         "same number of networks")
+    members = [(U, V, W, *linear(A, b)) for U, V, W, A, b in zip(*stacked, strict=True)]
+    A, b = linear(stored["A"], stored["b"])
+    return dict(A=A, b=b, differencing=tuple(int(lag) for lag in lags), members=members)
+
+
+def load(path: str | os.PathLike) -> Model:
+    """Read the model that `save` wrote, bit for bit.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    rnnc.Model
+
+    Raises
+    ------
+    ModelFileError
+        (a ValueError) naming the path and the fault, for a file that is not
+        a regular file, is damaged, is not an rnnc model, comes from a newer
+        rnnc, holds pickled objects or inconsistent fields, or declares more
+        than it holds.  Nothing is unpickled.
+    FileNotFoundError
+        If there is no file.
     """
     path = os.fspath(path)
     stored = _read_arrays(path)
@@ -339,7 +476,7 @@ def load(path):
             bptt_truncate=spec.truncation_from_code(k),
             offset=_scalar(stored["offset"], "offset", "f"),
             scale=_scalar(stored["scale"], "scale", "f"),
-            info=info)
+            info=info, **_format_2_fields(stored))
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: {exc}") from None
     fields["info"] = info

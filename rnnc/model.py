@@ -3,17 +3,28 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnnc import differencing as diff
+
 
 @dataclass(eq=False)
 class Model:
-    """Weights, hyperparameters and scaling of one trained network.
+    """Weights, hyperparameters, scaling and differencing of trained networks.
 
-    The network sees scaled values: ``network = (raw - offset) / scale`` for
-    inputs and targets alike (one series predicting its own next value), and
-    predictions come back as ``raw = offset + scale * network``.
+    The network sees scaled values: ``network = (D(B) raw - offset) / scale``
+    for inputs and targets alike (one series predicting its own next value),
+    where D(B) is the differencing of the lags in ``differencing`` (() for
+    none, (1,) for y_t - y_{t-1}, (m,) seasonal; rnnc.differencing).  Its
+    outputs come back as ``offset + scale * network`` and the differencing is
+    undone, so predict works on raw windows of ``window_len = seq_len +
+    sum(differencing)`` values.
 
     layout is "per_step" (U is (hidden, seq_len), one value per step, the
     tutorial's) or "shared" (U is (hidden, n_features), any length).
+    A and b, when given, are the linear skip term: yhat = V h_T + A x + b with
+    x the last p steps of the (scaled, differenced) window, A of shape
+    (output_dim, p * n_features) and b (output_dim,).  members holds more
+    networks of the same shapes as (U, V, W, A, b) tuples; predictions are the
+    median over all networks (rnnc.forecast: the median of their forecasts).
     info holds JSON-serialisable training metadata (learning rate, epochs, ...).
     """
     U: np.ndarray
@@ -26,6 +37,21 @@ class Model:
     offset: float = 0.0
     scale: float = 1.0
     info: dict = field(default_factory=dict)
+    A: np.ndarray | None = None
+    b: np.ndarray | None = None
+    differencing: tuple = ()
+    members: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.check()
+
+    def check(self):
+        """A ValueError or TypeError naming the field, unless the fields make a
+        model that can predict (the checks a model file gets; see rnnc.io)."""
+        from rnnc.io import _check_fields
+        _check_fields(self.U, self.V, self.W, self.seq_len, self.layout, self.activation,
+                      self.bptt_truncate, self.offset, self.scale, {}, self.A, self.b,
+                      self.differencing, self.members)
 
     @property
     def hidden_dim(self):
@@ -35,25 +61,73 @@ class Model:
     def output_dim(self):
         return self.V.shape[0]
 
+    @property
+    def n_features(self):
+        return 1 if self.layout == "per_step" else self.U.shape[1]
+
+    @property
+    def window_len(self):
+        """Raw values one prediction reads: seq_len plus what differencing uses up."""
+        return self.seq_len + diff.order(self.differencing)
+
+    @property
+    def networks(self):
+        """Every network's (U, V, W, A, b): this model's first, then the members'."""
+        return [(self.U, self.V, self.W, self.A, self.b), *map(tuple, self.members)]
+
     def to_network(self, raw):
-        """raw values -> the scaled values the network works on"""
+        """raw (already differenced) values -> the scaled values the network works on"""
         return (np.asarray(raw, dtype=np.float64) - self.offset) / self.scale
 
     def from_network(self, values):
-        """the network's outputs -> raw values"""
+        """the network's outputs -> raw (still differenced) values"""
         return self.offset + self.scale * np.asarray(values, dtype=np.float64)
 
-    def predict(self, X):
-        """Predictions, in raw units, for raw windows X (n, seq_len[, n_features])."""
-        from rnnc.core import predict
-        X = self.to_network(X)
+    def _windows(self, X):
+        X = np.asarray(X, dtype=np.float64)
         X = X[:, :, None] if X.ndim == 2 else X
-        if self.layout == "per_step" and X.shape[1:] != (self.seq_len, 1):
-            raise ValueError(f"X must be windows of {self.seq_len} values, (n, "
-                             f"{self.seq_len}) or (n, {self.seq_len}, 1), for this per-step "
-                             f"model; got shape {X.shape}")
+        if self.layout == "per_step" and X.shape[1:] != (self.window_len, 1):
+            raise ValueError(f"X must be windows of {self.window_len} values, (n, "
+                             f"{self.window_len}) or (n, {self.window_len}, 1), for this "
+                             f"per-step model; got shape {X.shape}")
         if self.layout == "shared" and X.ndim == 3 and X.shape[2] != self.U.shape[1]:
             raise ValueError(f"X must have {self.U.shape[1]} features per step for this "
                              f"model; got shape {X.shape}")
-        return self.from_network(predict(self.U, self.V, self.W, X,
-                                         activation=self.activation))
+        shortest = diff.order(self.differencing) + max(1, self.skip_steps)
+        if X.ndim != 3 or X.shape[1] < shortest:
+            raise ValueError(f"X must be windows of at least {shortest} values, (n, steps) "
+                             f"or (n, steps, n_features), for this model; got shape "
+                             f"{X.shape}")
+        return X
+
+    @property
+    def skip_steps(self):
+        """p, the steps the linear skip term reads (0 without one)."""
+        return 0 if self.A is None else self.A.shape[1] // self.n_features
+
+    def predict_each(self, X, n_threads=None):
+        """Every network's predictions, raw units, (n_networks, n, output_dim)."""
+        from rnnc.core import predict
+        self.check()     # fields may have changed since the model was made
+        X = self._windows(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = self.to_network(diff.difference(X, self.differencing, axis=1))
+        if np.all(np.isfinite(X)) and not np.all(np.isfinite(Z)):
+            raise ValueError(f"X is too large for this model's scaling: (values - "
+                             f"{self.offset:g}) / {self.scale:g} overflows float64")
+        out = []
+        for U, V, W, A, b in self.networks:
+            linear = {} if A is None else {"linear": (A, b)}
+            out.append(predict(U, V, W, Z, activation=self.activation, n_threads=n_threads,
+                               **linear))
+        out = self.from_network(np.stack(out))
+        if self.differencing:
+            out = diff.undo_step(out, X[None, :, None, :, 0],
+                                 self.differencing)
+        return out
+
+    def predict(self, X, n_threads=None):
+        """Predictions, in raw units, for raw windows X (n, window_len[, n_features]):
+        the median over the networks."""
+        each = self.predict_each(X, n_threads)
+        return each[0] if len(each) == 1 else np.median(each, axis=0)

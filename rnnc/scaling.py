@@ -2,9 +2,11 @@
 model files: the network sees (raw - mean) / scale and its outputs map back
 as mean + scale * output."""
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 
-def standardisation(A, axis=0):
+def standardisation(A: ArrayLike, axis: int | tuple[int, ...] = 0
+                    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(mean, scale) of A along axis (an int or tuple), as 1-D float64 arrays.
 
     Computed on A divided by its largest magnitude, so that neither the mean

@@ -71,7 +71,7 @@ def test_train_then_predict_on_a_csv(capsys, tmp_path):
     model_path = tmp_path / "m.npz"
     status, out, err = run(
         capsys,
-        "train --csv {tmp}/s.csv --column level --seq-len 10 --epochs 5 "
+        "train --csv {tmp}/s.csv --column level --preset adam --seq-len 10 --epochs 5 "
         "--save {tmp}/m.npz --out {tmp}/plots",
         tmp_path,
     )
@@ -142,8 +142,20 @@ def test_file_errors_are_one_line(capsys, tmp_path):
             "line 3: level is 'oops', not a number",
         ),
         (
-            "train --csv {tmp}/s.csv --column level --seq-len 5 --save {tmp}/m.npz",
+            "train --csv {tmp}/s.csv --column level --preset adam --seq-len 5 --save {tmp}/m.npz",
             "at least one must be left to train on",
+        ),
+        (
+            "train --csv {tmp}/s.csv --column level --save {tmp}/m.npz",
+            "series must hold at least 8 values",
+        ),
+        (
+            "train --csv {tmp}/s.csv --column level --seq-len 5 --save {tmp}/m.npz",
+            "--seq-len is an option of --preset adam",
+        ),
+        (
+            "train --csv {tmp}/s.csv --column level --preset adam --horizon 3 --save {tmp}/m.npz",
+            "--horizon is for the default forecaster",
         ),
         ("predict --model {tmp}/none.npz --csv {tmp}/s.csv --column level", "no model file"),
         ("predict --model {tmp}/junk.npz --csv {tmp}/s.csv --column level", "junk.npz"),
@@ -216,8 +228,8 @@ def test_model_is_saved_even_when_plots_cannot_be_written(capsys, tmp_path):
     (tmp_path / "blocker").write_text("a file where the plot directory would go")
     status, _, err = run(
         capsys,
-        "train --csv {tmp}/s.csv --column level --seq-len 5 --epochs 2 --save {tmp}/m.npz "
-        "--out {tmp}/blocker/x",
+        "train --csv {tmp}/s.csv --column level --preset adam --seq-len 5 --epochs 2 "
+        "--save {tmp}/m.npz --out {tmp}/blocker/x",
         tmp_path,
     )
     assert status == 2 and "cannot write plots" in err
@@ -230,9 +242,111 @@ def test_byte_order_mark_and_tutorial_rule_under_the_adam_preset(capsys, tmp_pat
     (tmp_path / "bom.csv").write_bytes(text.encode("utf-8-sig"))
     status, out, err = run(
         capsys,
-        "train --csv {tmp}/bom.csv --column level --seq-len 5 --epochs 2 --no-plots "
+        "train --csv {tmp}/bom.csv --column level --preset adam --seq-len 5 --epochs 2 --no-plots "
         "--backprop tutorial --save {tmp}/m.npz",
         tmp_path,
     )
     assert status == 0, err
     assert rnnc.load(tmp_path / "m.npz").info["optimizer"] == "sgd"
+
+
+# --- the default forecaster ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_forecaster_train_prints_the_backtest_and_predict_uses_the_model(capsys, tmp_path):
+    t = np.arange(240)
+    rng = np.random.default_rng(0)
+    values = 20 + 0.05 * t + 3 * np.sin(2 * np.pi * t / 12) + 0.3 * rng.normal(size=240)
+    write_series(tmp_path / "s.csv", values)
+    status, out, err = run(
+        capsys,
+        "train --csv {tmp}/s.csv --column level --horizon 6 --save {tmp}/m.npz --out {tmp}/plots",
+        tmp_path,
+    )
+    assert status == 0, err
+    model = rnnc.load(tmp_path / "m.npz")
+    assert model.info["horizon"] == 6 and model.info["period"] == 12  # detected
+    for name in ("last value", "seasonal naive", "linear AR", "RNN("):
+        assert re.search(rf"^  {re.escape(name)}.*\s(\d+\.\d{{3}}|n/a)", out, re.M), name
+    assert "<- chosen" in out and "trained in" in out
+    assert ("A baseline won" in out) == model.info["baseline_won"]
+    assert (tmp_path / "plots" / "level_forecast.png").exists()
+
+    status, out, err = run(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column level --horizon 6", tmp_path
+    )
+    assert status == 0, err
+    rows = list(csv.reader(io.StringIO(out)))
+    np.testing.assert_array_equal(
+        [float(r[1]) for r in rows[1:]], rnnc.forecast(model, values, 6)
+    )
+    # next-value predictions read windows of window_len values (differencing included)
+    status, out, err = run(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column level", tmp_path
+    )
+    assert status == 0, err
+    assert len(list(csv.reader(io.StringIO(out)))) == 1 + 240 - model.window_len + 1
+
+
+def test_forecaster_says_plainly_when_a_baseline_won(capsys, tmp_path):
+    values = np.resize([3.0, 1.0, 4.0, 1.0, 5.0], 60)
+    write_series(tmp_path / "s.csv", values)
+    status, out, err = run(
+        capsys,
+        "train --csv {tmp}/s.csv --column level --period 5 --horizon 5 --epochs 2 --no-plots "
+        "--save {tmp}/m.npz",
+        tmp_path,
+    )
+    assert status == 0, err
+    assert (
+        "A baseline won: no candidate beat seasonal naive clearly, so the saved model is "
+        "seasonal naive itself." in out
+    )
+    model = rnnc.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(rnnc.forecast(model, values, 5), values[-5:])
+
+
+def spy_on_train(monkeypatch):
+    """The keywords of the last rnnc.train call the command makes."""
+    seen = {}
+    real_train = rnnc.train
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(rnnc, "train", spy)
+    return seen
+
+
+@pytest.mark.parametrize("preset, shuffled", [("adam", True), ("rnnc", True), ("tutorial", False)])
+def test_presets_shuffle_the_windows_except_the_tutorials(
+    capsys, tmp_path, monkeypatch, preset, shuffled
+):
+    seen = spy_on_train(monkeypatch)
+    write_series(tmp_path / "s.csv", np.sin(np.arange(40.0)))
+    status, _, err = run(
+        capsys,
+        f"train --csv {{tmp}}/s.csv --column level --preset {preset} --seq-len 5 --epochs 1 "
+        "--no-plots --save {tmp}/m.npz",
+        tmp_path,
+    )
+    assert status == 0, err
+    assert seen["shuffle"] is shuffled
+
+
+def test_sine_keeps_its_order(capsys, monkeypatch):
+    seen = spy_on_train(monkeypatch)
+    status, _, err = run(capsys, "sine --epochs 1 --no-plots")
+    assert status == 0, err
+    assert seen["shuffle"] is False
+
+
+def test_warnings_are_one_line_notes(capsys):
+    status, _, err = run(capsys, "sine --epochs 1 --no-plots --quiet")
+    assert status == 0
+    assert err.startswith("rnnc sine: note: U columns 0..43 (of 50, one per step) will never "
+                          "change") and len(err.strip().splitlines()) == 1
+    status, _, err = run(capsys, "sine --epochs 1 --no-plots --quiet --bptt-truncate 49")
+    assert status == 0 and err == ""

@@ -340,3 +340,64 @@ def test_rnnc_exports_the_estimator_lazily():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "RNNRegressor needs scikit-learn: pip install rnnc[sklearn]"
+
+
+# --- the linear skip term ---------------------------------------------------------------
+
+def ar2_samples(n=400, T=8, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.zeros(n + T)
+    for t in range(2, n + T):
+        y[t] = 1.2 * y[t - 1] - 0.5 * y[t - 2] + 0.1 * rng.normal()
+    X = np.stack([y[i:i + T] for i in range(n)])
+    return X, y[T:]
+
+
+def test_linear_skip_learns_a_linear_autoregression():
+    X, y = ar2_samples()
+    model = RNNRegressor(hidden_dim=4, linear_skip=2, max_epochs=30, random_state=0)
+    model.fit(X[:300], y[:300])
+    assert model.A_.shape == (1, 2) and model.b_.shape == (1,)
+    # least squares on all 8 steps scores 0.550 here (the noise bounds R^2 near 0.73)
+    assert model.score(X[300:], y[300:]) > 0.53
+    # the skip term carries the AR: its coefficients, in scaled units, near 1.2 and -0.5
+    coef = model.A_[0] * model.X_scale_[0] / model.y_scale_[0]
+    np.testing.assert_allclose(coef, [-0.5, 1.2], atol=0.25)
+
+
+def test_linear_skip_none_keeps_the_network_alone():
+    X, y = ar2_samples(100)
+    model = RNNRegressor(hidden_dim=4, max_epochs=2, random_state=0).fit(X, y)
+    assert model.A_ is None and model.b_ is None
+
+
+def test_linear_skip_predicts_with_the_kernels_skip_term():
+    X, y = ar2_samples(100)
+    model = RNNRegressor(hidden_dim=4, linear_skip=3, max_epochs=3, random_state=0).fit(X, y)
+    Xs = (X[:, :, None] - model.X_mean_) / model.X_scale_
+    expected = rnnc.predict(model.U_, model.V_, model.W_, Xs, activation=model.activation,
+                            linear=(model.A_, model.b_))
+    np.testing.assert_array_equal(model.predict(X), expected[:, 0] * model.y_scale_[0]
+                                  + model.y_mean_[0])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(linear_skip=0), "linear_skip must be None or at least 1"),
+    (dict(linear_skip=9), r"linear_skip=9 reads more steps than the sequences have \(8\)"),
+    (dict(linear_skip=2.0), "linear_skip"),
+])
+def test_bad_linear_skip_is_named(kwargs, message):
+    X, y = ar2_samples(50)
+    with pytest.raises((TypeError, ValueError), match=message):
+        RNNRegressor(max_epochs=1, **kwargs).fit(X, y)
+
+
+def test_warm_start_refuses_another_linear_skip():
+    X, y = ar2_samples(50)
+    model = RNNRegressor(max_epochs=1, linear_skip=2, warm_start=True).fit(X, y)
+    model.set_params(linear_skip=3)
+    with pytest.raises(ValueError, match="linear_skip=2, not 3"):
+        model.fit(X, y)
+    model.set_params(linear_skip=2)
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 2

@@ -1,31 +1,72 @@
-"""The C helpers give the same products on every instruction set a wheel can meet.
+"""The C helpers give the same products on every instruction set a wheel can meet,
+and with every compiler a wheel may be built with.
 
-The installed module runs only the clone this CPU picks, so here csrc/ is
+The installed module runs only the variant this CPU picks, so here csrc/ is
 compiled once per target (baseline x86-64, AVX2, AVX-512, and without GCC's
-vector extension) with dispatch off, and each build is checked against NumPy
-on shapes that exercise every remainder path of the register tiles.
+vector extension) with dispatch off, and once with dispatch on by each of
+the default gcc, the oldest GCC on PATH (gcc-N: the dispatch must not need a
+newer GCC than the one a wheel is built with) and clang; each build is
+checked against NumPy on shapes that exercise every remainder path of the
+register tiles.  The flags are setup.py's (build_tools/helper_flags.py).
 """
 import ctypes
+import importlib.util
+import os
 import platform
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-CSRC = Path(__file__).resolve().parents[1] / "csrc"
-CC = shutil.which("gcc")
+ROOT = Path(__file__).resolve().parents[1]
+CSRC = ROOT / "csrc"
+
+
+def helper_flags():
+    """setup.py's HELPER_FLAGS, loaded from its file: the repository root is not
+    put on sys.path, where it would shadow an installed rnnc."""
+    path = ROOT / "build_tools" / "helper_flags.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("rnnc_helper_flags", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.HELPER_FLAGS
+
+
+HELPER_FLAGS = helper_flags()
 
 pytestmark = pytest.mark.skipif(
-    CC is None or not (CSRC / "linalg.c").exists() or platform.machine() != "x86_64",
-    reason="needs gcc, x86-64 and a source checkout (csrc/)")
+    HELPER_FLAGS is None or not (CSRC / "linalg.c").exists() or platform.machine() != "x86_64"
+    or not sys.platform.startswith("linux"),
+    reason="needs x86-64 Linux and a source checkout (csrc/, build_tools/)")
 
-# (name, extra compiler flags, CPU flag the build needs to run)
-TARGETS = [("baseline", ["-march=x86-64"], None),
-           ("avx2", ["-march=x86-64-v3"], "avx2"),
-           ("avx512", ["-march=x86-64-v4"], "avx512f"),
-           ("no-vector-extension", ["-march=x86-64-v3", "-DRNNC_VECTORS=0"], "avx2")]
+
+def oldest_gcc():
+    """The gcc-N on PATH with the smallest N (Debian installs them side by side)."""
+    versions = [int(m.group(1)) for d in os.environ.get("PATH", "").split(os.pathsep)
+                if os.path.isdir(d) for f in os.listdir(d)
+                if (m := re.fullmatch(r"gcc-(\d+)", f))]
+    return f"gcc-{min(versions)}" if versions else "gcc-N"
+
+
+OLDEST_GCC = oldest_gcc()
+
+# (name, compiler, extra compiler flags, CPU flag the build needs to run)
+TARGETS = [("baseline", "gcc", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None),
+           ("avx2", "gcc", ["-march=x86-64-v3", "-DRNNC_NO_DISPATCH"], "avx2"),
+           ("avx512", "gcc", ["-march=x86-64-v4", "-DRNNC_NO_DISPATCH"], "avx512f"),
+           ("no-vector-extension", "gcc",
+            ["-march=x86-64-v3", "-DRNNC_NO_DISPATCH", "-DRNNC_VECTORS=0"], "avx2"),
+           ("gcc-dispatch", "gcc", [], None),
+           (f"{OLDEST_GCC}-dispatch", OLDEST_GCC, [], None),
+           ("clang-dispatch", "clang", [], None),
+           ("clang-baseline", "clang", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None)]
+SOURCES = ["linalg.c", "activation.c", "dispatch.c", "float_env.c"]
 
 
 def cpu_has(flag):
@@ -37,17 +78,44 @@ def cpu_has(flag):
         return False
 
 
+def build_helpers(compiler, flags, lib):
+    """csrc/ as a shared library, built as setup.py builds the helper library."""
+    subprocess.run([compiler, *HELPER_FLAGS, "-shared", *flags, "-I", str(CSRC),
+                    *[str(CSRC / s) for s in SOURCES], "-o", str(lib), "-lm"],
+                   check=True, capture_output=True)
+
+
 @pytest.fixture(scope="module", params=TARGETS, ids=[t[0] for t in TARGETS])
 def helpers(request, tmp_path_factory):
-    name, flags, needs = request.param
+    name, compiler, flags, needs = request.param
+    if shutil.which(compiler) is None:
+        pytest.skip(f"{compiler} is not on PATH (Debian 12: apt-get install gcc-11 clang)")
     if not cpu_has(needs):
         pytest.skip(f"this CPU lacks {needs}")
     lib = tmp_path_factory.mktemp(name) / "helpers.so"
-    subprocess.run([CC, "-O3", "-std=c99", "-fopenmp-simd", "-ffp-contract=fast", "-fPIC",
-                    "-shared", "-DRNNC_NO_DISPATCH", *flags, "-I", str(CSRC),
-                    str(CSRC / "linalg.c"), str(CSRC / "activation.c"), "-o", str(lib), "-lm"],
-                   check=True, capture_output=True)
-    return ctypes.CDLL(str(lib))
+    build_helpers(compiler, flags, lib)
+    so = ctypes.CDLL(str(lib))
+    if "-DRNNC_NO_DISPATCH" not in flags:
+        # a compiler that builds but does not dispatch would pass unnoticed
+        assert so.rnnc_dispatched() == 1, f"{compiler} built the helpers without dispatch"
+    return so
+
+
+# the CPU flags (as /proc/cpuinfo names them) of GCC's -march=x86-64-v3 and -v4
+V3_FLAGS = {"avx", "avx2", "bmi1", "bmi2", "cx16", "f16c", "fma", "abm", "movbe", "popcnt",
+            "lahf_lm", "pni", "sse4_1", "sse4_2", "ssse3", "xsave"}
+V4_FLAGS = V3_FLAGS | {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"}
+
+
+def test_simd_path_matches_the_cpu(helpers):
+    helpers.rnnc_simd_path.restype = ctypes.c_char_p
+    path = helpers.rnnc_simd_path().decode()
+    if not helpers.rnnc_dispatched():
+        assert path == "baseline"
+        return
+    flags = set(Path("/proc/cpuinfo").read_text().split())
+    assert path == ("x86-64-v4 (AVX-512)" if V4_FLAGS <= flags else
+                    "x86-64-v3 (AVX2, FMA)" if V3_FLAGS <= flags else "baseline")
 
 
 def pointer(a):

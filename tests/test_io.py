@@ -51,8 +51,14 @@ def assert_same_model(loaded, model):
         a, b = getattr(loaded, name), getattr(model, name)
         assert a.dtype == b.dtype and a.shape == b.shape, name
         assert a.tobytes() == b.tobytes(), name
-    for name in ("seq_len", "layout", "activation", "bptt_truncate", "info"):
+    for name in ("seq_len", "layout", "activation", "bptt_truncate", "info", "differencing"):
         assert getattr(loaded, name) == getattr(model, name), name
+    assert len(loaded.networks) == len(model.networks)
+    for mine, theirs in zip(loaded.networks, model.networks, strict=True):
+        for a, b in zip(mine, theirs, strict=True):
+            assert (a is None) == (b is None)
+            if a is not None:
+                assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
     for name in ("offset", "scale"):  # exact, -0.0 kept
         assert (
             np.float64(getattr(loaded, name)).tobytes()
@@ -108,10 +114,71 @@ def test_round_trip_is_bit_for_bit(tmp_path, rng, dtype, layout):
 def test_file_is_a_plain_npz_with_version_fields(tmp_path, model):
     io.save(tmp_path / "m.npz", model)
     with np.load(tmp_path / "m.npz", allow_pickle=False) as npz:
-        assert sorted(npz.files) == sorted(io.KEYS)
-        assert npz["format_version"] == 1 and npz["format_version"].dtype.kind == "i"
+        assert sorted(npz.files) == sorted(io.KEYS + io.KEYS_2)
+        assert npz["format_version"] == io.FORMAT_VERSION == 2
+        assert npz["format_version"].dtype.kind == "i"
         assert str(npz["rnnc_version"]) == rnnc.__version__
         assert json.loads(str(npz["info"])) == model.info
+
+
+def format_2_model(rng, dtype=np.float64, n_members=2, p=3):
+    """A model using every field format 2 added: skip term, differencing, members."""
+    base = make_model(rng, layout="shared", dtype=dtype, differencing=(1, 4))
+
+    def linear():
+        return rng.normal(size=(1, p)).astype(dtype), rng.normal(size=1).astype(dtype)
+
+    members = [(*(rng.normal(size=P.shape).astype(dtype) for P in (base.U, base.V, base.W)),
+                *linear()) for _ in range(n_members)]
+    base.A, base.b = linear()
+    base.members = members
+    return base
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_members", [0, 1, 3])
+def test_format_2_fields_round_trip_bit_for_bit(tmp_path, rng, dtype, n_members):
+    model = format_2_model(rng, dtype, n_members)
+    io.save(tmp_path / "m.npz", model)
+    assert_same_model(io.load(tmp_path / "m.npz"), model)
+
+
+def test_format_1_files_load_with_the_new_fields_empty(tmp_path, model):
+    loaded = io.load(write_fields(tmp_path / "m.npz", model))   # stored_fields: format 1
+    assert loaded.A is None and loaded.b is None
+    assert loaded.differencing == () and loaded.members == []
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(A=None), "A and b must be given together"),
+    (dict(differencing=(0,)), "differencing lags must be at least 1"),
+    (dict(differencing="x"), "differencing must hold positive ints"),
+    (dict(members=[(1, 2)]), r"members\[0\] must be a \(U, V, W, A, b\) tuple"),
+])
+def test_bad_format_2_fields_are_named(tmp_path, rng, change, message):
+    model = format_2_model(rng)
+    for key, value in change.items():
+        setattr(model, key, value)
+    with pytest.raises((TypeError, ValueError), match=message):
+        io.save(tmp_path / "m.npz", model)
+
+
+def test_skip_term_longer_than_the_window_is_refused(tmp_path, rng):
+    model = format_2_model(rng, p=7)
+    with pytest.raises(ValueError, match="reads the last 7 steps, but the records have 6"):
+        io.save(tmp_path / "m.npz", model)
+
+
+def test_damaged_member_stack_is_named(tmp_path, rng):
+    model = format_2_model(rng)
+    io.save(tmp_path / "m.npz", model)
+    with np.load(tmp_path / "m.npz") as npz:
+        fields = dict(npz)
+    fields["member_V"] = fields["member_V"][:1]
+    with open(tmp_path / "bad.npz", "wb") as fh:
+        np.savez(fh, **fields)
+    with pytest.raises(io.ModelFileError, match="same number of networks"):
+        io.load(tmp_path / "bad.npz")
 
 
 def test_bptt_truncate_none_is_stored_as_minus_one(tmp_path, rng):
@@ -308,10 +375,18 @@ def test_save_into_a_missing_directory_names_it(tmp_path, model):
     ],
 )
 def test_save_refuses_bad_models(tmp_path, model, change, error, message):
+    bad = dataclasses.replace(model)
+    for name, value in change.items():   # fields changed after the model was made
+        setattr(bad, name, value)
     with pytest.raises(error, match=message) as exc:
-        io.save(tmp_path / "m.npz", dataclasses.replace(model, **change))
+        io.save(tmp_path / "m.npz", bad)
     assert str(tmp_path / "m.npz") in str(exc.value)
     assert os.listdir(tmp_path) == []
+    if not any(name == "info" for name in change):
+        with pytest.raises(error, match=message):     # nor can such a model be made
+            dataclasses.replace(model, **change)
+        with pytest.raises(error, match=message):     # or predict
+            bad.predict(np.zeros((1, model.window_len)))
 
 
 def test_save_needs_a_model(tmp_path, model):
@@ -418,11 +493,11 @@ def test_newer_format_asks_for_an_upgrade(tmp_path, model):
         tmp_path / "m.npz",
         model,
         drop=["W"],
-        format_version=np.int64(2),
+        format_version=np.int64(3),
         rnnc_version=np.str_("9.0"),
     )
     with pytest.raises(
-        io.ModelFileError, match="format 2 .written by rnnc 9.0. is newer.*upgrade rnnc"
+        io.ModelFileError, match="format 3 .written by rnnc 9.0. is newer.*upgrade rnnc"
     ):
         io.load(path)
 

@@ -441,3 +441,23 @@ def test_one_file_for_two_outputs_is_refused_before_work(tmp_path):
     status = main(["predict", "--model", str(model), "--csv", str(csv), "--column", "value",
                    "--output", str(tmp_path / "out"), "--plot", str(tmp_path / "out")])
     assert status == 2 and not (tmp_path / "out").exists()
+
+
+def test_values_beyond_a_models_scaling_are_named(saved_model):
+    tiny = rnnc.Model(saved_model.U, saved_model.V, saved_model.W, seq_len=6, scale=1e-300)
+    with pytest.raises(ValueError, match="too large for this model's scaling"):
+        tiny.predict(np.full((1, 6), 1e10))
+    with pytest.raises(ValueError, match="too large for this model's scaling"):
+        rnnc.forecast(tiny, np.full(6, 1e10), 2)
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("scale", np.inf, "scale must be finite"), ("layout", "bogus", "layout must be one of"),
+    ("activation", "relu", "activation must be one of"), ("offset", np.nan, "offset must be"),
+])
+def test_model_fields_are_checked_when_made_and_when_used(saved_model, field, value, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        rnnc.Model(saved_model.U, saved_model.V, saved_model.W, seq_len=6, **{field: value})
+    setattr(saved_model, field, value)
+    with pytest.raises((ValueError, TypeError), match=message):
+        saved_model.predict(np.zeros((1, 6)))

@@ -1,0 +1,55 @@
+/* The instances of one template for one element type.  Included once per
+ * type by linalg.c and activation.c, with RNNC_TEMPLATE (the template's file
+ * name), REAL (the C type) and SUFFIX (_d or _s) defined.  The template names
+ * everything it defines through NAME(f), which appends SUFFIX and, when the
+ * helpers dispatch (rnnc_dispatch.h), the variant's _v4, _v3 or _base.
+ *
+ * The target pragmas apply to every function of the template, the inline
+ * helpers too; their feature lists are GCC's for -march=x86-64-v4 and -v3.
+ */
+#define RNNC_PASTE_(a, b) a##b
+#define RNNC_PASTE(a, b) RNNC_PASTE_(a, b)
+#define NAME(f) RNNC_PASTE(RNNC_PASTE(f, SUFFIX), VARIANT)
+
+#if RNNC_DISPATCHED
+#define VARIANT _v4
+#if defined(__clang__)
+#pragma clang attribute push (__attribute__((target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave")
+#endif
+#include RNNC_TEMPLATE
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#undef VARIANT
+
+#define VARIANT _v3
+#if defined(__clang__)
+#pragma clang attribute push (__attribute__((target("avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave")
+#endif
+#include RNNC_TEMPLATE
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#undef VARIANT
+
+#define VARIANT _base
+#include RNNC_TEMPLATE
+#undef VARIANT
+
+#else   /* one plain build, under the public names */
+#define VARIANT
+#include RNNC_TEMPLATE
+#undef VARIANT
+#endif
+
+#undef NAME

@@ -1,0 +1,695 @@
+"""rnnc.fit_forecaster: a forecasting model chosen by backtest, for one series.
+
+Candidates and baselines are all rnnc.Model objects, so that one model file
+and rnnc.forecast cover every outcome: a baseline is a Model whose network is
+switched off (V = 0) and whose linear skip term holds the baseline's
+coefficients, in the space of its differencing:
+
+* last value: differencing (1,), zero forecast of the difference;
+* seasonal naive: differencing (m,), zero forecast of the seasonal difference;
+* linear AR: no differencing, A and b by least squares (order by AIC).
+
+See fit_forecaster for the procedure.
+"""
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnnc import _validation as check
+from rnnc import core
+from rnnc import differencing as diff
+from rnnc.forecasting import forecast_paths, windows
+from rnnc.initializers import scaled_weights
+from rnnc.model import Model
+from rnnc.scaling import standardisation
+
+# Defaults, tuned on statsmodels' bundled series (README, "Forecasting").
+HIDDEN_DIM = 16
+MAX_EPOCHS = 60
+LEARNING_RATE = 3e-3
+N_MEMBERS = 3
+CHECK_EVERY = 2  # epochs between two backtests of a network in training
+PATIENCE = 12  # epochs without a better backtest before a network stops
+MAX_ORIGINS = 50  # forecast origins in the holdout (evenly spaced)
+# A more complex candidate must beat the simplest one within this fraction of
+# the best MASE: early stopping on the holdout flatters networks a little.
+MARGIN = 0.02
+MIN_LENGTH = 8
+MIN_INDEPENDENT = 4
+MAX_WINDOW = 36  # steps a network reads: its cost grows with them
+# An autocorrelation peak must reach this (and 3 / sqrt(n)) to count as a season.
+MIN_SEASONAL_ACF = 0.3
+
+
+def _series(series):
+    y = check.as_real_array(series, "series")
+    if y.ndim != 1:
+        raise ValueError(f"series must be 1-D (the values of one series), got shape {y.shape}")
+    check.check_finite(y, "series")
+    if len(y) < MIN_LENGTH:
+        raise ValueError(f"series must hold at least {MIN_LENGTH} values, got {len(y)}")
+    return y.astype(np.float64)
+
+
+def detect_period(series):
+    """The seasonal period of series, or 1 for none.
+
+    The rule: the autocorrelation r of the first differences (which removes a
+    trend that would dominate it); among lags m = 2..len/4 where r has a
+    local maximum of at least max(0.3, 3 / sqrt(len)) and repeats at 2m (r
+    there, +-1, at least 80% of r(m): a season repeats, a quasi-cycle such as
+    the sunspots' decays), the highest wins; of peaks within 10% of the
+    highest, the shortest lag (a season's multiples peak too).
+    """
+    y = _series(series)
+    d = np.diff(y)
+    n = len(d)
+    d = d - d.mean()
+    denominator = float(d @ d)
+    last = n // 4
+    if last < 2 or denominator == 0:
+        return 1
+    r = np.array([float(d[lag:] @ d[: n - lag]) / denominator for lag in range(2 * last + 2)])
+    threshold = max(MIN_SEASONAL_ACF, 3 / math.sqrt(n))
+    peaks = [
+        m
+        for m in range(2, last + 1)
+        if r[m] > r[m - 1]
+        and r[m] >= r[m + 1]
+        and r[m] >= threshold
+        and max(r[2 * m - 1 : 2 * m + 2]) >= 0.8 * r[m]
+    ]
+    if not peaks:
+        return 1
+    best = max(r[m] for m in peaks)
+    return min(m for m in peaks if r[m] >= 0.9 * best)
+
+
+def default_horizon(n, period):
+    """A season (at least 6 steps), but no more than a sixth of the series."""
+    return max(1, min(max(period, 6), n // 6))
+
+
+# --- models with the network switched off ---------------------------------------------
+
+
+def linear_model(A, b, differencing=(), offset=0.0, scale=1.0, info=None):
+    """A Model computing only the skip term A x + b (V = 0), in the space of
+    differencing, scaled by offset and scale."""
+    A = np.asarray(A, dtype=np.float64).reshape(1, -1)
+    zero = np.zeros((1, 1))
+    return Model(
+        zero,
+        zero.copy(),
+        zero.copy(),
+        seq_len=A.shape[1],
+        layout="shared",
+        bptt_truncate=None,
+        offset=offset,
+        scale=scale,
+        info=dict(info or {}),
+        A=A,
+        b=np.asarray(b, dtype=np.float64).reshape(1),
+        differencing=diff.check_lags(differencing),
+    )
+
+
+def naive_model(lag=1):
+    """Last value (lag 1) or seasonal naive (lag m): zero forecasts of the
+    lag-differenced series, so each forecast repeats the value lag steps back."""
+    return linear_model(np.zeros(1), np.zeros(1), differencing=(lag,))
+
+
+def _lagged(z, p, first):
+    """Rows t = first..n-1 of [z[t-p], ..., z[t-1]] (oldest first, the skip term's
+    order) and the targets z[t]."""
+    X = np.lib.stride_tricks.sliding_window_view(z, p)[first - p : len(z) - p]
+    return X, z[first:]
+
+
+def _normal_equations(X, y):
+    """(Gram matrix, X^T y, y^T y) of the design [X, 1], summed with einsum:
+    the designs are small, and a multi-threaded BLAS call on them costs more
+    waking threads (beside the networks' training) than it computes."""
+    design = np.column_stack([X, np.ones(len(X))])
+    return (
+        np.einsum("ti,tj->ij", design, design),
+        np.einsum("ti,t->i", design, y),
+        float(np.einsum("t,t->", y, y)),
+    )
+
+
+def _least_squares(X, y):
+    """(coefficients, intercept) of the least-squares fit y ~ X a + b."""
+    gram, rhs, _ = _normal_equations(X, y)
+    coef = np.linalg.lstsq(gram, rhs, rcond=None)[0]
+    return coef[:-1], coef[-1]
+
+
+def ar_order(z, max_order):
+    """The order 1..max_order with the least AIC, all scored on the same rows.
+
+    The Cholesky factor of the Gram matrix of [z[t-1], ..., z[t-max_order], 1]
+    gives the residual sum of squares of every order at once (nested columns)."""
+    X, y = _lagged(z, max_order, max_order)
+    gram, rhs, total = _normal_equations(X[:, ::-1], y)  # lag 1, lag 2, ..., intercept
+    # the intercept first, so that order p uses the first p + 1 columns
+    order = np.r_[len(rhs) - 1, 0 : len(rhs) - 1]
+    gram, rhs = gram[np.ix_(order, order)], rhs[order]
+    jitter = 1e-12 * np.trace(gram) * np.eye(len(rhs))  # a constant column is not fatal
+    L = np.linalg.cholesky(gram + jitter)
+    explained = np.cumsum(np.linalg.solve(L, rhs) ** 2)
+    best = None
+    for p in range(1, max_order + 1):
+        rss = max(total - float(explained[p]), 0.0)
+        aic = len(y) * math.log(max(rss / len(y), 1e-300)) + 2 * (p + 1)
+        if best is None or aic < best[0] - 1e-9:
+            best = (aic, p)
+    return best[1]
+
+
+def max_ar_order(n, period):
+    """The largest AR order tried: two seasons or 10, at most a third of the values."""
+    return min(max(2 * period, 10), (n - 1) // 3)
+
+
+def fit_linear_ar(series, p=None, differencing=(), period=1):
+    """The linear AR(p) with intercept, by least squares, on the series
+    differenced as given (scaled by its standardisation), as a Model; p=None
+    chooses it by AIC up to max_ar_order."""
+    w = diff.difference(_series_any(series), diff.check_lags(differencing))
+    offset, scale = _scaling(w)
+    z = (w - offset) / scale
+    if p is None:
+        p = ar_order(z, max(1, max_ar_order(len(z), period)))
+    A, b = _least_squares(*_lagged(z, p, p))
+    return linear_model(A, b, differencing, offset, scale)
+
+
+def _series_any(series):
+    y = check.as_real_array(series, "series").astype(np.float64)
+    check.check_finite(y, "series")
+    return y
+
+
+def _scaling(w):
+    mean, scale = standardisation(w)
+    return float(mean[0]), float(scale[0])
+
+
+# --- the backtest ---------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """Where the holdout starts, the forecast origins in it, the horizon and
+    the MASE scale (in-sample MAE of the seasonal naive forecast before it)."""
+
+    start: int
+    origins: np.ndarray
+    horizon: int
+    period: int
+    mase_scale: float
+
+    def starts(self, y, window_len):
+        return np.stack([y[o - window_len : o] for o in self.origins])
+
+    def actual(self, y):
+        return np.stack([y[o : o + self.horizon] for o in self.origins])
+
+    def errors(self, paths, actual):
+        """Scaled mean absolute error of each origin's forecast, (n_origins,)."""
+        return np.mean(np.abs(paths - actual), axis=1) / self.mase_scale
+
+
+def plan_backtest(n, horizon, period, y):
+    """Holdout: the last max(2 horizon, n / 5) values (at most half); up to
+    MAX_ORIGINS origins in it, evenly spaced, each forecasting horizon steps."""
+    hold = min(max(2 * horizon, n // 5), n // 2)
+    if hold < horizon:
+        raise ValueError(
+            f"horizon {horizon} is too long for a series of {n} values: the "
+            f"backtest holds out up to half of it, so horizon must be at most "
+            f"{n // 2}"
+        )
+    start = n - hold
+    count = min(MAX_ORIGINS, n - horizon - start + 1)
+    origins = np.unique(np.round(np.linspace(start, n - horizon, count)).astype(int))
+    m = period if start > period else 1
+    scale = float(np.mean(np.abs(y[m:start] - y[: start - m])))
+    if scale == 0:
+        scale = float(np.mean(np.abs(y[:start]))) or 1.0
+    return Plan(start, origins, horizon, period, scale)
+
+
+@dataclass
+class Candidate:
+    """One row of the backtest table, and how to refit it on all the data."""
+
+    name: str
+    kind: str  # "baseline", "linear" or "network"
+    differencing: tuple
+    errors: np.ndarray = field(default=None, repr=False)  # per origin
+    seq_len: int = 0
+    skip: int = 0
+    epochs: int = 0
+    refit: object = field(default=None, repr=False)
+
+    @property
+    def mase(self):
+        return math.inf if self.errors is None else float(np.mean(self.errors))
+
+    def row(self):
+        return dict(
+            name=self.name,
+            kind=self.kind,
+            differencing=list(self.differencing),
+            seq_len=self.seq_len,
+            skip=self.skip,
+            epochs=self.epochs,
+            mase=self.mase if math.isfinite(self.mase) else None,
+        )
+
+
+def _score(model, y, plan, n_threads=1):
+    """Per-origin errors of model's forecasts on the holdout (None if they overflow)."""
+    try:
+        paths = forecast_paths(model, plan.starts(y, model.window_len), plan.horizon, n_threads)
+    except FloatingPointError:
+        return None
+    return plan.errors(paths, plan.actual(y))
+
+
+def _space_name(lags):
+    return "" if not lags else " on " + "".join("Δ" if lag == 1 else f"Δ{lag}" for lag in lags)
+
+
+def _linear_candidates(y, plan):
+    """Baselines and linear ARs in each differencing space, scored; and per
+    space the AR order, for the networks."""
+    m = plan.period
+    train = y[: plan.start]
+    found, orders = [], {}
+    last = Candidate("last value", "baseline", (1,))
+    last.refit = lambda y_all, pool=None: naive_model(1)
+    found.append(last)
+    if m > 1 and plan.start > m:
+        seasonal = Candidate("seasonal naive", "baseline", (m,))
+        seasonal.refit = lambda y_all, pool=None: naive_model(m)
+        found.append(seasonal)
+    spaces = [(), (1,)] + ([(m,), (1, m)] if m > 1 else [])
+    for lags in spaces:
+        if plan.start <= diff.order(lags) + 4:
+            continue
+        if max_ar_order(plan.start - diff.order(lags), m) < 1:
+            continue
+        model = fit_linear_ar(train, None, lags, m)
+        orders[lags] = model.seq_len
+        kind = "baseline" if not lags else "linear"
+        candidate = Candidate(
+            f"linear AR{_space_name(lags)}",
+            kind,
+            lags,
+            _score(model, y, plan),
+            model.seq_len,
+            model.seq_len,
+        )
+        # refitted on all the data, the order is chosen again
+        candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_ar(y_all, None, lags, m)
+        found.append(candidate)
+    for candidate in found[:2]:
+        if candidate.kind == "baseline" and candidate.errors is None:  # the naive ones
+            candidate.errors = _score(candidate.refit(train), y, plan)
+    return found, orders
+
+
+@dataclass
+class NetworkSpec:
+    lags: tuple
+    seq_len: int
+    skip: int  # p of the skip term, 0 for none
+    hidden_dim: int
+    learning_rate: float
+    activation: str
+
+    @property
+    def name(self):
+        skip = f", skip AR({self.skip})" if self.skip else ""
+        return f"RNN(window {self.seq_len}{skip}){_space_name(self.lags)}"
+
+
+def _network(spec, y, seed):
+    """(model, training windows) of a fresh network for series y: scaled
+    weights and, with a skip term, A and b from least squares and V = 0, so
+    that it starts as the linear AR."""
+    w = diff.difference(y, spec.lags)
+    offset, scale = _scaling(w)
+    z = (w - offset) / scale
+    X, Y = windows(z, spec.seq_len)
+    U, V, W = scaled_weights(spec.hidden_dim, 1, 1, seed=seed)
+    A = b = None
+    if spec.skip:
+        A, b = _least_squares(*_lagged(z, spec.skip, spec.seq_len))
+        A, b = A.reshape(1, -1), np.array([b])
+        V[:] = 0
+    model = Model(
+        U,
+        V,
+        W,
+        seq_len=spec.seq_len,
+        layout="shared",
+        activation=spec.activation,
+        bptt_truncate=None,
+        offset=offset,
+        scale=scale,
+        A=A,
+        b=b,
+        differencing=spec.lags,
+    )
+    return model, X, Y
+
+
+def _train_member(spec, y, seed, epochs, after_epoch=None):
+    """Train one network on y for up to epochs epochs (Adam, shuffled,
+    full BPTT); after_epoch(epoch, model) -> False stops early."""
+    model, X, Y = _network(spec, y, seed)
+    linear = {} if model.A is None else {"linear": (model.A, model.b)}
+    state = core.AdamState(model.U, model.V, model.W, **linear)
+    rng = np.random.default_rng(seed)
+    if after_epoch is not None and after_epoch(0, model) is False:
+        return model
+    for epoch in range(1, epochs + 1):
+        core.train(
+            model.U,
+            model.V,
+            model.W,
+            X,
+            Y,
+            None,
+            None,
+            learning_rate=spec.learning_rate,
+            max_epochs=1,
+            bptt_truncate=None,
+            min_clip_val=-1,
+            max_clip_val=1,
+            optimizer="adam",
+            activation=spec.activation,
+            optimizer_state=state,
+            n_threads=1,
+            shuffle=True,
+            random_state=rng,
+            verbose=False,
+            history=False,
+            **linear,
+        )
+        if after_epoch is not None and after_epoch(epoch, model) is False:
+            break
+    return model
+
+
+def _backtest_member(spec, y, plan, seed, max_epochs):
+    """{epoch: forecast paths on the holdout} of one network trained on the
+    part before it, checked every CHECK_EVERY epochs until PATIENCE epochs
+    bring no better backtest."""
+    starts = plan.starts(y, spec.seq_len + diff.order(spec.lags))
+    actual = plan.actual(y)
+    paths, best = {}, [math.inf, 0]
+
+    def after_epoch(epoch, model):
+        # untrained, only a skip network means something (its linear AR)
+        if (epoch % CHECK_EVERY and epoch != max_epochs) or (epoch == 0 and not spec.skip):
+            return True
+        try:
+            paths[epoch] = forecast_paths(model, starts, plan.horizon, n_threads=1)
+        except FloatingPointError:
+            return False
+        error = float(np.mean(plan.errors(paths[epoch], actual)))
+        if error < best[0]:
+            best[:] = [error, epoch]
+        return epoch - best[1] < PATIENCE
+
+    try:
+        _train_member(spec, y[: plan.start], seed, max_epochs, after_epoch)
+    except FloatingPointError:  # diverged: the checkpoints so far still count
+        pass
+    return paths
+
+
+def _members(seed, n_members):
+    return [seed * 1000 + i for i in range(n_members)]
+
+
+@dataclass
+class Settings:
+    hidden_dim: int = HIDDEN_DIM
+    max_epochs: int = MAX_EPOCHS
+    learning_rate: float = LEARNING_RATE
+    n_members: int = N_MEMBERS
+    activation: str = "tanh"
+    seed: int = 0
+
+
+def _in_range(y, plan, lags):
+    """True when the holdout, differenced by lags, stays within the range the
+    part before it covers (widened by a tenth): a tanh network cannot
+    extrapolate a level, so a trending series gets networks on its
+    differences only."""
+    w = diff.difference(y, lags)
+    before, after = w[: plan.start - diff.order(lags)], w[plan.start - diff.order(lags) :]
+    low, high = before.min(), before.max()
+    margin = 0.1 * (high - low)
+    return bool(np.all((after >= low - margin) & (after <= high + margin)))
+
+
+def _network_specs(y, plan, orders, best_spaces, settings):
+    m = plan.period
+    specs = []
+    for lags in best_spaces:
+        available = plan.start - diff.order(lags)
+        seq_len = min(max(2 * m, orders[lags], 8), MAX_WINDOW, available // 3)
+        if seq_len < 1 or available - seq_len < 8:
+            continue
+        for skip in (min(orders[lags], seq_len), 0):
+            specs.append(
+                NetworkSpec(
+                    lags,
+                    seq_len,
+                    skip,
+                    settings.hidden_dim,
+                    settings.learning_rate,
+                    settings.activation,
+                )
+            )
+    return specs
+
+
+def _network_candidates(y, plan, specs, settings, pool):
+    seeds = _members(settings.seed, settings.n_members)
+    jobs = {
+        (i, seed): pool.submit(_backtest_member, spec, y, plan, seed, settings.max_epochs)
+        for i, spec in enumerate(specs)
+        for seed in seeds
+    }
+    actual = plan.actual(y)
+    found = []
+    for i, spec in enumerate(specs):
+        runs = [jobs[i, seed].result() for seed in seeds]
+        common = sorted(set.intersection(*(set(r) for r in runs)))
+        curve = {e: plan.errors(np.median([r[e] for r in runs], axis=0), actual) for e in common}
+        candidate = Candidate(spec.name, "network", spec.lags, seq_len=spec.seq_len, skip=spec.skip)
+        if curve:
+            candidate.epochs = min(curve, key=lambda e: (float(np.mean(curve[e])), e))
+            candidate.errors = curve[candidate.epochs]
+        candidate.refit = lambda y_all, pool, spec=spec, epochs=candidate.epochs: _refit_network(
+            spec, y_all, epochs, seeds, pool
+        )
+        found.append(candidate)
+    return found
+
+
+def _refit_network(spec, y, epochs, seeds, pool):
+    models = list(pool.map(lambda seed: _train_member(spec, y, seed, epochs), seeds))
+    first = models[0]
+    first.members = [(m.U, m.V, m.W, m.A, m.b) for m in models[1:]]
+    return first
+
+
+KINDS = ("baseline", "linear", "network")  # simplest first
+
+
+def _better(candidate, reference, plan):
+    """True when candidate beats reference on the holdout clearly: a MASE
+    lower by MARGIN, and a mean per-origin difference below zero by more
+    than its standard error (origins a horizon apart counted as independent,
+    since closer ones share forecast steps)."""
+    if not candidate.mase < reference.mase * (1 - MARGIN):
+        return False
+    d = candidate.errors - reference.errors
+    independent = max(1.0, _independent(plan))
+    spread = float(np.std(d, ddof=1)) if len(d) > 1 else math.inf
+    return float(np.mean(d)) + spread / math.sqrt(independent) < 0
+
+
+def _independent(plan):
+    """Non-overlapping forecasts the holdout holds."""
+    return (plan.origins[-1] - plan.origins[0] + plan.horizon) / plan.horizon
+
+
+def _choose(candidates, plan):
+    """The best baseline (so the model is never worse on the holdout than a
+    baseline measured there), replaced by the best linear candidate, then by
+    the best network, each only if clearly better than the choice so far
+    (_better).  Only baselines compete when the holdout holds fewer than
+    MIN_INDEPENDENT horizons: on less, a choice among many candidates fits
+    its noise."""
+    finite = [c for c in candidates if math.isfinite(c.mase)]
+    if not finite:
+        return candidates[0]
+    winner = None
+    kinds = KINDS if _independent(plan) >= MIN_INDEPENDENT else KINDS[:1]
+    for kind in kinds:
+        of_kind = [c for c in finite if c.kind == kind]
+        if of_kind:
+            best = min(of_kind, key=lambda c: c.mase)
+            if winner is None or _better(best, winner, plan):
+                winner = best
+    return winner or min(finite, key=lambda c: c.mase)
+
+
+def fit_forecaster(
+    series,
+    horizon=None,
+    period=None,
+    *,
+    n_members=N_MEMBERS,
+    hidden_dim=HIDDEN_DIM,
+    max_epochs=MAX_EPOCHS,
+    learning_rate=LEARNING_RATE,
+    activation="tanh",
+    seed=0,
+    n_jobs=None,
+):
+    """A forecasting Model for series (1-D), chosen by backtest; use it with
+    rnnc.forecast(model, history, horizon) and save it with rnnc.save.
+
+    1. period: the seasonal period (1: none); by default detect_period's
+       autocorrelation rule.  horizon: steps to forecast; by default a
+       season (at least 6), at most a sixth of the series.
+    2. The holdout is the last max(2 horizon, len / 5) values (at most half);
+       up to 50 origins in it each forecast horizon steps ahead, recursively,
+       from everything before them, and are scored by MASE (mean absolute
+       error over the in-sample mean absolute error of the seasonal naive
+       forecast before the holdout).
+    3. Candidates, each fitted on the part before the holdout: the baselines
+       (last value, seasonal naive, a linear AR by least squares with order
+       by AIC), linear ARs on the differenced series (lag 1, lag m, both),
+       and Elman networks (shared input weights, full BPTT, Adam, shuffled
+       windows) in the two differencing spaces whose linear AR backtested
+       best, with and without a linear skip term (started at that space's
+       AR, V = 0).  Networks are ensembles of n_members seeds, trained in
+       parallel; their epoch count is the one whose median forecast
+       backtested best (early stopping on the multi-step error).
+    4. The winner is the simplest candidate within 2% of the best MASE
+       (baselines first): it is refitted on all the data (networks for the
+       chosen number of epochs) and returned.  When a baseline wins, the
+       model IS that baseline, so it never forecasts worse on the holdout
+       than the baselines measured there.
+
+    model.info holds "backtest" (one row per candidate: name, kind,
+    differencing, seq_len, skip, epochs, mase), "winner", "baseline_won",
+    "period" and "horizon".
+    """
+    y = _series(series)
+    n = len(y)
+    if period is None:
+        period = detect_period(y)
+    else:
+        period = check.check_count(period, "period")
+        if not 1 <= period < n:
+            raise ValueError(
+                f"period must be from 1 (no season) to len(series) - 1 = {n - 1}, got {period}"
+            )
+    if horizon is None:
+        horizon = default_horizon(n, period)
+    horizon = check.check_count(horizon, "horizon")
+    if horizon < 1:
+        raise ValueError(f"horizon must be at least 1, got {horizon}")
+    settings = Settings(
+        hidden_dim=_at_least(hidden_dim, "hidden_dim", 1),
+        max_epochs=_at_least(max_epochs, "max_epochs", 0),
+        learning_rate=check.check_positive_real(learning_rate, "learning_rate"),
+        n_members=_at_least(n_members, "n_members", 1),
+        activation=check.check_choice(activation, "activation", ("sigmoid", "tanh")),
+        seed=_at_least(seed, "seed", 0),
+    )
+    n_jobs = os.cpu_count() or 1 if n_jobs is None else _at_least(n_jobs, "n_jobs", 1)
+    plan = plan_backtest(n, horizon, period, y)
+
+    candidates, orders = _linear_candidates(y, plan)
+    ranked = sorted(
+        (c for c in candidates if c.kind != "baseline" or c.differencing == ()),
+        key=lambda c: c.mase,
+    )
+    best_spaces = [
+        c.differencing
+        for c in ranked
+        if c.differencing in orders and _in_range(y, plan, c.differencing)
+    ][:2]
+    with ThreadPoolExecutor(n_jobs) as pool:
+        if settings.max_epochs > 0:
+            specs = _network_specs(y, plan, orders, best_spaces, settings)
+            candidates += _network_candidates(y, plan, specs, settings, pool)
+        winner = _choose(candidates, plan)
+        try:
+            model = winner.refit(y, pool)
+        except FloatingPointError:  # a network diverged on all the data: no NaN forecasts
+            winner.errors = None
+            winner = _choose([c for c in candidates if c.kind != "network"], plan)
+            model = winner.refit(y, pool)
+    model.info = dict(
+        backtest=[c.row() for c in candidates],
+        winner=winner.name,
+        baseline_won=winner.kind == "baseline",
+        period=period,
+        horizon=horizon,
+        holdout=n - plan.start,
+        origins=len(plan.origins),
+    )
+    return model
+
+
+def _at_least(value, name, minimum):
+    value = check.check_count(value, name)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def backtest_table(model):
+    """The backtest rows of a fit_forecaster model as aligned text lines."""
+    rows = model.info.get("backtest")
+    if not rows:
+        return []
+    width = max(len(r["name"]) for r in rows)
+    lines = [f"{'candidate':<{width}}  {'kind':<8}  MASE"]
+    for r in sorted(rows, key=lambda r: math.inf if r["mase"] is None else r["mase"]):
+        mase = "n/a" if r["mase"] is None else f"{r['mase']:.3f}"
+        mark = "  <- chosen" if r["name"] == model.info.get("winner") else ""
+        lines.append(f"{r['name']:<{width}}  {r['kind']:<8}  {mase}{mark}")
+    return lines
+
+
+__all__ = [
+    "fit_forecaster",
+    "detect_period",
+    "default_horizon",
+    "linear_model",
+    "naive_model",
+    "fit_linear_ar",
+    "ar_order",
+    "backtest_table",
+]

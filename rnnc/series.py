@@ -1,0 +1,390 @@
+"""Series as people keep them: CSV files with a date column, read into arrays.
+
+read_table(path, columns, date=..., fill=..., delimiter=...) gives a Table:
+the values of the chosen columns as a (n_steps, n_columns) float64 array, and,
+when the file has dates, the dates as datetime64 and their Frequency, which
+labels the steps a forecast is for.  Standard library and NumPy only.
+
+Dates are read in the forms spreadsheets and databases write: ISO 8601 dates
+and times (2021-03-01, 2021-03-01T12:00, 2021-03-01 12:00:00), year-month
+(2021-03, 2021/03), years (2021), quarters (2021Q1, 2021-Q1) and slashed
+dates (03/01/2021 or 01/03/2021: the order is taken from the days above 12,
+and refused where no value decides it).  The steps between them must be
+regular: daily, weekly, monthly, quarterly, yearly, or a fixed step in days
+or seconds.  A missing step (a date skipped) is a gap, like an empty or NA
+cell: a clear error naming the first one unless fill says what to do.
+"""
+import csv
+import math
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+FILLS = ("interpolate", "previous", "drop")
+# Cells that mean "no value" in the files spreadsheets, R and pandas write.
+MISSING = frozenset(["", "na", "n/a", "nan", "null", "none", "-", "#n/a", "?"])
+# A number as CSV files write one: ASCII digits, a point, an exponent
+# (float() would also take "1_0" as 10, and digits of other scripts).
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+# Column names that say "this is the date": used when date is not given.
+DATE_NAMES = ("date", "time", "datetime", "timestamp", "ds", "period", "month", "year",
+              "day", "week", "quarter")
+
+
+class SeriesError(ValueError):
+    """A file that cannot be read as the series asked for; the message says where."""
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """The regular step between dates: n units of "D" (days), "M" (months) or
+    "s" (seconds); weeks are 7 days, quarters 3 months, years 12 months.
+    month_end: monthly dates fall on the last day of their month."""
+    unit: str
+    n: int
+    month_end: bool = False
+
+    @property
+    def name(self):
+        named = {("D", 1): "daily", ("D", 7): "weekly", ("M", 1): "monthly",
+                 ("M", 3): "quarterly", ("M", 12): "yearly"}
+        if (self.unit, self.n) in named:
+            return named[(self.unit, self.n)]
+        what = {"D": "days", "M": "months", "s": "seconds"}[self.unit]
+        return f"every {self.n} {what}"
+
+    def add(self, date, k):
+        """The date k steps after date (k may be an array)."""
+        k = np.asarray(k)
+        if self.unit == "M":
+            month = date.astype("datetime64[M]") + k * self.n
+            if self.month_end:
+                return (month + 1).astype("datetime64[D]") - 1
+            day = (date.astype("datetime64[D]") - date.astype("datetime64[M]")).astype(int)
+            first = month.astype("datetime64[D]")
+            length = ((month + 1).astype("datetime64[D]") - first).astype(int)
+            return first + np.minimum(day, length - 1)
+        step = np.timedelta64(self.n, self.unit)
+        return date + k * step
+
+    def steps_between(self, earlier, later):
+        """How many steps later is after earlier, or None if not a whole number."""
+        if self.unit == "M":
+            months = (later.astype("datetime64[M]") - earlier.astype("datetime64[M]")).astype(int)
+            if months % self.n:
+                return None
+            k = months // self.n
+            return k if self.add(earlier, k) == later else None
+        gap = (later - earlier) / np.timedelta64(self.n, self.unit)
+        return int(gap) if gap == int(gap) else None
+
+
+@dataclass
+class Table:
+    """values (n_steps, n_columns) float64 with NaN where a cell was missing
+    and not filled; names of the columns; dates (datetime64, or None when the
+    file has none) and their frequency; rows, the file's line of each step
+    (None for a step a fill inserted)."""
+    values: np.ndarray
+    names: list
+    dates: np.ndarray | None
+    frequency: Frequency | None
+    rows: list
+
+    def column(self, name):
+        return self.values[:, self.names.index(name)]
+
+    def future_dates(self, horizon, after=None):
+        """The dates of the horizon steps after the last date (or after index `after`)."""
+        if self.dates is None:
+            return None
+        last = self.dates[-1 if after is None else after]
+        return self.frequency.add(last, np.arange(1, horizon + 1))
+
+
+def format_date(date, frequency):
+    """date as the file would write it: 2021-03-01, 2021-03, 2021, 2021Q1, or with a time."""
+    if frequency is not None and frequency.unit == "M" and not frequency.month_end:
+        day = (date.astype("datetime64[D]") - date.astype("datetime64[M]")).astype(int)
+        if day == 0:
+            if frequency.n == 12 and str(date.astype("datetime64[M]"))[5:7] == "01":
+                return str(date.astype("datetime64[Y]"))
+            if frequency.n == 3:
+                month = int(str(date.astype("datetime64[M]"))[5:7])
+                if month % 3 == 1:
+                    return f"{str(date.astype('datetime64[Y]'))}Q{month // 3 + 1}"
+            return str(date.astype("datetime64[M]"))
+    if frequency is not None and frequency.unit == "s":
+        return str(date.astype("datetime64[s]")).replace("T", " ")
+    return str(date.astype("datetime64[D]"))
+
+
+# ---- reading dates ------------------------------------------------------------------
+
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?Z?",
+                  re.ASCII)
+_YEAR_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})", re.ASCII)
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII)
+_YEAR = re.compile(r"(\d{4})", re.ASCII)
+_QUARTER = re.compile(r"(\d{4})[- ]?[Qq]([1-4])", re.ASCII)
+_SLASHED = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", re.ASCII)
+
+
+def _date(year, month, day, hour=0, minute=0, second=0):
+    text = f"{int(year):04d}-{int(month):02d}-{int(day):02d}T{int(hour or 0):02d}:" \
+           f"{int(minute or 0):02d}:{int(second or 0):02d}"
+    value = np.datetime64(text, "s")
+    if str(value)[:10] != text[:10]:      # NumPy rolls 2021-02-30 over: refuse it
+        raise ValueError(text)
+    return value
+
+
+def parse_dates(cells, name="date"):
+    """The cells as datetime64[s], in the first form that reads every one of them."""
+    forms = [
+        (_ISO, lambda m: _date(*m.groups())),
+        (_QUARTER, lambda m: _date(m[1], 3 * int(m[2]) - 2, 1)),
+        (_YEAR_MONTH_DAY, lambda m: _date(m[1], m[2], m[3])),
+        (_YEAR_MONTH, lambda m: _date(m[1], m[2], 1)),
+        (_YEAR, lambda m: _date(m[1], 1, 1)),
+    ]
+    for pattern, make in forms:
+        matches = [pattern.fullmatch(c) for c in cells]
+        if all(matches):
+            try:
+                return np.array([make(m) for m in matches], dtype="datetime64[s]")
+            except ValueError as exc:
+                raise SeriesError(f"{name} holds {exc.args[0][:10]!r}, which is not a date "
+                                  f"of the calendar") from None
+    slashed = [_SLASHED.fullmatch(c) for c in cells]
+    if all(slashed):
+        first = [int(m[1]) for m in slashed]
+        second = [int(m[2]) for m in slashed]
+        if max(first) > 12 and max(second) > 12:
+            raise SeriesError(f"{name} holds dates whose first and second fields both go "
+                              f"above 12: neither day/month nor month/day")
+        if max(first) <= 12 and max(second) <= 12:
+            raise SeriesError(f"{name} holds slashed dates ({cells[0]!r}) whose order, "
+                              f"day/month or month/day, no value decides: write them as "
+                              f"YYYY-MM-DD")
+        day_first = max(first) > 12
+        try:
+            return np.array([_date(m[3], m[2], m[1]) if day_first else _date(m[3], m[1], m[2])
+                             for m in slashed], dtype="datetime64[s]")
+        except ValueError as exc:
+            raise SeriesError(f"{name} holds {exc.args[0][:10]!r}, which is not a date of "
+                              f"the calendar") from None
+    patterns = [pattern for pattern, _ in forms] + [_SLASHED]
+    bad = next((c for c in cells if not any(p.fullmatch(c) for p in patterns)), cells[0])
+    raise SeriesError(f"{name} holds {bad!r}, which is not a date rnnc reads (YYYY-MM-DD, "
+                      f"YYYY-MM-DD HH:MM:SS, YYYY-MM, YYYY, YYYYQn, DD/MM/YYYY, MM/DD/YYYY)")
+
+
+def infer_frequency(dates, name="date", rows=None):
+    """The Frequency of dates (datetime64, increasing), or a SeriesError naming
+    the first date out of step.  Steps that skip whole steps are allowed (they
+    are gaps); the frequency is the smallest step."""
+    rows = rows if rows is not None else list(range(len(dates)))
+    if len(dates) < 2:
+        raise SeriesError(f"{name} needs at least two dates to tell their frequency")
+    steps = np.diff(dates)
+    for i, step in enumerate(steps):
+        if step <= np.timedelta64(0, "s"):
+            what = "repeats" if step == np.timedelta64(0, "s") else "goes back to"
+            raise SeriesError(f"{name} {what} {format_date(dates[i + 1], None)} on line "
+                              f"{rows[i + 1]}: dates must increase")
+    seconds = (steps / np.timedelta64(1, "s")).astype(np.int64)
+    at_midnight = np.all(dates.astype("datetime64[D]") == dates)
+    days = dates.astype("datetime64[D]")
+    month_end = bool(np.all((days + 1).astype("datetime64[M]") != days.astype("datetime64[M]")))
+    month_start = bool(np.all(days.astype("datetime64[M]").astype("datetime64[D]") == days))
+    candidates = []
+    if at_midnight and (month_start or month_end or _same_day_of_month(days)):
+        months = np.diff(days.astype("datetime64[M]")).astype(np.int64)
+        smallest = int(months.min())
+        if smallest > 0:
+            candidates.append(Frequency("M", smallest, month_end and not month_start))
+    if at_midnight:
+        candidates.append(Frequency("D", int(np.gcd.reduce(seconds // 86400)) or 1))
+    candidates.append(Frequency("s", int(np.gcd.reduce(seconds))))
+    for frequency in candidates:
+        if frequency.unit != "M":
+            smallest = int(seconds.min()) // (86400 if frequency.unit == "D" else 1)
+            if smallest != frequency.n:      # steps of 2 and 3 days: no regular step
+                continue
+        if all(frequency.steps_between(a, b) for a, b in zip(dates[:-1], dates[1:])):
+            return frequency
+    i = int(np.argmax(seconds != seconds.min()))
+    raise SeriesError(f"{name} is irregular: {format_date(dates[i + 1], None)} on line "
+                      f"{rows[i + 1]} comes {_duration(seconds[i])} after the date before, "
+                      f"where the smallest step is {_duration(seconds.min())}")
+
+
+def _same_day_of_month(days):
+    day = (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(int)
+    return bool(np.all(day == day[0]))
+
+
+def _duration(seconds):
+    seconds = int(seconds)
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} seconds"
+
+
+# ---- reading the table ----------------------------------------------------------------
+
+def read_table(path: str | os.PathLike, columns: list[str], *, date: str | bool | None = None,
+               fill: str | None = None, delimiter: str | None = None) -> Table:
+    """The columns of a CSV file with a header row, as a Table.
+
+    columns: names of the value columns.  date: the name of the date column,
+    None to look for an obvious one (a column named like a date whose cells
+    all read as dates), or False for none.  fill: what to do with a missing
+    value (an empty or NA cell, or a date skipped): None raises a SeriesError
+    naming the first; "interpolate" draws a straight line across the gap,
+    "previous" repeats the last value, "drop" removes the step (its date too,
+    so the steps stay regular only where nothing is dropped mid-series).
+    delimiter: None to sniff it from the header (comma, semicolon, tab or
+    pipe).  Files may start with a byte-order mark, as spreadsheets write them.
+    """
+    if fill is not None and fill not in FILLS:
+        raise ValueError(f"fill must be None or one of {', '.join(map(repr, FILLS))}, "
+                         f"got {fill!r}")
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            text = f.read()
+    except OSError as exc:
+        raise SeriesError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SeriesError(f"{path} is not UTF-8 text: {exc}") from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise SeriesError(f"{path} is empty")
+    if delimiter is None:
+        delimiter = _sniff_delimiter(lines[0])
+    elif len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, got {delimiter!r}")
+    try:
+        records = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error as exc:
+        raise SeriesError(f"{path} is not a readable CSV file: {exc}") from None
+    header = [name.strip() for name in records[0]]
+    body = [(line, row) for line, row in enumerate(records[1:], start=2)
+            if row and any(cell.strip() for cell in row)]
+    if not body:
+        raise SeriesError(f"{path} has a header but no rows")
+    index = {}
+    for name in columns:
+        if name not in header:
+            raise SeriesError(f"{path} has no column {name!r}; its columns are "
+                              f"{', '.join(map(repr, header))} (delimiter {delimiter!r})")
+        if header.count(name) > 1:
+            raise SeriesError(f"{path} has {header.count(name)} columns named {name!r}: "
+                              f"rename them so that one is meant")
+        index[name] = header.index(name)
+
+    def cells(col):
+        return [row[col].strip() if col < len(row) else "" for _, row in body]
+
+    rows = [line for line, _ in body]
+    date_col = _date_column(header, body, date, columns, path, cells)
+    dates = None
+    if date_col is not None:
+        dates = parse_dates(cells(date_col), f"{path}: column {header[date_col]!r}")
+    values = np.empty((len(body), len(columns)))
+    for j, name in enumerate(columns):
+        for i, cell in enumerate(cells(index[name])):
+            if cell.lower() in MISSING:
+                values[i, j] = np.nan
+            elif NUMBER.fullmatch(cell):
+                values[i, j] = float(cell)
+                if not math.isfinite(values[i, j]):
+                    raise SeriesError(f"{path}, line {rows[i]}: {name} is {cell!r}; values "
+                                      f"must be finite")
+            else:
+                raise SeriesError(f"{path}, line {rows[i]}: {name} is {cell!r}, not a number")
+    frequency = None
+    if dates is not None:
+        where = f"{path}: column {header[date_col]!r}"
+        frequency = infer_frequency(dates, where, rows)
+        values, dates, rows = _regular_steps(values, dates, rows, frequency)
+    return _filled(Table(values, list(columns), dates, frequency, rows), fill, path)
+
+
+def _sniff_delimiter(header):
+    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _date_column(header, body, date, columns, path, cells):
+    """The index of the date column: the one named, or an obvious one, or None."""
+    if date is False:
+        return None
+    if date is not None:
+        if date not in header:
+            raise SeriesError(f"{path} has no date column {date!r}; its columns are "
+                              f"{', '.join(map(repr, header))}")
+        return header.index(date)
+    for i, name in enumerate(header):
+        if name.lower() in DATE_NAMES and name not in columns:
+            try:
+                parse_dates(cells(i))
+            except SeriesError:
+                continue
+            return i
+    return None
+
+
+def _regular_steps(values, dates, rows, frequency):
+    """The table with a row of NaN for every date the file skips."""
+    position = np.array([0] + [frequency.steps_between(dates[0], d) for d in dates[1:]])
+    if position[-1] + 1 == len(dates):
+        return values, dates, rows
+    full = np.full((position[-1] + 1, values.shape[1]), np.nan)
+    full[position] = values
+    all_rows = [None] * len(full)
+    for p, r in zip(position, rows):
+        all_rows[p] = r
+    return full, frequency.add(dates[0], np.arange(len(full))), all_rows
+
+
+def _filled(table, fill, path):
+    missing = np.isnan(table.values)
+    if not missing.any():
+        return table
+    step, col = np.argwhere(missing)[0]
+    if fill is None:
+        where = (f"line {table.rows[step]}" if table.rows[step] is not None else
+                 f"the date {format_date(table.dates[step], table.frequency)}, which the "
+                 f"file skips")
+        raise SeriesError(f"{path}: {table.names[col]} has no value at {where}; say what to "
+                          f"do with gaps (fill: interpolate, previous or drop)")
+    values = table.values.copy()
+    if fill == "drop":
+        keep = ~missing.any(axis=1)
+        rows = [r for r, k in zip(table.rows, keep) if k]
+        dates = None if table.dates is None else table.dates[keep]
+        return Table(values[keep], table.names, dates, table.frequency, rows)
+    for j in range(values.shape[1]):
+        column = values[:, j]
+        known = np.flatnonzero(~np.isnan(column))
+        if known.size == 0:
+            raise SeriesError(f"{path}: {table.names[j]} has no values at all")
+        if fill == "previous":
+            if np.isnan(column[0]):
+                raise SeriesError(f"{path}: {table.names[j]} starts with a gap, which "
+                                  f"fill='previous' cannot fill: nothing comes before it")
+            last = np.maximum.accumulate(np.where(np.isnan(column), 0, np.arange(len(column))))
+            values[:, j] = column[last]
+        else:
+            if np.isnan(column[0]) or np.isnan(column[-1]):
+                raise SeriesError(f"{path}: {table.names[j]} starts or ends with a gap, "
+                                  f"which interpolation cannot fill: nothing on one side")
+            steps = np.arange(len(column))
+            values[:, j] = np.interp(steps, known, column[known])
+    return Table(values, table.names, table.dates, table.frequency, table.rows)

@@ -1,0 +1,310 @@
+"""rnnc.fit_forecaster and what it stands on: differencing, period detection,
+baselines as Models, the backtest choice, model files of forecasters, and the
+warning for per-step input weights that truncation freezes."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rnnc
+from rnnc import differencing as diff
+from rnnc import forecaster
+
+# --- differencing ---------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lags=st.lists(st.integers(1, 13), max_size=3),
+    extra=st.integers(1, 30),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_difference_then_undo_is_the_identity(lags, extra, seed):
+    # integer values: every sum is exact, so the round trip must be too
+    n = sum(lags) + extra
+    y = np.random.default_rng(seed).integers(-1000, 1000, n).astype(float)
+    w = diff.difference(y, tuple(lags))
+    assert w.shape == (extra,)
+    np.testing.assert_array_equal(diff.integrate(w, y[: sum(lags)], tuple(lags)), y)
+
+
+def test_difference_is_the_backshift_polynomial():
+    y = np.random.default_rng(0).normal(size=40)
+    m = 12
+    expected = (y[m + 1 :] - y[m:-1]) - (y[1:-m] - y[: -m - 1])
+    np.testing.assert_allclose(diff.difference(y, (1, m)), expected, rtol=0, atol=1e-14)
+    np.testing.assert_array_equal(diff.difference(y, (1,)), np.diff(y))
+
+
+def test_bad_lags_are_named():
+    with pytest.raises(ValueError, match="differencing lags must be at least 1"):
+        diff.check_lags([1, 0])
+    with pytest.raises(TypeError, match="differencing must hold positive ints"):
+        diff.check_lags([1.5])
+
+
+# --- period detection -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("period", [4, 7, 12, 24])
+def test_detects_the_period_of_a_noisy_trending_season(period):
+    rng = np.random.default_rng(period)
+    t = np.arange(30 * period)
+    pattern = rng.normal(size=period)
+    y = 0.05 * t + 3 * pattern[t % period] + 0.5 * rng.normal(size=len(t))
+    assert rnnc.detect_period(y) == period
+
+
+def test_detects_the_period_of_a_sine_not_its_multiples():
+    t = np.arange(600)
+    y = np.sin(2 * np.pi * t / 12) + 0.1 * np.random.default_rng(1).normal(size=600)
+    assert rnnc.detect_period(y) == 12
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_no_period_in_noise_or_a_random_walk(seed):
+    rng = np.random.default_rng(seed)
+    assert rnnc.detect_period(rng.normal(size=300)) == 1
+    assert rnnc.detect_period(np.cumsum(rng.normal(size=300))) == 1
+
+
+# --- baselines as Models --------------------------------------------------------------
+
+
+def test_last_value_and_seasonal_naive_models_repeat_values_exactly(tmp_path):
+    y = np.random.default_rng(0).normal(size=50) * 1e3
+    np.testing.assert_array_equal(rnnc.forecast(forecaster.naive_model(1), y, 9), np.full(9, y[-1]))
+    seasonal = forecaster.naive_model(7)
+    np.testing.assert_array_equal(rnnc.forecast(seasonal, y, 17), np.resize(y[-7:], 17))
+    rnnc.save(tmp_path / "s.npz", seasonal)
+    np.testing.assert_array_equal(
+        rnnc.forecast(rnnc.load(tmp_path / "s.npz"), y, 17), np.resize(y[-7:], 17)
+    )
+
+
+def numpy_ar_forecast(y, p, horizon):
+    """Least-squares AR(p) with intercept on y, recursive forecast: plain NumPy."""
+    rows = np.array([y[t - p : t] for t in range(p, len(y))])
+    design = np.column_stack([rows, np.ones(len(rows))])
+    coef = np.linalg.lstsq(design, y[p:], rcond=None)[0]
+    window = list(y[-p:])
+    out = []
+    for _ in range(horizon):
+        out.append(float(np.dot(coef[:p], window[-p:]) + coef[p]))
+        window.append(out[-1])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("p", [1, 3, 8])
+def test_linear_ar_model_is_the_least_squares_ar(p):
+    rng = np.random.default_rng(p)
+    y = np.zeros(200)
+    for t in range(2, 200):
+        y[t] = 5 + 0.6 * y[t - 1] - 0.3 * y[t - 2] + rng.normal()
+    model = forecaster.fit_linear_ar(y, p)
+    assert model.V.any() == 0 and model.seq_len == p
+    np.testing.assert_allclose(rnnc.forecast(model, y, 12), numpy_ar_forecast(y, p, 12), rtol=1e-10)
+
+
+def test_linear_ar_on_differences_undoes_the_differencing():
+    rng = np.random.default_rng(3)
+    y = np.cumsum(0.3 + rng.normal(size=150))
+    model = forecaster.fit_linear_ar(y, 2, differencing=(1,))
+    d = np.diff(y)
+    expected = y[-1] + np.cumsum(numpy_ar_forecast(d, 2, 10))
+    np.testing.assert_allclose(rnnc.forecast(model, y, 10), expected, rtol=1e-10)
+
+
+# --- fit_forecaster -------------------------------------------------------------------
+
+
+def mase(forecast, actual, train):
+    return np.mean(np.abs(forecast - actual)) / np.mean(np.abs(np.diff(train)))
+
+
+def rows(model):
+    return {r["name"]: r for r in model.info["backtest"]}
+
+
+@pytest.mark.slow
+def test_on_a_linear_ar2_series_it_is_as_good_as_the_linear_ar():
+    rng = np.random.default_rng(0)
+    y = np.zeros(400)
+    for t in range(2, 400):
+        y[t] = 1.2 * y[t - 1] - 0.5 * y[t - 2] + rng.normal()
+    model = rnnc.fit_forecaster(y[:-8], horizon=8, period=1)
+    table = rows(model)
+    # the baseline linear AR is a candidate, and only a clearly better one replaces it
+    assert table[model.info["winner"]]["mase"] <= table["linear AR"]["mase"]
+    # and out of sample, over several origins
+    ours, theirs = [], []
+    for end in range(300, 392, 8):
+        ours.append(mase(rnnc.forecast(model, y[:end], 8), y[end : end + 8], y[:end]))
+        p = forecaster.ar_order(y[:end] / y[:end].std(), 10)
+        theirs.append(mase(numpy_ar_forecast(y[:end], p, 8), y[end : end + 8], y[:end]))
+    assert np.mean(ours) <= 1.1 * np.mean(theirs)
+
+
+@pytest.mark.slow
+def test_on_a_trending_series_it_beats_last_value():
+    rng = np.random.default_rng(1)
+    t = np.arange(300)
+    y = 0.5 * t + np.cumsum(rng.normal(size=300)) * 0.3 + rng.normal(size=300)
+    train, test = y[:-12], y[-12:]
+    model = rnnc.fit_forecaster(train, horizon=12)
+    table = rows(model)
+    assert table[model.info["winner"]]["mase"] < table["last value"]["mase"]
+    assert mase(rnnc.forecast(model, train, 12), test, train) < mase(
+        np.full(12, train[-1]), test, train
+    )
+
+
+def test_an_exactly_periodic_series_gets_seasonal_naive_itself():
+    pattern = np.random.default_rng(2).normal(size=5)
+    y = np.resize(pattern, 80)
+    model = rnnc.fit_forecaster(y, horizon=7, period=5, max_epochs=2)
+    assert model.info["winner"] == "seasonal naive" and model.info["baseline_won"]
+    assert not model.V.any() and model.differencing == (5,)
+    np.testing.assert_array_equal(rnnc.forecast(model, y, 7), np.resize(y[-5:], 7))
+
+
+@pytest.mark.slow
+def test_a_36_point_series_trains_and_forecasts():
+    t = np.arange(36)
+    y = 10 + 0.2 * t + np.sin(2 * np.pi * t / 12) + 0.1 * np.random.default_rng(4).normal(size=36)
+    model = rnnc.fit_forecaster(y)
+    h = model.info["horizon"]
+    out = rnnc.forecast(model, y, h)
+    assert out.shape == (h,) and np.all(np.isfinite(out))
+    assert any(r["kind"] == "network" and r["mase"] is not None for r in model.info["backtest"])
+
+
+@pytest.mark.slow
+def test_forecaster_model_round_trips_exactly(tmp_path):
+    t = np.arange(240)
+    y = np.sin(2 * np.pi * t / 12) + 0.02 * t + 0.1 * np.random.default_rng(5).normal(size=240)
+    model = rnnc.fit_forecaster(y, horizon=12, period=12, n_members=3, max_epochs=6)
+    rnnc.save(tmp_path / "f.npz", model)
+    loaded = rnnc.load(tmp_path / "f.npz")
+    assert loaded.info == model.info and loaded.differencing == model.differencing
+    assert len(loaded.networks) == len(model.networks)
+    for mine, theirs in zip(loaded.networks, model.networks, strict=True):
+        for a, b in zip(mine, theirs, strict=True):
+            assert (a is None) == (b is None)
+            assert a is None or a.tobytes() == b.tobytes()
+    np.testing.assert_array_equal(rnnc.forecast(loaded, y, 12), rnnc.forecast(model, y, 12))
+
+
+@pytest.mark.slow
+def test_a_network_ensemble_round_trips_exactly(tmp_path):
+    rng = np.random.default_rng(6)
+    y = np.sin(np.arange(300) / 3) + 0.05 * rng.normal(size=300)
+    spec = forecaster.NetworkSpec((1,), 10, 4, 8, 3e-3, "tanh")
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        model = forecaster._refit_network(spec, y, 3, [1, 2, 3], pool)
+    assert len(model.networks) == 3 and model.A.shape == (1, 4)
+    rnnc.save(tmp_path / "e.npz", model)
+    loaded = rnnc.load(tmp_path / "e.npz")
+    out = rnnc.forecast(model, y, 10)
+    np.testing.assert_array_equal(rnnc.forecast(loaded, y, 10), out)
+    each = [rnnc.forecast(forecaster_member(model, i), y, 10) for i in range(3)]
+    np.testing.assert_array_equal(out, np.median(each, axis=0))
+
+
+def forecaster_member(model, i):
+    from dataclasses import replace
+
+    U, V, W, A, b = model.networks[i]
+    return replace(model, U=U, V=V, W=W, A=A, b=b, members=[])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(series=np.ones((10, 2))), ValueError, "series must be 1-D"),
+        (dict(series=[1.0] * 5), ValueError, "series must hold at least 8 values"),
+        (dict(series=[1.0, np.nan] * 10), ValueError, "series holds a non-finite value"),
+        (dict(series=["a"] * 10), TypeError, "series must hold real numbers"),
+        (dict(period=0), ValueError, "period must be from 1"),
+        (dict(period=40), ValueError, "period must be from 1"),
+        (dict(period=2.5), TypeError, "period"),
+        (dict(horizon=0), ValueError, "horizon must be at least 1"),
+        (dict(horizon=21), ValueError, "horizon 21 is too long for a series of 40 values"),
+        (dict(n_members=0), ValueError, "n_members must be at least 1"),
+        (dict(hidden_dim=0), ValueError, "hidden_dim must be at least 1"),
+        (dict(learning_rate=-1.0), ValueError, "learning_rate"),
+        (dict(activation="relu"), ValueError, "activation"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, error, message):
+    args = dict(series=np.arange(40.0))
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        rnnc.fit_forecaster(**args)
+
+
+def test_a_constant_series_forecasts_the_constant():
+    model = rnnc.fit_forecaster(np.full(50, 3.5), horizon=5, max_epochs=2)
+    np.testing.assert_allclose(rnnc.forecast(model, np.full(50, 3.5), 5), 3.5)
+
+
+# --- the per-step truncation warning --------------------------------------------------
+
+
+def test_train_warns_of_per_step_input_weights_truncation_freezes():
+    X, Y = rnnc.windows(np.sin(np.arange(60.0)), 50)
+    U, V, W = rnnc.scaled_weights(4, 50, 1, seed=0)
+    frozen = U[:, :44].copy()
+    with pytest.warns(
+        UserWarning,
+        match=r"U columns 0\.\.43 \(of 50, one per step\) will "
+        r"never change: bptt_truncate=5",
+    ):
+        rnnc.train(U, V, W, X, Y, None, None, learning_rate=0.1, max_epochs=2, verbose=False)
+    np.testing.assert_array_equal(U[:, :44], frozen)  # the warning tells the truth
+    assert not np.array_equal(U[:, 44:], rnnc.scaled_weights(4, 50, 1, seed=0)[0][:, 44:])
+
+
+@pytest.mark.parametrize("case", ["full", "shared", "tutorial", "all_steps"])
+def test_no_warning_when_every_input_weight_can_change(case):
+    X, Y = rnnc.windows(np.sin(np.arange(60.0)), 50)
+    n_inputs = 1 if case == "shared" else 50
+    U, V, W = rnnc.scaled_weights(4, n_inputs, 1, seed=0)
+    kwargs = dict(
+        full=dict(bptt_truncate=None),
+        shared={},
+        tutorial=dict(backprop="tutorial"),
+        all_steps=dict(bptt_truncate=49),
+    )[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rnnc.train(U, V, W, X, Y, None, None, max_epochs=1, verbose=False, **kwargs)
+
+
+def test_a_network_diverging_in_the_refit_falls_back_to_a_linear_model(monkeypatch):
+    t = np.arange(400)
+    y = 0.01 * t + np.sin(2 * np.pi * t / 12) + 0.2 * np.random.default_rng(7).normal(size=400)
+    chosen = {}
+    real_choose = forecaster._choose
+
+    def choose_a_network(candidates, plan):
+        networks = [c for c in candidates if c.kind == "network" and c.errors is not None]
+        if networks:
+            chosen["network"] = networks[0].name
+            return networks[0]
+        return real_choose(candidates, plan)
+
+    def diverge(*args, **kwargs):
+        raise FloatingPointError("training diverged")
+
+    monkeypatch.setattr(forecaster, "_choose", choose_a_network)
+    monkeypatch.setattr(forecaster, "_refit_network", diverge)
+    model = rnnc.fit_forecaster(y, horizon=12, period=12, max_epochs=4)
+    assert chosen and model.info["winner"] != chosen["network"]
+    assert not model.V.any()
+    assert np.all(np.isfinite(rnnc.forecast(model, y, 12)))

@@ -1,0 +1,134 @@
+"""rnnc.series: CSV tables with dates, their frequency, gaps and delimiters."""
+import numpy as np
+import pytest
+
+from rnnc.series import SeriesError, format_date, infer_frequency, parse_dates, read_table
+
+
+def write(tmp_path, text, name="s.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+@pytest.mark.parametrize("dates,frequency,future", [
+    (["2020-01-01", "2020-02-01", "2020-03-01"], "monthly", ["2020-04", "2020-05"]),
+    (["2020-01-31", "2020-02-29", "2020-03-31"], "monthly", ["2020-04-30", "2020-05-31"]),
+    (["2019-11-15", "2019-12-15", "2020-01-15"], "monthly", ["2020-02-15", "2020-03-15"]),
+    (["1990", "1991", "1992"], "yearly", ["1993", "1994"]),
+    (["2020Q3", "2020Q4", "2021Q1"], "quarterly", ["2021Q2", "2021Q3"]),
+    (["2020-01-06", "2020-01-13", "2020-01-20"], "weekly", ["2020-01-27", "2020-02-03"]),
+    (["2020-02-27", "2020-02-28", "2020-02-29"], "daily", ["2020-03-01", "2020-03-02"]),
+    (["2020-01-01 00:00", "2020-01-01 00:15", "2020-01-01 00:30"], "every 900 seconds",
+     ["2020-01-01 00:45:00", "2020-01-01 01:00:00"]),
+    (["1/31/2020", "2/29/2020", "3/31/2020"], "monthly", ["2020-04-30", "2020-05-31"]),
+    (["31.01.2020", "29.02.2020", "31.03.2020"], "monthly", ["2020-04-30", "2020-05-31"]),
+    (["2020-01-01", "2020-01-04", "2020-01-07"], "every 3 days", ["2020-01-10", "2020-01-13"]),
+])
+def test_frequency_and_the_dates_after(tmp_path, dates, frequency, future):
+    text = "date,value\n" + "".join(f"{d},{i}\n" for i, d in enumerate(dates))
+    table = read_table(write(tmp_path, text), ["value"])
+    assert table.frequency.name == frequency
+    assert [format_date(d, table.frequency) for d in table.future_dates(2)] == future
+    np.testing.assert_array_equal(table.column("value"), np.arange(len(dates)))
+
+
+@pytest.mark.parametrize("dates,message", [
+    (["2020-01-01", "2020-01-01"], "repeats 2020-01-01 on line 3"),
+    (["2020-01-02", "2020-01-01"], "goes back to 2020-01-01 on line 3"),
+    (["2020-01-01", "2020-01-03", "2020-01-06"], "irregular: 2020-01-06 on line 4 comes "
+                                                 "3 days after"),
+    (["2020-01-01", "2020-02-30"], "not a date of the calendar"),
+    (["01/02/2020", "02/03/2020"], "no value decides"),
+    (["yesterday", "today"], "'yesterday', which is not a date"),
+])
+def test_dates_that_are_not_a_regular_series_are_named(tmp_path, dates, message):
+    text = "date,value\n" + "".join(f"{d},1\n" for d in dates)
+    with pytest.raises(SeriesError, match=message):
+        read_table(write(tmp_path, text), ["value"], date="date")
+
+
+def test_gaps_are_named_unless_filled(tmp_path):
+    text = ("month,sales,price\n2020-01,1,10\n2020-02,,11\n2020-03,3,NA\n"
+            "2020-05,5,14\n")        # April skipped
+    path = write(tmp_path, text)
+    with pytest.raises(SeriesError, match="sales has no value at line 3"):
+        read_table(path, ["sales", "price"])
+    skipped = write(tmp_path, "month,sales\n2020-01,1\n2020-02,2\n2020-04,4\n", "g.csv")
+    with pytest.raises(SeriesError, match="no value at the date 2020-03, which the file skips"):
+        read_table(skipped, ["sales"])
+    filled = read_table(path, ["sales", "price"], fill="interpolate")
+    np.testing.assert_allclose(filled.values, [[1, 10], [2, 11], [3, 12], [4, 13], [5, 14]])
+    assert filled.rows == [2, 3, 4, None, 5]
+    previous = read_table(path, ["sales", "price"], fill="previous")
+    np.testing.assert_array_equal(previous.values,
+                                  [[1, 10], [1, 11], [3, 11], [3, 11], [5, 14]])
+    dropped = read_table(path, ["sales", "price"], fill="drop")
+    np.testing.assert_array_equal(dropped.values, [[1, 10], [5, 14]])
+    assert [format_date(d, dropped.frequency) for d in dropped.dates] == ["2020-01", "2020-05"]
+
+
+def test_gaps_at_the_ends_cannot_be_interpolated(tmp_path):
+    path = write(tmp_path, "value\n\n1\n2\n".replace("\n\n", "\nNA\n", 1))
+    with pytest.raises(SeriesError, match="starts or ends with a gap"):
+        read_table(path, ["value"], fill="interpolate")
+    with pytest.raises(SeriesError, match="starts with a gap"):
+        read_table(path, ["value"], fill="previous")
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_the_delimiter_is_sniffed_or_given(tmp_path, delimiter):
+    text = f"date{delimiter}a{delimiter}b\n2021{delimiter}1{delimiter}2\n2022{delimiter}3" \
+           f"{delimiter}4\n"
+    path = write(tmp_path, text)
+    table = read_table(path, ["b", "a"])
+    np.testing.assert_array_equal(table.values, [[2, 1], [4, 3]])
+    assert read_table(path, ["a"], delimiter=delimiter).frequency.name == "yearly"
+
+
+def test_spreadsheet_files_read(tmp_path):
+    # a byte-order mark, quoted cells, CRLF line ends and a blank last line
+    text = '\ufeff"Date","Value"\r\n"2021-01-01","1.5"\r\n"2021-01-02","-2e1"\r\n\r\n'
+    path = tmp_path / "s.csv"
+    path.write_bytes(text.encode("utf-8"))
+    table = read_table(path, ["Value"])
+    np.testing.assert_array_equal(table.column("Value"), [1.5, -20])
+    assert table.frequency.name == "daily"
+
+
+def test_without_a_date_column_there_are_no_dates(tmp_path):
+    table = read_table(write(tmp_path, "level,other\n1,x\n2,y\n"), ["level"])
+    assert table.dates is None and table.frequency is None and table.future_dates(3) is None
+    # a column named like a date whose cells are not dates is not taken for one
+    table = read_table(write(tmp_path, "year,level\nfirst,1\nsecond,2\n", "n.csv"), ["level"])
+    assert table.dates is None
+
+
+@pytest.mark.parametrize("text,columns,options,message", [
+    ("a,b\n1,2\n", ["c"], {}, "no column 'c'"),
+    ("a,a\n1,2\n", ["a"], {}, "2 columns named 'a'"),
+    ("a\n1_0\n", ["a"], {}, "a is '1_0', not a number"),
+    ("a\n1e999\n", ["a"], {}, "values must be finite"),
+    ("a\n", ["a"], {}, "a header but no rows"),
+    ("", ["a"], {}, "is empty"),
+    ("a\n1\n", ["a"], dict(date="when"), "no date column 'when'"),
+])
+def test_bad_files_are_named(tmp_path, text, columns, options, message):
+    with pytest.raises(SeriesError, match=message):
+        read_table(write(tmp_path, text), columns, **options)
+
+
+def test_bad_options_are_named(tmp_path):
+    path = write(tmp_path, "a\n1\n")
+    with pytest.raises(ValueError, match="fill must be None or one of"):
+        read_table(path, ["a"], fill="mean")
+    with pytest.raises(ValueError, match="delimiter must be one character"):
+        read_table(path, ["a"], delimiter=";;")
+
+
+def test_parse_and_infer_directly():
+    dates = parse_dates(["2020-01-31", "2020-03-31"])
+    frequency = infer_frequency(dates)
+    assert frequency.name == "every 2 months" and frequency.month_end
+    with pytest.raises(SeriesError, match="at least two dates"):
+        infer_frequency(dates[:1])

@@ -25,8 +25,7 @@ def two_tone_windows(n, n_validation, seed=0):
     series += 0.1 * rng.normal(size=t.size)
     X = np.lib.stride_tricks.sliding_window_view(series[:-1], T)[:, :, None]
     Y = series[T:, None]
-    return (np.ascontiguousarray(X[:n]), Y[:n].copy(), np.ascontiguousarray(X[n:]),
-            Y[n:].copy())
+    return (np.ascontiguousarray(X[:n]), Y[:n].copy(), np.ascontiguousarray(X[n:]), Y[n:].copy())
 
 
 def initial_weights(hidden, seed=1):
@@ -48,11 +47,27 @@ class RnncRun:
         self.orders = np.random.default_rng(2)
 
     def epoch(self, X, Y):
-        rnnc.train(*self.weights, X, Y, None, None, learning_rate=LR, max_epochs=1,
-                   bptt_truncate=None, min_clip_val=-1, max_clip_val=1, optimizer="adam",
-                   activation="tanh", optimizer_state=self.state, verbose=False,
-                   history=False, shuffle=True, random_state=self.orders,
-                   batch_size=self.batch_size, n_threads=self.n_threads)
+        rnnc.train(
+            *self.weights,
+            X,
+            Y,
+            None,
+            None,
+            learning_rate=LR,
+            max_epochs=1,
+            bptt_truncate=None,
+            min_clip_val=-1,
+            max_clip_val=1,
+            optimizer="adam",
+            activation="tanh",
+            optimizer_state=self.state,
+            verbose=False,
+            history=False,
+            shuffle=True,
+            random_state=self.orders,
+            batch_size=self.batch_size,
+            n_threads=self.n_threads,
+        )
 
     def mse(self, X, Y):
         return float(np.mean((rnnc.predict(*self.weights, X, activation="tanh") - Y) ** 2))
@@ -67,8 +82,9 @@ class TorchRun:
         self.torch = torch
         torch.set_num_threads(n_threads)
         U, V, W = initial_weights(hidden)
-        self.rnn = torch.nn.RNN(1, hidden, nonlinearity="tanh", bias=False, batch_first=True,
-                                dtype=torch.float64)
+        self.rnn = torch.nn.RNN(
+            1, hidden, nonlinearity="tanh", bias=False, batch_first=True, dtype=torch.float64
+        )
         self.head = torch.nn.Linear(hidden, 1, dtype=torch.float64)
         with torch.no_grad():
             self.rnn.weight_ih_l0.copy_(torch.from_numpy(U))
@@ -84,10 +100,10 @@ class TorchRun:
 
     def epoch(self, X, Y):
         torch = self.torch
-        X, Y = torch.from_numpy(X), torch.from_numpy(Y)   # shared with NumPy, not copied
+        X, Y = torch.from_numpy(X), torch.from_numpy(Y)  # shared with NumPy, not copied
         order = torch.randperm(len(X), generator=self.generator)
         for start in range(0, len(X), BATCH):
-            rows = order[start:start + BATCH]
+            rows = order[start : start + BATCH]
             loss = torch.nn.functional.mse_loss(self.forward(X[rows]), Y[rows])
             self.optimizer.zero_grad()
             loss.backward()
@@ -101,8 +117,9 @@ class TorchRun:
 
 def epochs_side_by_side(runs, X, Y, epochs):
     """One epoch of every run per round, the order rotating: {name: [seconds]}."""
-    return interleave({name: (lambda run=run: lambda: run.epoch(X, Y))
-                       for name, run in runs.items()}, epochs)
+    return interleave(
+        {name: (lambda run=run: lambda: run.epoch(X, Y)) for name, run in runs.items()}, epochs
+    )
 
 
 def batch_flops(hidden, n_records, F=1, n_out=1):
@@ -136,63 +153,99 @@ def gemm_gflops(hidden, rounds):
 def section_batch(report, rounds, torch, quick):
     report("## 6. Mini-batch training")
     report()
-    if hasattr(os, "getloadavg"):   # the machine may be shared: say how busy it was
+    if hasattr(os, "getloadavg"):  # the machine may be shared: say how busy it was
         report(f"Load average at the start: {os.getloadavg()[0]:.2f} on {N_CORES} cores.")
         report()
     threads = min(2, N_CORES)
     n, hidden = (5000, 64) if quick else (20000, 64)
     epochs = 3 if quick else 10
     X, Y, Xv, Yv = two_tone_windows(n, n // 10)
-    report(f"{n} windows of {T} steps of a noisy two-tone series (next value), {n // 10} "
-           f"validation windows, hidden {hidden}, float64, tanh, Adam at {LR}, full BPTT, "
-           f"the same initial weights; {epochs} epochs each, one epoch of each contender per "
-           f"round, interleaved. {threads} threads for the batch contenders.")
+    report(
+        f"{n} windows of {T} steps of a noisy two-tone series (next value), {n // 10} "
+        f"validation windows, hidden {hidden}, float64, tanh, Adam at {LR}, full BPTT, "
+        f"the same initial weights; {epochs} epochs each, one epoch of each contender per "
+        f"round, interleaved. {threads} threads for the batch contenders."
+    )
     report()
-    runs = {"rnnc, batch_size=1 (per record, 1 thread)": RnncRun(hidden, 1, 1),
-            f"rnnc, batch_size={BATCH}, {threads} threads": RnncRun(hidden, BATCH, threads)}
+    runs = {
+        "rnnc, batch_size=1 (per record, 1 thread)": RnncRun(hidden, 1, 1),
+        f"rnnc, batch_size={BATCH}, {threads} threads": RnncRun(hidden, BATCH, threads),
+    }
     if torch is not None:
         runs[f"PyTorch nn.RNN, batches of {BATCH}, {threads} threads"] = TorchRun(
-            torch, hidden, threads)
+            torch, hidden, threads
+        )
     times = epochs_side_by_side(runs, X, Y, epochs)
     batched = med(times[f"rnnc, batch_size={BATCH}, {threads} threads"])
     rows = []
     for name, run in runs.items():
-        rows.append((name, fmt_time(med(times[name])), spread(times[name]),
-                     f"{med(times[name]) / batched:.2f}", f"{run.mse(Xv, Yv):.5f}"))
-    report.table(["contender", "epoch (median)", "min – max", "time / rnnc batches",
-                  f"validation MSE after {epochs} epochs"], rows)
+        rows.append(
+            (
+                name,
+                fmt_time(med(times[name])),
+                spread(times[name]),
+                f"{med(times[name]) / batched:.2f}",
+                f"{run.mse(Xv, Yv):.5f}",
+            )
+        )
+    report.table(
+        [
+            "contender",
+            "epoch (median)",
+            "min – max",
+            "time / rnnc batches",
+            f"validation MSE after {epochs} epochs",
+        ],
+        rows,
+    )
     mse_zero = float(np.mean((Yv - np.mean(Y)) ** 2))
     report(f"(Predicting the training mean: validation MSE {mse_zero:.5f}.)")
     report()
 
     # threads: the same batch epochs on 1 and on all threads
-    X1, Y1 = X[:n // 4], Y[:n // 4]
-    scaling = {f"{t} thread{'s' if t > 1 else ''}": RnncRun(hidden, BATCH, t)
-               for t in sorted({1, threads})}
+    X1, Y1 = X[: n // 4], Y[: n // 4]
+    scaling = {
+        f"{t} thread{'s' if t > 1 else ''}": RnncRun(hidden, BATCH, t) for t in sorted({1, threads})
+    }
     times = epochs_side_by_side(scaling, X1, Y1, rounds + 1)
     report(f"Threads, rnnc batch_size={BATCH}, {n // 4} windows, hidden {hidden}:")
     report()
-    report.table(["threads", "epoch (median)", "min – max", "speed-up"],
-                 [(name, fmt_time(med(ts)), spread(ts),
-                   f"{med(times['1 thread']) / med(ts):.2f}x") for name, ts in times.items()])
+    report.table(
+        ["threads", "epoch (median)", "min – max", "speed-up"],
+        [
+            (name, fmt_time(med(ts)), spread(ts), f"{med(times['1 thread']) / med(ts):.2f}x")
+            for name, ts in times.items()
+        ],
+    )
 
     # GFLOP/s at hidden 256 against BLAS gemm measured in the same run
     wide, n_wide = 256, 1000 if quick else 4000
     Xw, Yw = X[:n_wide], Y[:n_wide]
-    wide_runs = {f"{t} thread{'s' if t > 1 else ''}": RnncRun(wide, BATCH, t)
-                 for t in sorted({1, threads})}
+    wide_runs = {
+        f"{t} thread{'s' if t > 1 else ''}": RnncRun(wide, BATCH, t) for t in sorted({1, threads})
+    }
     times = epochs_side_by_side(wide_runs, Xw, Yw, rounds)
     blas = gemm_gflops(wide, rounds)
     flops = batch_flops(wide, n_wide)
-    report(f"GFLOP/s at hidden {wide} ({n_wide} windows, batch_size={BATCH}; flops counted "
-           f"as 2 x the multiply-adds of forward, backward and output), against NumPy's BLAS "
-           f"gemm on one thread on ({wide}, {wide}) @ ({wide}, 32): {blas[32]:.1f} GFLOP/s, "
-           f"@ ({wide}, {BATCH}): {blas[BATCH]:.1f} GFLOP/s:")
+    report(
+        f"GFLOP/s at hidden {wide} ({n_wide} windows, batch_size={BATCH}; flops counted "
+        f"as 2 x the multiply-adds of forward, backward and output), against NumPy's BLAS "
+        f"gemm on one thread on ({wide}, {wide}) @ ({wide}, 32): {blas[32]:.1f} GFLOP/s, "
+        f"@ ({wide}, {BATCH}): {blas[BATCH]:.1f} GFLOP/s:"
+    )
     report()
-    report.table(["rnnc", "epoch (median)", "GFLOP/s", "per thread / BLAS gemm (64 columns)"],
-                 [(name, fmt_time(med(ts)), f"{flops / med(ts) / 1e9:.1f}",
-                   f"{flops / med(ts) / 1e9 / int(name.split()[0]) / blas[BATCH]:.0%}")
-                  for name, ts in times.items()])
+    report.table(
+        ["rnnc", "epoch (median)", "GFLOP/s", "per thread / BLAS gemm (64 columns)"],
+        [
+            (
+                name,
+                fmt_time(med(ts)),
+                f"{flops / med(ts) / 1e9:.1f}",
+                f"{flops / med(ts) / 1e9 / int(name.split()[0]) / blas[BATCH]:.0%}",
+            )
+            for name, ts in times.items()
+        ],
+    )
 
     # the cost of an epoch as the windows grow
     sizes = (1000, 10000) if quick else (1000, 10000, 100000, 1000000)
@@ -203,15 +256,22 @@ def section_batch(report, rounds, torch, quick):
         if torch is not None:
             grow["PyTorch"] = TorchRun(torch, hidden, threads)
         times = epochs_side_by_side(grow, Xs, Ys, 1 if size >= 100000 else rounds)
-        row = [f"{size:,}", fmt_time(med(times["rnnc"])),
-               f"{med(times['rnnc']) / size * 1e6:.1f} µs"]
+        row = [
+            f"{size:,}",
+            fmt_time(med(times["rnnc"])),
+            f"{med(times['rnnc']) / size * 1e6:.1f} µs",
+        ]
         if torch is not None:
-            row += [fmt_time(med(times["PyTorch"])),
-                    f"{med(times['PyTorch']) / med(times['rnnc']):.2f}x"]
+            row += [
+                fmt_time(med(times["PyTorch"])),
+                f"{med(times['PyTorch']) / med(times['rnnc']):.2f}x",
+            ]
         rows.append(row)
         del Xs, Ys
-    report(f"One epoch as the windows grow (hidden {hidden}, batches of {BATCH}, {threads} "
-           f"threads; the data is not copied):")
+    report(
+        f"One epoch as the windows grow (hidden {hidden}, batches of {BATCH}, {threads} "
+        f"threads; the data is not copied):"
+    )
     report()
     header = ["windows", "rnnc epoch", "rnnc per window"]
     if torch is not None:

@@ -13,6 +13,10 @@ import rnnc
 from .harness import N_CORES, fmt_time, interleave, med, spread
 
 T, LR, BATCH = 50, 3e-3, 64
+# rnnc.train's settings for every rnnc contender
+TRAIN = dict(learning_rate=LR, max_epochs=1, bptt_truncate=None, min_clip_val=-1,
+             max_clip_val=1, optimizer="adam", activation="tanh", verbose=False,
+             history=False, shuffle=True)  # fmt: skip
 
 
 def two_tone_windows(n, n_validation, seed=0):
@@ -47,27 +51,11 @@ class RnncRun:
         self.orders = np.random.default_rng(2)
 
     def epoch(self, X, Y):
+        settings = dict(TRAIN, batch_size=self.batch_size, n_threads=self.n_threads)
         rnnc.train(
-            *self.weights,
-            X,
-            Y,
-            None,
-            None,
-            learning_rate=LR,
-            max_epochs=1,
-            bptt_truncate=None,
-            min_clip_val=-1,
-            max_clip_val=1,
-            optimizer="adam",
-            activation="tanh",
-            optimizer_state=self.state,
-            verbose=False,
-            history=False,
-            shuffle=True,
-            random_state=self.orders,
-            batch_size=self.batch_size,
-            n_threads=self.n_threads,
-        )
+            *self.weights, X, Y, None, None, optimizer_state=self.state,
+            random_state=self.orders, **settings,
+        )  # fmt: skip
 
     def mse(self, X, Y):
         return float(np.mean((rnnc.predict(*self.weights, X, activation="tanh") - Y) ** 2))

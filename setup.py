@@ -101,7 +101,7 @@ extensions = [
               define_macros=macros, extra_compile_args=list(KERNEL_FLAGS),
               extra_link_args=SANITIZER_FLAGS if SANITIZE else list(STRIP_FLAGS),
               libraries=["rnnc_helpers"])
-    for name in ("_forward", "_numpy_loops", "_sgd")
+    for name in ("_batch", "_forward", "_numpy_loops", "_sgd")
 ]
 
 setup(

@@ -11,6 +11,7 @@ import numpy as np
 
 import rnnc
 
+from .batch import section_batch
 from .harness import N_CORES, Report, optional
 from .scaling import plot_hidden, section_scaling
 from .simd import helper_clone, section_simd
@@ -18,7 +19,7 @@ from .threads import section_threads
 from .tutorial import section_tutorial, section_tutorial_rule
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ALL_SECTIONS = {1, 2, 3, 4, 5}
+ALL_SECTIONS = {1, 2, 3, 4, 5, 6}
 
 
 def main(command="python -m benchmarks"):
@@ -26,7 +27,7 @@ def main(command="python -m benchmarks"):
     parser = argparse.ArgumentParser(prog=command, description="rnnc benchmark suite")
     parser.add_argument("--rounds", type=int, default=5, help="rounds per section (default 5)")
     parser.add_argument("--quick", action="store_true", help="2 rounds and a smaller grid")
-    parser.add_argument("--sections", default="1,2,3,4,5", help="comma-separated sections")
+    parser.add_argument("--sections", default="1,2,3,4,5,6", help="comma-separated sections")
     args = parser.parse_args()
     rounds = 2 if args.quick else args.rounds
     sections = {int(s) for s in args.sections.split(",")}
@@ -65,6 +66,8 @@ def main(command="python -m benchmarks"):
         section_threads(report, rounds)
     if 5 in sections:
         section_simd(report)
+    if 6 in sections:
+        section_batch(report, rounds, torch, args.quick)
     report(f"Total run time {time.perf_counter() - start:.0f} s.")
     # only a full run replaces the saved results; a partial one prints only
     if sections != ALL_SECTIONS or args.quick:

@@ -5,7 +5,7 @@ built says so and how to build them, instead of failing in rnnc.core with a puzz
 import importlib
 import os
 
-for _name in ("rnnc._forward", "rnnc._numpy_loops", "rnnc._sgd"):
+for _name in ("rnnc._batch", "rnnc._forward", "rnnc._numpy_loops", "rnnc._sgd"):
     try:
         importlib.import_module(_name)
     except ModuleNotFoundError as exc:

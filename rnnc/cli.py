@@ -117,7 +117,8 @@ def fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate, shuffle=False):
                    bptt_truncate=args.bptt_truncate, backprop=args.backprop,
                    optimizer=args.optimizer, activation=args.activation, verbose=False,
                    callback=progress, shuffle=shuffle,
-                   random_state=12161 if args.seed is None else args.seed)
+                   random_state=12161 if args.seed is None else args.seed,
+                   batch_size=args.batch_size)
     finally:
         progress.close()
     return progress
@@ -173,7 +174,7 @@ def save(path, model):
 
 OPTION_DEFAULTS = dict(hidden=rnnc.hidden_dim, bptt_truncate=rnnc.bptt_truncate,
                        backprop="bptt", activation="sigmoid", seq_len=rnnc.seq_len,
-                       validation=0.2)
+                       validation=0.2, batch_size=1)
 
 
 def settings(args):
@@ -290,7 +291,8 @@ def command_train(args):
 
 
 # options of the network presets that the forecaster chooses for itself
-PRESET_ONLY = ("seq_len", "validation", "backprop", "optimizer", "bptt_truncate")
+PRESET_ONLY = ("seq_len", "validation", "backprop", "optimizer", "bptt_truncate",
+               "batch_size")
 
 
 def command_forecaster(args):
@@ -653,6 +655,10 @@ def add_training_options(parser, out_default, preset, forecaster=False):
     parser.add_argument("--bptt-truncate", type=non_negative_int,
                         help="gradient flows through the last N+1 steps (default: "
                              f"{rnnc.bptt_truncate})")
+    parser.add_argument("--batch-size", type=positive_int,
+                        help="records per update: 1 updates after each record (the "
+                             "tutorial's); B > 1 steps along the mean gradient of B records "
+                             "at a time, on all cores (default: 1)")
     parser.add_argument("--seed", type=non_negative_int,
                         help="seed of the initial weights (default: the tutorial's, 12161)")
     parser.add_argument("--out", default=out_default,

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rnnc import _forward, _sgd, spec
+from rnnc import _batch, _forward, _sgd, spec
 from rnnc import _validation as check
 # the tutorial's hyperparameters, under its names (rnnc/__init__.py exports them)
 from rnnc.spec import (bptt_truncate, hidden_dim, learning_rate, max_clip_val,  # noqa: F401
@@ -422,6 +422,22 @@ def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
     return learning_rate, max_epochs, k, lo, hi
 
 
+def _batch_threads(X, W, batch_size, threads):
+    """Threads for a batch: one where its work (forward and backward,
+    multiply-adds) is too small to pay for waking others."""
+    work = min(batch_size, len(X)) * _record_work(X, W) * 3
+    return 1 if work < THREAD_WORK else threads
+
+
+def _check_batch_size(batch_size):
+    """batch_size as an int >= 1, or a TypeError / ValueError naming it."""
+    batch_size = check.check_count(batch_size, "batch_size")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1 (1: per-record updates), "
+                         f"got {batch_size}")
+    return batch_size
+
+
 @dataclass
 class History:
     """What train measured, epoch by epoch.
@@ -536,7 +552,8 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
           optimizer_state: AdamState | None = None, n_threads: int | None = None,
           shuffle: bool = False,
           random_state: int | np.random.Generator | np.random.RandomState | None = None,
-          history: bool = True, linear: Linear | None = None) -> TrainResult:
+          history: bool = True, linear: Linear | None = None,
+          batch_size: int = 1) -> TrainResult:
     """Train by per-record SGD (or Adam), updating U, V, W in place.
 
     Each epoch makes one pass over the records, in order (the tutorial's) or,
@@ -547,6 +564,17 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
     are measured on another core while the epoch's updates run; then
     ``Epoch: n, Loss: ..., Validation Loss: ...`` is printed when verbose, and
     the callback called if given.
+
+    batch_size=B > 1 trains by mini-batches: each update steps along the
+    exact truncated gradient averaged over B consecutive records of the
+    epoch's order (the last batch of an epoch may be shorter), clipped
+    elementwise, so learning_rate is the step per batch of the mean gradient,
+    as with PyTorch's mean-reduced MSE loss.  The batch's forward and
+    backward passes are matrix products over its records, spread over
+    n_threads threads in blocks of 32 records whose sums are added in block
+    order: the result does not depend on the number of threads.  The loss
+    passes then run before each epoch, on all threads.  batch_size=1 (the
+    default) is the per-record path.
 
     Parameters
     ----------
@@ -582,8 +610,8 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
         Adam's moments, carried from one call to the next (a fresh one when
         None).
     n_threads : int or None
-        Threads for the loss passes (None: all cores); the updates run on
-        one.
+        Threads for the loss passes (None: all cores); per-record updates
+        run on one, batches on all of them.
     shuffle : bool
         Visit the records in a new random order each epoch.
     random_state : int, numpy Generator or RandomState, or None
@@ -593,6 +621,9 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
         history=False, verbose=False and no callback, no loss is measured.
     linear : (A, b) or None
         The skip term (see `predict`), trained with the weights, in place.
+    batch_size : int
+        Records per update, >= 1: 1 for per-record updates, B > 1 for
+        mini-batches (see above).
 
     Returns
     -------
@@ -609,12 +640,17 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
         If another train call is updating the same arrays or Adam state now.
     FloatingPointError
         If an update would make a weight NaN or infinite: training stops
-        there, naming the epoch and the record (``.epoch``, ``.record``), and
-        the weights hold the last finite update.
+        there, naming the epoch and the record (``.epoch``, ``.record``), or
+        with batches the batch (``.batch``, ``.record`` None), and the
+        weights hold the last finite update.
     """
     lr, max_epochs, k, lo, hi = _check_train_options(
         learning_rate, max_epochs, bptt_truncate, min_clip_val, max_clip_val, backprop,
         callback, optimizer, activation)
+    batch_size = _check_batch_size(batch_size)
+    if batch_size > 1 and backprop == "tutorial":
+        raise ValueError(f'backprop="tutorial" is the tutorial\'s per-record rule: it needs '
+                         f'batch_size=1, got {batch_size}')
     user_weights = (U, V, W)
     U, V, W = check.check_weights(U, V, W, in_place=True)
     if lr > float(np.finfo(U.dtype).max):
@@ -653,6 +689,12 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
     def run_epoch():
         adam = None if adam_state is None else [adam_state.step] + adam_state.moments
         try:
+            if batch_size > 1:
+                return _batch.batch_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
+                                          _activation(activation), adam, SIGNAL_CHECK_WORK,
+                                          record_order(len(X)), *(linear or (None, None)),
+                                          batch_size, _batch_threads(X, W, batch_size,
+                                                                     threads))
             return _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
                                   backprop == "tutorial", _activation(activation), adam,
                                   SIGNAL_CHECK_WORK, record_order(len(X)),
@@ -679,7 +721,9 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
     # thread makes the epoch's updates: the same numbers, sooner.
     threads = _threads(n_threads)
     want_losses = history or verbose or callback is not None
-    pool = ThreadPoolExecutor(1) if want_losses and threads > 1 else None
+    # (mini-batches use every thread for the updates: the loss passes go before)
+    pool = (ThreadPoolExecutor(1) if want_losses and threads > 1 and batch_size == 1
+            else None)
     losses, validation_losses = [], []
     with contextlib.ExitStack() as cleanup:
         cleanup.enter_context(_exclusive_update(updated, adam_state))
@@ -708,10 +752,16 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
             if status != _sgd.Status.OK:
                 what = ("the update is not finite" if status == _sgd.Status.NONFINITE_GRADIENT
                         else "the update would overflow")
+                where = f"record {record}"
+                if batch_size > 1:   # `record` counts batches here
+                    first = record * batch_size
+                    where = (f"batch {record} (records {first} to "
+                             f"{min(first + batch_size, len(X)) - 1} of the epoch's order)")
                 error = FloatingPointError(
-                    f"training diverged at epoch {epoch}, record {record}: {what}; the "
+                    f"training diverged at epoch {epoch}, {where}: {what}; the "
                     f"weights hold the last finite update (try a smaller learning_rate)")
-                error.epoch, error.record = epoch, record
+                error.epoch, error.record = epoch, None if batch_size > 1 else record
+                error.batch = record if batch_size > 1 else None
                 raise error
         if history:
             loss, validation_loss = measure(parameters, threads)

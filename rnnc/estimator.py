@@ -54,6 +54,14 @@ def _as_sequences(X):
                          f"required")
     return X
 
+# batch_size="auto": per-sample updates below AUTO_BATCH_FROM samples (more
+# updates per epoch where an epoch is short), batches of AUTO_BATCH_SIZE from
+# there on: on a noisy two-tone series (hidden 32, 20 steps, 20 epochs) they
+# reached a lower validation error than per-sample Adam at 1000, 4000 and
+# 16000 samples, in 1.0x, 0.6x and 0.5x the time (see README).
+AUTO_BATCH_FROM = 1000
+AUTO_BATCH_SIZE = 32
+
 
 class RNNRegressor(RegressorMixin, BaseEstimator):
     """Elman recurrent network regressor, trained by (truncated) BPTT with Adam or SGD.
@@ -81,7 +89,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     layout : {"shared", "per_step"}, default="shared"
     activation : {"sigmoid", "tanh"}, default="sigmoid"
     optimizer : {"adam", "sgd"}, default="adam"
-        Per-sample updates: Adam (betas 0.9, 0.999, eps 1e-8) or plain SGD.
+        Adam (betas 0.9, 0.999, eps 1e-8) or plain SGD, per sample or per batch.
     learning_rate : float, default=3e-3
     max_epochs : int, default=100
         Passes over the data in fit; partial_fit makes one.
@@ -104,9 +112,16 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         p, to add a linear skip term: ``yhat = V h_T + A x + b`` with x the
         last p steps of the (scaled) sequence, a linear autoregression trained
         jointly with the network (A and b start at zero).  None: no skip term.
+    batch_size : int or "auto", default="auto"
+        Samples per update.  1: per-sample updates; B > 1: each update steps
+        along the mean gradient of B samples (learning_rate is then the step
+        per batch, as with PyTorch's mean-reduced loss), computed as matrix
+        products on n_threads threads.  "auto": 1 below AUTO_BATCH_FROM
+        samples, else AUTO_BATCH_SIZE (see README).
     n_threads : int or None, default=1
-        Threads for predict and the loss passes (None: all cores).  Training
-        itself is one thread per fit; run fits in parallel with joblib.
+        Threads for predict, the loss passes and batches (None: all cores).
+        Per-sample training is one thread per fit; run fits in parallel with
+        joblib.
     verbose : bool, default=False
         Print the training loss after every epoch.
 
@@ -144,7 +159,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                  optimizer="adam", learning_rate=3e-3, max_epochs=100, bptt_truncate=None,
                  min_clip_val=-1.0, max_clip_val=1.0, shuffle=True, scale_X=True,
                  random_state=None, warm_start=False, n_threads=1, verbose=False,
-                 linear_skip=None):
+                 linear_skip=None, batch_size="auto"):
         self.hidden_dim = hidden_dim
         self.layout = layout
         self.activation = activation
@@ -158,6 +173,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.scale_X = scale_X
         self.random_state = random_state
         self.warm_start = warm_start
+        self.batch_size = batch_size
         self.n_threads = n_threads
         self.verbose = verbose
         self.linear_skip = linear_skip
@@ -180,6 +196,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check.check_count(self.max_epochs, "max_epochs")
         check.check_count(self.bptt_truncate, "bptt_truncate", allow_none=True)
         check.check_clip(self.min_clip_val, self.max_clip_val)
+        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
+            if check.check_count(self.batch_size, "batch_size") < 1:
+                raise ValueError(f'batch_size must be "auto" or at least 1, got '
+                                 f'{self.batch_size}')
         if check.check_count(self.linear_skip, "linear_skip", allow_none=True) == 0:
             raise ValueError("linear_skip must be None or at least 1 (the steps the skip term "
                              "reads), got 0")
@@ -308,7 +328,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                            verbose=False, callback=report if self.verbose else None,
                            optimizer=self.optimizer, activation=self.activation,
                            optimizer_state=state, n_threads=self.n_threads,
-                           shuffle=bool(self.shuffle), random_state=rng, linear=linear)
+                           shuffle=bool(self.shuffle), random_state=rng, linear=linear,
+                           batch_size=self._batch_size(len(X)))
         except FloatingPointError as exc:
             raise FloatingPointError(
                 f"{type(self).__name__}: training diverged in epoch {done + exc.epoch}, so "
@@ -324,6 +345,12 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self._activation = self.activation  # what the weights were trained with
         self.loss_curve_ = list(self.loss_curve_) + [loss / len(X) for loss in losses]
         self.n_iter_ += n_epochs
+
+    def _batch_size(self, n_samples):
+        """The samples per update for n_samples: batch_size, or its "auto" rule."""
+        if isinstance(self.batch_size, str):
+            return 1 if n_samples < AUTO_BATCH_FROM else AUTO_BATCH_SIZE
+        return int(self.batch_size)
 
     def _scale_X(self, X):
         return (X - self.X_mean_) / self.X_scale_

@@ -1,0 +1,419 @@
+# Compiled without bounds checks, wraparound and initializedcheck (see setup.py).
+"""One epoch of mini-batch SGD or Adam, compiled: the exact truncated-BPTT
+gradient averaged over a batch of records, with the forward and backward
+passes as matrix-matrix products over the batch.
+
+A batch (B consecutive records of the epoch's order) is cut into blocks of
+BLOCK records.  For a block of nb records (see rnnc/reference.py for one):
+
+    forward, states hidden-major, H_t[i, b] = h_t[i] of record b:
+        Z = A_t + W @ H_{t-1};  H_t = f(Z);  S_t = f'(Z) (steps that carry gradient)
+    output, batch-major, dy[b] = yhat_b - y_b:
+        dy = H_T.T @ V.T (+ x_tail.T @ A.T + bias) - Y
+    backward, deltas batch-major, D_t[b, i] = delta_t[i] of record b:
+        D_T = (dy @ V) * S_T.T
+        D_{t-1} = (D_t @ W) * S_{t-1}.T      (row b: W.T @ delta_t of record b)
+    gradient sums, transposed so that every product is C += A @ B:
+        dV.T += H_T @ dy;  dW.T += H_{t-1} @ D_t;  dU.T += X_t @ D_t
+        (per-step layout: row t-1 of dU.T += x_t @ D_t);  dA.T += x_tail @ dy
+
+Blocks go to threads; each block's sums land in its own buffer and are added
+in block order, so that the result depends on the blocks alone: the same for
+any number of threads.  Then the sum is divided by the batch's size (the
+mean gradient), clipped elementwise, and applied by SGD or Adam.  An update
+is applied whole or not at all: a non-finite gradient, an update that would
+overflow, or Ctrl-C stops the epoch before it touches the weights.
+"""
+import numpy as np
+from cython.parallel cimport parallel, prange, threadid
+from libc.math cimport sqrt
+from libc.string cimport memset
+
+from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_with_slope, clip,
+                            floating, gemm, max_abs, rnnc_flush_subnormals_begin,
+                            rnnc_flush_subnormals_end, sub_scaled)
+
+cdef extern from "Python.h":
+    ctypedef struct PyObject
+    int PyErr_CheckSignals() noexcept
+    void PyErr_Fetch(PyObject **kind, PyObject **value, PyObject **traceback) noexcept
+    void PyErr_Restore(PyObject *kind, PyObject *value, PyObject *traceback) noexcept
+
+cdef extern from "float.h":
+    double DBL_MAX
+    float FLT_MAX
+
+# Records per block, the unit of work a thread takes: 32 columns fill the
+# gemm helper's register tiles, and a block's states stay in the core's L2.
+cdef enum:
+    BLOCK = 32
+    # blocks whose sums are held at once (memory: ROUND x the parameters)
+    ROUND = 16
+
+BLOCK_RECORDS = BLOCK
+
+# What batch_epoch returns as its first value: the codes of rnnc._sgd.Status.
+cdef enum:
+    OK = 0
+    NONFINITE_GRADIENT = 1
+    OVERFLOW = 2
+
+
+cdef struct Clock:
+    double work            # multiply-adds since the last look for signals
+    double every           # multiply-adds between two looks
+    unsigned saved_env     # the caller's floating-point setting, restored meanwhile
+    int stop               # set when Ctrl-C (or another signal's exception) arrived
+    PyObject *error[3]     # that exception, held until the kernel has finished
+
+
+cdef bint stopped(Clock *clock, Clock *shared, double work) noexcept nogil:
+    """Count work on clock (the calling thread's: NULL in the other threads);
+    every clock.every multiply-adds run Python's signal handlers, and set
+    shared.stop when one raised.  True once any thread saw it."""
+    if shared.stop:
+        return True
+    if clock != NULL:
+        clock.work += work
+        if clock.work >= clock.every:
+            clock.work = 0
+            with gil:
+                rnnc_flush_subnormals_end(clock.saved_env)
+                if PyErr_CheckSignals() != 0:
+                    # held aside: no Python call may run with an exception set
+                    PyErr_Fetch(&clock.error[0], &clock.error[1], &clock.error[2])
+                    shared.stop = 1
+                rnnc_flush_subnormals_begin()
+    return shared.stop != 0
+
+
+cdef int raise_held(Clock *clock) except -1:
+    """Raise the exception a signal handler raised during the kernel."""
+    PyErr_Restore(clock.error[0], clock.error[1], clock.error[2])
+    return -1
+
+
+cdef struct Sizes:
+    Py_ssize_t T, F, hidden, out, tail, first, window, n_U, n_grad
+
+
+cdef int block_gradient(const floating[:, ::1] U, const floating[:, ::1] V,
+                        const floating[:, ::1] W, const floating[:, :, ::1] X,
+                        const floating[:, ::1] Y, const Py_ssize_t *records, Py_ssize_t nb,
+                        Sizes s, bint per_step, Activation activation, bint linear,
+                        const floating[:, ::1] A, const floating[::1] bias, floating *work,
+                        floating *grad, Clock *clock, Clock *shared) noexcept nogil:
+    """grad = the sum over the nb records X[records[b]] of their truncated
+    gradients, transposed: dU.T | dV.T | dW.T | dA.T | db, flat.  work holds
+    workspace_size(...) elements.  Returns 1 if stopped (grad unfinished)."""
+    cdef Py_ssize_t T = s.T, F = s.F, h = s.hidden, n_out = s.out, first = s.first
+    cdef Py_ssize_t t, f, b, i, o, j
+    cdef floating total
+    # the workspace: inputs[t, f, b], states H_0..H_T, deltas of the window, G, S, dy
+    cdef floating *inputs = work
+    cdef floating *Hs = inputs + T * F * BLOCK
+    cdef floating *D = Hs + (T + 1) * h * BLOCK
+    cdef floating *G = D + s.window * BLOCK * h
+    cdef floating *S = G + BLOCK * h
+    cdef floating *dy = S + BLOCK * h
+    cdef floating *gU = grad
+    cdef floating *gV = gU + s.n_U
+    cdef floating *gW = gV + h * n_out
+    cdef floating *gA = gW + h * h
+    cdef floating *gb = gA + (s.tail * F * n_out if linear else 0)
+    cdef floating *Z
+    cdef floating *Dt
+    memset(grad, 0, s.n_grad * sizeof(floating))
+
+    # inputs[t, f, b] = X[records[b], t, f]: step t of the block as rows of nb
+    for b in range(nb):
+        for t in range(T):
+            for f in range(F):
+                inputs[(t * F + f) * nb + b] = X[records[b], t, f]
+
+    memset(Hs, 0, h * nb * sizeof(floating))
+    for t in range(1, T + 1):
+        if stopped(clock, shared, h * (h + F) * nb):
+            return 1
+        Z = Hs + t * h * nb
+        if per_step or F == 1:
+            # Z = np.outer(U[:, t-1], x_t) per step, np.outer(U[:, 0], x_t) for one feature
+            for i in range(h):
+                for b in range(nb):
+                    Z[i * nb + b] = U[i, t - 1 if per_step else 0] * inputs[(t - 1) * nb + b]
+        else:
+            # Z = U @ X_t
+            memset(Z, 0, h * nb * sizeof(floating))
+            gemm(h, F, nb, &U[0, 0], inputs + (t - 1) * F * nb, Z)
+        # Z += W @ H_{t-1};  H_t = f(Z)
+        gemm(h, h, nb, &W[0, 0], Z - h * nb, Z)
+        if t < first:
+            activate(activation, h * nb, Z, Z)
+        else:
+            # S = f'(Z);  D[t - first] = S.T, multiplied by G on the way back
+            activate_with_slope(activation, h * nb, Z, Z, S)
+            Dt = D + (t - first) * nb * h
+            for i in range(h):
+                for b in range(nb):
+                    Dt[b * h + i] = S[i * nb + b]
+
+    # dy[b] = V @ h_T - y (+ A @ x_tail + bias), records as rows
+    Z = Hs + T * h * nb
+    for b in range(nb):
+        for o in range(n_out):
+            total = 0
+            for i in range(h):
+                total = total + V[o, i] * Z[i * nb + b]
+            if linear:
+                for j in range(s.tail * F):
+                    total = total + A[o, j] * X[records[b], T - s.tail + j // F, j % F]
+                total = total + bias[o]
+            dy[b * n_out + o] = total - Y[records[b], o]
+    # dV.T += H_T @ dy
+    gemm(h, nb, n_out, Z, dy, gV)
+    if linear:
+        # dA.T += x_tail @ dy (x_tail: the inputs' rows of the last steps);  db = dy summed
+        gemm(s.tail * F, nb, n_out, inputs + (T - s.tail) * F * nb, dy, gA)
+        for b in range(nb):
+            for o in range(n_out):
+                gb[o] += dy[b * n_out + o]
+    # D_T = (dy @ V) * S_T.T
+    memset(G, 0, nb * h * sizeof(floating))
+    gemm(nb, n_out, h, dy, &V[0, 0], G)
+    Dt = D + (T - first) * nb * h
+    for j in range(nb * h):
+        Dt[j] *= G[j]
+    for t in range(T, first - 1, -1):
+        if stopped(clock, shared, h * (2 * h + F) * nb):
+            return 1
+        Dt = D + (t - first) * nb * h
+        # dW.T += H_{t-1} @ D_t
+        gemm(h, nb, h, Hs + (t - 1) * h * nb, Dt, gW)
+        # dU.T += X_t @ D_t (per-step: row t-1 of dU.T)
+        gemm(F, nb, h, inputs + (t - 1) * F * nb, Dt, gU + ((t - 1) * h if per_step else 0))
+        if t > first:
+            # D_{t-1} = (D_t @ W) * S_{t-1}.T
+            memset(G, 0, nb * h * sizeof(floating))
+            gemm(nb, h, h, Dt, &W[0, 0], G)
+            Dt = Dt - nb * h
+            for j in range(nb * h):
+                Dt[j] *= G[j]
+    return 0
+
+
+cdef Py_ssize_t workspace_size(Sizes s) noexcept nogil:
+    """Elements of one thread's workspace in block_gradient."""
+    return BLOCK * (s.T * s.F + (s.T + 1) * s.hidden + s.window * s.hidden + 2 * s.hidden
+                    + s.out)
+
+
+cdef void untranspose(Py_ssize_t rows, Py_ssize_t cols, const floating *src, double scale,
+                      floating *dst) noexcept nogil:
+    """dst = src.T / scale, src (rows, cols) and dst (cols, rows)"""
+    cdef Py_ssize_t i, j
+    for i in range(cols):
+        for j in range(rows):
+            dst[i * rows + j] = src[j * cols + i] / scale
+
+
+# Adam's constants, as in Kingma & Ba (2015) and PyTorch's defaults.
+cdef double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8
+
+
+cdef void apply_update(Py_ssize_t n, floating *P, const floating *g, double lr,
+                       Py_ssize_t step, floating *m, floating *v) noexcept nogil:
+    """P -= lr * g (step 0: SGD), or Adam's update number step (PyTorch's form):
+    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+    P -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps)"""
+    cdef Py_ssize_t j
+    cdef double step_size, root_correction2
+    if step == 0:
+        sub_scaled(n, lr, g, P)
+        return
+    step_size = lr / (1 - BETA1 ** step)
+    root_correction2 = sqrt(1 - BETA2 ** step)
+    for j in range(n):
+        m[j] = BETA1 * m[j] + (1 - BETA1) * g[j]
+        v[j] = BETA2 * v[j] + (1 - BETA2) * g[j] * g[j]
+        P[j] -= step_size * m[j] / (sqrt(v[j]) / root_correction2 + EPS)
+
+
+def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
+                const floating[:, :, ::1] X, const floating[:, ::1] Y, double learning_rate,
+                Py_ssize_t bptt_truncate, double min_clip_val, double max_clip_val,
+                bint per_step, Activation activation=SIGMOID, adam=None,
+                double check_signals_work=1e7, const Py_ssize_t[::1] order=None,
+                floating[:, ::1] A=None, floating[::1] b=None, Py_ssize_t batch_size=32,
+                int n_threads=1):
+    """One pass of mini-batch SGD or Adam over X, Y, updating U, V, W (and the
+    skip term's A and b, when given) in place.
+
+    The records are taken in order, or in `order` (a permutation of
+    range(n_records)), batch_size consecutive ones per update (the last
+    batch may be shorter); each update steps along the clipped mean of the
+    batch's truncated gradients.  bptt_truncate < 0 means full BPTT.  adam:
+    as for rnnc._sgd.sgd_epoch, [step, mU, vU, mV, vV, mW, vW (, mA, vA, mb,
+    vb)], updated in place.  Returns (status, batches): OK and the number of
+    batches, or NONFINITE_GRADIENT / OVERFLOW and the index of the batch
+    whose update was refused (the weights hold the updates before it).
+    Looks for Ctrl-C every check_signals_work multiply-adds of the calling
+    thread: a batch interrupted is not applied.
+    """
+    if activation not in (SIGMOID, TANH):
+        raise ValueError(f"activation: unknown code {activation!r}")
+    if not check_signals_work > 0:
+        raise ValueError(f"check_signals_work must be positive, got {check_signals_work}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    dtype = np.float64 if floating is double else np.float32
+    cdef Py_ssize_t n = X.shape[0], T = X.shape[1], hidden = W.shape[0]
+    if order is None:
+        order_array = np.arange(n, dtype=np.intp)
+    elif np.array_equal(np.sort(order), np.arange(n)):
+        order_array = np.asarray(order)
+    else:
+        raise ValueError(f"order must be a permutation of range({n})")
+    cdef const Py_ssize_t[::1] records = order_array
+    cdef bint linear = A is not None
+    cdef Sizes s
+    s.T, s.F, s.hidden, s.out = T, X.shape[2], hidden, V.shape[0]
+    s.tail = A.shape[1] // s.F if linear else 0
+    if linear and not (b is not None and A.shape[0] == b.shape[0] == s.out
+                       and A.shape[1] % s.F == 0 and 0 < s.tail <= T):
+        raise ValueError("the skip term's A and b do not fit V and X")
+    cdef Py_ssize_t k = T if bptt_truncate < 0 else bptt_truncate
+    s.first = 1 if k >= T - 1 else T - k
+    s.window = T - s.first + 1
+    s.n_U = U.shape[0] * U.shape[1]
+    cdef Py_ssize_t n_A = A.shape[0] * A.shape[1] if linear else 0
+    s.n_grad = s.n_U + V.shape[0] * hidden + hidden * hidden + n_A + (s.out if linear else 0)
+    if n == 0 or T == 0:
+        return OK, 0
+    cdef Py_ssize_t blocks_max = (min(batch_size, n) + BLOCK - 1) // BLOCK
+    n_threads = max(1, min(n_threads, blocks_max, ROUND))
+    # each thread's workspace and each block's sums, allocated here so that no
+    # thread can fail alone inside the parallel region
+    cdef floating[:, ::1] work = np.empty((n_threads, workspace_size(s)), dtype=dtype)
+    cdef floating[:, ::1] sums = np.empty((min(blocks_max, ROUND), s.n_grad), dtype=dtype)
+    # the batch's gradient: transposed sums, then the mean as the weights are shaped
+    cdef floating[::1] total = np.empty(s.n_grad, dtype=dtype)
+    cdef floating[::1] grad = np.empty(s.n_grad, dtype=dtype)
+    # the parameters, their sizes and moments, as flat pieces of grad
+    cdef floating *params[5]
+    cdef floating *moments[10]
+    cdef Py_ssize_t sizes[5]
+    cdef int n_params = 5 if linear else 3, p
+    params[0], params[1], params[2] = &U[0, 0], &V[0, 0], &W[0, 0]
+    sizes[0], sizes[1], sizes[2] = s.n_U, s.out * hidden, hidden * hidden
+    if linear:
+        params[3], params[4] = &A[0, 0], &b[0]
+        sizes[3], sizes[4] = n_A, s.out
+    cdef bint use_adam = adam is not None
+    cdef Py_ssize_t step = 0
+    cdef floating[::1] flat
+    if use_adam:
+        step = adam[0]
+        if len(adam) != 1 + 2 * n_params:
+            raise ValueError(f"adam must hold the step and {2 * n_params} moments")
+        for p in range(2 * n_params):
+            flat = np.asarray(adam[1 + p]).reshape(-1)
+            if flat.shape[0] != sizes[p // 2]:
+                raise ValueError("adam's moments must be shaped like the weights")
+            moments[p] = &flat[0]
+    cdef double largest = DBL_MAX if floating is double else FLT_MAX
+    # the most one update can move a weight (see rnnc._sgd.sgd_epoch)
+    cdef double step_bound = (8 * learning_rate if use_adam else
+                              learning_rate * max(abs(min_clip_val), abs(max_clip_val)))
+    cdef double bound
+    cdef Py_ssize_t n_batches = (n - 1) // batch_size + 1, batch, start, size
+    cdef Py_ssize_t n_blocks, r, round0, round_blocks, c, j, offset, threads
+    cdef int status = OK
+    cdef unsigned env = 0
+    cdef Clock clock
+    clock.work, clock.every, clock.stop = 0, check_signals_work, 0
+    clock.saved_env = rnnc_flush_subnormals_begin()
+    try:
+        with nogil:
+            bound = max(max_abs(s.n_U, &U[0, 0]), max_abs(sizes[1], &V[0, 0]),
+                        max_abs(sizes[2], &W[0, 0]))
+            if linear:
+                bound = max(bound, max_abs(n_A, &A[0, 0]), max_abs(s.out, &b[0]))
+            for batch in range(n_batches):
+                start = batch * batch_size
+                size = min(batch_size, n - start)
+                n_blocks = (size + BLOCK - 1) // BLOCK
+                # total = the blocks' sums added in block order, a round at a time
+                for r in range((n_blocks + ROUND - 1) // ROUND):
+                    round0 = r * ROUND
+                    round_blocks = min(ROUND, n_blocks - round0)
+                    threads = min(n_threads, round_blocks)
+                    if threads == 1:
+                        for c in range(round_blocks):
+                            offset = (round0 + c) * BLOCK
+                            block_gradient(U, V, W, X, Y, &records[start + offset],
+                                           min(BLOCK, size - offset), s, per_step, activation,
+                                           linear, A, b, &work[0, 0], &sums[c, 0], &clock,
+                                           &clock)
+                            if clock.stop:
+                                break
+                    else:
+                        with parallel(num_threads=threads):
+                            # every thread flushes subnormals as the calling one does
+                            env = rnnc_flush_subnormals_begin()
+                            # dynamic: a thread the machine keeps waiting takes fewer
+                            # blocks (the sums do not change: each block has its own)
+                            for c in prange(round_blocks, schedule="dynamic"):
+                                offset = (round0 + c) * BLOCK
+                                block_gradient(U, V, W, X, Y, &records[start + offset],
+                                               min(BLOCK, size - offset), s, per_step,
+                                               activation, linear, A, b,
+                                               &work[threadid(), 0], &sums[c, 0],
+                                               &clock if threadid() == 0 else NULL, &clock)
+                            rnnc_flush_subnormals_end(env)
+                    if clock.stop:
+                        break
+                    for c in range(round_blocks):
+                        for j in range(s.n_grad):
+                            total[j] = (sums[c, j] if round0 + c == 0
+                                        else total[j] + sums[c, j])
+                if clock.stop:
+                    break
+                # grad = the mean gradient, shaped like the weights: dU, dV, dW, dA, db
+                untranspose(U.shape[1], hidden, &total[0], size, &grad[0])
+                offset = s.n_U
+                untranspose(hidden, s.out, &total[offset], size, &grad[offset])
+                offset = offset + sizes[1]
+                untranspose(hidden, hidden, &total[offset], size, &grad[offset])
+                if linear:
+                    offset = offset + sizes[2]
+                    untranspose(A.shape[1], s.out, &total[offset], size, &grad[offset])
+                    for j in range(s.n_grad - s.out, s.n_grad):
+                        grad[j] = total[j] / size
+                if clip(s.n_grad, &grad[0], min_clip_val, max_clip_val):
+                    status = NONFINITE_GRADIENT
+                    break
+                # |P - update| <= max|P| + step_bound (see rnnc._sgd.sgd_epoch)
+                if bound + step_bound > largest / 4:
+                    bound = max(max_abs(s.n_U, &U[0, 0]), max_abs(sizes[1], &V[0, 0]),
+                                max_abs(sizes[2], &W[0, 0]))
+                    if linear:
+                        bound = max(bound, max_abs(n_A, &A[0, 0]), max_abs(s.out, &b[0]))
+                    if not (bound + step_bound <= largest):
+                        status = OVERFLOW
+                        break
+                if use_adam:
+                    step += 1
+                offset = 0
+                for p in range(n_params):
+                    apply_update(sizes[p], params[p], &grad[offset], learning_rate, step,
+                                 moments[2 * p] if use_adam else NULL,
+                                 moments[2 * p + 1] if use_adam else NULL)
+                    offset = offset + sizes[p]
+                bound += step_bound
+    finally:   # Ctrl-C included: the update count must match the moments
+        if use_adam:
+            adam[0] = step
+        rnnc_flush_subnormals_end(clock.saved_env)
+    if clock.stop:
+        raise_held(&clock)
+    return status, (batch if status != OK else n_batches)

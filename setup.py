@@ -13,6 +13,7 @@ checks.  RNNC_SANITIZE=1 builds a checking version instead, with Cython's
 bounds checks on and AddressSanitizer and UndefinedBehaviorSanitizer compiled
 in (CI runs the kernel tests on it).
 """
+
 import glob
 import os
 import shlex
@@ -26,15 +27,20 @@ from setuptools.command.build_ext import build_ext
 
 # setuptools runs this file with the project directory as the working directory
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from build_tools.helper_flags import (HELPER_FLAGS, KERNEL_FLAGS, OPENMP_FLAGS,  # noqa: E402
-                                      SANITIZER_FLAGS)
+from build_tools.helper_flags import HELPER_FLAGS, KERNEL_FLAGS, OPENMP_FLAGS, SANITIZER_FLAGS  # noqa: E402
 
 SANITIZE = os.environ.get("RNNC_SANITIZE") == "1"
 if SANITIZE:
     HELPER_FLAGS = HELPER_FLAGS + SANITIZER_FLAGS
     KERNEL_FLAGS = KERNEL_FLAGS + SANITIZER_FLAGS
-DIRECTIVES = dict(language_level=3, embedsignature=True, cdivision=True, wraparound=False,
-                  boundscheck=SANITIZE, initializedcheck=SANITIZE)
+DIRECTIVES = dict(
+    language_level=3,
+    embedsignature=True,
+    cdivision=True,
+    wraparound=False,
+    boundscheck=SANITIZE,
+    initializedcheck=SANITIZE,
+)
 
 
 # Compiler and linker flags for OpenMP: the compiler's own unless given (macOS
@@ -51,8 +57,9 @@ def compiler_has_openmp(compiler):
             f.write("#include <omp.h>\nint main(void) { return omp_get_max_threads() < 1; }\n")
         try:
             objects = compiler.compile([src], output_dir=tmp, extra_postargs=OPENMP_CFLAGS)
-            compiler.link_executable(objects, os.path.join(tmp, "omp"),
-                                     extra_postargs=OPENMP_LDFLAGS)
+            compiler.link_executable(
+                objects, os.path.join(tmp, "omp"), extra_postargs=OPENMP_LDFLAGS
+            )
         except Exception as exc:
             print(f"rnnc: the OpenMP test program did not build: {exc}")
             return False
@@ -61,10 +68,10 @@ def compiler_has_openmp(compiler):
 
 class BuildExt(build_ext):
     def run(self):
-        self.run_command("build_clib")   # the helper library the extensions link
+        self.run_command("build_clib")  # the helper library the extensions link
         clib = self.get_finalized_command("build_clib")
         library = os.path.join(clib.build_clib, clib.compiler.library_filename("rnnc_helpers"))
-        for ext in self.extensions:      # relinked whenever the library changes
+        for ext in self.extensions:  # relinked whenever the library changes
             ext.depends.append(library)
         super().run()
 
@@ -82,25 +89,35 @@ class BuildExt(build_ext):
 # A change to a header of csrc/ rebuilds the helper library too (setuptools
 # looks only at the sources otherwise), and BuildExt relinks the kernels.
 CSRC_HEADERS = sorted(glob.glob("csrc/*.h"))
-helpers = ("rnnc_helpers", {
-    "sources": ["csrc/linalg.c", "csrc/activation.c", "csrc/dispatch.c", "csrc/float_env.c"],
-    "include_dirs": ["csrc"],
-    "cflags": HELPER_FLAGS,
-    "obj_deps": {"": CSRC_HEADERS},
-})
+helpers = (
+    "rnnc_helpers",
+    {
+        "sources": ["csrc/linalg.c", "csrc/activation.c", "csrc/dispatch.c", "csrc/float_env.c"],
+        "include_dirs": ["csrc"],
+        "cflags": HELPER_FLAGS,
+        "obj_deps": {"": CSRC_HEADERS},
+    },
+)
 
 # Built against NumPy 2, loadable on every NumPy that pyproject.toml allows (>= 1.23).
-macros = [("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION"),
-          ("NPY_TARGET_VERSION", "NPY_1_23_API_VERSION")]
+macros = [
+    ("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION"),
+    ("NPY_TARGET_VERSION", "NPY_1_23_API_VERSION"),
+]
 # The kernels ship without debug information (a fifth of the size; -S keeps the
 # symbol table, for profilers and for tests/test_dispatch.py); sanitized builds keep it.
 # MSVC's release builds carry none.
 STRIP_FLAGS = [] if SANITIZE or sys.platform == "win32" else ["-Wl,-S"]
 extensions = [
-    Extension(f"rnnc.{name}", [f"rnnc/{name}.pyx"], include_dirs=["csrc", np.get_include()],
-              define_macros=macros, extra_compile_args=list(KERNEL_FLAGS),
-              extra_link_args=SANITIZER_FLAGS if SANITIZE else list(STRIP_FLAGS),
-              libraries=["rnnc_helpers"])
+    Extension(
+        f"rnnc.{name}",
+        [f"rnnc/{name}.pyx"],
+        include_dirs=["csrc", np.get_include()],
+        define_macros=macros,
+        extra_compile_args=list(KERNEL_FLAGS),
+        extra_link_args=SANITIZER_FLAGS if SANITIZE else list(STRIP_FLAGS),
+        libraries=["rnnc_helpers"],
+    )
     for name in ("_batch", "_forward", "_numpy_loops", "_sgd")
 ]
 

@@ -166,8 +166,8 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
             thread = threadid()
             first = block * BLOCK
             forward_block(U, W, X, first, min(BLOCK, n - first), per_step, activation,
-                          resume, H0, step0, &inputs[thread, 0], &Z[thread, 0, 0], &H[thread, 0, 0], V, project,
-                          linear, A, b, out)
+                          resume, H0, step0, &inputs[thread, 0], &Z[thread, 0, 0],
+                          &H[thread, 0, 0], V, project, linear, A, b, out)
     return out_array
 
 

@@ -24,8 +24,10 @@ cdef extern from "rnnc.h" nogil:
     void rnnc_gemm_tn_clip_sub_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
                                  Py_ssize_t lda, const float *B, Py_ssize_t ldb, float lo,
                                  float hi, float alpha, float *C, Py_ssize_t ldc, int backwards)
-    void rnnc_gemm_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A, const double *B, double *C)
-    void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A, const float *B, float *C)
+    void rnnc_gemm_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A,
+                     const double *B, double *C)
+    void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
+                     const float *B, float *C)
     void rnnc_sigmoid_d(Py_ssize_t n, const double *z, double *out)
     void rnnc_sigmoid_s(Py_ssize_t n, const float *z, float *out)
     void rnnc_sigmoid_slope_d(Py_ssize_t n, const double *z, double *h, double *slope)

@@ -337,7 +337,6 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
                          backwards)
 
 
-
 # Adam's constants, as in Kingma & Ba (2015) and PyTorch's defaults.
 cdef double ADAM_BETA1 = 0.9, ADAM_BETA2 = 0.999, ADAM_EPS = 1e-8
 
@@ -419,7 +418,7 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
     calls NumPy's own exp and dot, so that rounding follows the tutorial's.
     Leaves u in work[3], w in work[4]; returns 1 if a sum was not finite.
     """
-    cdef Py_ssize_t T = x.shape[0], hidden = W.shape[0], t, i, o, rep, passes = 0
+    cdef Py_ssize_t T = x.shape[0], hidden = W.shape[0], t, i, o, _, passes = 0
     cdef floating *dyhat = &work[0, 0]
     cdef floating *u_run = &work[1, 0]
     cdef floating *w_run = &work[2, 0]
@@ -439,7 +438,7 @@ cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
         tick(clock, hidden * (min(t, k) + 1))
         # a = the input term at this step
         input_term(U, U, False, x, t + 1, per_step, numpy_rounding, a)
-        for rep in range(min(t, k)):
+        for _ in range(min(t, k)):     # repeated additions round as the tutorial's do
             for i in range(hidden):
                 u_run[i] += a[i]
                 w_run[i] += Wh[t, i]

@@ -13,6 +13,7 @@ train and predict read the CSV with rnnc.series.read_table (--date, --no-date,
 Errors in arguments or files end the command with one line on stderr and a
 non-zero exit status.
 """
+
 import argparse
 import contextlib
 import csv
@@ -27,10 +28,10 @@ import numpy as np
 import rnnc
 from rnnc import forecaster as forecaster_module
 from rnnc import spec
+from rnnc.forecasting import check_levels, training_statistics, unusual_history
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import check_save_path
 from rnnc.scaling import standardisation
-from rnnc.forecasting import check_levels, training_statistics, unusual_history
 from rnnc.series import FILLS, SeriesError, format_date, parse_dates, read_table
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
@@ -42,8 +43,9 @@ FORECASTER = "forecaster"
 PRESETS = {
     "rnnc": dict(init="scaled", optimizer="sgd", learning_rate=0.03, epochs=100),
     "adam": dict(init="scaled", optimizer="adam", learning_rate=0.003, epochs=100),
-    "tutorial": dict(init="tutorial", optimizer="sgd", learning_rate=rnnc.learning_rate,
-                     epochs=rnnc.max_epochs),
+    "tutorial": dict(
+        init="tutorial", optimizer="sgd", learning_rate=rnnc.learning_rate, epochs=rnnc.max_epochs
+    ),
 }
 EXIT_ERROR = 2
 
@@ -62,8 +64,9 @@ def read_series(args):
     """The Table of --csv's --column, with the command's date, fill and delimiter options."""
     date = False if args.no_date else args.date
     try:
-        return read_table(args.csv, [args.column], date=date, fill=args.fill,
-                          delimiter=args.delimiter)
+        return read_table(
+            args.csv, [args.column], date=date, fill=args.fill, delimiter=args.delimiter
+        )
     except SeriesError as exc:
         raise CommandError(str(exc)) from None
 
@@ -73,9 +76,11 @@ def date_info(table):
     if table.dates is None:
         return {}
     f = table.frequency
-    return dict(date_column=table.date_name,
-                frequency=dict(unit=f.unit, n=f.n, month_end=f.month_end, name=f.name),
-                last_date=format_date(table.dates[-1], f))
+    return dict(
+        date_column=table.date_name,
+        frequency=dict(unit=f.unit, n=f.n, month_end=f.month_end, name=f.name),
+        last_date=format_date(table.dates[-1], f),
+    )
 
 
 class Progress:
@@ -96,8 +101,10 @@ class Progress:
         if self.bar:
             done = int(30 * epoch / self.epochs)
             elapsed = time.perf_counter() - self.start
-            line = (f"\r\033[K{line}\n[{'#' * done}{'.' * (30 - done)}] {epoch}/{self.epochs}"
-                    f" epochs, {elapsed:.1f} s")
+            line = (
+                f"\r\033[K{line}\n[{'#' * done}{'.' * (30 - done)}] {epoch}/{self.epochs}"
+                f" epochs, {elapsed:.1f} s"
+            )
         else:
             line += "\n"
         self.stream.write(line)
@@ -113,12 +120,26 @@ def fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate, shuffle=False):
     """Train with the command's settings; returns the Progress holding the losses."""
     progress = Progress(epochs, quiet=args.quiet)
     try:
-        rnnc.train(U, V, W, X, Y, Xv, Yv, learning_rate=learning_rate, max_epochs=epochs,
-                   bptt_truncate=args.bptt_truncate, backprop=args.backprop,
-                   optimizer=args.optimizer, activation=args.activation, verbose=False,
-                   callback=progress, shuffle=shuffle,
-                   random_state=12161 if args.seed is None else args.seed,
-                   batch_size=args.batch_size)
+        rnnc.train(
+            U,
+            V,
+            W,
+            X,
+            Y,
+            Xv,
+            Yv,
+            learning_rate=learning_rate,
+            max_epochs=epochs,
+            bptt_truncate=args.bptt_truncate,
+            backprop=args.backprop,
+            optimizer=args.optimizer,
+            activation=args.activation,
+            verbose=False,
+            callback=progress,
+            shuffle=shuffle,
+            random_state=12161 if args.seed is None else args.seed,
+            batch_size=args.batch_size,
+        )
     finally:
         progress.close()
     return progress
@@ -131,16 +152,27 @@ def rmse(predicted, actual):
 def write_plots(out, prefix, model, X, Y, Xv, Yv, progress, what):
     """The training fit, the validation fit and the loss curves, as PNG files in out."""
     from rnnc import plots
+
     try:
         os.makedirs(out, exist_ok=True)
-        paths = [os.path.join(out, f"{prefix}_{name}.png")
-                 for name in ("training", "validation", "loss")]
-        plots.fit(paths[0], model.from_network(Y), model.predict(model.from_network(X)),
-                  f"{what}: training windows (the data it learned from)")
-        plots.fit(paths[1], model.from_network(Yv), model.predict(model.from_network(Xv)),
-                  f"{what}: validation windows (held out)")
-        plots.losses(paths[2], progress.train_losses, progress.validation_losses,
-                     f"{what}: loss per epoch")
+        paths = [
+            os.path.join(out, f"{prefix}_{name}.png") for name in ("training", "validation", "loss")
+        ]
+        plots.fit(
+            paths[0],
+            model.from_network(Y),
+            model.predict(model.from_network(X)),
+            f"{what}: training windows (the data it learned from)",
+        )
+        plots.fit(
+            paths[1],
+            model.from_network(Yv),
+            model.predict(model.from_network(Xv)),
+            f"{what}: validation windows (held out)",
+        )
+        plots.losses(
+            paths[2], progress.train_losses, progress.validation_losses, f"{what}: loss per epoch"
+        )
     except ImportError as exc:
         print(f"rnnc: no plots: {exc}", file=sys.stderr)
         return []
@@ -155,13 +187,25 @@ def report(model, Xv, Yv, train_mean, seconds, paths):
     for path in paths:
         print(f"wrote {path}")
     print(f"trained in {seconds:.2f} s")
-    print(f"Validation RMSE: {rmse(predicted, actual):.6f} (predicting the training mean: "
-          f"{rmse(np.full_like(actual, train_mean), actual):.6f})")
+    print(
+        f"Validation RMSE: {rmse(predicted, actual):.6f} (predicting the training mean: "
+        f"{rmse(np.full_like(actual, train_mean), actual):.6f})"
+    )
 
 
 def make_model(U, V, W, args, seq_len, offset, scale, info):
-    return rnnc.Model(U, V, W, seq_len=seq_len, layout="per_step", activation=args.activation,
-                      bptt_truncate=args.bptt_truncate, offset=offset, scale=scale, info=info)
+    return rnnc.Model(
+        U,
+        V,
+        W,
+        seq_len=seq_len,
+        layout="per_step",
+        activation=args.activation,
+        bptt_truncate=args.bptt_truncate,
+        offset=offset,
+        scale=scale,
+        info=info,
+    )
 
 
 def save(path, model):
@@ -172,9 +216,15 @@ def save(path, model):
     print(f"saved the model to {path}")
 
 
-OPTION_DEFAULTS = dict(hidden=rnnc.hidden_dim, bptt_truncate=rnnc.bptt_truncate,
-                       backprop="bptt", activation="sigmoid", seq_len=rnnc.seq_len,
-                       validation=0.2, batch_size=1)
+OPTION_DEFAULTS = dict(
+    hidden=rnnc.hidden_dim,
+    bptt_truncate=rnnc.bptt_truncate,
+    backprop="bptt",
+    activation="sigmoid",
+    seq_len=rnnc.seq_len,
+    validation=0.2,
+    batch_size=1,
+)
 
 
 def settings(args):
@@ -184,10 +234,13 @@ def settings(args):
         if getattr(args, name, value) is None:
             setattr(args, name, value)
     preset = PRESETS[args.preset]
-    if args.optimizer is None:     # the tutorial's rule is an SGD rule
+    if args.optimizer is None:  # the tutorial's rule is an SGD rule
         args.optimizer = "sgd" if args.backprop == "tutorial" else preset["optimizer"]
-    return (preset["init"], preset["learning_rate"] if args.learning_rate is None
-            else args.learning_rate, preset["epochs"] if args.epochs is None else args.epochs)
+    return (
+        preset["init"],
+        preset["learning_rate"] if args.learning_rate is None else args.learning_rate,
+        preset["epochs"] if args.epochs is None else args.epochs,
+    )
 
 
 def initial(init, hidden, seq_len, seed):
@@ -204,10 +257,17 @@ def check_outputs(args, inputs=()):
             check_save_path(args.save)
         except (ValueError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from None
-    outputs = [p for p in (getattr(args, "save", None), getattr(args, "output", None),
-                           getattr(args, "plot", None)) if p and p != "-"]
+    outputs = [
+        p
+        for p in (
+            getattr(args, "save", None),
+            getattr(args, "output", None),
+            getattr(args, "plot", None),
+        )
+        if p and p != "-"
+    ]
     for i, path in enumerate(outputs):
-        for other in outputs[i + 1:]:
+        for other in outputs[i + 1 :]:
             if os.path.abspath(path) == os.path.abspath(other):
                 raise CommandError(f"{path} is named for two outputs: give each its own file")
         if os.path.isdir(path):
@@ -216,12 +276,15 @@ def check_outputs(args, inputs=()):
         if not os.path.isdir(directory):
             raise CommandError(f"cannot write {path}: no directory {directory}")
         for source in inputs:
-            if os.path.exists(path) and os.path.exists(source) and os.path.samefile(path,
-                                                                                 source):
+            if os.path.exists(path) and os.path.exists(source) and os.path.samefile(path, source):
                 raise CommandError(f"{path} is also an input: refusing to overwrite it")
     out = getattr(args, "out", None)
-    if out and not getattr(args, "no_plots", True) and os.path.exists(out) \
-            and not os.path.isdir(out):
+    if (
+        out
+        and not getattr(args, "no_plots", True)
+        and os.path.exists(out)
+        and not os.path.isdir(out)
+    ):
         raise CommandError(f"--out {out} is a file, not a directory")
 
 
@@ -233,13 +296,30 @@ def command_sine(args):
     start = time.perf_counter()
     progress = fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate)
     seconds = time.perf_counter() - start
-    model = make_model(U, V, W, args, rnnc.seq_len, 0.0, 1.0,
-                       dict(data="sine", preset=args.preset, learning_rate=learning_rate,
-                            epochs=epochs, backprop=args.backprop, optimizer=args.optimizer))
+    model = make_model(
+        U,
+        V,
+        W,
+        args,
+        rnnc.seq_len,
+        0.0,
+        1.0,
+        dict(
+            data="sine",
+            preset=args.preset,
+            learning_rate=learning_rate,
+            epochs=epochs,
+            backprop=args.backprop,
+            optimizer=args.optimizer,
+        ),
+    )
     if args.save:
         save(args.save, model)
-    paths = [] if args.no_plots else write_plots(args.out, "sine", model, X, Y, Xv, Yv,
-                                                 progress, "sine")
+    paths = (
+        []
+        if args.no_plots
+        else write_plots(args.out, "sine", model, X, Y, Xv, Yv, progress, "sine")
+    )
     report(model, Xv, Yv, float(np.mean(Y)), seconds, paths)
 
 
@@ -249,8 +329,9 @@ def command_train(args):
         return command_forecaster(args)
     for option in ("horizon", "period"):
         if getattr(args, option) is not None:
-            raise CommandError(f"--{option} is for the default forecaster, not --preset "
-                               f"{args.preset}")
+            raise CommandError(
+                f"--{option} is for the default forecaster, not --preset {args.preset}"
+            )
     init, learning_rate, epochs = settings(args)
     table = read_series(args)
     series = table.column(args.column)
@@ -258,78 +339,119 @@ def command_train(args):
     n_windows = len(series) - seq_len
     n_validation = max(1, round(args.validation * n_windows)) if n_windows > 1 else 0
     if n_windows - n_validation < 1 or n_validation < 1:
-        raise CommandError(f"{args.csv}: {len(series)} values in {args.column!r} give "
-                           f"{max(n_windows, 0)} windows of --seq-len {seq_len} and their "
-                           f"next value, {max(n_validation, 0)} of them held out by "
-                           f"--validation {args.validation}: at least one must be left to "
-                           f"train on and one to validate")
+        raise CommandError(
+            f"{args.csv}: {len(series)} values in {args.column!r} give "
+            f"{max(n_windows, 0)} windows of --seq-len {seq_len} and their "
+            f"next value, {max(n_validation, 0)} of them held out by "
+            f"--validation {args.validation}: at least one must be left to "
+            f"train on and one to validate"
+        )
     # scale with the training part only, so that validation stays unseen
-    train_part = series[:n_windows - n_validation + seq_len]
+    train_part = series[: n_windows - n_validation + seq_len]
     try:
         offset, scale = (float(v[0]) for v in standardisation(train_part))
     except ValueError:
-        raise CommandError(f"{args.csv}: the values of {args.column!r} are too large to "
-                           f"scale") from None
+        raise CommandError(
+            f"{args.csv}: the values of {args.column!r} are too large to scale"
+        ) from None
     X, Y = rnnc.windows((series - offset) / scale, seq_len)
     X, Y, Xv, Yv = X[:-n_validation], Y[:-n_validation], X[-n_validation:], Y[-n_validation:]
     U, V, W = initial(init, args.hidden, seq_len, args.seed)
     start = time.perf_counter()
     # shuffled windows learn better; the tutorial's preset keeps its order
-    progress = fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate,
-                   shuffle=args.preset != "tutorial")
+    progress = fit(
+        U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate, shuffle=args.preset != "tutorial"
+    )
     seconds = time.perf_counter() - start
-    model = make_model(U, V, W, args, seq_len, offset, scale,
-                       dict(data=os.path.basename(args.csv), column=args.column,
-                            preset=args.preset, learning_rate=learning_rate, epochs=epochs,
-                            backprop=args.backprop, optimizer=args.optimizer,
-                            validation_windows=n_validation, **date_info(table),
-                            training=training_statistics(series)))
+    model = make_model(
+        U,
+        V,
+        W,
+        args,
+        seq_len,
+        offset,
+        scale,
+        dict(
+            data=os.path.basename(args.csv),
+            column=args.column,
+            preset=args.preset,
+            learning_rate=learning_rate,
+            epochs=epochs,
+            backprop=args.backprop,
+            optimizer=args.optimizer,
+            validation_windows=n_validation,
+            **date_info(table),
+            training=training_statistics(series),
+        ),
+    )
     save(args.save, model)
-    paths = [] if args.no_plots else write_plots(args.out, args.column, model, X, Y, Xv, Yv,
-                                                 progress, args.column)
+    paths = (
+        []
+        if args.no_plots
+        else write_plots(args.out, args.column, model, X, Y, Xv, Yv, progress, args.column)
+    )
     report(model, Xv, Yv, offset, seconds, paths)
 
 
 # options of the network presets that the forecaster chooses for itself
-PRESET_ONLY = ("seq_len", "validation", "backprop", "optimizer", "bptt_truncate",
-               "batch_size")
+PRESET_ONLY = ("seq_len", "validation", "backprop", "optimizer", "bptt_truncate", "batch_size")
 
 
 def command_forecaster(args):
     """rnnc train's default: rnnc.fit_forecaster, its backtest table, the model saved."""
-    given = [f"--{name.replace('_', '-')}" for name in PRESET_ONLY
-             if getattr(args, name) is not None]
+    given = [
+        f"--{name.replace('_', '-')}" for name in PRESET_ONLY if getattr(args, name) is not None
+    ]
     if given:
-        raise CommandError(f"{given[0]} is an option of --preset adam, rnnc or tutorial; the "
-                           f"default forecaster chooses its window and training itself")
+        raise CommandError(
+            f"{given[0]} is an option of --preset adam, rnnc or tutorial; the "
+            f"default forecaster chooses its window and training itself"
+        )
     table = read_series(args)
     series = table.column(args.column)
-    options = {name: getattr(args, option) for name, option in (
-        ("hidden_dim", "hidden"), ("max_epochs", "epochs"), ("learning_rate", "learning_rate"),
-        ("activation", "activation"), ("seed", "seed")) if getattr(args, option) is not None}
+    options = {
+        name: getattr(args, option)
+        for name, option in (
+            ("hidden_dim", "hidden"),
+            ("max_epochs", "epochs"),
+            ("learning_rate", "learning_rate"),
+            ("activation", "activation"),
+            ("seed", "seed"),
+        )
+        if getattr(args, option) is not None
+    }
     start = time.perf_counter()
     # the season the dates imply is a candidate: fit_forecaster keeps it if the data agree
     calendar = table.frequency.season if table.frequency is not None else None
-    model = rnnc.fit_forecaster(series, horizon=args.horizon, period=args.period,
-                                calendar_period=calendar, **options)
+    model = rnnc.fit_forecaster(
+        series, horizon=args.horizon, period=args.period, calendar_period=calendar, **options
+    )
     seconds = time.perf_counter() - start
-    model.info.update(data=os.path.basename(args.csv), column=args.column, preset=FORECASTER,
-                      **date_info(table))
+    model.info.update(
+        data=os.path.basename(args.csv), column=args.column, preset=FORECASTER, **date_info(table)
+    )
     save(args.save, model)
     info = model.info
     if table.frequency is not None:
-        print(f"{len(series)} {table.frequency.name} values, "
-              f"{format_date(table.dates[0], table.frequency)} to {info['last_date']}")
+        print(
+            f"{len(series)} {table.frequency.name} values, "
+            f"{format_date(table.dates[0], table.frequency)} to {info['last_date']}"
+        )
     source = {"dates": ", from the dates", "autocorrelation": ", detected"}.get(
-        info["period_from"], "")
-    print(f"backtest: {info['origins']} forecasts of {info['horizon']} steps from the last "
-          f"{info['holdout']} values (period {info['period']}{source}), MASE (below 1: "
-          f"better than the in-sample seasonal naive forecast):")
+        info["period_from"], ""
+    )
+    print(
+        f"backtest: {info['origins']} forecasts of {info['horizon']} steps from the last "
+        f"{info['holdout']} values (period {info['period']}{source}), MASE (below 1: "
+        f"better than the in-sample seasonal naive forecast):"
+    )
     for line in forecaster_module.backtest_table(model):
         print(f"  {line}")
     if info["baseline_won"]:
-        print(f"A baseline won: no candidate beat {info['winner']} clearly, so the saved "
-              f"model is {info['winner']} itself.")
+        print(
+            f"A baseline won: no candidate beat {info['winner']} clearly, so the saved "
+            f"model is {info['winner']} itself."
+        )
     else:
         print(f"chosen: {info['winner']}, refitted on all {len(series)} values")
     if not args.no_plots:
@@ -337,14 +459,19 @@ def command_forecaster(args):
         try:
             os.makedirs(args.out, exist_ok=True)
             levels = PLOT_LEVELS if info.get("residuals") else None
-            plot_forecast(path, model, table, args.column, len(series),
-                          rnnc.forecast(model, series, info["horizon"], levels=levels))
+            plot_forecast(
+                path,
+                model,
+                table,
+                args.column,
+                len(series),
+                rnnc.forecast(model, series, info["horizon"], levels=levels),
+            )
             print(f"wrote {path}")
         except ImportError as exc:
             print(f"rnnc: no plots: {exc}", file=sys.stderr)
         except OSError as exc:
-            raise CommandError(f"cannot write plots to {args.out}: "
-                               f"{exc.strerror or exc}") from None
+            raise CommandError(f"cannot write plots to {args.out}: {exc.strerror or exc}") from None
     print(f"trained in {seconds:.2f} s")
 
 
@@ -362,19 +489,23 @@ def command_predict(args):
         raise CommandError(f"no model file {args.model}") from None
     one_input = model.U.shape[1] == (model.seq_len if model.layout == "per_step" else 1)
     if model.output_dim != 1 or not one_input:
-        raise CommandError(f"{args.model} does not predict one series from its own past "
-                           f"(it has {model.output_dim} outputs and U {model.U.shape})")
+        raise CommandError(
+            f"{args.model} does not predict one series from its own past "
+            f"(it has {model.output_dim} outputs and U {model.U.shape})"
+        )
     for option in ("until", "interval"):
         if getattr(args, option) is not None and args.horizon is None:
             raise CommandError(f"--{option} is for forecasts: give --horizon too")
     table = read_series(args)
     end = len(table.values) if args.until is None else origin(args.until, table, args.csv)
     series = table.column(args.column)[:end]
-    window = model.window_len   # seq_len, plus what the model's differencing uses up
+    window = model.window_len  # seq_len, plus what the model's differencing uses up
     if len(series) < window:
         upto = "" if args.until is None else f" up to --until {args.until}"
-        raise CommandError(f"{args.csv}: {args.column!r} has {len(series)} values{upto}; "
-                           f"the model needs windows of {window}")
+        raise CommandError(
+            f"{args.csv}: {args.column!r} has {len(series)} values{upto}; "
+            f"the model needs windows of {window}"
+        )
     check_frequency(model, table, args.csv)
     if args.horizon is not None:
         return predict_horizon(args, model, table, end)
@@ -385,14 +516,21 @@ def command_predict(args):
     predicted = model.predict(X)[:, 0]
     header = ["row", "prediction", "actual"]
     # the window ending at value i predicts value i + 1 (0-based data rows)
-    rows = [(i + window, p, series[i + window] if i + window < len(series) else "")
-            for i, p in enumerate(predicted)]
+    rows = [
+        (i + window, p, series[i + window] if i + window < len(series) else "")
+        for i, p in enumerate(predicted)
+    ]
     write_output(args, header, [[str(r[0])] + [number(v) for v in r[1:]] for r in rows])
     if args.plot:
         from rnnc import plots
+
         with plot_errors(args.plot):
-            plots.fit(args.plot, series[window:], predicted[:len(series) - window],
-                      f"{args.column}: next-value predictions")
+            plots.fit(
+                args.plot,
+                series[window:],
+                predicted[: len(series) - window],
+                f"{args.column}: next-value predictions",
+            )
 
 
 # the bands the forecast plot shows when --interval does not name others
@@ -405,9 +543,13 @@ def predict_horizon(args, model, table, end):
     series, horizon = table.column(args.column), args.horizon
     history = series[:end]
     levels = args.interval
-    if levels is None and args.plot and model.info.get("residuals") \
-            and horizon <= len(model.info["residuals"][0]):
-        levels = PLOT_LEVELS      # the plot shows the bands whenever the model has them
+    if (
+        levels is None
+        and args.plot
+        and model.info.get("residuals")
+        and horizon <= len(model.info["residuals"][0])
+    ):
+        levels = PLOT_LEVELS  # the plot shows the bands whenever the model has them
     try:
         result = rnnc.forecast(model, history, horizon, levels=levels)
     except ValueError as exc:
@@ -415,7 +557,7 @@ def predict_horizon(args, model, table, end):
             raise
         raise CommandError(f"--interval: {exc}") from None
     predicted = result if levels is None else result.mean
-    actual = series[end:end + horizon]
+    actual = series[end : end + horizon]
     dates = table.future_dates(horizon, after=end - 1)
     header = ["date" if dates is not None else "step", "forecast"]
     columns = [predicted]
@@ -423,11 +565,18 @@ def predict_horizon(args, model, table, end):
         header += [f"lower_{percent(level)}", f"upper_{percent(level)}"]
         columns += list(result.intervals[level])
         if np.isinf(result.intervals[level][0][0]):
-            warnings.warn(f"the {percent(level)}% interval is unbounded: the model's "
-                          f"{len(model.info['residuals'])} backtest origins are too few for "
-                          f"that level", UserWarning, stacklevel=1)
-    labels = ([format_date(d, table.frequency) for d in dates] if dates is not None
-              else [str(end + i) for i in range(horizon)])
+            warnings.warn(
+                f"the {percent(level)}% interval is unbounded: the model's "
+                f"{len(model.info['residuals'])} backtest origins are too few for "
+                f"that level",
+                UserWarning,
+                stacklevel=1,
+            )
+    labels = (
+        [format_date(d, table.frequency) for d in dates]
+        if dates is not None
+        else [str(end + i) for i in range(horizon)]
+    )
     rows = [[label] + [number(c[i]) for c in columns] for i, label in enumerate(labels)]
     if len(actual):
         header.append("actual")
@@ -436,8 +585,16 @@ def predict_horizon(args, model, table, end):
     write_output(args, header, rows)
     if len(actual):
         to = sys.stderr if args.output in (None, "-") else sys.stdout
-        print(error_summary(history, predicted[:len(actual)], actual, model,
-                            result.intervals if args.interval else {}), file=to)
+        print(
+            error_summary(
+                history,
+                predicted[: len(actual)],
+                actual,
+                model,
+                result.intervals if args.interval else {},
+            ),
+            file=to,
+        )
     if args.plot:
         with plot_errors(args.plot):
             plot_forecast(args.plot, model, table, args.column, end, result, actual)
@@ -461,11 +618,13 @@ def error_summary(history, predicted, actual, model, intervals):
     scale = float(np.mean(np.abs(history[m:] - history[:-m]))) if len(history) > m else 0.0
     errors = np.asarray(predicted) - np.asarray(actual)
     mase = f"{np.mean(np.abs(errors)) / scale:.4g}" if scale > 0 else "n/a (constant history)"
-    line = (f"error over the {len(actual)} known steps: MAE {np.mean(np.abs(errors)):.6g}, "
-            f"RMSE {rmse(predicted, actual):.6g}, MASE {mase} (against the history's "
-            f"in-sample seasonal naive, period {m})")
+    line = (
+        f"error over the {len(actual)} known steps: MAE {np.mean(np.abs(errors)):.6g}, "
+        f"RMSE {rmse(predicted, actual):.6g}, MASE {mase} (against the history's "
+        f"in-sample seasonal naive, period {m})"
+    )
     for level, (lower, upper) in intervals.items():
-        inside = int(np.sum((lower[:len(actual)] <= actual) & (actual <= upper[:len(actual)])))
+        inside = int(np.sum((lower[: len(actual)] <= actual) & (actual <= upper[: len(actual)])))
         line += f"; {percent(level)}% interval holds {inside}/{len(actual)}"
     return line
 
@@ -483,15 +642,18 @@ def origin(text, table, path):
             when = None
         if when is not None:
             unit = "M" if table.frequency.unit == "M" else "s"
-            match = np.flatnonzero(table.dates.astype(f"datetime64[{unit}]")
-                                   == when.astype(f"datetime64[{unit}]"))
+            match = np.flatnonzero(
+                table.dates.astype(f"datetime64[{unit}]") == when.astype(f"datetime64[{unit}]")
+            )
             if match.size:
                 return int(match[0]) + 1
             if not text.strip().isdigit():
                 f = table.frequency
-                raise CommandError(f"--until {text}: no such date in {path}, whose "
-                                   f"{f.name} dates run from {format_date(table.dates[0], f)} "
-                                   f"to {format_date(table.dates[-1], f)}")
+                raise CommandError(
+                    f"--until {text}: no such date in {path}, whose "
+                    f"{f.name} dates run from {format_date(table.dates[0], f)} "
+                    f"to {format_date(table.dates[-1], f)}"
+                )
     if text.strip().isascii() and text.strip().isdigit():
         row = int(text)
         if not 1 <= row <= n:
@@ -505,14 +667,18 @@ def check_frequency(model, table, path):
     """A note when the file's steps are not those the model was trained on."""
     trained = model.info.get("frequency")
     if trained and table.frequency is not None and trained.get("name") != table.frequency.name:
-        warnings.warn(f"{path} has {table.frequency.name} dates; the model was trained on "
-                      f"{trained.get('name')} ones", UserWarning, stacklevel=1)
+        warnings.warn(
+            f"{path} has {table.frequency.name} dates; the model was trained on "
+            f"{trained.get('name')} ones",
+            UserWarning,
+            stacklevel=1,
+        )
 
 
 def write_output(args, header, rows):
     if args.output in (None, "-"):
         write_csv(sys.stdout, header, rows)
-        sys.stdout.flush()       # before any summary on stderr
+        sys.stdout.flush()  # before any summary on stderr
         return
     try:
         with open(args.output, "w", newline="") as f:
@@ -536,22 +702,32 @@ def plot_forecast(path, model, table, column, end, result, actual=()):
     """The forecast plot: recent history (a few seasons or about four horizons),
     the forecast with its interval bands, the actual values where known."""
     from rnnc import plots
+
     history = table.column(column)[:end]
-    mean, intervals = (result, {}) if isinstance(result, np.ndarray) else (result.mean,
-                                                                         result.intervals)
+    mean, intervals = (
+        (result, {}) if isinstance(result, np.ndarray) else (result.mean, result.intervals)
+    )
     horizon = len(mean)
     period = int(model.info.get("period", 1) or 1)
     recent = min(end, max(3 * period, 4 * horizon, 24))
     dates = None
     if table.dates is not None:
-        dates = (table.dates[end - recent:end], table.future_dates(horizon, after=end - 1))
+        dates = (table.dates[end - recent : end], table.future_dates(horizon, after=end - 1))
     name = model.info.get("winner") or f"network ({model.info.get('preset', 'rnnc')})"
-    plots.forecast(path, history[-recent:], mean, f"{column}: {name}, {horizon} steps ahead",
-                   intervals=intervals, actual=actual, dates=dates)
+    plots.forecast(
+        path,
+        history[-recent:],
+        mean,
+        f"{column}: {name}, {horizon} steps ahead",
+        intervals=intervals,
+        actual=actual,
+        dates=dates,
+    )
 
 
 def whole_number(minimum):
     """An argparse type: an integer of at least `minimum`."""
+
     def parse(text):
         try:
             value = int(text)
@@ -561,6 +737,7 @@ def whole_number(minimum):
             need = "must not be negative" if minimum == 0 else f"must be at least {minimum}"
             raise argparse.ArgumentTypeError(f"{value} {need}")
         return value
+
     return parse
 
 
@@ -589,8 +766,7 @@ def one_character(text):
     """An argparse type: --delimiter, one character (tab or \\t for a tab)."""
     text = {"tab": "\t", "\\t": "\t"}.get(text, text)
     if len(text) != 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one character (tab or \\t for a "
-                                         f"tab)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not one character (tab or \\t for a tab)")
     return text
 
 
@@ -609,60 +785,100 @@ def levels(text):
 
 
 def add_series_options(parser):
-    parser.add_argument("--csv", required=True, metavar="FILE",
-                        help="CSV file with a header row")
+    parser.add_argument("--csv", required=True, metavar="FILE", help="CSV file with a header row")
     parser.add_argument("--column", required=True, metavar="NAME", help="the series' column")
     dates = parser.add_mutually_exclusive_group()
-    dates.add_argument("--date", metavar="NAME",
-                       help="the date column (default: one named date, month, year, ... whose "
-                            "cells all read as dates, if there is one)")
-    dates.add_argument("--no-date", action="store_true",
-                       help="ignore any date column: steps are numbered")
-    parser.add_argument("--fill", choices=FILLS,
-                        help="what to do with a missing value or a skipped date: draw a line "
-                             "across, repeat the previous value, or drop the step (default: "
-                             "an error naming the first)")
-    parser.add_argument("--delimiter", type=one_character, metavar="CHAR",
-                        help="the field separator (default: sniffed from the header: comma, "
-                             "semicolon, tab or pipe)")
+    dates.add_argument(
+        "--date",
+        metavar="NAME",
+        help="the date column (default: one named date, month, year, ... whose "
+        "cells all read as dates, if there is one)",
+    )
+    dates.add_argument(
+        "--no-date", action="store_true", help="ignore any date column: steps are numbered"
+    )
+    parser.add_argument(
+        "--fill",
+        choices=FILLS,
+        help="what to do with a missing value or a skipped date: draw a line "
+        "across, repeat the previous value, or drop the step (default: "
+        "an error naming the first)",
+    )
+    parser.add_argument(
+        "--delimiter",
+        type=one_character,
+        metavar="CHAR",
+        help="the field separator (default: sniffed from the header: comma, "
+        "semicolon, tab or pipe)",
+    )
 
 
 def add_training_options(parser, out_default, preset, forecaster=False):
-    what = ("forecaster: rnnc.fit_forecaster, a model chosen by backtest among baselines, "
-            "linear autoregressions and small networks; " if forecaster else "")
-    parser.add_argument("--preset", choices=sorted(PRESETS) + ([FORECASTER] if forecaster
-                                                               else []), default=preset,
-                        help=f"{what}rnnc: small initial weights, SGD at 0.03, 100 epochs "
-                             "(learns the sine); adam: small initial weights, Adam at 0.003, "
-                             "100 epochs; tutorial: the tutorial's uniform(0, 1) weights from "
-                             f"seed 12161, SGD at 1e-4, 25 epochs (default: {preset})")
-    parser.add_argument("--backprop", choices=spec.BACKPROPS,
-                        help="bptt: exact truncated gradients; tutorial: the tutorial's "
-                             "own update rule (default: bptt)")
-    parser.add_argument("--optimizer", choices=spec.OPTIMIZERS,
-                        help="per-record SGD, as the tutorial, or Adam (default: the "
-                             "preset's)")
-    parser.add_argument("--activation", choices=spec.ACTIVATIONS,
-                        help="the hidden layer's activation (default: sigmoid; the "
-                             "forecaster's: tanh)")
-    parser.add_argument("--epochs", type=non_negative_int,
-                        help="passes over the training windows (default: the preset's)")
-    parser.add_argument("--learning-rate", type=positive_float,
-                        help="step size (default: the preset's)")
-    parser.add_argument("--hidden", type=positive_int,
-                        help=f"hidden units (default: {rnnc.hidden_dim}; the forecaster's: "
-                             f"{forecaster_module.HIDDEN_DIM})")
-    parser.add_argument("--bptt-truncate", type=non_negative_int,
-                        help="gradient flows through the last N+1 steps (default: "
-                             f"{rnnc.bptt_truncate})")
-    parser.add_argument("--batch-size", type=positive_int,
-                        help="records per update: 1 updates after each record (the "
-                             "tutorial's); B > 1 steps along the mean gradient of B records "
-                             "at a time, on all cores (default: 1)")
-    parser.add_argument("--seed", type=non_negative_int,
-                        help="seed of the initial weights (default: the tutorial's, 12161)")
-    parser.add_argument("--out", default=out_default,
-                        help=f"directory for the PNG plots (default: {out_default})")
+    what = (
+        "forecaster: rnnc.fit_forecaster, a model chosen by backtest among baselines, "
+        "linear autoregressions and small networks; "
+        if forecaster
+        else ""
+    )
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS) + ([FORECASTER] if forecaster else []),
+        default=preset,
+        help=f"{what}rnnc: small initial weights, SGD at 0.03, 100 epochs "
+        "(learns the sine); adam: small initial weights, Adam at 0.003, "
+        "100 epochs; tutorial: the tutorial's uniform(0, 1) weights from "
+        f"seed 12161, SGD at 1e-4, 25 epochs (default: {preset})",
+    )
+    parser.add_argument(
+        "--backprop",
+        choices=spec.BACKPROPS,
+        help="bptt: exact truncated gradients; tutorial: the tutorial's "
+        "own update rule (default: bptt)",
+    )
+    parser.add_argument(
+        "--optimizer",
+        choices=spec.OPTIMIZERS,
+        help="per-record SGD, as the tutorial, or Adam (default: the preset's)",
+    )
+    parser.add_argument(
+        "--activation",
+        choices=spec.ACTIVATIONS,
+        help="the hidden layer's activation (default: sigmoid; the forecaster's: tanh)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=non_negative_int,
+        help="passes over the training windows (default: the preset's)",
+    )
+    parser.add_argument(
+        "--learning-rate", type=positive_float, help="step size (default: the preset's)"
+    )
+    parser.add_argument(
+        "--hidden",
+        type=positive_int,
+        help=f"hidden units (default: {rnnc.hidden_dim}; the forecaster's: "
+        f"{forecaster_module.HIDDEN_DIM})",
+    )
+    parser.add_argument(
+        "--bptt-truncate",
+        type=non_negative_int,
+        help=f"gradient flows through the last N+1 steps (default: {rnnc.bptt_truncate})",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        help="records per update: 1 updates after each record (the "
+        "tutorial's); B > 1 steps along the mean gradient of B records "
+        "at a time, on all cores (default: 1)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=non_negative_int,
+        help="seed of the initial weights (default: the tutorial's, 12161)",
+    )
+    parser.add_argument(
+        "--out", default=out_default, help=f"directory for the PNG plots (default: {out_default})"
+    )
     parser.add_argument("--no-plots", action="store_true", help="write no plots")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch lines")
 
@@ -675,64 +891,100 @@ class Parser(argparse.ArgumentParser):
 
 
 def parser():
-    top = Parser(prog="rnnc", description="Train and use small recurrent "
-                                  "networks (Elman RNNs) with compiled kernels.")
+    top = Parser(
+        prog="rnnc",
+        description="Train and use small recurrent networks (Elman RNNs) with compiled kernels.",
+    )
     top.add_argument("--version", action="version", version=f"rnnc {rnnc.__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sine = commands.add_parser("sine", help="the tutorial's sine-wave experiment",
-                               description="Train on the tutorial's sine data (100 windows of "
-                               "50 steps, the next 50 for validation), write plots and print "
-                               "the validation RMSE.")
+    sine = commands.add_parser(
+        "sine",
+        help="the tutorial's sine-wave experiment",
+        description="Train on the tutorial's sine data (100 windows of "
+        "50 steps, the next 50 for validation), write plots and print "
+        "the validation RMSE.",
+    )
     add_training_options(sine, "rnnc-sine", "rnnc")
     sine.add_argument("--save", metavar="MODEL", help="also save the model to this file")
     sine.set_defaults(run=command_sine)
 
-    train = commands.add_parser("train", help="train on a column of a CSV file",
-                                description="Fit a forecaster to a series (by default: "
-                                "rnnc.fit_forecaster backtests baselines, linear "
-                                "autoregressions and small networks and keeps the best), or "
-                                "with --preset adam, rnnc or tutorial train one network to "
-                                "predict the next value from the seq_len values before it, "
-                                "the last windows held out for validation.")
+    train = commands.add_parser(
+        "train",
+        help="train on a column of a CSV file",
+        description="Fit a forecaster to a series (by default: "
+        "rnnc.fit_forecaster backtests baselines, linear "
+        "autoregressions and small networks and keeps the best), or "
+        "with --preset adam, rnnc or tutorial train one network to "
+        "predict the next value from the seq_len values before it, "
+        "the last windows held out for validation.",
+    )
     add_series_options(train)
-    train.add_argument("--horizon", type=positive_int,
-                       help="forecaster: steps to backtest and forecast (default: a season, "
-                            "at least 6, at most a sixth of the series)")
-    train.add_argument("--period", type=positive_int,
-                       help="forecaster: the seasonal period, 1 for none (default: detected "
-                            "from the autocorrelation)")
-    train.add_argument("--seq-len", type=positive_int,
-                       help=f"presets: values per window (default: {rnnc.seq_len})")
-    train.add_argument("--validation", type=fraction,
-                       help="presets: fraction of the windows, from the end, held out "
-                            "(default: 0.2)")
+    train.add_argument(
+        "--horizon",
+        type=positive_int,
+        help="forecaster: steps to backtest and forecast (default: a season, "
+        "at least 6, at most a sixth of the series)",
+    )
+    train.add_argument(
+        "--period",
+        type=positive_int,
+        help="forecaster: the seasonal period, 1 for none (default: detected "
+        "from the autocorrelation)",
+    )
+    train.add_argument(
+        "--seq-len", type=positive_int, help=f"presets: values per window (default: {rnnc.seq_len})"
+    )
+    train.add_argument(
+        "--validation",
+        type=fraction,
+        help="presets: fraction of the windows, from the end, held out (default: 0.2)",
+    )
     train.add_argument("--save", required=True, metavar="MODEL", help="model file to write")
     add_training_options(train, "rnnc-train", FORECASTER, forecaster=True)
     train.set_defaults(run=command_train)
 
-    predict = commands.add_parser("predict", help="predict with a saved model",
-                                  description="Predict the next value after every window of "
-                                  "a series, or forecast --horizon steps past its end by "
-                                  "feeding predictions back; writes CSV.")
-    predict.add_argument("--model", required=True, metavar="MODEL",
-                         help="model file from rnnc train or rnnc sine --save")
+    predict = commands.add_parser(
+        "predict",
+        help="predict with a saved model",
+        description="Predict the next value after every window of "
+        "a series, or forecast --horizon steps past its end by "
+        "feeding predictions back; writes CSV.",
+    )
+    predict.add_argument(
+        "--model",
+        required=True,
+        metavar="MODEL",
+        help="model file from rnnc train or rnnc sine --save",
+    )
     add_series_options(predict)
-    predict.add_argument("--horizon", type=positive_int,
-                         help="forecast this many steps past the end of the series")
-    predict.add_argument("--output", metavar="FILE",
-                         help="write the CSV here instead of to standard output")
-    predict.add_argument("--until", metavar="DATE|ROW",
-                         help="forecast from here: the history is the series up to and "
-                              "including this date (or 1-based row); the values after it, "
-                              "where the file has them, are compared with the forecast")
-    predict.add_argument("--interval", type=levels, metavar="LEVELS",
-                         help="prediction intervals at these levels, e.g. 0.8,0.95: adds "
-                              "lower_80,upper_80,... columns (models from the default "
-                              "forecaster)")
-    predict.add_argument("--plot", metavar="PNG",
-                         help="also plot to this file: with --horizon, recent history, the "
-                              "forecast and its 80%% and 95%% bands (or --interval's)")
+    predict.add_argument(
+        "--horizon", type=positive_int, help="forecast this many steps past the end of the series"
+    )
+    predict.add_argument(
+        "--output", metavar="FILE", help="write the CSV here instead of to standard output"
+    )
+    predict.add_argument(
+        "--until",
+        metavar="DATE|ROW",
+        help="forecast from here: the history is the series up to and "
+        "including this date (or 1-based row); the values after it, "
+        "where the file has them, are compared with the forecast",
+    )
+    predict.add_argument(
+        "--interval",
+        type=levels,
+        metavar="LEVELS",
+        help="prediction intervals at these levels, e.g. 0.8,0.95: adds "
+        "lower_80,upper_80,... columns (models from the default "
+        "forecaster)",
+    )
+    predict.add_argument(
+        "--plot",
+        metavar="PNG",
+        help="also plot to this file: with --horizon, recent history, the "
+        "forecast and its 80%% and 95%% bands (or --interval's)",
+    )
     predict.set_defaults(run=command_predict)
     return top
 
@@ -749,7 +1001,7 @@ class ClosedStreamSafe:
     def write(self, text):
         try:
             return self.stream.write(text)
-        except (BrokenPipeError, ValueError):   # ValueError: the stream was closed
+        except (BrokenPipeError, ValueError):  # ValueError: the stream was closed
             self._drop()
             return len(text)
 
@@ -783,7 +1035,8 @@ def main(argv=None):
     with warnings.catch_warnings():
         # a warning is a note to the user, in one line, not a line of Python source
         warnings.showwarning = lambda message, *_, **__: print(
-            f"rnnc {args.command}: note: {message}", file=sys.stderr)
+            f"rnnc {args.command}: note: {message}", file=sys.stderr
+        )
         try:
             return run(args)
         finally:
@@ -802,8 +1055,7 @@ def run(args):
         print(f"rnnc {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
     except MemoryError:
-        print(f"rnnc {args.command}: error: not enough memory for these settings",
-              file=sys.stderr)
+        print(f"rnnc {args.command}: error: not enough memory for these settings", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print(f"rnnc {args.command}: interrupted", file=sys.stderr)

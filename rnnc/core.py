@@ -6,6 +6,7 @@ hidden_dim); W (hidden_dim, hidden_dim); X (n_records, seq_len, n_features)
 or (n_records, seq_len); Y (n_records, output_dim).  rnnc/reference.py states
 the math.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -14,10 +15,9 @@ import numbers
 import os
 import threading
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-
-from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -25,10 +25,18 @@ from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _batch, _forward, _sgd, spec
 from rnnc import _validation as check
-# the tutorial's hyperparameters, under its names (rnnc/__init__.py exports them)
-from rnnc.spec import (bptt_truncate, hidden_dim, learning_rate, max_clip_val,  # noqa: F401
-                       max_epochs, min_clip_val, output_dim, seq_len)
 
+# the tutorial's hyperparameters, under its names (rnnc/__init__.py exports them)
+from rnnc.spec import (  # noqa: F401
+    bptt_truncate,
+    hidden_dim,
+    learning_rate,
+    max_clip_val,
+    max_epochs,
+    min_clip_val,
+    output_dim,
+    seq_len,
+)
 
 Activation = Literal["sigmoid", "tanh"]
 Linear = tuple[ArrayLike, ArrayLike]
@@ -136,33 +144,57 @@ def _forward_chunks(U, W, X, layout, activation, n_threads, stop=None, V=None, l
     chunk = _chunk_records(X, W, n_threads)
     pieces = _step_pieces(X, W, linear)
     for first in range(0, len(X), chunk):
-        X_chunk = X[first:first + chunk]
-        H = None     # h_t of the chunk's records, between pieces
+        X_chunk = X[first : first + chunk]
+        H = None  # h_t of the chunk's records, between pieces
         for start, end in pieces[:-1]:
             if stop is not None and stop.is_set():
                 raise KeyboardInterrupt("stopped")
-            H = _forward.final_hidden_states(U, W, np.ascontiguousarray(X_chunk[:, start:end]),
-                                             layout.per_step, code, n_threads, H, start)
+            H = _forward.final_hidden_states(
+                U,
+                W,
+                np.ascontiguousarray(X_chunk[:, start:end]),
+                layout.per_step,
+                code,
+                n_threads,
+                H,
+                start,
+            )
         if stop is not None and stop.is_set():
             raise KeyboardInterrupt("stopped")
         start = pieces[-1][0]
-        X_chunk = np.ascontiguousarray(X_chunk[:, start:])   # a copy only for long records
+        X_chunk = np.ascontiguousarray(X_chunk[:, start:])  # a copy only for long records
         if V is None:
-            yield first, _forward.final_hidden_states(U, W, X_chunk, layout.per_step, code,
-                                                      n_threads, H, start)
+            yield (
+                first,
+                _forward.final_hidden_states(
+                    U, W, X_chunk, layout.per_step, code, n_threads, H, start
+                ),
+            )
         else:
             # V h_T in the kernel: NumPy's matmul would wake BLAS threads that
             # then spin on the cores the kernels use
-            yield first, _forward.final_outputs(U, V, W, X_chunk, layout.per_step, code,
-                                                n_threads, *(linear or (None, None)), H, start)
+            yield (
+                first,
+                _forward.final_outputs(
+                    U,
+                    V,
+                    W,
+                    X_chunk,
+                    layout.per_step,
+                    code,
+                    n_threads,
+                    *(linear or (None, None)),
+                    H,
+                    start,
+                ),
+            )
 
 
 def _outputs(U, V, W, X, layout, activation, n_threads, stop=None, linear=None):
     """yhat of every record, (n_records, output_dim)."""
     out = np.empty((len(X), V.shape[0]), dtype=U.dtype)
-    for first, yhat in _forward_chunks(U, W, X, layout, activation, n_threads, stop, V,
-                                       linear):
-        out[first:first + len(yhat)] = yhat
+    for first, yhat in _forward_chunks(U, W, X, layout, activation, n_threads, stop, V, linear):
+        out[first : first + len(yhat)] = yhat
     return out
 
 
@@ -174,7 +206,7 @@ def _loss(Y, yhat):
         squares = np.subtract(Y, yhat, dtype=np.float64) ** 2
     try:
         return math.fsum(squares.ravel().tolist()) / 2
-    except OverflowError:    # the sum of finite squares overflows
+    except OverflowError:  # the sum of finite squares overflows
         return math.inf
 
 
@@ -183,24 +215,30 @@ def _refuse_non_finite(values, what):
     if not np.all(np.isfinite(values)):
         raise FloatingPointError(
             f"{what} is not finite: the weights or the data are too large for "
-            f"{values.dtype} (an intermediate sum overflowed)")
+            f"{values.dtype} (an intermediate sum overflowed)"
+        )
     return values
 
 
-def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop,
-                  linear=None):
+def _epoch_losses(U, V, W, X, Y, layout, validation, activation, n_threads, stop, linear=None):
     """(training loss, validation loss or None) with the weights U, V, W."""
     loss = _loss(Y, _outputs(U, V, W, X, layout, activation, n_threads, stop, linear))
     if validation is None:
         return loss, None
     Xv, Yv, val_layout = validation
-    return loss, _loss(Yv, _outputs(U, V, W, Xv, val_layout, activation, n_threads, stop,
-                                    linear))
+    return loss, _loss(Yv, _outputs(U, V, W, Xv, val_layout, activation, n_threads, stop, linear))
 
 
-def predict(U: ArrayLike, V: ArrayLike, W: ArrayLike, X: ArrayLike, *,
-            activation: Activation = "sigmoid", n_threads: int | None = None,
-            linear: Linear | None = None) -> NDArray[np.floating]:
+def predict(
+    U: ArrayLike,
+    V: ArrayLike,
+    W: ArrayLike,
+    X: ArrayLike,
+    *,
+    activation: Activation = "sigmoid",
+    n_threads: int | None = None,
+    linear: Linear | None = None,
+) -> NDArray[np.floating]:
     """The network's output, yhat = V h_T, for every record of X.
 
     Parameters
@@ -235,13 +273,22 @@ def predict(U: ArrayLike, V: ArrayLike, W: ArrayLike, X: ArrayLike, *,
     U, V, W = check.check_weights(U, V, W)
     X, _, layout = check.check_data(U, V, X, None)
     linear = check.check_linear(linear, U, V, layout)
-    return _refuse_non_finite(_outputs(U, V, W, X, layout, activation, n_threads,
-                                       linear=linear), "a prediction")
+    return _refuse_non_finite(
+        _outputs(U, V, W, X, layout, activation, n_threads, linear=linear), "a prediction"
+    )
 
 
-def calculate_loss(X: ArrayLike, Y: ArrayLike, U: ArrayLike, V: ArrayLike, W: ArrayLike, *,
-                   activation: Activation = "sigmoid", n_threads: int | None = None,
-                   linear: Linear | None = None) -> tuple[float, NDArray[np.floating]]:
+def calculate_loss(
+    X: ArrayLike,
+    Y: ArrayLike,
+    U: ArrayLike,
+    V: ArrayLike,
+    W: ArrayLike,
+    *,
+    activation: Activation = "sigmoid",
+    n_threads: int | None = None,
+    linear: Linear | None = None,
+) -> tuple[float, NDArray[np.floating]]:
     """The loss over all records, as the tutorial's calculate_loss returns it.
 
     Parameters
@@ -279,9 +326,17 @@ def _truncation(bptt_truncate):
     return spec.truncation_code(k)
 
 
-def gradients(U: ArrayLike, V: ArrayLike, W: ArrayLike, x: ArrayLike, y: ArrayLike,
-              bptt_truncate: int | None = bptt_truncate, *, activation: Activation = "sigmoid",
-              linear: Linear | None = None) -> tuple[NDArray[np.floating], ...]:
+def gradients(
+    U: ArrayLike,
+    V: ArrayLike,
+    W: ArrayLike,
+    x: ArrayLike,
+    y: ArrayLike,
+    bptt_truncate: int | None = bptt_truncate,
+    *,
+    activation: Activation = "sigmoid",
+    linear: Linear | None = None,
+) -> tuple[NDArray[np.floating], ...]:
     """The exact, unclipped gradient of one record's loss ||y - yhat||^2 / 2.
 
     Truncated backpropagation through time with bptt_truncate = k is the
@@ -317,9 +372,19 @@ def gradients(U: ArrayLike, V: ArrayLike, W: ArrayLike, x: ArrayLike, y: ArrayLi
     U, V, W = check.check_weights(U, V, W)
     x, y, layout = check.check_record(U, V, x, y)
     linear = check.check_linear(linear, U, V, layout) or (None, None)
-    gradient = _sgd.record_gradients(U, V, W, x, y, _truncation(bptt_truncate), layout.per_step,
-                                     activation=_activation(activation), A=linear[0],
-                                     b=linear[1], check_signals_work=SIGNAL_CHECK_WORK)
+    gradient = _sgd.record_gradients(
+        U,
+        V,
+        W,
+        x,
+        y,
+        _truncation(bptt_truncate),
+        layout.per_step,
+        activation=_activation(activation),
+        A=linear[0],
+        b=linear[1],
+        check_signals_work=SIGNAL_CHECK_WORK,
+    )
     for name, g in zip(("dU", "dV", "dW", "dA", "db"), gradient):
         _refuse_non_finite(g, f"the gradient {name}")
     return gradient
@@ -341,8 +406,13 @@ class AdamState:
         m and v for U, then V, W (then A, b), shaped like them.
     """
 
-    def __init__(self, U: NDArray[np.floating], V: NDArray[np.floating],
-                 W: NDArray[np.floating], linear: Linear | None = None) -> None:
+    def __init__(
+        self,
+        U: NDArray[np.floating],
+        V: NDArray[np.floating],
+        W: NDArray[np.floating],
+        linear: Linear | None = None,
+    ) -> None:
         self.step = 0
         self.moments = [np.zeros_like(P) for P in self._pairs(U, V, W, linear)]
 
@@ -352,8 +422,13 @@ class AdamState:
         params = (U, V, W) if linear is None else (U, V, W, *linear)
         return [P for P in params for _ in range(2)]
 
-    def fits(self, U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floating],
-             linear: Linear | None = None) -> bool:
+    def fits(
+        self,
+        U: NDArray[np.floating],
+        V: NDArray[np.floating],
+        W: NDArray[np.floating],
+        linear: Linear | None = None,
+    ) -> bool:
         """True when this state can carry the training of these weights."""
         try:
             self.check(U, V, W, linear)
@@ -361,62 +436,96 @@ class AdamState:
             return False
         return True
 
-    def check(self, U: NDArray[np.floating], V: NDArray[np.floating],
-              W: NDArray[np.floating], linear: Linear | None = None) -> None:
+    def check(
+        self,
+        U: NDArray[np.floating],
+        V: NDArray[np.floating],
+        W: NDArray[np.floating],
+        linear: Linear | None = None,
+    ) -> None:
         """A ValueError or TypeError, naming what is wrong, unless this state
         can carry the training of U, V, W (and linear's A and b): a count
         >= 0 and, for each weight, two writable C-contiguous arrays of its
         shape and dtype, finite, the second (v) never negative, sharing no
         memory with each other or the weights."""
-        if isinstance(self.step, bool) or not isinstance(self.step, numbers.Integral) \
-                or self.step < 0:
-            raise ValueError(f"optimizer_state.step must be a count of updates >= 0, got "
-                             f"{self.step!r}")
+        if (
+            isinstance(self.step, bool)
+            or not isinstance(self.step, numbers.Integral)
+            or self.step < 0
+        ):
+            raise ValueError(
+                f"optimizer_state.step must be a count of updates >= 0, got {self.step!r}"
+            )
         params = self._pairs(U, V, W, linear)
         what = "U, V, W" + ("" if linear is None else ", A, b")
         if not isinstance(self.moments, list) or len(self.moments) != len(params):
-            got = (f"{len(self.moments)} items" if isinstance(self.moments, (list, tuple))
-                   else type(self.moments).__name__)
-            raise ValueError(f"optimizer_state.moments must be a list of {len(params)} arrays "
-                             f"(m and v for each of {what}), got {got}")
+            got = (
+                f"{len(self.moments)} items"
+                if isinstance(self.moments, (list, tuple))
+                else type(self.moments).__name__
+            )
+            raise ValueError(
+                f"optimizer_state.moments must be a list of {len(params)} arrays "
+                f"(m and v for each of {what}), got {got}"
+            )
         for i, (m, P) in enumerate(zip(self.moments, params)):
             name = f"optimizer_state.moments[{i}]"
             if not isinstance(m, np.ndarray) or m.dtype != U.dtype or m.shape != P.shape:
-                got = (f"shape {m.shape}, dtype {m.dtype}" if isinstance(m, np.ndarray)
-                       else type(m).__name__)
-                raise ValueError(f"{name} must be an array of shape {P.shape} and dtype "
-                                 f"{U.dtype}, like the weight it follows; got {got}")
+                got = (
+                    f"shape {m.shape}, dtype {m.dtype}"
+                    if isinstance(m, np.ndarray)
+                    else type(m).__name__
+                )
+                raise ValueError(
+                    f"{name} must be an array of shape {P.shape} and dtype "
+                    f"{U.dtype}, like the weight it follows; got {got}"
+                )
             if not (m.flags.c_contiguous and m.flags.writeable):
-                raise ValueError(f"{name} must be a writable C-contiguous array (Adam "
-                                 f"updates it in place)")
+                raise ValueError(
+                    f"{name} must be a writable C-contiguous array (Adam updates it in place)"
+                )
             check.check_finite(m, name)
             if i % 2 and np.any(m < 0):
                 raise ValueError(f"{name} is a second moment and holds a negative value")
         arrays = list(self.moments) + list(params[::2])
         for i, a in enumerate(self.moments):
-            for b in arrays[i + 1:]:
+            for b in arrays[i + 1 :]:
                 if np.may_share_memory(a, b):
-                    raise ValueError(f"optimizer_state.moments[{i}] shares memory with "
-                                     f"another moment or a weight")
+                    raise ValueError(
+                        f"optimizer_state.moments[{i}] shares memory with "
+                        f"another moment or a weight"
+                    )
 
 
-def _check_train_options(learning_rate, max_epochs, bptt_truncate, min_clip_val,
-                         max_clip_val, backprop, callback, optimizer, activation):
+def _check_train_options(
+    learning_rate,
+    max_epochs,
+    bptt_truncate,
+    min_clip_val,
+    max_clip_val,
+    backprop,
+    callback,
+    optimizer,
+    activation,
+):
     learning_rate = check.check_positive_real(learning_rate, "learning_rate", allow_zero=True)
     max_epochs = check.check_count(max_epochs, "max_epochs")
     k = _truncation(bptt_truncate)
     lo, hi = check.check_clip(min_clip_val, max_clip_val)
     with np.errstate(over="ignore"):
         if not np.isfinite(learning_rate * max(abs(lo), abs(hi))):
-            raise ValueError(f"learning_rate * clip value overflows ({learning_rate} * "
-                             f"{max(abs(lo), abs(hi))})")
+            raise ValueError(
+                f"learning_rate * clip value overflows ({learning_rate} * {max(abs(lo), abs(hi))})"
+            )
     check.check_choice(backprop, "backprop", spec.BACKPROPS)
     check.check_choice(optimizer, "optimizer", spec.OPTIMIZERS)
     _activation(activation)
     if backprop == "tutorial" and (optimizer, activation) != ("sgd", "sigmoid"):
-        raise ValueError(f'backprop="tutorial" is the tutorial\'s SGD rule for a sigmoid '
-                         f'network: it needs optimizer="sgd" and activation="sigmoid", got '
-                         f'{optimizer!r} and {activation!r}')
+        raise ValueError(
+            f'backprop="tutorial" is the tutorial\'s SGD rule for a sigmoid '
+            f'network: it needs optimizer="sgd" and activation="sigmoid", got '
+            f"{optimizer!r} and {activation!r}"
+        )
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {callback!r}")
     return learning_rate, max_epochs, k, lo, hi
@@ -433,8 +542,9 @@ def _check_batch_size(batch_size):
     """batch_size as an int >= 1, or a TypeError / ValueError naming it."""
     batch_size = check.check_count(batch_size, "batch_size")
     if batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1 (1: per-record updates), "
-                         f"got {batch_size}")
+        raise ValueError(
+            f"batch_size must be an integer >= 1 (1: per-record updates), got {batch_size}"
+        )
     return batch_size
 
 
@@ -448,6 +558,7 @@ class History:
     tutorial prints loss[e - 1] as epoch e's.  validation_loss likewise, or
     None without validation data.
     """
+
     loss: list[float]
     validation_loss: list[float | None] | None
 
@@ -479,17 +590,23 @@ _updating = []
 def _exclusive_update(named, optimizer_state):
     """Register the arrays (and Adam state) a train call updates, or raise a
     RuntimeError naming the one another call is updating now."""
-    mine = list(named.items()) + ([] if optimizer_state is None
-                                  else [("optimizer_state", optimizer_state)])
+    mine = list(named.items()) + (
+        [] if optimizer_state is None else [("optimizer_state", optimizer_state)]
+    )
     with _updating_lock:
         for name, a in mine:
             for b in _updating:
-                busy = (a is b if name == "optimizer_state" or isinstance(b, AdamState)
-                        else np.may_share_memory(a, b))
+                busy = (
+                    a is b
+                    if name == "optimizer_state" or isinstance(b, AdamState)
+                    else np.may_share_memory(a, b)
+                )
                 if busy:
-                    raise RuntimeError(f"{name} is being updated by another train call "
-                                       f"running now: train the same weights (or Adam "
-                                       f"state) one call at a time")
+                    raise RuntimeError(
+                        f"{name} is being updated by another train call "
+                        f"running now: train the same weights (or Adam "
+                        f"state) one call at a time"
+                    )
         _updating.extend(a for _, a in mine)
     try:
         yield
@@ -510,8 +627,10 @@ def _refuse_data_aliasing_weights(data, weights):
             continue
         for name, P in weights.items():
             if np.shares_memory(d, P):
-                raise ValueError(f"{data_name} shares memory with {name}, which train "
-                                 f"updates in place: pass a copy of the data")
+                raise ValueError(
+                    f"{data_name} shares memory with {name}, which train "
+                    f"updates in place: pass a copy of the data"
+                )
 
 
 def _shuffler(shuffle, random_state):
@@ -534,26 +653,43 @@ def warn_frozen_inputs(layout, k, backprop):
     frozen = layout.seq_len - k - 1
     if frozen > 0:
         columns = "column 0" if frozen == 1 else f"columns 0..{frozen - 1}"
-        warnings.warn(f"U {columns} (of {layout.seq_len}, one per step) will never change: "
-                      f"bptt_truncate={k} passes gradient through the last {k + 1} steps "
-                      f"only; use bptt_truncate=None or the shared layout (U of shape "
-                      f"(hidden_dim, n_features)) to train every input weight",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"U {columns} (of {layout.seq_len}, one per step) will never change: "
+            f"bptt_truncate={k} passes gradient through the last {k + 1} steps "
+            f"only; use bptt_truncate=None or the shared layout (U of shape "
+            f"(hidden_dim, n_features)) to train every input weight",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
-def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floating],
-          X: ArrayLike, Y: ArrayLike, X_validation: ArrayLike | None,
-          Y_validation: ArrayLike | None, *, learning_rate: float = learning_rate,
-          max_epochs: int = max_epochs, bptt_truncate: int | None = bptt_truncate,
-          min_clip_val: float = min_clip_val, max_clip_val: float = max_clip_val,
-          backprop: Literal["bptt", "tutorial"] = "bptt", verbose: bool = True,
-          callback: Callable[[int, float, float | None], object] | None = None,
-          optimizer: Literal["sgd", "adam"] = "sgd", activation: Activation = "sigmoid",
-          optimizer_state: AdamState | None = None, n_threads: int | None = None,
-          shuffle: bool = False,
-          random_state: int | np.random.Generator | np.random.RandomState | None = None,
-          history: bool = True, linear: Linear | None = None,
-          batch_size: int = 1) -> TrainResult:
+def train(
+    U: NDArray[np.floating],
+    V: NDArray[np.floating],
+    W: NDArray[np.floating],
+    X: ArrayLike,
+    Y: ArrayLike,
+    X_validation: ArrayLike | None,
+    Y_validation: ArrayLike | None,
+    *,
+    learning_rate: float = learning_rate,
+    max_epochs: int = max_epochs,
+    bptt_truncate: int | None = bptt_truncate,
+    min_clip_val: float = min_clip_val,
+    max_clip_val: float = max_clip_val,
+    backprop: Literal["bptt", "tutorial"] = "bptt",
+    verbose: bool = True,
+    callback: Callable[[int, float, float | None], object] | None = None,
+    optimizer: Literal["sgd", "adam"] = "sgd",
+    activation: Activation = "sigmoid",
+    optimizer_state: AdamState | None = None,
+    n_threads: int | None = None,
+    shuffle: bool = False,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
+    history: bool = True,
+    linear: Linear | None = None,
+    batch_size: int = 1,
+) -> TrainResult:
     """Train by per-record SGD (or Adam), updating U, V, W in place.
 
     Each epoch makes one pass over the records, in order (the tutorial's) or,
@@ -645,17 +781,29 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
         weights hold the last finite update.
     """
     lr, max_epochs, k, lo, hi = _check_train_options(
-        learning_rate, max_epochs, bptt_truncate, min_clip_val, max_clip_val, backprop,
-        callback, optimizer, activation)
+        learning_rate,
+        max_epochs,
+        bptt_truncate,
+        min_clip_val,
+        max_clip_val,
+        backprop,
+        callback,
+        optimizer,
+        activation,
+    )
     batch_size = _check_batch_size(batch_size)
     if batch_size > 1 and backprop == "tutorial":
-        raise ValueError(f'backprop="tutorial" is the tutorial\'s per-record rule: it needs '
-                         f'batch_size=1, got {batch_size}')
+        raise ValueError(
+            f'backprop="tutorial" is the tutorial\'s per-record rule: it needs '
+            f"batch_size=1, got {batch_size}"
+        )
     user_weights = (U, V, W)
     U, V, W = check.check_weights(U, V, W, in_place=True)
     if lr > float(np.finfo(U.dtype).max):
-        raise ValueError(f"learning_rate {lr:g} is beyond the range of the weights' dtype "
-                         f"{U.dtype} (at most {np.finfo(U.dtype).max:g})")
+        raise ValueError(
+            f"learning_rate {lr:g} is beyond the range of the weights' dtype "
+            f"{U.dtype} (at most {np.finfo(U.dtype).max:g})"
+        )
     user_data = dict(X=X, Y=Y, X_validation=X_validation, Y_validation=Y_validation)
     X, Y, layout = check.check_data(U, V, X, Y)
     warn_frozen_inputs(layout, k, backprop)
@@ -666,21 +814,26 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
         updated.update(zip("Ab", user_linear))
     _refuse_data_aliasing_weights(user_data, updated)
     if linear is not None and backprop == "tutorial":
-        raise ValueError('backprop="tutorial" is the tutorial\'s rule, which has no skip '
-                         'term: linear must be None')
+        raise ValueError(
+            'backprop="tutorial" is the tutorial\'s rule, which has no skip '
+            "term: linear must be None"
+        )
     validation = None
     if X_validation is not None or Y_validation is not None:
         if X_validation is None or Y_validation is None:
             raise ValueError("X_validation and Y_validation must be given together")
-        validation = check.check_data(U, V, X_validation, Y_validation,
-                                      names=("X_validation", "Y_validation"), layout=layout)
-        check.check_linear(linear, U, V, validation[2])   # the skip term fits these records
+        validation = check.check_data(
+            U, V, X_validation, Y_validation, names=("X_validation", "Y_validation"), layout=layout
+        )
+        check.check_linear(linear, U, V, validation[2])  # the skip term fits these records
     adam_state = None
     if optimizer == "adam":
         adam_state = AdamState(U, V, W, linear) if optimizer_state is None else optimizer_state
         if not isinstance(adam_state, AdamState):
-            raise TypeError(f"optimizer_state must be an rnnc.AdamState or None, got "
-                            f"{type(adam_state).__name__}")
+            raise TypeError(
+                f"optimizer_state must be an rnnc.AdamState or None, got "
+                f"{type(adam_state).__name__}"
+            )
         adam_state.check(U, V, W, linear)
     elif optimizer_state is not None:
         raise ValueError(f"optimizer_state is for optimizer='adam', not {optimizer!r}")
@@ -690,23 +843,50 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
         adam = None if adam_state is None else [adam_state.step] + adam_state.moments
         try:
             if batch_size > 1:
-                return _batch.batch_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
-                                          _activation(activation), adam, SIGNAL_CHECK_WORK,
-                                          record_order(len(X)), *(linear or (None, None)),
-                                          batch_size, _batch_threads(X, W, batch_size,
-                                                                     threads))
-            return _sgd.sgd_epoch(U, V, W, X, Y, lr, k, lo, hi, layout.per_step,
-                                  backprop == "tutorial", _activation(activation), adam,
-                                  SIGNAL_CHECK_WORK, record_order(len(X)),
-                                  *(linear or (None, None)))
-        finally:   # also after Ctrl-C: the count must match the moments
+                return _batch.batch_epoch(
+                    U,
+                    V,
+                    W,
+                    X,
+                    Y,
+                    lr,
+                    k,
+                    lo,
+                    hi,
+                    layout.per_step,
+                    _activation(activation),
+                    adam,
+                    SIGNAL_CHECK_WORK,
+                    record_order(len(X)),
+                    *(linear or (None, None)),
+                    batch_size,
+                    _batch_threads(X, W, batch_size, threads),
+                )
+            return _sgd.sgd_epoch(
+                U,
+                V,
+                W,
+                X,
+                Y,
+                lr,
+                k,
+                lo,
+                hi,
+                layout.per_step,
+                backprop == "tutorial",
+                _activation(activation),
+                adam,
+                SIGNAL_CHECK_WORK,
+                record_order(len(X)),
+                *(linear or (None, None)),
+            )
+        finally:  # also after Ctrl-C: the count must match the moments
             if adam is not None:
                 adam_state.step = adam[0]
 
     def sync_user_weights():
         # the kernels work on contiguous copies where the user's arrays were not
-        for mine, theirs in zip((U, V, W, *(linear or ())), (*user_weights,
-                                                             *(user_linear or ()))):
+        for mine, theirs in zip((U, V, W, *(linear or ())), (*user_weights, *(user_linear or ()))):
             if mine is not theirs:
                 np.copyto(theirs, mine)
 
@@ -714,16 +894,16 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
     parameters = (U, V, W, *(linear or ()))
 
     def measure(weights, threads):
-        return _epoch_losses(*weights[:3], X, Y, layout, validation, activation, threads, stop,
-                             weights[3:] or None)
+        return _epoch_losses(
+            *weights[:3], X, Y, layout, validation, activation, threads, stop, weights[3:] or None
+        )
 
     # The loss passes read a copy of the weights on another core while this
     # thread makes the epoch's updates: the same numbers, sooner.
     threads = _threads(n_threads)
     want_losses = history or verbose or callback is not None
     # (mini-batches use every thread for the updates: the loss passes go before)
-    pool = (ThreadPoolExecutor(1) if want_losses and threads > 1 and batch_size == 1
-            else None)
+    pool = ThreadPoolExecutor(1) if want_losses and threads > 1 and batch_size == 1 else None
     losses, validation_losses = [], []
     with contextlib.ExitStack() as cleanup:
         cleanup.enter_context(_exclusive_update(updated, adam_state))
@@ -743,23 +923,30 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
                 losses.append(loss)
                 validation_losses.append(validation_loss)
                 if verbose:
-                    tail = ("" if validation_loss is None
-                            else f", Validation Loss: {validation_loss}")
+                    tail = (
+                        "" if validation_loss is None else f", Validation Loss: {validation_loss}"
+                    )
                     print(f"Epoch: {epoch}, Loss: {loss}{tail}", flush=True)
                 if callback is not None:
                     sync_user_weights()
                     callback(epoch, loss, validation_loss)
             if status != _sgd.Status.OK:
-                what = ("the update is not finite" if status == _sgd.Status.NONFINITE_GRADIENT
-                        else "the update would overflow")
+                what = (
+                    "the update is not finite"
+                    if status == _sgd.Status.NONFINITE_GRADIENT
+                    else "the update would overflow"
+                )
                 where = f"record {record}"
-                if batch_size > 1:   # `record` counts batches here
+                if batch_size > 1:  # `record` counts batches here
                     first = record * batch_size
-                    where = (f"batch {record} (records {first} to "
-                             f"{min(first + batch_size, len(X)) - 1} of the epoch's order)")
+                    where = (
+                        f"batch {record} (records {first} to "
+                        f"{min(first + batch_size, len(X)) - 1} of the epoch's order)"
+                    )
                 error = FloatingPointError(
                     f"training diverged at epoch {epoch}, {where}: {what}; the "
-                    f"weights hold the last finite update (try a smaller learning_rate)")
+                    f"weights hold the last finite update (try a smaller learning_rate)"
+                )
                 error.epoch, error.record = epoch, None if batch_size > 1 else record
                 error.batch = record if batch_size > 1 else None
                 raise error
@@ -769,5 +956,6 @@ def train(U: NDArray[np.floating], V: NDArray[np.floating], W: NDArray[np.floati
             validation_losses.append(validation_loss)
     if not history:
         return TrainResult(user_weights)
-    return TrainResult(user_weights, History(
-        losses, None if validation is None else validation_losses))
+    return TrainResult(
+        user_weights, History(losses, None if validation is None else validation_losses)
+    )

@@ -8,6 +8,7 @@ per epoch, whose compiled kernels run without the GIL.
 
 scikit-learn is an optional dependency: ``pip install rnnc[sklearn]``.
 """
+
 import copy
 import numbers
 
@@ -23,8 +24,10 @@ except ImportError as exc:
 try:
     from sklearn.utils.validation import validate_data
 except ImportError as exc:  # scikit-learn < 1.6
-    raise ImportError(f"RNNRegressor needs scikit-learn >= 1.6, found {sklearn.__version__}: "
-                      f"pip install -U rnnc[sklearn]") from exc
+    raise ImportError(
+        f"RNNRegressor needs scikit-learn >= 1.6, found {sklearn.__version__}: "
+        f"pip install -U rnnc[sklearn]"
+    ) from exc
 
 from rnnc import _validation as check
 from rnnc import spec
@@ -47,12 +50,14 @@ def _as_sequences(X):
     if X.ndim == 2:
         X = X[:, :, None]
     if X.ndim != 3:
-        raise ValueError(f"X must be (n_samples, n_timesteps) or (n_samples, n_timesteps, "
-                         f"n_features), got shape {X.shape}")
+        raise ValueError(
+            f"X must be (n_samples, n_timesteps) or (n_samples, n_timesteps, "
+            f"n_features), got shape {X.shape}"
+        )
     if X.shape[2] == 0:
-        raise ValueError(f"X has 0 features per step (shape {X.shape}); at least 1 is "
-                         f"required")
+        raise ValueError(f"X has 0 features per step (shape {X.shape}); at least 1 is required")
     return X
+
 
 # batch_size="auto": per-sample updates below AUTO_BATCH_FROM samples (more
 # updates per epoch where an epoch is short), batches of AUTO_BATCH_SIZE from
@@ -155,11 +160,27 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Column names, when X was a DataFrame with string column names.
     """
 
-    def __init__(self, hidden_dim=32, *, layout="shared", activation="sigmoid",
-                 optimizer="adam", learning_rate=3e-3, max_epochs=100, bptt_truncate=None,
-                 min_clip_val=-1.0, max_clip_val=1.0, shuffle=True, scale_X=True,
-                 random_state=None, warm_start=False, n_threads=1, verbose=False,
-                 linear_skip=None, batch_size="auto"):
+    def __init__(
+        self,
+        hidden_dim=32,
+        *,
+        layout="shared",
+        activation="sigmoid",
+        optimizer="adam",
+        learning_rate=3e-3,
+        max_epochs=100,
+        bptt_truncate=None,
+        min_clip_val=-1.0,
+        max_clip_val=1.0,
+        shuffle=True,
+        scale_X=True,
+        random_state=None,
+        warm_start=False,
+        n_threads=1,
+        verbose=False,
+        linear_skip=None,
+        batch_size="auto",
+    ):
         self.hidden_dim = hidden_dim
         self.layout = layout
         self.activation = activation
@@ -198,11 +219,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check.check_clip(self.min_clip_val, self.max_clip_val)
         if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
             if check.check_count(self.batch_size, "batch_size") < 1:
-                raise ValueError(f'batch_size must be "auto" or at least 1, got '
-                                 f'{self.batch_size}')
+                raise ValueError(f'batch_size must be "auto" or at least 1, got {self.batch_size}')
         if check.check_count(self.linear_skip, "linear_skip", allow_none=True) == 0:
-            raise ValueError("linear_skip must be None or at least 1 (the steps the skip term "
-                             "reads), got 0")
+            raise ValueError(
+                "linear_skip must be None or at least 1 (the steps the skip term reads), got 0"
+            )
         if self.n_threads is not None and check.check_count(self.n_threads, "n_threads") < 1:
             raise ValueError(f"n_threads must be None or at least 1, got {self.n_threads}")
         for name in ("shuffle", "scale_X", "warm_start", "verbose"):
@@ -212,8 +233,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _validate_fit_data(self, X, y, reset):
         """(X as (n, T, F), Y as (n, n_outputs)), checked against the fit if not reset."""
         if reset:
-            X, y = validate_data(self, X, y, allow_nd=True, multi_output=True, y_numeric=True,
-                                 dtype=np.float64)
+            X, y = validate_data(
+                self, X, y, allow_nd=True, multi_output=True, y_numeric=True, dtype=np.float64
+            )
         else:
             X = self._validate_predict_X(X)
             y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
@@ -221,17 +243,22 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
         X = _as_sequences(X)
         if y.ndim not in (1, 2):
-            raise ValueError(f"y must be (n_samples,) or (n_samples, n_outputs), "
-                             f"got shape {y.shape}")
+            raise ValueError(
+                f"y must be (n_samples,) or (n_samples, n_outputs), got shape {y.shape}"
+            )
         Y = y.reshape(len(y), -1)
         if not reset:
             if Y.shape[1] != self.n_outputs_:
-                raise ValueError(f"y has {Y.shape[1]} outputs, but {type(self).__name__} "
-                                 f"was fitted with {self.n_outputs_}")
+                raise ValueError(
+                    f"y has {Y.shape[1]} outputs, but {type(self).__name__} "
+                    f"was fitted with {self.n_outputs_}"
+                )
         elif self.layout == "per_step" and X.shape[2] != 1:
-            raise ValueError(f'layout="per_step" reads one value per step: X must be '
-                             f"(n_samples, n_timesteps) or (n_samples, n_timesteps, 1), "
-                             f"got shape {X.shape}")
+            raise ValueError(
+                f'layout="per_step" reads one value per step: X must be '
+                f"(n_samples, n_timesteps) or (n_samples, n_timesteps, 1), "
+                f"got shape {X.shape}"
+            )
         return X, Y, y.ndim
 
     def _validate_predict_X(self, X):
@@ -239,10 +266,12 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         n_timesteps = _n_columns(X)
         per_step = self._layout == "per_step"
         if per_step and n_timesteps not in (None, self.n_features_in_):
-            raise ValueError(f"X has {n_timesteps} features, but {type(self).__name__} is "
-                             f"expecting {self.n_features_in_} features as input: "
-                             f'layout="per_step" has one input weight per time step and '
-                             f"was fitted on {self.n_features_in_} steps")
+            raise ValueError(
+                f"X has {n_timesteps} features, but {type(self).__name__} is "
+                f"expecting {self.n_features_in_} features as input: "
+                f'layout="per_step" has one input weight per time step and '
+                f"was fitted on {self.n_features_in_} steps"
+            )
         if per_step or n_timesteps in (None, self.n_features_in_):
             X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
         else:
@@ -250,9 +279,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             X = check_array(X, allow_nd=True, dtype=np.float64)
         X = _as_sequences(X)
         if X.shape[2] != self.n_features_per_step_:
-            raise ValueError(f"X has {X.shape[2]} features per step, but "
-                             f"{type(self).__name__} was fitted with "
-                             f"{self.n_features_per_step_}")
+            raise ValueError(
+                f"X has {X.shape[2]} features per step, but "
+                f"{type(self).__name__} was fitted with "
+                f"{self.n_features_per_step_}"
+            )
         return X
 
     # ---- training ---------------------------------------------------------------
@@ -269,13 +300,16 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             self.X_mean_, self.X_scale_ = np.zeros(X.shape[2]), np.ones(X.shape[2])
         self.y_mean_, self.y_scale_ = standardisation(Y, 0)
         n_inputs = X.shape[1] if self.layout == "per_step" else X.shape[2]
-        self.U_, self.V_, self.W_ = scaled_weights(self.hidden_dim, n_inputs, self.n_outputs_,
-                                                   seed=rng)
+        self.U_, self.V_, self.W_ = scaled_weights(
+            self.hidden_dim, n_inputs, self.n_outputs_, seed=rng
+        )
         self.A_ = self.b_ = None
         if self.linear_skip is not None:
             if self.linear_skip > X.shape[1]:
-                raise ValueError(f"linear_skip={self.linear_skip} reads more steps than the "
-                                 f"sequences have ({X.shape[1]})")
+                raise ValueError(
+                    f"linear_skip={self.linear_skip} reads more steps than the "
+                    f"sequences have ({X.shape[1]})"
+                )
             self.A_ = np.zeros((self.n_outputs_, self.linear_skip * X.shape[2]))
             self.b_ = np.zeros(self.n_outputs_)
         self.optimizer_state_ = None
@@ -285,15 +319,19 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _check_continuable(self):
         """The fitted weights fit the current hyperparameters, or a ValueError."""
         if (self.W_.shape[0], self._layout) != (self.hidden_dim, self.layout):
-            raise ValueError(f"cannot continue training: the fitted weights are for "
-                             f"hidden_dim={self.W_.shape[0]}, layout={self._layout!r}, not "
-                             f"hidden_dim={self.hidden_dim}, layout={self.layout!r}; fit "
-                             f"with warm_start=False to start again")
+            raise ValueError(
+                f"cannot continue training: the fitted weights are for "
+                f"hidden_dim={self.W_.shape[0]}, layout={self._layout!r}, not "
+                f"hidden_dim={self.hidden_dim}, layout={self.layout!r}; fit "
+                f"with warm_start=False to start again"
+            )
         fitted = None if self.A_ is None else self.A_.shape[1] // self.n_features_per_step_
         if fitted != self.linear_skip:
-            raise ValueError(f"cannot continue training: the fitted model has "
-                             f"linear_skip={fitted}, not {self.linear_skip}; fit with "
-                             f"warm_start=False to start again")
+            raise ValueError(
+                f"cannot continue training: the fitted model has "
+                f"linear_skip={fitted}, not {self.linear_skip}; fit with "
+                f"warm_start=False to start again"
+            )
 
     def _linear(self):
         """The fitted skip term as train and predict take it, or None."""
@@ -322,19 +360,36 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 show(epoch - 1, loss)
 
         try:
-            result = train(U, V, W, X, Y, None, None, learning_rate=self.learning_rate,
-                           max_epochs=n_epochs, bptt_truncate=self.bptt_truncate,
-                           min_clip_val=self.min_clip_val, max_clip_val=self.max_clip_val,
-                           verbose=False, callback=report if self.verbose else None,
-                           optimizer=self.optimizer, activation=self.activation,
-                           optimizer_state=state, n_threads=self.n_threads,
-                           shuffle=bool(self.shuffle), random_state=rng, linear=linear,
-                           batch_size=self._batch_size(len(X)))
+            result = train(
+                U,
+                V,
+                W,
+                X,
+                Y,
+                None,
+                None,
+                learning_rate=self.learning_rate,
+                max_epochs=n_epochs,
+                bptt_truncate=self.bptt_truncate,
+                min_clip_val=self.min_clip_val,
+                max_clip_val=self.max_clip_val,
+                verbose=False,
+                callback=report if self.verbose else None,
+                optimizer=self.optimizer,
+                activation=self.activation,
+                optimizer_state=state,
+                n_threads=self.n_threads,
+                shuffle=bool(self.shuffle),
+                random_state=rng,
+                linear=linear,
+                batch_size=self._batch_size(len(X)),
+            )
         except FloatingPointError as exc:
             raise FloatingPointError(
                 f"{type(self).__name__}: training diverged in epoch {done + exc.epoch}, so "
                 f"the estimator is left as it was before this call; try a smaller "
-                f"learning_rate or a narrower min_clip_val/max_clip_val") from exc
+                f"learning_rate or a narrower min_clip_val/max_clip_val"
+            ) from exc
         losses = result.history.loss[1:]
         if losses:
             show(n_epochs, losses[-1])
@@ -403,10 +458,18 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         """Predictions, (n_samples,) or (n_samples, n_outputs) as y was at fit."""
         check_is_fitted(self)
         X = self._scale_X(self._validate_predict_X(X))
-        out = predict(self.U_, self.V_, self.W_, X, activation=self._activation,
-                      n_threads=self.n_threads, linear=self._linear())
+        out = predict(
+            self.U_,
+            self.V_,
+            self.W_,
+            X,
+            activation=self._activation,
+            n_threads=self.n_threads,
+            linear=self._linear(),
+        )
         out = out * self.y_scale_ + self.y_mean_
         if not np.all(np.isfinite(out)):
-            raise FloatingPointError("a prediction overflowed: the inputs are far outside "
-                                     "the range of the training data")
+            raise FloatingPointError(
+                "a prediction overflowed: the inputs are far outside the range of the training data"
+            )
         return out[:, 0] if self._y_ndim == 1 else out

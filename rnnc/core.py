@@ -45,7 +45,7 @@ Linear = tuple[ArrayLike, ArrayLike]
 def sigmoid(x: ArrayLike) -> NDArray[np.floating]:
     """The logistic function 1 / (1 + exp(-x)), elementwise, as the kernels compute it.
 
-    It is computed from exp(-|x|), so it never overflows and raises no
+    It is computed from exp(-abs(x)), so it never overflows and raises no
     warning for any input (accurate to 2 ulp).
 
     Parameters

@@ -73,7 +73,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
     Each sample is a sequence x_1..x_T and the prediction is ``V h_T``::
 
-        h_t = f(a_t + W h_{t-1}),  h_0 = 0,  f = tanh or sigmoid
+        h_t = f(a_t + W ``h_``{t-1}),  h_0 = 0,  f = tanh or sigmoid
 
     with the input term ``a_t = U @ x_t`` (``layout="shared"``: one weight
     matrix for every step, so sequences of any length can be predicted) or
@@ -133,9 +133,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     U_, V_, W_ : ndarray
-        The weights: U_ is (hidden_dim, n_features) for the shared layout or
-        (hidden_dim, n_timesteps) per step; V_ is (n_outputs, hidden_dim);
-        W_ is (hidden_dim, hidden_dim).  They act on scaled values.
+        The weights: ``U_`` is (hidden_dim, n_features) for the shared layout or
+        (hidden_dim, n_timesteps) per step; ``V_`` is (n_outputs, hidden_dim);
+        ``W_`` is (hidden_dim, hidden_dim).  They act on scaled values.
     A_, b_ : ndarray or None
         The skip term, (n_outputs, linear_skip * n_features_per_step) and
         (n_outputs,), acting on scaled values; None without linear_skip.
@@ -146,9 +146,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     n_features_per_step_ : int
         Values per time step: 1 for 2-D X, X.shape[2] for 3-D X.
     n_outputs_ : int
-    X_mean_, X_scale_ : ndarray of shape (n_features_per_step_,)
+    X_mean_, X_scale_ : ndarray of shape (n_features_per_step,)
         Input standardisation (zeros and ones when scale_X is False).
-    y_mean_, y_scale_ : ndarray of shape (n_outputs_,)
+    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
     loss_curve_ : list of float
         Training loss after each epoch: the mean over samples of
         ||y - yhat||^2 / 2, on standardised targets.

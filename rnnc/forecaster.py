@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from rnnc import _validation as check
 from rnnc import core
@@ -55,7 +56,7 @@ def _series(series):
     return y.astype(np.float64)
 
 
-def detect_period(series, calendar=None):
+def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
     """The seasonal period of series, or 1 for none.
 
     The rule: the autocorrelation r of the first differences (which removes a
@@ -574,21 +575,23 @@ def _choose(candidates, plan):
 
 
 def fit_forecaster(
-    series,
-    horizon=None,
-    period=None,
+    series: ArrayLike,
+    horizon: int | None = None,
+    period: int | None = None,
     *,
-    n_members=N_MEMBERS,
-    hidden_dim=HIDDEN_DIM,
-    max_epochs=MAX_EPOCHS,
-    learning_rate=LEARNING_RATE,
-    activation="tanh",
-    seed=0,
-    n_jobs=None,
-    calendar_period=None,
-):
-    """A forecasting Model for series (1-D), chosen by backtest; use it with
-    rnnc.forecast(model, history, horizon) and save it with rnnc.save.
+    n_members: int = N_MEMBERS,
+    hidden_dim: int = HIDDEN_DIM,
+    max_epochs: int = MAX_EPOCHS,
+    learning_rate: float = LEARNING_RATE,
+    activation: str = "tanh",
+    seed: int = 0,
+    n_jobs: int | None = None,
+    calendar_period: int | None = None,
+) -> Model:
+    """A forecasting model for one series, chosen by backtest.
+
+    Use it with rnnc.forecast(model, history, horizon) and save it with
+    rnnc.save.  The procedure:
 
     1. period: the seasonal period (1: none); by default detect_period's
        autocorrelation rule.  calendar_period, the season the series' dates
@@ -625,6 +628,35 @@ def fit_forecaster(
     units, one list of horizon values per origin: rnnc.forecast's levels
     build prediction intervals from them) and "training" (the series'
     statistics: rnnc.forecast notes a history far from them).
+
+    Parameters
+    ----------
+    series : array_like, 1-D
+        The values, oldest first, at least MIN_LENGTH (8) of them, finite.
+    horizon : int, optional
+        Steps the model is chosen to forecast (see 1.).
+    period : int, optional
+        The seasonal period, 1 for none (see 1.).
+    n_members : int
+        Seeds per network ensemble.
+    hidden_dim, max_epochs, learning_rate, activation
+        The networks' size and training (Adam, full BPTT).
+    seed : int
+        The first seed of the networks' initial weights and record orders.
+    n_jobs : int, optional
+        Threads training networks side by side (None: all cores).
+    calendar_period : int, optional
+        The season the series' dates imply (see 1.).
+
+    Returns
+    -------
+    rnnc.Model
+        The winner, refitted on all of series, with model.info as above.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs that do not fit, naming the argument.
     """
     y = _series(series)
     n = len(y)

@@ -2,6 +2,7 @@
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -57,29 +58,57 @@ class Forecast:
     intervals: dict
 
 
-def forecast(model, history, horizon, levels=None):
-    """The next horizon values of a series, in raw units, as a 1-D float64 array;
-    with levels (a level or a sequence of them, each in (0, 1), e.g. (0.8, 0.95)),
-    a Forecast of those values (.mean) and prediction intervals (.intervals).
+def forecast(
+    model: Model, history: ArrayLike, horizon: int, levels: float | Sequence[float] | None = None
+) -> NDArray[np.float64] | Forecast:
+    """Forecast the next values of a series, feeding each prediction back.
 
-    Starting from the last model.window_len values of history (1-D, raw
-    values; window_len is seq_len plus what the model's differencing uses
-    up), predicts the next value with model.predict, appends it to the
-    window, drops the oldest value and repeats: each prediction is fed back
-    as input.  A model of several networks gives the median of their
-    forecasts.  The model must be univariate: one input feature and
+    Starting from the last model.window_len values of history (window_len is
+    seq_len plus what the model's differencing uses up), the model predicts
+    the next value, which is appended to the window while the oldest value
+    drops out, and so on.  A model of several networks gives the median of
+    their forecasts.  The model must be univariate: one input feature and
     output_dim 1.
 
     The intervals are split-conformal, from the backtest fit_forecaster ran:
     at step h, the point forecast plus and minus the ceil((n + 1) level)-th
     smallest of the n absolute errors at step h over the holdout's origins
     (model.info["residuals"]); when that rank exceeds n, too few origins
-    back the level and the interval is unbounded (-inf, inf).  A model
-    without stored residuals (from rnnc.train, the presets or an older
-    fit_forecaster) gives a ValueError, as does a horizon past the backtest's.
+    back the level and the interval is unbounded (-inf, inf).
 
-    A warning notes a history whose last values lie far from the series the
-    model was fitted on (unusual_history).
+    Parameters
+    ----------
+    model : rnnc.Model
+        From rnnc.fit_forecaster, rnnc.train's presets or rnnc.load.
+    history : array_like, 1-D
+        Raw values of the series, at least model.window_len of them.
+    horizon : int
+        Steps to forecast, at least 1.
+    levels : float or sequence of float, optional
+        Coverage of prediction intervals, each in (0, 1), e.g. (0.8, 0.95).
+
+    Returns
+    -------
+    ndarray of float64, (horizon,)
+        Without levels: the point forecast.
+    Forecast
+        With levels: ``.mean``, the point forecast, and ``.intervals``,
+        {level: (lower, upper)}.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs that do not fit, naming the argument; for levels, a model
+        without stored residuals (from rnnc.train, the presets or an older
+        fit_forecaster) or a horizon past the backtest's.
+    FloatingPointError
+        If a forecast is not finite.
+
+    Warns
+    -----
+    UserWarning
+        When the history's last values lie far from the series the model was
+        fitted on (unusual_history).
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from rnnc import differencing as diff
 
@@ -151,8 +152,29 @@ class Model:
             out = diff.undo_step(out, X[None, :, None, :, 0], self.differencing)
         return out
 
-    def predict(self, X, n_threads=None):
-        """Predictions, in raw units, for raw windows X (n, window_len[, n_features]):
-        the median over the networks."""
+    def predict(self, X: ArrayLike, n_threads: int | None = None) -> NDArray[np.float64]:
+        """The next value after each window, in raw units.
+
+        Parameters
+        ----------
+        X : array_like, (n, window_len) or (n, window_len, n_features)
+            Raw windows (the shared layout takes windows of any length of at
+            least what the differencing and the skip term read).
+        n_threads : int, optional
+            Threads for the records (None: all cores).
+
+        Returns
+        -------
+        ndarray, (n, output_dim)
+            The median over the model's networks.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For windows that do not fit the model, fields that are not a
+            model's, or values beyond the model's scaling.
+        FloatingPointError
+            Where a prediction overflows.
+        """
         each = self.predict_each(X, n_threads)
         return each[0] if len(each) == 1 else np.median(each, axis=0)

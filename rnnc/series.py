@@ -294,15 +294,38 @@ def read_table(
 ) -> Table:
     """The columns of a CSV file with a header row, as a Table.
 
-    columns: names of the value columns.  date: the name of the date column,
-    None to look for an obvious one (a column named like a date whose cells
-    all read as dates), or False for none.  fill: what to do with a missing
-    value (an empty or NA cell, or a date skipped): None raises a SeriesError
-    naming the first; "interpolate" draws a straight line across the gap,
-    "previous" repeats the last value, "drop" removes the step (its date too,
-    so the steps stay regular only where nothing is dropped mid-series).
-    delimiter: None to sniff it from the header (comma, semicolon, tab or
-    pipe).  Files may start with a byte-order mark, as spreadsheets write them.
+    Files may start with a byte-order mark and quote their cells, as
+    spreadsheets write them.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    columns : list of str
+        Names of the value columns.
+    date : str, bool or None
+        The name of the date column; None to look for an obvious one (a
+        column named like a date whose cells all read as dates); False for none.
+    fill : {None, "interpolate", "previous", "drop"}
+        What to do with a missing value (an empty or NA cell, or a date
+        skipped): None raises a SeriesError naming the first; "interpolate"
+        draws a straight line across the gap, "previous" repeats the last
+        value, "drop" removes the step (its date too, so the steps stay
+        regular only where nothing is dropped mid-series).
+    delimiter : str, optional
+        One character; by default sniffed from the header (comma, semicolon,
+        tab or pipe).
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    SeriesError
+        (a ValueError) for a file that cannot be read as asked, naming the
+        line or the date at fault.
+    ValueError
+        For options out of range.
     """
     if fill is not None and fill not in FILLS:
         raise ValueError(f"fill must be None or one of {', '.join(map(repr, FILLS))}, got {fill!r}")

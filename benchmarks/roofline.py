@@ -71,7 +71,8 @@ def build_rnnc_helpers(extra_flags=()):
 
     def commands(tmp):
         steps, objs = [], []
-        for src in (CSRC / "linalg.c", CSRC / "activation.c"):
+        # dispatch.c: the resolvers' CPU check (the link fails without it)
+        for src in (CSRC / "linalg.c", CSRC / "activation.c", CSRC / "dispatch.c"):
             obj = str(tmp / (src.stem + ".o"))
             steps.append([*HELPER_FLAGS, *extra_flags, "-I", str(CSRC), "-c", str(src), "-o", obj])
             objs.append(obj)

@@ -111,13 +111,6 @@ __attribute__((visibility("hidden"))) int rnnc_cpu_level(void)
     return chosen_level;
 }
 
-/* read by the variants' rnnc_wide_vectors(); set before any helper runs */
-__attribute__((visibility("hidden"))) int rnnc_cpu_has_v4;
-
-__attribute__((constructor)) static void note_cpu_level(void)
-{
-    rnnc_cpu_has_v4 = rnnc_cpu_level() == RNNC_LEVEL_V4;
-}
 #endif
 
 int rnnc_dispatched(void) { return RNNC_DISPATCHED; }

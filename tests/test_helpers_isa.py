@@ -114,8 +114,16 @@ def test_simd_path_matches_the_cpu(helpers):
         assert path == "baseline"
         return
     flags = set(Path("/proc/cpuinfo").read_text().split())
-    assert path == ("x86-64-v4 (AVX-512)" if V4_FLAGS <= flags else
-                    "x86-64-v3 (AVX2, FMA)" if V3_FLAGS <= flags else "baseline")
+    cpu = 4 if V4_FLAGS <= flags else 3 if V3_FLAGS <= flags else 1
+    # RNNC_FORCE_LEVEL (read when the library loads) may ask for a lower one
+    forced = {"v4": 4, "x86-64-v4": 4, "v3": 3, "x86-64-v3": 3,
+              "baseline": 1}.get(os.environ.get("RNNC_FORCE_LEVEL", ""), cpu)
+    level = min(cpu, forced)
+    names = {4: "x86-64-v4 (AVX-512)", 3: "x86-64-v3 (AVX2, FMA)", 1: "baseline"}
+    expected = names[level]
+    if level < cpu:
+        expected += f", forced by RNNC_FORCE_LEVEL on an {names[cpu].split()[0]} CPU"
+    assert path == expected
 
 
 def pointer(a):
@@ -139,7 +147,8 @@ def assert_product(actual, expected, scale, length, dtype, where):
     assert np.all(np.abs(actual - expected) <= bound), where
 
 
-SIZES = [1, 3, 7, 8, 9, 10, 15, 16, 17, 31, 33, 100]
+# around every vector width (2, 4, 8 and 16 lanes) and block of rows (8, 16)
+SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 10, 13, 15, 16, 17, 31, 33, 100]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -167,17 +176,18 @@ def test_gemv_counts_each_element_once(helpers, dtype):
     # A row's last vector overlaps the ones before it; the overlap must not
     # count again, not even as inf * 0 = NaN when an element of A or x is
     # infinite.
-    lanes = 64 // np.dtype(dtype).itemsize
-    for n in (lanes + 1, 2 * lanes + 1, 100):
-        for infinite in ("A", "x"):
-            A, x = np.ones((16, n), dtype), np.ones(n, dtype)
-            if infinite == "A":
-                A[:, n - lanes] = np.inf            # inside the overlap
-            else:
-                x[n - lanes] = np.inf
-            y = np.zeros(16, dtype)
-            call(helpers, "rnnc_gemv", dtype, 16, n, A, n, x, y, 0)
-            assert np.all(y == np.inf), (n, infinite)
+    # every vector width a build may use: 16, 32 and 64 bytes
+    for lanes in {width // np.dtype(dtype).itemsize for width in (16, 32, 64)}:
+        for n in (lanes + 1, 2 * lanes + 1, 2 * lanes + 3, 100):
+            for infinite, m in [(i, m) for i in ("A", "x") for m in (16, 13)]:
+                A, x = np.ones((m, n), dtype), np.ones(n, dtype)
+                if infinite == "A":
+                    A[:, n - lanes] = np.inf            # inside the overlap
+                else:
+                    x[n - lanes] = np.inf
+                y = np.zeros(m, dtype)
+                call(helpers, "rnnc_gemv", dtype, m, n, A, n, x, y, 0)
+                assert np.all(y == np.inf), (lanes, n, infinite, m)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -185,7 +195,7 @@ def test_gemm(helpers, dtype):
     rng = np.random.default_rng(3)
     for m in (1, 4, 5, 10, 100):
         for k in (1, 7, 100):
-            for n in (1, 8, 15, 16, 17, 32, 33, 48, 100):
+            for n in (1, 4, 6, 8, 12, 15, 16, 17, 32, 33, 48, 100):
                 A = rng.normal(size=(m, k)).astype(dtype)
                 B = rng.normal(size=(k, n)).astype(dtype)
                 C = rng.normal(size=(m, n)).astype(dtype)
@@ -198,7 +208,7 @@ def test_gemm(helpers, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_transposed_products(helpers, dtype):
     rng = np.random.default_rng(4)
-    for m, k, n in [(1, 1, 1), (10, 6, 10), (100, 6, 100), (17, 3, 33)]:
+    for m, k, n in [(1, 1, 1), (10, 6, 10), (100, 6, 100), (17, 3, 33), (6, 2, 5), (3, 4, 7)]:
         A = rng.normal(size=(k, m)).astype(dtype)
         B = rng.normal(size=(k, n)).astype(dtype)
         A64, B64 = A.astype(np.float64), B.astype(np.float64)
@@ -302,3 +312,49 @@ def test_ger(helpers, dtype):
         x64, y64, A64 = (a.astype(np.float64) for a in (x, y, A0))
         assert_product(A, A64 + np.outer(x64, y64), np.abs(A64) + np.abs(np.outer(x64, y64)),
                        2, dtype, (m, n))
+
+
+# special values at every position of arrays of every length up to 19, so that
+# each reaches the vector body, its remainder and the scalar epilogue
+SPECIAL = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 800.0, -800.0, 1e-30, -3.5, 2.25])
+
+
+def positions(dtype):
+    for n in range(1, 20):
+        for shift in range(len(SPECIAL)):
+            z = np.resize(np.roll(SPECIAL, shift), n).astype(dtype)
+            yield n, z
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_activations_of_special_values(helpers, dtype):
+    # sigmoid: NaN stays NaN, +-inf give 1 and 0; tanh: +-1; slopes 0 there
+    with np.errstate(over="ignore"):
+        for n, z in positions(dtype):
+            z64 = z.astype(np.float64)
+            for name, exact in (("sigmoid", 1 / (1 + np.exp(-z64))), ("tanh", np.tanh(z64))):
+                out, h, slope = np.empty_like(z), np.empty_like(z), np.empty_like(z)
+                call(helpers, f"rnnc_{name}", dtype, n, z, out)
+                call(helpers, f"rnnc_{name}_slope", dtype, n, z, h, slope)
+                assert np.array_equal(out, h, equal_nan=True), (name, z)
+                np.testing.assert_allclose(out, exact, rtol=4 * np.finfo(dtype).eps,
+                                           atol=0, err_msg=f"{name} {z}")
+                assert np.array_equal(np.isnan(slope), np.isnan(z)), (name, z)
+                assert np.all(slope[np.isinf(z)] == 0), (name, z)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_clip_and_max_abs_of_special_values(helpers, dtype):
+    suffix = "_d" if dtype == np.float64 else "_s"
+    real = ctypes.c_double if dtype == np.float64 else ctypes.c_float
+    clip, max_abs = getattr(helpers, "rnnc_clip" + suffix), getattr(helpers, "rnnc_max_abs" + suffix)
+    clip.restype, max_abs.restype = ctypes.c_int, real
+    for n, z in positions(dtype):
+        expected_max = np.max(np.abs(z))
+        got = max_abs(ctypes.c_ssize_t(n), pointer(z))
+        assert np.isnan(got) if np.isnan(expected_max) else got == expected_max, z
+        x = z.copy()
+        nonfinite = clip(ctypes.c_ssize_t(n), pointer(x), real(-10), real(10))
+        assert nonfinite == int(not np.all(np.isfinite(z))), z
+        finite = ~np.isnan(z)
+        assert np.array_equal(x[finite], np.clip(z[finite], -10, 10)), z

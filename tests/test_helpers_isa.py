@@ -15,6 +15,7 @@ import os
 import platform
 import re
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,7 @@ def oldest_gcc():
 
 
 OLDEST_GCC = oldest_gcc()
+CROSS_CC, QEMU, CROSS_ROOT = "aarch64-linux-gnu-gcc", "qemu-aarch64", "/usr/aarch64-linux-gnu"
 
 # (name, compiler, extra compiler flags, CPU flag the build needs to run)
 TARGETS = [("baseline", "gcc", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None),
@@ -65,7 +67,9 @@ TARGETS = [("baseline", "gcc", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None),
            ("gcc-dispatch", "gcc", [], None),
            (f"{OLDEST_GCC}-dispatch", OLDEST_GCC, [], None),
            ("clang-dispatch", "clang", [], None),
-           ("clang-baseline", "clang", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None)]
+           ("clang-baseline", "clang", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None),
+           # arm64's NEON paths: cross-compiled, run under qemu-user (see Remote)
+           ("aarch64-qemu", CROSS_CC, [], None)]
 SOURCES = ["linalg.c", "activation.c", "dispatch.c", "float_env.c"]
 
 
@@ -85,9 +89,67 @@ def build_helpers(compiler, flags, lib):
                    check=True, capture_output=True)
 
 
+class Remote:
+    """The helpers of a build for another CPU, called in tests/c/helpers_driver.c
+    running under qemu-user: each call sends the arguments (arrays whole, so
+    they must be contiguous) and copies the arrays back after it."""
+
+    def __init__(self, command):
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def call(self, name, args):
+        request = [struct.pack("=I", len(name)), name.encode(), struct.pack("=I", len(args))]
+        arrays = []
+        for a in args:
+            if isinstance(a, np.ndarray):
+                assert a.flags.c_contiguous
+                request += [b"a", struct.pack("=Q", a.nbytes), a.tobytes()]
+                arrays.append(a)
+            elif isinstance(a, np.float64):
+                request += [b"d", struct.pack("=d", a)]
+            elif isinstance(a, np.float32):
+                request += [b"f", struct.pack("=f", a)]
+            else:
+                request += [b"i", struct.pack("=q", a)]
+        self.process.stdin.write(b"".join(request))
+        self.process.stdin.flush()
+        for a in arrays:
+            a.reshape(-1)[...] = np.frombuffer(self.read(a.nbytes), a.dtype)
+        return struct.unpack("=d", self.read(8))[0]
+
+    def read(self, size):
+        data = self.process.stdout.read(size)
+        if len(data) != size:
+            raise RuntimeError(f"the helper driver stopped (status {self.process.wait()})")
+        return data
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def remote_helpers(tmp):
+    """csrc/ and the driver built for aarch64 and started under qemu-aarch64."""
+    missing = [tool for tool in (CROSS_CC, QEMU) if shutil.which(tool) is None]
+    if missing or not os.path.isdir(CROSS_ROOT):
+        pytest.skip(f"needs {CROSS_CC}, {QEMU} and {CROSS_ROOT} "
+                    "(Debian: apt-get install gcc-aarch64-linux-gnu qemu-user)")
+    exe = tmp / "helpers_driver"
+    subprocess.run([CROSS_CC, *HELPER_FLAGS, "-I", str(CSRC), *[str(CSRC / s) for s in SOURCES],
+                    str(ROOT / "tests" / "c" / "helpers_driver.c"), "-o", str(exe), "-lm"],
+                   check=True, capture_output=True)
+    return Remote([QEMU, "-L", CROSS_ROOT, str(exe)])
+
+
 @pytest.fixture(scope="module", params=TARGETS, ids=[t[0] for t in TARGETS])
 def helpers(request, tmp_path_factory):
     name, compiler, flags, needs = request.param
+    if compiler == CROSS_CC:
+        remote = remote_helpers(tmp_path_factory.mktemp(name))
+        assert remote.call("rnnc_dispatched", ()) == 0
+        yield remote
+        remote.close()
+        return
     if shutil.which(compiler) is None:
         pytest.skip(f"{compiler} is not on PATH (Debian 12: apt-get install gcc-11 clang)")
     if not cpu_has(needs):
@@ -98,7 +160,7 @@ def helpers(request, tmp_path_factory):
     if "-DRNNC_NO_DISPATCH" not in flags:
         # a compiler that builds but does not dispatch would pass unnoticed
         assert so.rnnc_dispatched() == 1, f"{compiler} built the helpers without dispatch"
-    return so
+    yield so
 
 
 # the CPU flags (as /proc/cpuinfo names them) of GCC's -march=x86-64-v3 and -v4
@@ -108,6 +170,8 @@ V4_FLAGS = V3_FLAGS | {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"
 
 
 def test_simd_path_matches_the_cpu(helpers):
+    if isinstance(helpers, Remote):
+        pytest.skip("another CPU's build: no dispatch (checked when it starts)")
     helpers.rnnc_simd_path.restype = ctypes.c_char_p
     path = helpers.rnnc_simd_path().decode()
     if not helpers.rnnc_dispatched():
@@ -130,11 +194,18 @@ def pointer(a):
     return a.ctypes.data_as(ctypes.c_void_p)
 
 
-def call(so, name, dtype, *args):
+def call(so, name, dtype, *args, restype=None):
+    """The helper name (with dtype's suffix) on args: arrays, np.float64 and
+    np.float32 scalars, and ints; its result as restype (ctypes) gives it."""
     suffix = "_d" if dtype == np.float64 else "_s"
+    if isinstance(so, Remote):
+        result = so.call(name + suffix, args)
+        if restype is None:
+            return None
+        return int(result) if restype is ctypes.c_int else restype(result).value
     function = getattr(so, name + suffix)
-    function.restype = None
-    function(*[pointer(a) if isinstance(a, np.ndarray)
+    function.restype = restype
+    return function(*[pointer(a) if isinstance(a, np.ndarray)
                else ctypes.c_double(a) if isinstance(a, np.float64)
                else ctypes.c_float(a) if isinstance(a, np.float32)
                else ctypes.c_ssize_t(a) for a in args])
@@ -345,16 +416,14 @@ def test_activations_of_special_values(helpers, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_clip_and_max_abs_of_special_values(helpers, dtype):
-    suffix = "_d" if dtype == np.float64 else "_s"
     real = ctypes.c_double if dtype == np.float64 else ctypes.c_float
-    clip, max_abs = getattr(helpers, "rnnc_clip" + suffix), getattr(helpers, "rnnc_max_abs" + suffix)
-    clip.restype, max_abs.restype = ctypes.c_int, real
     for n, z in positions(dtype):
         expected_max = np.max(np.abs(z))
-        got = max_abs(ctypes.c_ssize_t(n), pointer(z))
+        got = call(helpers, "rnnc_max_abs", dtype, n, z, restype=real)
         assert np.isnan(got) if np.isnan(expected_max) else got == expected_max, z
         x = z.copy()
-        nonfinite = clip(ctypes.c_ssize_t(n), pointer(x), real(-10), real(10))
+        nonfinite = call(helpers, "rnnc_clip", dtype, n, x, dtype(-10), dtype(10),
+                         restype=ctypes.c_int)
         assert nonfinite == int(not np.all(np.isfinite(z))), z
         finite = ~np.isnan(z)
         assert np.array_equal(x[finite], np.clip(z[finite], -10, 10)), z

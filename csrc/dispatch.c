@@ -119,10 +119,13 @@ const char *rnnc_simd_path(void)
 {
 #if RNNC_DISPATCHED
     find_levels();
-    if (chosen_level != detected_level)     /* say so: benchmarks name their results by it */
-        return chosen_level == RNNC_LEVEL_V3 ? "x86-64-v3 (AVX2, FMA), forced by RNNC_FORCE_LEVEL on an x86-64-v4 CPU" :
-               detected_level == RNNC_LEVEL_V4 ? "baseline, forced by RNNC_FORCE_LEVEL on an x86-64-v4 CPU" :
-               "baseline, forced by RNNC_FORCE_LEVEL on an x86-64-v3 CPU";
+    /* forced: say so (benchmarks name their results files by it) */
+    if (chosen_level == RNNC_LEVEL_V3 && detected_level == RNNC_LEVEL_V4)
+        return "x86-64-v3 (AVX2, FMA), forced by RNNC_FORCE_LEVEL on an x86-64-v4 CPU";
+    if (chosen_level == RNNC_LEVEL_BASELINE && detected_level == RNNC_LEVEL_V4)
+        return "baseline, forced by RNNC_FORCE_LEVEL on an x86-64-v4 CPU";
+    if (chosen_level == RNNC_LEVEL_BASELINE && detected_level == RNNC_LEVEL_V3)
+        return "baseline, forced by RNNC_FORCE_LEVEL on an x86-64-v3 CPU";
     switch (chosen_level) {
     case RNNC_LEVEL_V4:
         return "x86-64-v4 (AVX-512)";

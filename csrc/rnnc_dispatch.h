@@ -12,6 +12,9 @@
  * clone), which would change what the helpers compute.  The CPU is asked
  * with cpuid, not __builtin_cpu_supports, whose names differ by compiler
  * and version.
+ * RNNC_FORCE_LEVEL=v3 (or baseline) in the environment the process starts
+ * with makes the resolvers pick that level where the CPU has a higher one
+ * (dispatch.c), to measure or test it on a newer machine.
  * Elsewhere (no ifunc: macOS, Windows, musl) there is one plain build.
  * RNNC_DISPATCHED tells which of the two happened.
  */

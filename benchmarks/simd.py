@@ -13,8 +13,8 @@ from . import FORCED_ENV, FORCED_LEVEL
 
 def helper_clone():
     """The instruction set rnnc's helpers run with here, as `x86-64-v4`,
-    `x86-64-v3` or `baseline` (with `-forced` when RNNC_FORCE_LEVEL held them
-    below the CPU's level), and a sentence saying so."""
+    `x86-64-v3`, `baseline` (with `-forced` when RNNC_FORCE_LEVEL held them
+    below the CPU's level) or `arm64`, and a sentence saying so."""
     dispatched, path = _forward.simd_path()
     how = "runtime dispatch (per-level variants chosen by an ifunc at load time)" if dispatched else "no runtime dispatch"
     isa = path.split()[0].rstrip(",")

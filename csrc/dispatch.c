@@ -132,6 +132,8 @@ const char *rnnc_simd_path(void)
     case RNNC_LEVEL_V3:
         return "x86-64-v3 (AVX2, FMA)";
     }
+#elif defined(__aarch64__)
+    return "arm64 (NEON)";          /* the one build: NEON is part of arm64 */
 #endif
     return "baseline";
 }

@@ -7,7 +7,9 @@ vector extension) with dispatch off, and once with dispatch on by each of
 the default gcc, the oldest GCC on PATH (gcc-N: the dispatch must not need a
 newer GCC than the one a wheel is built with) and clang; each build is
 checked against NumPy on shapes that exercise every remainder path of the
-register tiles.  The flags are setup.py's (build_tools/helper_flags.py).
+register tiles, for every vector width (16, 32 and 64 bytes).  The arm64 build
+(NEON) is cross-compiled and run under qemu-user, where the cross compiler and
+qemu are installed.  The flags are setup.py's (build_tools/helper_flags.py).
 """
 import ctypes
 import importlib.util

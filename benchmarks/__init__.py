@@ -7,7 +7,8 @@
 
 Prints a Markdown report; a full run also writes it to benchmarks/results/ under
 the name of the instruction set rnnc's helpers ran with (x86-64-v4.md,
-x86-64-v3.md or baseline.md), with a plot of time against hidden size beside it
+x86-64-v3.md or baseline.md; x86-64-v3-forced.md when RNNC_FORCE_LEVEL=v3 held
+them below the CPU's level), with a plot of time against hidden size beside it
 (x86-64-v4.png, ...) when matplotlib is installed.  Contenders missing from the
 environment (torch, numba, jax) are reported as skipped.
 
@@ -44,3 +45,18 @@ import os
 # here, before any module of the package imports NumPy.
 for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+
+# RNNC_FORCE_LEVEL=v3 (or baseline) runs rnnc's helpers at that level on a newer
+# CPU (csrc/dispatch.c); the contenders are held to the same instruction set, as
+# on a CPU of that level, unless these are set already.  They are read when each
+# library loads, so here, before any is imported.
+FORCED_LEVEL = {"v3": "v3", "x86-64-v3": "v3", "baseline": "baseline"}.get(
+    os.environ.get("RNNC_FORCE_LEVEL", ""))
+FORCED_ENV = {
+    "v3": {"OPENBLAS_CORETYPE": "Haswell", "NUMBA_CPU_NAME": "haswell",
+           "XLA_FLAGS": "--xla_cpu_max_isa=AVX2", "ATEN_CPU_CAPABILITY": "avx2"},
+    "baseline": {"OPENBLAS_CORETYPE": "Prescott", "NUMBA_CPU_NAME": "x86-64",
+                 "XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2", "ATEN_CPU_CAPABILITY": "default"},
+}.get(FORCED_LEVEL, {})
+for _var, _value in FORCED_ENV.items():
+    os.environ.setdefault(_var, _value)

@@ -15,6 +15,7 @@ import numpy as np
 from build_tools.helper_flags import HELPER_FLAGS
 
 from .harness import interleave
+from .simd import roofline_march
 
 HERE = Path(__file__).resolve().parent
 CSRC = HERE.parent / "csrc"
@@ -53,11 +54,12 @@ def build_library(commands, signatures):
 
 
 def build_c_roofline():
-    """c/roofline.c compiled for this CPU (-O3 -march=native)."""
+    """c/roofline.c compiled for this CPU (-O3 -march=native; with
+    RNNC_FORCE_LEVEL, for that level)."""
 
     def commands(tmp):
         lib = tmp / "roofline.so"
-        flags = ["-O3", "-march=native", "-mprefer-vector-width=512", "-fopenmp-simd"]
+        flags = ["-O3", *roofline_march(), "-mprefer-vector-width=512", "-fopenmp-simd"]
         return [[*flags, "-shared", "-fPIC", "-o", str(lib), str(HERE / "c" / "roofline.c")]], lib
 
     return build_library(commands, {"gemv_d": LOOP, "gemv_s": LOOP})
@@ -71,7 +73,8 @@ def build_rnnc_helpers(extra_flags=()):
 
     def commands(tmp):
         steps, objs = [], []
-        for src in (CSRC / "linalg.c", CSRC / "activation.c"):
+        # dispatch.c: the resolvers' CPU check (the link fails without it)
+        for src in (CSRC / "linalg.c", CSRC / "activation.c", CSRC / "dispatch.c"):
             obj = str(tmp / (src.stem + ".o"))
             steps.append([*HELPER_FLAGS, *extra_flags, "-I", str(CSRC), "-c", str(src), "-o", obj])
             objs.append(obj)
@@ -179,7 +182,7 @@ def measure_rooflines(hiddens, dtypes, numba, rounds, report):
             for chained in (True, False):
                 tag = "chained" if chained else "independent"
                 if c is not None:
-                    kernels[f"C gemv -O3 -march=native, {tag}"] = (
+                    kernels[f"C gemv -O3 {' '.join(roofline_march())}, {tag}"] = (
                         c_loop(getattr(c, f"gemv_{S}"), W, x0, reps, int(chained)),
                         "gemv",
                         reps,

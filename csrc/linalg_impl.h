@@ -6,20 +6,26 @@
  * `omp simd` so it may reorder the sums.
  */
 
-#if RNNC_VECTORS
+#if RNNC_VEC_BYTES
 /* Vectors are only passed between always-inline functions: no ABI to keep. */
 #pragma GCC diagnostic ignored "-Wpsabi"
-/* GCC's vector extension: a VEC is 64 bytes, one AVX-512 register.  These
- * paths run only where rnnc_wide_vectors() (AVX-512): elsewhere GCC splits
- * each operation on them, far slower than the plain loops that run there. */
-typedef REAL NAME(vec) __attribute__((vector_size(64)));
-typedef REAL NAME(vec_u) __attribute__((vector_size(64), aligned(sizeof(REAL))));
-typedef LANE_INT NAME(ivec) __attribute__((vector_size(64)));
+/* GCC's vector extension: a VEC is one register of the variant's instruction
+ * set, RNNC_VEC_BYTES wide (rnnc_instances.h: 64 with AVX-512, 32 with AVX2,
+ * 16 with SSE2 and NEON).  Vectors wider than a register would be split, far
+ * slower than plain loops. */
+typedef REAL NAME(vec) __attribute__((vector_size(RNNC_VEC_BYTES)));
+typedef REAL NAME(vec_u) __attribute__((vector_size(RNNC_VEC_BYTES), aligned(sizeof(REAL))));
+typedef LANE_INT NAME(ivec) __attribute__((vector_size(RNNC_VEC_BYTES)));
+typedef LANE_INT NAME(ivec_u) __attribute__((vector_size(RNNC_VEC_BYTES), aligned(sizeof(LANE_INT))));
 #define VEC NAME(vec)
 #define VEC_U NAME(vec_u)
 #define IVEC NAME(ivec)
-#define LANES ((ptrdiff_t)(64 / sizeof(REAL)))
-#define LOG2_LANES (sizeof(REAL) == 4 ? 4 : 3)
+#define IVEC_U NAME(ivec_u)
+#define LANES ((ptrdiff_t)(RNNC_VEC_BYTES / sizeof(REAL)))
+#define LOG2_LANES (LANES == 16 ? 4 : LANES == 8 ? 3 : LANES == 4 ? 2 : 1)
+/* rows of a gemv block: at least 8, so that 8 independent sums are in flight
+ * (two multiply-add units of 4 cycles' latency) with narrow vectors too */
+#define GEMV_ROWS (LANES < 8 ? 8 : LANES)
 
 /* Lanes of a and b summed pairwise into one vector: if lanes [k s, (k+1) s)
  * of the concatenation (a, b) hold partial sums of one row for each even k,
@@ -73,36 +79,44 @@ RNNC_INLINE void NAME(dot_rows)(VEC *acc, const int rows, ptrdiff_t i0, ptrdiff_
                             & keep_tail);
 }
 
-/* y[i:i+LANES] += A[i:i+LANES] @ x, one fold tree summing all the rows */
-RNNC_INLINE void NAME(gemv_block)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict A,
-                                  ptrdiff_t lda, const REAL *restrict x, REAL *restrict y,
-                                  VEC x_tail, IVEC keep_tail)
+/* y[i:i+rows] += A[i:i+rows] @ x, rows a multiple of LANES: one fold tree
+ * leaves the sums of LANES rows in each of rows / LANES vectors */
+RNNC_INLINE void NAME(gemv_block)(const int rows, ptrdiff_t i, ptrdiff_t n,
+                                  const REAL *restrict A, ptrdiff_t lda, const REAL *restrict x,
+                                  REAL *restrict y, VEC x_tail, IVEC keep_tail)
 {
-    VEC acc[LANES];
-    NAME(dot_rows)(acc, LANES, i, n, A, lda, x, x_tail, keep_tail);
+    VEC acc[GEMV_ROWS];
+    NAME(dot_rows)(acc, rows, i, n, A, lda, x, x_tail, keep_tail);
     #pragma GCC unroll 4
     for (int level = 1; level <= LOG2_LANES; level++)
         #pragma GCC unroll 16
-        for (int r = 0; r < LANES >> level; r++)
+        for (int r = 0; r < rows >> level; r++)
             acc[r] = NAME(fold)(acc[2 * r], acc[2 * r + 1], LANES >> level);
-    *(VEC_U *)(y + i) += acc[0];
+    #pragma GCC unroll 16
+    for (int g = 0; g < rows / LANES; g++)
+        *(VEC_U *)(y + i + g * LANES) += acc[g];
 }
 
-/* y[i:] += A[i:] @ x for the rows from i0 on: LANES rows per fold tree */
-RNNC_INLINE void NAME(gemv_wide)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
-                                 ptrdiff_t lda, const REAL *restrict x, REAL *restrict y,
-                                 int backwards)
+/* y += A @ x along vectors of the rows (n >= LANES): GEMV_ROWS rows per fold
+ * tree, then LANES rows, then one at a time */
+RNNC_INLINE void NAME(gemv_vec)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
+                                ptrdiff_t lda, const REAL *restrict x, REAL *restrict y,
+                                int backwards)
 {
     /* the tail: the last LANES elements, of which n % LANES are new */
     const VEC x_tail = *(const VEC_U *)(x + n - LANES);
-    IVEC keep_tail;
-    for (int o = 0; o < LANES; o++)
-        keep_tail[o] = o >= LANES - n % LANES ? -1 : 0;
-    const ptrdiff_t blocks = m / LANES;
+    /* the last n % LANES lanes set: LANES entries of a table of zeros then ones
+     * (one load, where a loop over the lanes cost hidden 10 a tenth of its gemv) */
+    static const LANE_INT ones_after[32] = {[16 ... 31] = -1};
+    const IVEC keep_tail = *(const IVEC_U *)(ones_after + 16 - LANES + n % LANES);
+    const ptrdiff_t blocks = m / GEMV_ROWS;
     for (ptrdiff_t b = 0; b < blocks; b++)
-        NAME(gemv_block)((backwards ? blocks - 1 - b : b) * LANES, n, A, lda, x, y,
-                         x_tail, keep_tail);
-    for (ptrdiff_t i = blocks * LANES; i < m; i++) {
+        NAME(gemv_block)(GEMV_ROWS, (backwards ? blocks - 1 - b : b) * GEMV_ROWS, n, A, lda,
+                         x, y, x_tail, keep_tail);
+    ptrdiff_t i = blocks * GEMV_ROWS;
+    for (; GEMV_ROWS > LANES && i + LANES <= m; i += LANES)
+        NAME(gemv_block)(LANES, i, n, A, lda, x, y, x_tail, keep_tail);
+    for (; i < m; i++) {
         VEC acc[1];
         NAME(dot_rows)(acc, 1, i, n, A, lda, x, x_tail, keep_tail);
         y[i] += NAME(hsum)(acc[0]);
@@ -133,9 +147,9 @@ void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff_t
     /* Row order does not change any y[i].  Called with alternating order on
      * a chain of products, the rows read last are still in L1 when the next
      * product starts, which matters when A does not fit L1. */
-#if RNNC_VECTORS
-    if (n >= LANES && rnnc_wide_vectors()) {
-        NAME(gemv_wide)(m, n, A, lda, x, y, backwards);
+#if RNNC_VEC_BYTES
+    if (n >= LANES) {
+        NAME(gemv_vec)(m, n, A, lda, x, y, backwards);
         return;
     }
 #endif
@@ -192,29 +206,28 @@ RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t k,
                                     REAL *restrict out, ptrdiff_t ldo)
 {
     ptrdiff_t j = j0;
-#if RNNC_VECTORS
-    if (rnnc_wide_vectors())
-        for (; j + LANES <= j1; j += LANES) {
-            VEC acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
-            for (ptrdiff_t l = 0; l < k; l++) {
-                const VEC b = *(const VEC_U *)(B + l * ldb + j);
-                const REAL *a = A + l * lda + i;
-                acc0 += a[0] * b;
-                if (rows == 4) {
-                    acc1 += a[1] * b;
-                    acc2 += a[2] * b;
-                    acc3 += a[3] * b;
-                }
-            }
-            *(VEC_U *)(out + j - j0) = acc0;
+#if RNNC_VEC_BYTES
+    for (; j + LANES <= j1; j += LANES) {
+        VEC acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+        for (ptrdiff_t l = 0; l < k; l++) {
+            const VEC b = *(const VEC_U *)(B + l * ldb + j);
+            const REAL *a = A + l * lda + i;
+            acc0 += a[0] * b;
             if (rows == 4) {
-                *(VEC_U *)(out + ldo + j - j0) = acc1;
-                *(VEC_U *)(out + 2 * ldo + j - j0) = acc2;
-                *(VEC_U *)(out + 3 * ldo + j - j0) = acc3;
+                acc1 += a[1] * b;
+                acc2 += a[2] * b;
+                acc3 += a[3] * b;
             }
         }
+        *(VEC_U *)(out + j - j0) = acc0;
+        if (rows == 4) {
+            *(VEC_U *)(out + ldo + j - j0) = acc1;
+            *(VEC_U *)(out + 2 * ldo + j - j0) = acc2;
+            *(VEC_U *)(out + 3 * ldo + j - j0) = acc3;
+        }
+    }
 #endif
-    /* the rest (all of it without wide vectors), summed in place over l */
+    /* the rest (all of it without vectors), summed in place over l */
     for (int r = 0; r < rows; r++) {
         REAL *o = out + r * ldo - j0;
         for (ptrdiff_t c = j; c < j1; c++)
@@ -292,12 +305,12 @@ void NAME(rnnc_ger)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict x,
     }
 }
 
-#if RNNC_VECTORS
+#if RNNC_VEC_BYTES
 /* gemm's register tiles: 4 rows by nv (1 or 2) VECs of C, held in registers
  * for the whole inner product: each step of l costs 4 broadcasts of A, nv
  * loads of B and 4 nv multiply-adds.  Spelled out as named variables, not an
  * array, so the compiler cannot leave the sums in memory. */
-RNNC_INLINE void NAME(gemm_tile_wide)(ptrdiff_t k, const REAL *restrict A, ptrdiff_t lda,
+RNNC_INLINE void NAME(gemm_tile_vec)(ptrdiff_t k, const REAL *restrict A, ptrdiff_t lda,
                                       const REAL *restrict B, ptrdiff_t ldb,
                                       REAL *restrict C, ptrdiff_t ldc, const int nv)
 {
@@ -324,7 +337,7 @@ RNNC_INLINE void NAME(gemm_tile_wide)(ptrdiff_t k, const REAL *restrict A, ptrdi
 }
 #endif
 
-/* The same 4 x 16 tile in plain loops, for targets without wide vectors:
+/* The same 4 x 16 tile in plain loops, for targets without vectors:
  * there the compiler keeps these sums in registers (AVX2 has sixteen). */
 #define PLAIN_NR 16
 RNNC_INLINE void NAME(gemm_tile_plain)(ptrdiff_t k, const REAL *restrict A, ptrdiff_t lda,
@@ -359,13 +372,11 @@ void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict
     ptrdiff_t n_tiles = 0;                  /* columns the tiles cover */
     for (ptrdiff_t i = 0; i < m_tiles; i += 4) {
         ptrdiff_t j = 0;
-#if RNNC_VECTORS
-        if (rnnc_wide_vectors()) {
-            for (; j + 2 * LANES <= n; j += 2 * LANES)
-                NAME(gemm_tile_wide)(k, A + i * k, k, B + j, n, C + i * n + j, n, 2);
-            for (; j + LANES <= n; j += LANES)
-                NAME(gemm_tile_wide)(k, A + i * k, k, B + j, n, C + i * n + j, n, 1);
-        }
+#if RNNC_VEC_BYTES
+        for (; j + 2 * LANES <= n; j += 2 * LANES)
+            NAME(gemm_tile_vec)(k, A + i * k, k, B + j, n, C + i * n + j, n, 2);
+        for (; j + LANES <= n; j += LANES)
+            NAME(gemm_tile_vec)(k, A + i * k, k, B + j, n, C + i * n + j, n, 1);
 #endif
         for (; j + PLAIN_NR <= n; j += PLAIN_NR)
             NAME(gemm_tile_plain)(k, A + i * k, k, B + j, n, C + i * n + j, n);
@@ -426,10 +437,12 @@ REAL NAME(rnnc_max_abs)(ptrdiff_t n, const REAL *restrict x)
     return nan ? (REAL)NAN : m;
 }
 
-#if RNNC_VECTORS
+#if RNNC_VEC_BYTES
 #undef VEC
 #undef VEC_U
 #undef IVEC
+#undef IVEC_U
 #undef LANES
 #undef LOG2_LANES
+#undef GEMV_ROWS
 #endif

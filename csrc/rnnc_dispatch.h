@@ -12,6 +12,9 @@
  * clone), which would change what the helpers compute.  The CPU is asked
  * with cpuid, not __builtin_cpu_supports, whose names differ by compiler
  * and version.
+ * RNNC_FORCE_LEVEL=v3 (or baseline) in the environment the process starts
+ * with makes the resolvers pick that level where the CPU has a higher one
+ * (dispatch.c), to measure or test it on a newer machine.
  * Elsewhere (no ifunc: macOS, Windows, musl) there is one plain build.
  * RNNC_DISPATCHED tells which of the two happened.
  */
@@ -76,19 +79,20 @@ __attribute__((visibility("hidden"))) int rnnc_cpu_level(void);
 #endif
 #endif
 
-/* Whether the RNNC_VECTORS paths should run: GCC's 64-byte vectors are one
- * register only with AVX-512; on other targets GCC splits every operation on
- * them, which is far slower than plain loops.  All variants contain both
- * paths and choose at run time (a predictable branch per call, on a flag
- * dispatch.c sets when the module loads; a compile-time constant here would
- * change how GCC optimises, and rounds, the plain paths). */
-#if RNNC_VECTORS && defined(__AVX512F__)
-#define rnnc_wide_vectors() 1
-#elif RNNC_VECTORS && RNNC_DISPATCHED
-extern __attribute__((visibility("hidden"))) int rnnc_cpu_has_v4;
-#define rnnc_wide_vectors() rnnc_cpu_has_v4
+/* The width in bytes of the templates' vectors in a build for one target
+ * (the dispatched variants set their own in rnnc_instances.h): one register
+ * of the target, 0 for plain loops.  A vector wider than a register would be
+ * split into several by GCC, far slower than plain loops. */
+#if !RNNC_VECTORS
+#define RNNC_TARGET_VEC_BYTES 0
+#elif defined(__AVX512F__)
+#define RNNC_TARGET_VEC_BYTES 64
+#elif defined(__AVX__)
+#define RNNC_TARGET_VEC_BYTES 32
+#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__aarch64__)
+#define RNNC_TARGET_VEC_BYTES 16
 #else
-#define rnnc_wide_vectors() 0
+#define RNNC_TARGET_VEC_BYTES 0
 #endif
 
 /* MSVC's C compiler spells C99's restrict as __restrict */

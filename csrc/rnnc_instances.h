@@ -6,6 +6,8 @@
  *
  * The target pragmas apply to every function of the template, the inline
  * helpers too; their feature lists are GCC's for -march=x86-64-v4 and -v3.
+ * RNNC_VEC_BYTES is the width of the template's vectors: one register of the
+ * variant (ZMM, YMM, XMM), 0 without GCC's vector extension.
  */
 #define RNNC_PASTE_(a, b) a##b
 #define RNNC_PASTE(a, b) RNNC_PASTE_(a, b)
@@ -13,6 +15,7 @@
 
 #if RNNC_DISPATCHED
 #define VARIANT _v4
+#define RNNC_VEC_BYTES (RNNC_VECTORS ? 64 : 0)
 #if defined(__clang__)
 #pragma clang attribute push (__attribute__((target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave"))), apply_to = function)
 #else
@@ -26,8 +29,10 @@
 #pragma GCC pop_options
 #endif
 #undef VARIANT
+#undef RNNC_VEC_BYTES
 
 #define VARIANT _v3
+#define RNNC_VEC_BYTES (RNNC_VECTORS ? 32 : 0)
 #if defined(__clang__)
 #pragma clang attribute push (__attribute__((target("avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave"))), apply_to = function)
 #else
@@ -41,15 +46,20 @@
 #pragma GCC pop_options
 #endif
 #undef VARIANT
+#undef RNNC_VEC_BYTES
 
 #define VARIANT _base
+#define RNNC_VEC_BYTES (RNNC_VECTORS ? 16 : 0)
 #include RNNC_TEMPLATE
 #undef VARIANT
+#undef RNNC_VEC_BYTES
 
 #else   /* one plain build, under the public names */
 #define VARIANT
+#define RNNC_VEC_BYTES RNNC_TARGET_VEC_BYTES
 #include RNNC_TEMPLATE
 #undef VARIANT
+#undef RNNC_VEC_BYTES
 #endif
 
 #undef NAME

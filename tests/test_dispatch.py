@@ -2,18 +2,71 @@
 where the build supports them (a guard that silently stays off is the failure
 this catches), and report the path they run with."""
 
+import os
 import platform
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from rnnc import _forward
 
+LEVELS = ("x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2, FMA)", "baseline")
+
 
 def test_simd_path_is_reported():
     dispatched, path = _forward.simd_path()
-    assert path in ("x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2, FMA)", "baseline")
+    if platform.machine().lower() in ("aarch64", "arm64"):
+        assert path == "arm64 (NEON)"  # one build, with NEON
+        return
+    # "<level>, forced by RNNC_FORCE_LEVEL on an <level> CPU" when forced lower
+    assert path.split(", forced by ")[0] in LEVELS
     assert dispatched or path == "baseline"
+
+
+def path_with(level):
+    """simd_path() in a new process started with RNNC_FORCE_LEVEL=level (the
+    resolvers read the environment the process started with)."""
+    env = dict(os.environ, RNNC_FORCE_LEVEL=level)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(_forward.__file__).resolve().parents[1]), env.get("PYTHONPATH", "")]
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import rnnc._forward as f; print(f.simd_path()[1])"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(
+    not (sys.platform.startswith("linux") and platform.machine() == "x86_64"),
+    reason="runtime dispatch needs x86-64 Linux (glibc ifunc)",
+)
+def test_a_level_can_be_forced_but_not_above_the_cpu():
+    dispatched, path = _forward.simd_path()
+    if not dispatched:
+        pytest.skip("built without dispatch (musl or RNNC_NO_DISPATCH)")
+    own = path_with("")  # unset: the CPU's level
+    assert own in LEVELS
+    cpu = own.split()[0]
+    rank = {"x86-64-v4": 4, "x86-64-v3": 3, "baseline": 1}
+    for level, name in (
+        ("v4", "x86-64-v4"),
+        ("x86-64-v3", "x86-64-v3"),
+        ("v3", "x86-64-v3"),
+        ("baseline", "baseline"),
+        ("bogus", None),
+    ):
+        forced = path_with(level)
+        if name is not None and rank[name] < rank[cpu]:
+            full = next(p for p in LEVELS if p.split()[0] == name)
+            assert forced == f"{full}, forced by RNNC_FORCE_LEVEL on an {cpu} CPU", level
+        else:  # not below the CPU's level: ignored
+            assert forced == own, level
 
 
 @pytest.mark.skipif(

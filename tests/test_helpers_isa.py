@@ -7,14 +7,18 @@ vector extension) with dispatch off, and once with dispatch on by each of
 the default gcc, the oldest GCC on PATH (gcc-N: the dispatch must not need a
 newer GCC than the one a wheel is built with) and clang; each build is
 checked against NumPy on shapes that exercise every remainder path of the
-register tiles.  The flags are setup.py's (build_tools/helper_flags.py).
+register tiles, for every vector width (16, 32 and 64 bytes).  The arm64 build
+(NEON) is cross-compiled and run under qemu-user, where the cross compiler and
+qemu are installed.  The flags are setup.py's (build_tools/helper_flags.py).
 """
+
 import ctypes
 import importlib.util
 import os
 import platform
 import re
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -41,31 +45,47 @@ def helper_flags():
 HELPER_FLAGS = helper_flags()
 
 pytestmark = pytest.mark.skipif(
-    HELPER_FLAGS is None or not (CSRC / "linalg.c").exists() or platform.machine() != "x86_64"
+    HELPER_FLAGS is None
+    or not (CSRC / "linalg.c").exists()
+    or platform.machine() != "x86_64"
     or not sys.platform.startswith("linux"),
-    reason="needs x86-64 Linux and a source checkout (csrc/, build_tools/)")
+    reason="needs x86-64 Linux and a source checkout (csrc/, build_tools/)",
+)
 
 
 def oldest_gcc():
     """The gcc-N on PATH with the smallest N (Debian installs them side by side)."""
-    versions = [int(m.group(1)) for d in os.environ.get("PATH", "").split(os.pathsep)
-                if os.path.isdir(d) for f in os.listdir(d)
-                if (m := re.fullmatch(r"gcc-(\d+)", f))]
+    versions = [
+        int(m.group(1))
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if os.path.isdir(d)
+        for f in os.listdir(d)
+        if (m := re.fullmatch(r"gcc-(\d+)", f))
+    ]
     return f"gcc-{min(versions)}" if versions else "gcc-N"
 
 
 OLDEST_GCC = oldest_gcc()
+CROSS_CC, QEMU, CROSS_ROOT = "aarch64-linux-gnu-gcc", "qemu-aarch64", "/usr/aarch64-linux-gnu"
 
 # (name, compiler, extra compiler flags, CPU flag the build needs to run)
-TARGETS = [("baseline", "gcc", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None),
-           ("avx2", "gcc", ["-march=x86-64-v3", "-DRNNC_NO_DISPATCH"], "avx2"),
-           ("avx512", "gcc", ["-march=x86-64-v4", "-DRNNC_NO_DISPATCH"], "avx512f"),
-           ("no-vector-extension", "gcc",
-            ["-march=x86-64-v3", "-DRNNC_NO_DISPATCH", "-DRNNC_VECTORS=0"], "avx2"),
-           ("gcc-dispatch", "gcc", [], None),
-           (f"{OLDEST_GCC}-dispatch", OLDEST_GCC, [], None),
-           ("clang-dispatch", "clang", [], None),
-           ("clang-baseline", "clang", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None)]
+TARGETS = [
+    ("baseline", "gcc", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None),
+    ("avx2", "gcc", ["-march=x86-64-v3", "-DRNNC_NO_DISPATCH"], "avx2"),
+    ("avx512", "gcc", ["-march=x86-64-v4", "-DRNNC_NO_DISPATCH"], "avx512f"),
+    (
+        "no-vector-extension",
+        "gcc",
+        ["-march=x86-64-v3", "-DRNNC_NO_DISPATCH", "-DRNNC_VECTORS=0"],
+        "avx2",
+    ),
+    ("gcc-dispatch", "gcc", [], None),
+    (f"{OLDEST_GCC}-dispatch", OLDEST_GCC, [], None),
+    ("clang-dispatch", "clang", [], None),
+    ("clang-baseline", "clang", ["-march=x86-64", "-DRNNC_NO_DISPATCH"], None),
+    # arm64's NEON paths: cross-compiled, run under qemu-user (see Remote)
+    ("aarch64-qemu", CROSS_CC, [], None),
+]
 SOURCES = ["linalg.c", "activation.c", "dispatch.c", "float_env.c"]
 
 
@@ -80,14 +100,99 @@ def cpu_has(flag):
 
 def build_helpers(compiler, flags, lib):
     """csrc/ as a shared library, built as setup.py builds the helper library."""
-    subprocess.run([compiler, *HELPER_FLAGS, "-shared", *flags, "-I", str(CSRC),
-                    *[str(CSRC / s) for s in SOURCES], "-o", str(lib), "-lm"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            compiler,
+            *HELPER_FLAGS,
+            "-shared",
+            *flags,
+            "-I",
+            str(CSRC),
+            *[str(CSRC / s) for s in SOURCES],
+            "-o",
+            str(lib),
+            "-lm",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+class Remote:
+    """The helpers of a build for another CPU, called in tests/c/helpers_driver.c
+    running under qemu-user: each call sends the arguments (arrays whole, so
+    they must be contiguous) and copies the arrays back after it."""
+
+    def __init__(self, command):
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def call(self, name, args):
+        request = [struct.pack("=I", len(name)), name.encode(), struct.pack("=I", len(args))]
+        arrays = []
+        for a in args:
+            if isinstance(a, np.ndarray):
+                assert a.flags.c_contiguous
+                request += [b"a", struct.pack("=Q", a.nbytes), a.tobytes()]
+                arrays.append(a)
+            elif isinstance(a, np.float64):
+                request += [b"d", struct.pack("=d", a)]
+            elif isinstance(a, np.float32):
+                request += [b"f", struct.pack("=f", a)]
+            else:
+                request += [b"i", struct.pack("=q", a)]
+        self.process.stdin.write(b"".join(request))
+        self.process.stdin.flush()
+        for a in arrays:
+            a.reshape(-1)[...] = np.frombuffer(self.read(a.nbytes), a.dtype)
+        return struct.unpack("=d", self.read(8))[0]
+
+    def read(self, size):
+        data = self.process.stdout.read(size)
+        if len(data) != size:
+            raise RuntimeError(f"the helper driver stopped (status {self.process.wait()})")
+        return data
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def remote_helpers(tmp):
+    """csrc/ and the driver built for aarch64 and started under qemu-aarch64."""
+    missing = [tool for tool in (CROSS_CC, QEMU) if shutil.which(tool) is None]
+    if missing or not os.path.isdir(CROSS_ROOT):
+        pytest.skip(
+            f"needs {CROSS_CC}, {QEMU} and {CROSS_ROOT} "
+            "(Debian: apt-get install gcc-aarch64-linux-gnu qemu-user)"
+        )
+    exe = tmp / "helpers_driver"
+    subprocess.run(
+        [
+            CROSS_CC,
+            *HELPER_FLAGS,
+            "-I",
+            str(CSRC),
+            *[str(CSRC / s) for s in SOURCES],
+            str(ROOT / "tests" / "c" / "helpers_driver.c"),
+            "-o",
+            str(exe),
+            "-lm",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return Remote([QEMU, "-L", CROSS_ROOT, str(exe)])
 
 
 @pytest.fixture(scope="module", params=TARGETS, ids=[t[0] for t in TARGETS])
 def helpers(request, tmp_path_factory):
     name, compiler, flags, needs = request.param
+    if compiler == CROSS_CC:
+        remote = remote_helpers(tmp_path_factory.mktemp(name))
+        assert remote.call("rnnc_dispatched", ()) == 0
+        yield remote
+        remote.close()
+        return
     if shutil.which(compiler) is None:
         pytest.skip(f"{compiler} is not on PATH (Debian 12: apt-get install gcc-11 clang)")
     if not cpu_has(needs):
@@ -98,38 +203,80 @@ def helpers(request, tmp_path_factory):
     if "-DRNNC_NO_DISPATCH" not in flags:
         # a compiler that builds but does not dispatch would pass unnoticed
         assert so.rnnc_dispatched() == 1, f"{compiler} built the helpers without dispatch"
-    return so
+    yield so
 
 
 # the CPU flags (as /proc/cpuinfo names them) of GCC's -march=x86-64-v3 and -v4
-V3_FLAGS = {"avx", "avx2", "bmi1", "bmi2", "cx16", "f16c", "fma", "abm", "movbe", "popcnt",
-            "lahf_lm", "pni", "sse4_1", "sse4_2", "ssse3", "xsave"}
+V3_FLAGS = {
+    "avx",
+    "avx2",
+    "bmi1",
+    "bmi2",
+    "cx16",
+    "f16c",
+    "fma",
+    "abm",
+    "movbe",
+    "popcnt",
+    "lahf_lm",
+    "pni",
+    "sse4_1",
+    "sse4_2",
+    "ssse3",
+    "xsave",
+}
 V4_FLAGS = V3_FLAGS | {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"}
 
 
 def test_simd_path_matches_the_cpu(helpers):
+    if isinstance(helpers, Remote):
+        pytest.skip("another CPU's build: no dispatch (checked when it starts)")
     helpers.rnnc_simd_path.restype = ctypes.c_char_p
     path = helpers.rnnc_simd_path().decode()
     if not helpers.rnnc_dispatched():
         assert path == "baseline"
         return
     flags = set(Path("/proc/cpuinfo").read_text().split())
-    assert path == ("x86-64-v4 (AVX-512)" if V4_FLAGS <= flags else
-                    "x86-64-v3 (AVX2, FMA)" if V3_FLAGS <= flags else "baseline")
+    cpu = 4 if V4_FLAGS <= flags else 3 if V3_FLAGS <= flags else 1
+    # RNNC_FORCE_LEVEL (read when the library loads) may ask for a lower one
+    forced = {"v4": 4, "x86-64-v4": 4, "v3": 3, "x86-64-v3": 3, "baseline": 1}.get(
+        os.environ.get("RNNC_FORCE_LEVEL", ""), cpu
+    )
+    level = min(cpu, forced)
+    names = {4: "x86-64-v4 (AVX-512)", 3: "x86-64-v3 (AVX2, FMA)", 1: "baseline"}
+    expected = names[level]
+    if level < cpu:
+        expected += f", forced by RNNC_FORCE_LEVEL on an {names[cpu].split()[0]} CPU"
+    assert path == expected
 
 
 def pointer(a):
     return a.ctypes.data_as(ctypes.c_void_p)
 
 
-def call(so, name, dtype, *args):
+def call(so, name, dtype, *args, restype=None):
+    """The helper name (with dtype's suffix) on args: arrays, np.float64 and
+    np.float32 scalars, and ints; its result as restype (ctypes) gives it."""
     suffix = "_d" if dtype == np.float64 else "_s"
+    if isinstance(so, Remote):
+        result = so.call(name + suffix, args)
+        if restype is None:
+            return None
+        return int(result) if restype is ctypes.c_int else restype(result).value
     function = getattr(so, name + suffix)
-    function.restype = None
-    function(*[pointer(a) if isinstance(a, np.ndarray)
-               else ctypes.c_double(a) if isinstance(a, np.float64)
-               else ctypes.c_float(a) if isinstance(a, np.float32)
-               else ctypes.c_ssize_t(a) for a in args])
+    function.restype = restype
+    return function(
+        *[
+            pointer(a)
+            if isinstance(a, np.ndarray)
+            else ctypes.c_double(a)
+            if isinstance(a, np.float64)
+            else ctypes.c_float(a)
+            if isinstance(a, np.float32)
+            else ctypes.c_ssize_t(a)
+            for a in args
+        ]
+    )
 
 
 def assert_product(actual, expected, scale, length, dtype, where):
@@ -139,7 +286,8 @@ def assert_product(actual, expected, scale, length, dtype, where):
     assert np.all(np.abs(actual - expected) <= bound), where
 
 
-SIZES = [1, 3, 7, 8, 9, 10, 15, 16, 17, 31, 33, 100]
+# around every vector width (2, 4, 8 and 16 lanes) and block of rows (8, 16)
+SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 10, 13, 15, 16, 17, 31, 33, 100]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -167,17 +315,18 @@ def test_gemv_counts_each_element_once(helpers, dtype):
     # A row's last vector overlaps the ones before it; the overlap must not
     # count again, not even as inf * 0 = NaN when an element of A or x is
     # infinite.
-    lanes = 64 // np.dtype(dtype).itemsize
-    for n in (lanes + 1, 2 * lanes + 1, 100):
-        for infinite in ("A", "x"):
-            A, x = np.ones((16, n), dtype), np.ones(n, dtype)
-            if infinite == "A":
-                A[:, n - lanes] = np.inf            # inside the overlap
-            else:
-                x[n - lanes] = np.inf
-            y = np.zeros(16, dtype)
-            call(helpers, "rnnc_gemv", dtype, 16, n, A, n, x, y, 0)
-            assert np.all(y == np.inf), (n, infinite)
+    # every vector width a build may use: 16, 32 and 64 bytes
+    for lanes in {width // np.dtype(dtype).itemsize for width in (16, 32, 64)}:
+        for n in (lanes + 1, 2 * lanes + 1, 2 * lanes + 3, 100):
+            for infinite, m in [(i, m) for i in ("A", "x") for m in (16, 13)]:
+                A, x = np.ones((m, n), dtype), np.ones(n, dtype)
+                if infinite == "A":
+                    A[:, n - lanes] = np.inf  # inside the overlap
+                else:
+                    x[n - lanes] = np.inf
+                y = np.zeros(m, dtype)
+                call(helpers, "rnnc_gemv", dtype, m, n, A, n, x, y, 0)
+                assert np.all(y == np.inf), (lanes, n, infinite, m)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -185,7 +334,7 @@ def test_gemm(helpers, dtype):
     rng = np.random.default_rng(3)
     for m in (1, 4, 5, 10, 100):
         for k in (1, 7, 100):
-            for n in (1, 8, 15, 16, 17, 32, 33, 48, 100):
+            for n in (1, 4, 6, 8, 12, 15, 16, 17, 32, 33, 48, 100):
                 A = rng.normal(size=(m, k)).astype(dtype)
                 B = rng.normal(size=(k, n)).astype(dtype)
                 C = rng.normal(size=(m, n)).astype(dtype)
@@ -198,7 +347,7 @@ def test_gemm(helpers, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_transposed_products(helpers, dtype):
     rng = np.random.default_rng(4)
-    for m, k, n in [(1, 1, 1), (10, 6, 10), (100, 6, 100), (17, 3, 33)]:
+    for m, k, n in [(1, 1, 1), (10, 6, 10), (100, 6, 100), (17, 3, 33), (6, 2, 5), (3, 4, 7)]:
         A = rng.normal(size=(k, m)).astype(dtype)
         B = rng.normal(size=(k, n)).astype(dtype)
         A64, B64 = A.astype(np.float64), B.astype(np.float64)
@@ -211,10 +360,10 @@ def test_transposed_products(helpers, dtype):
         call(helpers, "rnnc_gemm_tn", dtype, m, k, n, A_stored, m + 2, B_stored, n + 5, C)
         assert_product(C, A64.T @ B64, np.abs(A64.T) @ np.abs(B64), k, dtype, (m, k, n))
         x = rng.normal(size=k).astype(dtype)
-        stored = np.full((k, m + 5), np.nan, dtype)     # rows 5 elements apart
+        stored = np.full((k, m + 5), np.nan, dtype)  # rows 5 elements apart
         stored[:, :m] = A
         for backwards in (0, 1):
-            y = np.full(m, np.nan, dtype)           # overwritten, not added to
+            y = np.full(m, np.nan, dtype)  # overwritten, not added to
             call(helpers, "rnnc_gemv_t", dtype, k, m, stored, m + 5, x, y, backwards)
             assert_product(y, A64.T @ x, np.abs(A64.T) @ np.abs(x), k, dtype, (m, k))
 
@@ -240,8 +389,24 @@ def test_fused_clipped_update(helpers, dtype):
         for backwards in (0, 1):
             stored = np.full((m, n + 3), 7, dtype)
             stored[:, :n] = C0
-            call(helpers, "rnnc_gemm_tn_clip_sub", dtype, m, k, n, A_stored, m + 2, B_stored,
-                 n + 5, dtype(lo), dtype(hi), dtype(alpha), stored, n + 3, backwards)
+            call(
+                helpers,
+                "rnnc_gemm_tn_clip_sub",
+                dtype,
+                m,
+                k,
+                n,
+                A_stored,
+                m + 2,
+                B_stored,
+                n + 5,
+                dtype(lo),
+                dtype(hi),
+                dtype(alpha),
+                stored,
+                n + 3,
+                backwards,
+            )
             C = stored[:, :n]
             assert np.all(stored[:, n:] == 7)
             assert_product(C, expected, scale, k + 2, dtype, (m, k, n, backwards))
@@ -260,8 +425,9 @@ def test_sub_scaled_either_way(helpers, dtype):
             call(helpers, "rnnc_sub_scaled", dtype, n, dtype(0.25), x, y, backwards)
             results.append(y)
         assert np.array_equal(results[0], results[1])
-        assert_product(results[0], y0 - 0.25 * x.astype(np.float64),
-                       np.abs(y0) + 0.25 * np.abs(x), 2, dtype, n)
+        assert_product(
+            results[0], y0 - 0.25 * x.astype(np.float64), np.abs(y0) + 0.25 * np.abs(x), 2, dtype, n
+        )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -300,5 +466,52 @@ def test_ger(helpers, dtype):
         A = A0.copy()
         call(helpers, "rnnc_ger", dtype, m, n, x, y, A)
         x64, y64, A64 = (a.astype(np.float64) for a in (x, y, A0))
-        assert_product(A, A64 + np.outer(x64, y64), np.abs(A64) + np.abs(np.outer(x64, y64)),
-                       2, dtype, (m, n))
+        assert_product(
+            A, A64 + np.outer(x64, y64), np.abs(A64) + np.abs(np.outer(x64, y64)), 2, dtype, (m, n)
+        )
+
+
+# special values at every position of arrays of every length up to 19, so that
+# each reaches the vector body, its remainder and the scalar epilogue
+SPECIAL = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 800.0, -800.0, 1e-30, -3.5, 2.25])
+
+
+def positions(dtype):
+    for n in range(1, 20):
+        for shift in range(len(SPECIAL)):
+            z = np.resize(np.roll(SPECIAL, shift), n).astype(dtype)
+            yield n, z
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_activations_of_special_values(helpers, dtype):
+    # sigmoid: NaN stays NaN, +-inf give 1 and 0; tanh: +-1; slopes 0 there
+    with np.errstate(over="ignore"):
+        for n, z in positions(dtype):
+            z64 = z.astype(np.float64)
+            for name, exact in (("sigmoid", 1 / (1 + np.exp(-z64))), ("tanh", np.tanh(z64))):
+                out, h, slope = np.empty_like(z), np.empty_like(z), np.empty_like(z)
+                call(helpers, f"rnnc_{name}", dtype, n, z, out)
+                call(helpers, f"rnnc_{name}_slope", dtype, n, z, h, slope)
+                assert np.array_equal(out, h, equal_nan=True), (name, z)
+                np.testing.assert_allclose(
+                    out, exact, rtol=4 * np.finfo(dtype).eps, atol=0, err_msg=f"{name} {z}"
+                )
+                assert np.array_equal(np.isnan(slope), np.isnan(z)), (name, z)
+                assert np.all(slope[np.isinf(z)] == 0), (name, z)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_clip_and_max_abs_of_special_values(helpers, dtype):
+    real = ctypes.c_double if dtype == np.float64 else ctypes.c_float
+    for n, z in positions(dtype):
+        expected_max = np.max(np.abs(z))
+        got = call(helpers, "rnnc_max_abs", dtype, n, z, restype=real)
+        assert np.isnan(got) if np.isnan(expected_max) else got == expected_max, z
+        x = z.copy()
+        nonfinite = call(
+            helpers, "rnnc_clip", dtype, n, x, dtype(-10), dtype(10), restype=ctypes.c_int
+        )
+        assert nonfinite == int(not np.all(np.isfinite(z))), z
+        finite = ~np.isnan(z)
+        assert np.array_equal(x[finite], np.clip(z[finite], -10, 10)), z

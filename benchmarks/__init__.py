@@ -51,12 +51,21 @@ for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 # on a CPU of that level, unless these are set already.  They are read when each
 # library loads, so here, before any is imported.
 FORCED_LEVEL = {"v3": "v3", "x86-64-v3": "v3", "baseline": "baseline"}.get(
-    os.environ.get("RNNC_FORCE_LEVEL", ""))
+    os.environ.get("RNNC_FORCE_LEVEL", "")
+)
 FORCED_ENV = {
-    "v3": {"OPENBLAS_CORETYPE": "Haswell", "NUMBA_CPU_NAME": "haswell",
-           "XLA_FLAGS": "--xla_cpu_max_isa=AVX2", "ATEN_CPU_CAPABILITY": "avx2"},
-    "baseline": {"OPENBLAS_CORETYPE": "Prescott", "NUMBA_CPU_NAME": "x86-64",
-                 "XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2", "ATEN_CPU_CAPABILITY": "default"},
+    "v3": {
+        "OPENBLAS_CORETYPE": "Haswell",
+        "NUMBA_CPU_NAME": "haswell",
+        "XLA_FLAGS": "--xla_cpu_max_isa=AVX2",
+        "ATEN_CPU_CAPABILITY": "avx2",
+    },
+    "baseline": {
+        "OPENBLAS_CORETYPE": "Prescott",
+        "NUMBA_CPU_NAME": "x86-64",
+        "XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2",
+        "ATEN_CPU_CAPABILITY": "default",
+    },
 }.get(FORCED_LEVEL, {})
 for _var, _value in FORCED_ENV.items():
     os.environ.setdefault(_var, _value)

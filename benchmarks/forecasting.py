@@ -58,8 +58,8 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Callable, Optional  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -77,7 +77,7 @@ class Series:
     name: str
     description: str
     frequency: str
-    period: Optional[int]
+    period: int | None
     horizon: int
     load: Callable[[], np.ndarray]
 
@@ -249,7 +249,7 @@ class Contender:
     name: str
     fit_predict: Callable
     requires: tuple = ()  # importable modules it needs
-    check: Optional[Callable[[], Optional[str]]] = None  # None if usable, else why not
+    check: Callable[[], str | None] | None = None  # None if usable, else why not
     seeded: Callable[[], bool] = lambda: False  # does it take a seed worth varying?
     recipe: str = ""
 
@@ -645,7 +645,7 @@ class Outcome:
     seconds: float
     mase: float = math.nan
     coverage: dict = dataclasses.field(default_factory=dict)
-    error: Optional[str] = None
+    error: str | None = None
 
 
 def backtest(series_list, contenders, n_origins, seeds, stride=None, max_length=None, log=None):

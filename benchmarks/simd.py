@@ -16,21 +16,29 @@ def helper_clone():
     `x86-64-v3`, `baseline` (with `-forced` when RNNC_FORCE_LEVEL held them
     below the CPU's level) or `arm64`, and a sentence saying so."""
     dispatched, path = _forward.simd_path()
-    how = "runtime dispatch (per-level variants chosen by an ifunc at load time)" if dispatched else "no runtime dispatch"
+    how = (
+        "runtime dispatch (per-level variants chosen by an ifunc at load time)"
+        if dispatched
+        else "no runtime dispatch"
+    )
     isa = path.split()[0].rstrip(",")
     sentence = f"rnnc's helpers: {how}; the path that ran here: **{path}**."
     if "forced" in path:
         isa += "-forced"
         held = ", ".join(f"{k}={v}" for k, v in FORCED_ENV.items())
-        sentence += (f" Not a CPU of that level: the contenders were held to it too ({held}),"
-                     " and the C roofline compiled for it.")
+        sentence += (
+            f" Not a CPU of that level: the contenders were held to it too ({held}),"
+            " and the C roofline compiled for it."
+        )
     return isa, sentence
 
 
 def roofline_march():
     """-march flags for the C roofline: this CPU's, or the forced level's."""
-    return {"v3": ["-march=native", "-mno-avx512f"],
-            "baseline": ["-march=x86-64", "-mtune=native"]}.get(FORCED_LEVEL, ["-march=native"])
+    return {
+        "v3": ["-march=native", "-mno-avx512f"],
+        "baseline": ["-march=x86-64", "-mtune=native"],
+    }.get(FORCED_LEVEL, ["-march=native"])
 
 
 def section_simd(report):

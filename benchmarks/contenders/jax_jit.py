@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..workloads import EPOCHS, HI, K, LO, LR
+from ..workloads import EPOCHS, HI, LO, LR, K
 
 
 def make_trainer(jax):

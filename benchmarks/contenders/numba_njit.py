@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..harness import copies
-from ..workloads import EPOCHS, HI, K, LO, LR
+from ..workloads import EPOCHS, HI, LO, LR, K
 
 
 def make_trainer(numba):

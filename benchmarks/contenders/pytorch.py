@@ -1,6 +1,6 @@
 """PyTorch as a user writes it: autograd, per-record SGD, one thread."""
 
-from ..workloads import EPOCHS, HI, K, LO, LR
+from ..workloads import EPOCHS, HI, LO, LR, K
 
 
 def make_trainer(torch):

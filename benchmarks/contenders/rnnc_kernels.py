@@ -8,7 +8,7 @@ import rnnc
 from rnnc import _sgd
 
 from ..harness import copies, fixed, on_copies
-from ..workloads import HI, K, LO, LR
+from ..workloads import HI, LO, LR, K
 
 
 def train_in_place(w0, data, finals, name, train=rnnc.train, **kwargs):
@@ -35,8 +35,7 @@ def sgd_epoch(weights, X, Y, per_step):
     loss passes), on fresh copies of the weights."""
     args = (X, Y, LR, K, LO, HI, per_step)
     # as rnnc.train calls it: a look for Ctrl-C every SIGNAL_CHECK_WORK multiply-adds
-    return on_copies(_sgd.sgd_epoch, weights, *args,
-                     check_signals_work=rnnc.core.SIGNAL_CHECK_WORK)
+    return on_copies(_sgd.sgd_epoch, weights, *args, check_signals_work=rnnc.core.SIGNAL_CHECK_WORK)
 
 
 def predict(weights, X, n_threads):

@@ -1,6 +1,6 @@
 """Sphinx configuration of rnnc's API reference: built from the docstrings.
 
-    sphinx-build -W -b html docs/api build/api      (as .ci/run does)
+sphinx-build -W -b html docs/api build/api      (as .ci/run does)
 """
 
 import rnnc

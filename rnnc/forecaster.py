@@ -67,6 +67,17 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
     for monthly steps, ...), is the answer when it passes that test itself;
     otherwise, of the seasons found, the highest peak wins, and of peaks
     within 10% of the highest, the shortest lag (a season's multiples peak too).
+
+    Parameters
+    ----------
+    series : array_like, 1-D
+    calendar : int, optional
+        The period the series' dates imply.
+
+    Returns
+    -------
+    int
+        The period, 1 for none.
     """
     y = _series(series)
     d = np.diff(y)

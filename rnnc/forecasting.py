@@ -13,15 +13,29 @@ from rnnc.model import Model
 
 
 def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
-    """(X, Y): every window of seq_len steps of series and the step after it.
+    """Every window of seq_len steps of a series, and the step after it.
 
     As the tutorial builds them: X[i] = series[i:i+seq_len], Y[i] =
     series[i+seq_len], for i = 0..n-1 with n = len(series) - seq_len.
 
-    A 1-D series gives X (n, seq_len, 1) and Y (n, 1).  A 2-D series
-    (n_steps, n_features), for the shared layout, gives X (n, seq_len,
-    n_features) and Y (n, n_features), the next row.  X and Y are new
-    arrays, float32 if series is float32 and float64 otherwise.
+    Parameters
+    ----------
+    series : array_like, (n_steps,) or (n_steps, n_features)
+        Finite values, at least seq_len + 1 steps.
+    seq_len : int
+        Steps per window, at least 1.
+
+    Returns
+    -------
+    X : ndarray, (n, seq_len, 1) or (n, seq_len, n_features)
+    Y : ndarray, (n, 1) or (n, n_features)
+        The next value (row) after each window.  Both are new arrays, float32
+        if series is float32 and float64 otherwise.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs that do not fit, naming the argument.
     """
     seq_len = check.check_count(seq_len, "seq_len")
     if seq_len < 1:

@@ -12,9 +12,24 @@ from numpy.typing import DTypeLike, NDArray
 def tutorial_weights(
     hidden_dim: int = 100, n_inputs: int = 50, output_dim: int = 1, seed: int = 12161
 ) -> tuple[NDArray[np.float64], ...]:
-    """The tutorial's: uniform(0, 1), drawn for U, V, W in that order after
-    np.random.seed(seed) (a private RandomState gives the same numbers without
-    touching NumPy's global generator).  Saturates the sigmoid: see README."""
+    """The tutorial's initial weights: uniform(0, 1).
+
+    Drawn for U, V, W in that order after np.random.seed(seed); a private
+    RandomState gives the same numbers without touching NumPy's global
+    generator.  They saturate the sigmoid: see the README.
+
+    Parameters
+    ----------
+    hidden_dim, n_inputs, output_dim : int
+        n_inputs is seq_len for the per-step layout, n_features for the shared.
+    seed : int
+
+    Returns
+    -------
+    tuple of ndarray
+        U (hidden_dim, n_inputs), V (output_dim, hidden_dim), W (hidden_dim,
+        hidden_dim), float64.
+    """
     rng = np.random.RandomState(seed)
     return (
         rng.uniform(0, 1, (hidden_dim, n_inputs)),
@@ -30,11 +45,24 @@ def scaled_weights(
     seed: int | np.random.Generator | np.random.RandomState | None = None,
     dtype: DTypeLike = np.float64,
 ) -> tuple[NDArray[np.floating], ...]:
-    """uniform(-1/sqrt(hidden_dim), 1/sqrt(hidden_dim)) for every weight: the
-    pre-activations start near 0, where the sigmoid and tanh have slope.
+    """Small initial weights: uniform(-1/sqrt(hidden_dim), 1/sqrt(hidden_dim)).
 
-    seed is an int or None (numpy.random.default_rng's seed), or a NumPy
-    Generator or RandomState to draw from (U, V, W in that order).
+    The pre-activations start near 0, where the sigmoid and tanh have slope.
+
+    Parameters
+    ----------
+    hidden_dim, n_inputs, output_dim : int
+        n_inputs is seq_len for the per-step layout, n_features for the shared.
+    seed : int, numpy Generator or RandomState, or None
+        An int or None seeds numpy.random.default_rng; a generator is drawn
+        from (U, V, W in that order).
+    dtype : float32 or float64
+
+    Returns
+    -------
+    tuple of ndarray
+        U (hidden_dim, n_inputs), V (output_dim, hidden_dim), W (hidden_dim,
+        hidden_dim).
     """
     if isinstance(seed, (np.random.Generator, np.random.RandomState)):
         rng = seed

@@ -20,14 +20,34 @@ class Model:
     undone, so predict works on raw windows of ``window_len = seq_len +
     sum(differencing)`` values.
 
-    layout is "per_step" (U is (hidden, seq_len), one value per step, the
-    tutorial's) or "shared" (U is (hidden, n_features), any length).
-    A and b, when given, are the linear skip term: yhat = V h_T + A x + b with
-    x the last p steps of the (scaled, differenced) window, A of shape
-    (output_dim, p * n_features) and b (output_dim,).  members holds more
-    networks of the same shapes as (U, V, W, A, b) tuples; predictions are the
-    median over all networks (rnnc.forecast: the median of their forecasts).
-    info holds JSON-serialisable training metadata (learning rate, epochs, ...).
+    The fields are checked when a Model is made and before it predicts.
+
+    Attributes
+    ----------
+    U, V, W : ndarray of float32 or float64
+        The weights (see rnnc.predict).
+    seq_len : int
+        Steps the network reads.
+    layout : {"per_step", "shared"}
+        "per_step": U is (hidden, seq_len), one value per step, the
+        tutorial's; "shared": U is (hidden, n_features), any length.
+    activation : {"sigmoid", "tanh"}
+    bptt_truncate : int or None
+        What it was trained with.
+    offset, scale : float
+        The scaling, finite, scale not 0.
+    info : dict
+        JSON-serialisable metadata (training settings, the backtest, ...).
+    A, b : ndarray or None
+        The linear skip term: yhat = V h_T + A x + b with x the last p steps
+        of the (scaled, differenced) window, A (output_dim, p * n_features)
+        and b (output_dim,).
+    differencing : tuple of int
+        The lags differenced away before scaling.
+    members : list of tuples
+        More networks of the same shapes, as (U, V, W, A, b); predictions are
+        the median over all networks (rnnc.forecast: the median of their
+        forecasts).
     """
 
     U: np.ndarray

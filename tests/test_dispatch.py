@@ -6,9 +6,9 @@ import os
 import platform
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from support import RNNC_PARENT
 
 from rnnc import _forward
 
@@ -29,15 +29,15 @@ def path_with(level):
     """simd_path() in a new process started with RNNC_FORCE_LEVEL=level (the
     resolvers read the environment the process started with)."""
     env = dict(os.environ, RNNC_FORCE_LEVEL=level)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(_forward.__file__).resolve().parents[1]), env.get("PYTHONPATH", "")]
-    )
+    # started beside the rnnc under test, so that `-c` (which puts the working
+    # directory first on sys.path) never imports a source tree instead
     out = subprocess.run(
         [sys.executable, "-c", "import rnnc._forward as f; print(f.simd_path()[1])"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
+        cwd=RNNC_PARENT,
     )
     return out.stdout.strip()
 

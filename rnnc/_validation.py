@@ -225,15 +225,21 @@ def check_record(U, V, x, y):
     return X[0], Y[0], layout
 
 
-def check_positive_real(value, name, allow_zero=False):
+def as_real_number(value, name):
+    """value, a real number (not a bool), as a float; an int beyond float64's
+    range is a ValueError naming it, not a bare OverflowError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
     try:
-        value = float(value)
-    except OverflowError:  # an int beyond float64
+        return float(value)
+    except OverflowError:
         raise ValueError(
             f"{name} must be a finite number, got an integer beyond float64's range"
         ) from None
+
+
+def check_positive_real(value, name, allow_zero=False):
+    value = as_real_number(value, name)
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         need = "non-negative" if allow_zero else "positive"
         raise ValueError(f"{name} must be a finite {need} number, got {value!r}")
@@ -254,15 +260,7 @@ def check_count(value, name, allow_none=False):
 
 def check_clip(min_clip_val, max_clip_val):
     for name, v in (("min_clip_val", min_clip_val), ("max_clip_val", max_clip_val)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"{name} must be a real number, got {v!r}")
-        try:
-            v = float(v)
-        except OverflowError:  # an int beyond float64
-            raise ValueError(
-                f"{name} must be within float64's range, got an integer beyond it"
-            ) from None
-        if math.isnan(v):
+        if math.isnan(as_real_number(v, name)):
             raise ValueError(f"{name} must be a number, got nan")
     if min_clip_val > max_clip_val:
         raise ValueError(

@@ -263,7 +263,8 @@ def forecast_paths(model, starts, horizon, n_threads=None):
         path = np.empty((len(window), horizon))
         for step in range(horizon):
             with np.errstate(over="ignore", invalid="ignore"):  # reported below, as an error
-                path[:, step] = one.predict(window, n_threads)[:, 0]
+                # `one` was checked when made: no step checks its fields again
+                path[:, step] = one._predict_each(window, n_threads)[0, :, 0]
             if not np.all(np.isfinite(path[:, step])):
                 raise FloatingPointError(
                     f"forecast step {step + 1} is not finite: the model's output overflows"

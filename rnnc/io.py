@@ -29,7 +29,6 @@ adds no ``.npz`` suffix, so ``load(path)`` finds what ``save(path, ...)`` wrote.
 import contextlib
 import json
 import math
-import numbers
 import os
 import secrets
 import stat
@@ -71,11 +70,10 @@ class ModelFileError(ValueError):
 
 
 def _real(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = check.as_real_number(value, name)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
+    return value
 
 
 def _info_json(info):

@@ -150,9 +150,13 @@ class Model:
 
     def predict_each(self, X, n_threads=None):
         """Every network's predictions, raw units, (n_networks, n, output_dim)."""
+        self.check()  # fields may have changed since the model was made
+        return self._predict_each(X, n_threads)
+
+    def _predict_each(self, X, n_threads=None):
+        """predict_each for fields already checked (rnnc.forecast's steps)."""
         from rnnc.core import predict
 
-        self.check()  # fields may have changed since the model was made
         X = self._windows(X)
         with np.errstate(over="ignore", invalid="ignore"):
             Z = self.to_network(diff.difference(X, self.differencing, axis=1))

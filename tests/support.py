@@ -6,6 +6,7 @@ repository or, as in CI, from a fresh clone against an installed wheel.
 """
 
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -106,3 +107,21 @@ def seasonal_series(n, period=12, noise=0.3, seed=0):
     t = np.arange(n)
     rng = np.random.default_rng(seed)
     return 20 + 0.05 * t + 3 * np.sin(2 * np.pi * t / period) + noise * rng.normal(size=n)
+
+
+def stored_fields(model):
+    """The arrays of a valid model file, to damage one at a time."""
+    return dict(
+        format_version=np.int64(1),
+        rnnc_version=np.str_(rnnc.__version__),
+        U=model.U,
+        V=model.V,
+        W=model.W,
+        seq_len=np.int64(model.seq_len),
+        layout=np.str_(model.layout),
+        activation=np.str_(model.activation),
+        bptt_truncate=np.int64(model.bptt_truncate),
+        offset=np.float64(model.offset),
+        scale=np.float64(model.scale),
+        info=np.str_(json.dumps(model.info)),
+    )

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import stored_fields
 
 import rnnc
 from rnnc import io
@@ -64,24 +65,6 @@ def assert_same_model(loaded, model):
             np.float64(getattr(loaded, name)).tobytes()
             == np.float64(getattr(model, name)).tobytes()
         ), name
-
-
-def stored_fields(model):
-    """The arrays of a valid model file, to damage one at a time."""
-    return dict(
-        format_version=np.int64(1),
-        rnnc_version=np.str_(rnnc.__version__),
-        U=model.U,
-        V=model.V,
-        W=model.W,
-        seq_len=np.int64(model.seq_len),
-        layout=np.str_(model.layout),
-        activation=np.str_(model.activation),
-        bptt_truncate=np.int64(model.bptt_truncate),
-        offset=np.float64(model.offset),
-        scale=np.float64(model.scale),
-        info=np.str_(json.dumps(model.info)),
-    )
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from rnnc.forecaster import detect_period, fit_forecaster
 from rnnc.forecasting import Forecast, forecast, windows
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import ModelFileError, load, save
-from rnnc.model import Model
+from rnnc.model import Combination, Model
 
 __all__ = [
     "__version__",
@@ -50,6 +50,7 @@ __all__ = [
     "sigmoid",
     "train",
     "Model",
+    "Combination",
     "ModelFileError",
     "forecast",
     "load",

@@ -487,11 +487,10 @@ def command_predict(args):
         model = rnnc.load(args.model)
     except FileNotFoundError:
         raise CommandError(f"no model file {args.model}") from None
-    one_input = model.U.shape[1] == (model.seq_len if model.layout == "per_step" else 1)
-    if model.output_dim != 1 or not one_input:
+    if model.output_dim != 1 or model.n_features != 1:
         raise CommandError(
             f"{args.model} does not predict one series from its own past "
-            f"(it has {model.output_dim} outputs and U {model.U.shape})"
+            f"(it has {model.output_dim} outputs and {model.n_features} input features per step)"
         )
     for option in ("until", "interval"):
         if getattr(args, option) is not None and args.horizon is None:

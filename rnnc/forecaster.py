@@ -25,7 +25,7 @@ from rnnc import core
 from rnnc import differencing as diff
 from rnnc.forecasting import forecast_paths, training_statistics, windows
 from rnnc.initializers import scaled_weights
-from rnnc.model import Model
+from rnnc.model import Combination, Model
 from rnnc.scaling import standardisation
 
 # Defaults, tuned on statsmodels' bundled series (README, "Forecasting").
@@ -222,20 +222,19 @@ def _scaling(w):
 
 @dataclass
 class Plan:
-    """Where the holdout starts, the forecast origins in it, the horizon and
-    the MASE scale (in-sample MAE of the seasonal naive forecast before it)."""
+    """Where the holdout starts, the forecast origins in it, the horizon,
+    the MASE scale (in-sample MAE of the seasonal naive forecast before it)
+    and the actual values each origin's forecast is scored against."""
 
     start: int
     origins: np.ndarray
     horizon: int
     period: int
     mase_scale: float
+    actual: np.ndarray  # (n_origins, horizon)
 
     def starts(self, y, window_len):
         return np.stack([y[o - window_len : o] for o in self.origins])
-
-    def actual(self, y):
-        return np.stack([y[o : o + self.horizon] for o in self.origins])
 
     def errors(self, residuals):
         """Scaled mean absolute error of each origin's forecast, (n_origins,), from
@@ -260,7 +259,8 @@ def plan_backtest(n, horizon, period, y):
     scale = float(np.mean(np.abs(y[m:start] - y[: start - m])))
     if scale == 0:
         scale = float(np.mean(np.abs(y[:start]))) or 1.0
-    return Plan(start, origins, horizon, period, scale)
+    actual = np.stack([y[o : o + horizon] for o in origins])
+    return Plan(start, origins, horizon, period, scale, actual)
 
 
 @dataclass
@@ -268,8 +268,10 @@ class Candidate:
     """One row of the backtest table, and how to refit it on all the data."""
 
     name: str
-    kind: str  # "baseline", "linear" or "network"
+    kind: str  # one of KINDS
     differencing: tuple
+    # forecasts from the holdout's origins (n_origins, horizon), raw units
+    paths: np.ndarray = field(default=None, repr=False)
     errors: np.ndarray = field(default=None, repr=False)  # per origin
     # absolute errors (n_origins, horizon), raw units: the intervals' scores
     residuals: np.ndarray = field(default=None, repr=False)
@@ -278,10 +280,11 @@ class Candidate:
     epochs: int = 0
     refit: object = field(default=None, repr=False)
 
-    def scored(self, residuals, plan):
-        """Set residuals (None: the forecasts overflowed) and the errors from them."""
-        self.residuals = residuals
-        self.errors = None if residuals is None else plan.errors(residuals)
+    def scored(self, paths, plan):
+        """Set the holdout forecasts (None: they overflowed) and their errors."""
+        self.paths = paths
+        self.residuals = None if paths is None else np.abs(paths - plan.actual)
+        self.errors = None if paths is None else plan.errors(self.residuals)
         return self
 
     @property
@@ -300,14 +303,13 @@ class Candidate:
         )
 
 
-def _score(model, y, plan, n_threads=1):
-    """Absolute errors of model's forecasts on the holdout, (n_origins, horizon)
+def _forecasts(model, y, plan, n_threads=1):
+    """model's forecasts from the holdout's origins, (n_origins, horizon)
     (None if they overflow)."""
     try:
-        paths = forecast_paths(model, plan.starts(y, model.window_len), plan.horizon, n_threads)
+        return forecast_paths(model, plan.starts(y, model.window_len), plan.horizon, n_threads)
     except FloatingPointError:
         return None
-    return np.abs(paths - plan.actual(y))
 
 
 def _space_name(lags):
@@ -342,13 +344,13 @@ def _linear_candidates(y, plan):
             lags,
             seq_len=model.seq_len,
             skip=model.seq_len,
-        ).scored(_score(model, y, plan), plan)
+        ).scored(_forecasts(model, y, plan), plan)
         # refitted on all the data, the order is chosen again
         candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_ar(y_all, None, lags, m)
         found.append(candidate)
     for candidate in found[:2]:
         if candidate.kind == "baseline" and candidate.errors is None:  # the naive ones
-            candidate.scored(_score(candidate.refit(train), y, plan), plan)
+            candidate.scored(_forecasts(candidate.refit(train), y, plan), plan)
     return found, orders
 
 
@@ -441,7 +443,6 @@ def _backtest_member(spec, y, plan, seed, max_epochs):
     part before it, checked every CHECK_EVERY epochs until PATIENCE epochs
     bring no better backtest."""
     starts = plan.starts(y, spec.seq_len + diff.order(spec.lags))
-    actual = plan.actual(y)
     paths, best = {}, [math.inf, 0]
 
     def after_epoch(epoch, model):
@@ -452,7 +453,7 @@ def _backtest_member(spec, y, plan, seed, max_epochs):
             paths[epoch] = forecast_paths(model, starts, plan.horizon, n_threads=1)
         except FloatingPointError:
             return False
-        error = float(np.mean(plan.errors(np.abs(paths[epoch] - actual))))
+        error = float(np.mean(plan.errors(np.abs(paths[epoch] - plan.actual))))
         if error < best[0]:
             best[:] = [error, epoch]
         return epoch - best[1] < PATIENCE
@@ -519,15 +520,15 @@ def _network_candidates(y, plan, specs, settings, pool):
         for i, spec in enumerate(specs)
         for seed in seeds
     }
-    actual = plan.actual(y)
     found = []
     for i, spec in enumerate(specs):
         runs = [jobs[i, seed].result() for seed in seeds]
         common = sorted(set.intersection(*(set(r) for r in runs)))
-        curve = {e: np.abs(np.median([r[e] for r in runs], axis=0) - actual) for e in common}
+        curve = {e: np.median([r[e] for r in runs], axis=0) for e in common}
         candidate = Candidate(spec.name, "network", spec.lags, seq_len=spec.seq_len, skip=spec.skip)
         if curve:
-            candidate.epochs = min(curve, key=lambda e: (float(np.mean(curve[e])), e))
+            error = {e: float(np.mean(np.abs(curve[e] - plan.actual))) for e in common}
+            candidate.epochs = min(common, key=lambda e: (error[e], e))
             candidate.scored(curve[candidate.epochs], plan)
         candidate.refit = lambda y_all, pool, spec=spec, epochs=candidate.epochs: _refit_network(
             spec, y_all, epochs, seeds, pool
@@ -543,7 +544,23 @@ def _refit_network(spec, y, epochs, seeds, pool):
     return first
 
 
-KINDS = ("baseline", "linear", "network")  # simplest first
+def _combination(candidates, plan):
+    """The candidate forecasting the mean of the linear ARs' forecasts (one
+    per differencing space), or None when fewer than two were fitted."""
+    parts = [c for c in candidates if c.kind in ("baseline", "linear") and c.seq_len]
+    if len(parts) < 2 or any(c.paths is None for c in parts):
+        return None
+    combined = Candidate(f"mean of {len(parts)} linear ARs", "combination", ())
+    combined.scored(np.mean([c.paths for c in parts], axis=0), plan)
+
+    def refit(y_all, pool=None):
+        return Combination([c.refit(y_all, pool) for c in parts])
+
+    combined.refit = refit
+    return combined
+
+
+KINDS = ("baseline", "combination", "linear", "network")
 
 
 def _better(candidate, reference, plan):
@@ -564,23 +581,34 @@ def _independent(plan):
     return (plan.origins[-1] - plan.origins[0] + plan.horizon) / plan.horizon
 
 
+def _best(candidates, kind):
+    of_kind = [c for c in candidates if c.kind == kind and math.isfinite(c.mase)]
+    return min(of_kind, key=lambda c: c.mase) if of_kind else None
+
+
 def _choose(candidates, plan):
-    """The best baseline (so the model is never worse on the holdout than a
-    baseline measured there), replaced by the best linear candidate, then by
-    the best network, each only if clearly better than the choice so far
-    (_better).  Only baselines compete when the holdout holds fewer than
-    MIN_INDEPENDENT horizons: on less, a choice among many candidates fits
-    its noise."""
+    """The combination of the linear ARs, unless the best baseline has a
+    lower MASE on the holdout, so that the model never forecasts worse there
+    than a baseline measured; then the best single linear AR, then the best
+    network, each only if clearly better than the choice so far (_better).
+    Those two compete only when the holdout holds at least MIN_INDEPENDENT
+    horizons: on less, a choice among many candidates fits its noise.
+
+    Why a combination first: averaging the ARs of the differencing spaces
+    hedges between a trend that persists and one that does not, and it
+    forecast better out of sample than choosing one of them by backtest
+    (benchmarks/forecasting.py; README, "Forecasting")."""
     finite = [c for c in candidates if math.isfinite(c.mase)]
     if not finite:
         return candidates[0]
-    winner = None
-    kinds = KINDS if _independent(plan) >= MIN_INDEPENDENT else KINDS[:1]
-    for kind in kinds:
-        of_kind = [c for c in finite if c.kind == kind]
-        if of_kind:
-            best = min(of_kind, key=lambda c: c.mase)
-            if winner is None or _better(best, winner, plan):
+    baseline = _best(finite, "baseline")
+    winner = _best(finite, "combination") or baseline
+    if baseline is not None and baseline.mase < winner.mase:
+        winner = baseline
+    if _independent(plan) >= MIN_INDEPENDENT:
+        for kind in ("linear", "network"):
+            best = _best(finite, kind)
+            if best is not None and (winner is None or _better(best, winner, plan)):
                 winner = best
     return winner or min(finite, key=lambda c: c.mase)
 
@@ -709,6 +737,9 @@ def fit_forecaster(
         for c in ranked
         if c.differencing in orders and _in_range(y, plan, c.differencing)
     ][:2]
+    combined = _combination(candidates, plan)
+    if combined is not None:
+        candidates.append(combined)
     with ThreadPoolExecutor(n_jobs) as pool:
         if settings.max_epochs > 0:
             specs = _network_specs(y, plan, orders, best_spaces, settings)

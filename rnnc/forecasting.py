@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _validation as check
-from rnnc.model import Model
+from rnnc.model import Combination, Model
 
 
 def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
@@ -73,7 +73,10 @@ class Forecast:
 
 
 def forecast(
-    model: Model, history: ArrayLike, horizon: int, levels: float | Sequence[float] | None = None
+    model: Model | Combination,
+    history: ArrayLike,
+    horizon: int,
+    levels: float | Sequence[float] | None = None,
 ) -> NDArray[np.float64] | Forecast:
     """Forecast the next values of a series, feeding each prediction back.
 
@@ -81,7 +84,8 @@ def forecast(
     seq_len plus what the model's differencing uses up), the model predicts
     the next value, which is appended to the window while the oldest value
     drops out, and so on.  A model of several networks gives the median of
-    their forecasts.  The model must be univariate: one input feature and
+    their forecasts; a Combination, the mean of its models' forecasts, each
+    from the values it reads.  The model must be univariate: one input feature and
     output_dim 1.
 
     The intervals are split-conformal, from the backtest fit_forecaster ran:
@@ -92,7 +96,7 @@ def forecast(
 
     Parameters
     ----------
-    model : rnnc.Model
+    model : rnnc.Model or rnnc.Combination
         From rnnc.fit_forecaster, rnnc.train's presets or rnnc.load.
     history : array_like, 1-D
         Raw values of the series, at least model.window_len of them.
@@ -124,8 +128,10 @@ def forecast(
         When the history's last values lie far from the series the model was
         fitted on (unusual_history).
     """
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")
+    if not isinstance(model, (Model, Combination)):
+        raise TypeError(
+            f"model must be an rnnc.Model or rnnc.Combination, got {type(model).__name__}"
+        )
     if model.output_dim != 1 or model.n_features != 1:
         raise ValueError(
             f"forecast feeds each prediction back as the next input, so the "
@@ -141,7 +147,10 @@ def forecast(
             f"history must be 1-D (raw values of one series), got shape {history.shape}"
         )
     if history.shape[0] < model.window_len:
-        what = "seq_len" if not model.differencing else "seq_len + differencing order"
+        if isinstance(model, Combination):
+            what = "its longest model's window"
+        else:
+            what = "seq_len" if not model.differencing else "seq_len + differencing order"
         raise ValueError(
             f"history must hold at least {what} = {model.window_len} values, got {history.shape[0]}"
         )
@@ -253,7 +262,19 @@ def forecast_paths(model, starts, horizon, n_threads=None):
     """Recursive forecasts from many windows at once: starts (n, window_len)
     of raw values gives (n, horizon).  Each network forecasts on its own,
     feeding back its own predictions; the result is the median of their
-    forecasts.  Raises FloatingPointError if a forecast is not finite."""
+    forecasts (a Combination: the mean of its models' forecasts, each from the
+    last values of starts it reads).  Raises FloatingPointError if a forecast
+    is not finite."""
+    if isinstance(model, Combination):
+        starts = np.asarray(starts)
+        width = starts.shape[1]
+        return np.mean(
+            [
+                forecast_paths(m, starts[:, width - m.window_len :], horizon, n_threads)
+                for m in model.models
+            ],
+            axis=0,
+        )
     paths = []
     for network in model.networks:
         one = replace(

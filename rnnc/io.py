@@ -21,6 +21,11 @@ and since format 2 (files of format 1 lack these and load with their defaults):
     member_U, ...   like U, V, W, A, b  more networks, stacked on a first axis of
                                       length n_members (0: one network)
 
+A Combination's file (format 3) holds format_version, rnnc_version, kind
+("combination"), its info as JSON text, and each of its n models' arrays as
+above under "model0/" to "model{n-1}/" ("model0/U", ...).  A single model is
+still written as format 2, which rnnc releases before format 3 read.
+
 Weights, offset and scale are stored in binary, so a file loads back bit for
 bit.  The file is written at exactly the path given: unlike ``np.savez``, save
 adds no ``.npz`` suffix, so ``load(path)`` finds what ``save(path, ...)`` wrote.
@@ -40,9 +45,12 @@ from rnnc import _validation as check
 from rnnc import differencing as diff
 from rnnc import spec
 from rnnc._version import __version__
-from rnnc.model import Model
+from rnnc.model import Combination, Model
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # the newest format this rnnc reads and writes
+MODEL_FORMAT_VERSION = 2  # a single model's: still readable by rnnc before format 3
+COMBINATION = "combination"  # the kind of a Combination's file
+COMPONENT = "model"  # a Combination's i-th model is stored under "model{i}/"
 # kept for code that read them here; rnnc.spec is their home
 LAYOUTS = spec.LAYOUTS
 ACTIVATIONS = spec.ACTIVATIONS
@@ -62,6 +70,7 @@ KEYS = (
 )
 # added in format 2
 KEYS_2 = ("A", "b", "differencing", "member_U", "member_V", "member_W", "member_A", "member_b")
+MODEL_KEYS = KEYS[2:] + KEYS_2  # one model's arrays, alone or in a combination
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty archive
 
 
@@ -223,7 +232,7 @@ def _check_fields(
     )
 
 
-def save(path: str | os.PathLike, model: Model) -> str:
+def save(path: str | os.PathLike, model: Model | Combination) -> str:
     """Write a model file, atomically.
 
     The file is written beside path under a temporary name, flushed to disk
@@ -235,7 +244,7 @@ def save(path: str | os.PathLike, model: Model) -> str:
     path : str or os.PathLike
         Exactly where to write (no suffix is added): a regular file or a new
         name in an existing directory.
-    model : rnnc.Model
+    model : rnnc.Model or rnnc.Combination
 
     Returns
     -------
@@ -250,32 +259,56 @@ def save(path: str | os.PathLike, model: Model) -> str:
     FileNotFoundError
         If the directory does not exist.
     """
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be an rnnc.model.Model, got {type(model).__name__}")
+    if not isinstance(model, (Model, Combination)):
+        raise TypeError(
+            f"model must be an rnnc.Model or rnnc.Combination, got {type(model).__name__}"
+        )
     path = check_save_path(path)
     try:
-        fields = _check_fields(
-            model.U,
-            model.V,
-            model.W,
-            model.seq_len,
-            model.layout,
-            model.activation,
-            model.bptt_truncate,
-            model.offset,
-            model.scale,
-            model.info,
-            model.A,
-            model.b,
-            model.differencing,
-            model.members,
-        )
+        if isinstance(model, Model):
+            arrays = dict(format_version=np.int64(MODEL_FORMAT_VERSION), **_model_arrays(model))
+        else:
+            model.check()
+            arrays = dict(
+                format_version=np.int64(FORMAT_VERSION),
+                kind=np.str_(COMBINATION),
+                info=np.str_(_info_json(model.info)),
+            )
+            for i, component in enumerate(model.models):
+                where = f"models[{i}]."
+                try:
+                    part = _model_arrays(component)
+                except (TypeError, ValueError) as exc:
+                    raise type(exc)(f"{where}{exc}") from None
+                arrays.update({f"{COMPONENT}{i}/{key}": a for key, a in part.items()})
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"cannot save model to {path}: model.{exc}") from None
+    arrays["rnnc_version"] = np.str_(__version__)
+    # no allow_pickle= here: NumPy < 2.1 would store it as an array named allow_pickle
+    _write_atomically(path, lambda fh: np.savez(fh, **arrays))
+    return path
+
+
+def _model_arrays(model):
+    """The arrays of one Model as a file stores them (format 2), its fields checked."""
+    fields = _check_fields(
+        model.U,
+        model.V,
+        model.W,
+        model.seq_len,
+        model.layout,
+        model.activation,
+        model.bptt_truncate,
+        model.offset,
+        model.scale,
+        model.info,
+        model.A,
+        model.b,
+        model.differencing,
+        model.members,
+    )
     k = fields["bptt_truncate"]
     arrays = dict(
-        format_version=np.int64(FORMAT_VERSION),
-        rnnc_version=np.str_(__version__),
         U=fields["U"],
         V=fields["V"],
         W=fields["W"],
@@ -299,9 +332,7 @@ def save(path: str | os.PathLike, model: Model) -> str:
             if networks
             else np.empty((0, *shape), dtype=fields["U"].dtype)
         )
-    # no allow_pickle= here: NumPy < 2.1 would store it as an array named allow_pickle
-    _write_atomically(path, lambda fh: np.savez(fh, **arrays))
-    return path
+    return arrays
 
 
 def _linear_arrays(A, b, U, V):
@@ -401,15 +432,23 @@ def _open_regular_file(path):
     return os.fdopen(fd, "rb")
 
 
+def _split_key(key):
+    """(component prefix, key) of a member name: ("model3/", "U") or ("", "U")."""
+    prefix, slash, name = key.rpartition("/")
+    return (prefix + slash, name)
+
+
 def _check_members(fh, path):
     """Before any array is read: each array's declared size within its
-    member's, and U, V, W's declared shapes consistent, so that a small file
-    cannot make load inflate or allocate a large array it would then refuse."""
+    member's, and each model's U, V, W declared shapes consistent, so that a
+    small file cannot make load inflate or allocate a large array it would
+    then refuse."""
     shapes = {}
     with zipfile.ZipFile(fh) as archive:
         for info in archive.infolist():
             key = info.filename.removesuffix(".npy")
-            if key not in KEYS + KEYS_2:
+            prefix, name = _split_key(key)
+            if name not in KEYS + KEYS_2 + ("kind",):
                 continue
             try:
                 with archive.open(info) as member:
@@ -427,19 +466,22 @@ def _check_members(fh, path):
                     f"{path}: {key} declares shape {shape} of {dtype}, more "
                     f"than its {info.file_size} bytes hold"
                 )
-            shapes[key] = (shape, dtype)
-    weights = {key: shapes[key] for key in "UVW" if key in shapes}
-    # (object arrays are refused when read, as pickled)
-    if len(weights) == 3 and not any(dtype.hasobject for _, dtype in weights.values()):
-        try:
-            check.check_weight_shapes(weights)
-        except ValueError as exc:
-            raise ModelFileError(f"{path}: {exc}") from None
+            shapes.setdefault(prefix, {})[name] = (shape, dtype)
+    for prefix, found in shapes.items():
+        weights = {key: found[key] for key in "UVW" if key in found}
+        # (object arrays are refused when read, as pickled)
+        if len(weights) == 3 and not any(dtype.hasobject for _, dtype in weights.values()):
+            try:
+                check.check_weight_shapes(weights)
+            except ValueError as exc:
+                raise ModelFileError(f"{path}: {prefix}{exc}") from None
     fh.seek(0)
 
 
 def _read_arrays(path):
-    """{key: array} for KEYS from the archive at path; ModelFileError for damaged files."""
+    """(format version, {key: array}) of the archive at path: a model's
+    arrays, or a combination's kind and info and each model's arrays under
+    its prefix.  ModelFileError for damaged files."""
     with _open_regular_file(path) as fh:
         if fh.read(4) not in _ZIP_MAGIC:
             raise ModelFileError(f"{path}: not an rnnc model file (not an .npz archive)")
@@ -455,17 +497,34 @@ def _read_arrays(path):
                 version = _member(npz, "format_version", path)
                 writer = _member(npz, "rnnc_version", path) if "rnnc_version" in npz.files else None
                 version = _check_version(version, writer, path)
-                keys = KEYS + (KEYS_2 if version >= 2 else ())
+                if "kind" in npz.files:
+                    keys = [*KEYS[:2], "kind", "info", *_component_keys(npz.files, path)]
+                else:
+                    keys = KEYS + (KEYS_2 if version >= 2 else ())
                 missing = [key for key in keys if key not in npz.files]
                 if missing:
                     raise ModelFileError(f"{path}: model file lacks {', '.join(missing)}")
-                return {key: _member(npz, key, path) for key in keys}
+                return version, {key: _member(npz, key, path) for key in keys}
         except ModelFileError:
             raise
         except Exception as exc:  # zipfile, zlib and npy header errors of a damaged file
             raise ModelFileError(
                 f"{path}: damaged model file ({type(exc).__name__}: {exc})"
             ) from exc
+
+
+def _component_keys(files, path):
+    """Every key a combination's models need, from the prefixes its file holds
+    (model0/ ... model{n-1}/, no gaps)."""
+    prefixes = {_split_key(key)[0] for key in files} - {""}
+    count = len(prefixes)
+    expected = {f"{COMPONENT}{i}/" for i in range(count)}
+    if prefixes != expected or count < 2:
+        raise ModelFileError(
+            f"{path}: a combination's file must hold models {COMPONENT}0/ to "
+            f"{COMPONENT}{{n-1}}/ for n of at least 2, got {sorted(prefixes) or 'none'}"
+        )
+    return [f"{COMPONENT}{i}/{key}" for i in range(count) for key in MODEL_KEYS]
 
 
 def _member(npz, key, path):
@@ -531,8 +590,8 @@ def _format_2_fields(stored):
     return dict(A=A, b=b, differencing=tuple(int(lag) for lag in lags), members=members)
 
 
-def load(path: str | os.PathLike) -> Model:
-    """Read the model that `save` wrote, bit for bit.
+def load(path: str | os.PathLike) -> Model | Combination:
+    """Read the model or combination that `save` wrote, bit for bit.
 
     Parameters
     ----------
@@ -540,7 +599,7 @@ def load(path: str | os.PathLike) -> Model:
 
     Returns
     -------
-    rnnc.Model
+    rnnc.Model or rnnc.Combination
 
     Raises
     ------
@@ -553,30 +612,53 @@ def load(path: str | os.PathLike) -> Model:
         If there is no file.
     """
     path = os.fspath(path)
-    stored = _read_arrays(path)
+    _, stored = _read_arrays(path)
     try:
-        k = _scalar(stored["bptt_truncate"], "bptt_truncate", "iu")
-        text = _scalar(stored["info"], "info", "U")
-        try:
-            info = json.loads(text)
-        except ValueError as exc:
-            raise ValueError(f"info is not JSON text ({exc})") from None
-        except RecursionError:
-            raise ValueError("info is JSON nested too deeply to read") from None
-        fields = _check_fields(
-            stored["U"],
-            stored["V"],
-            stored["W"],
-            seq_len=_scalar(stored["seq_len"], "seq_len", "iu"),
-            layout=_scalar(stored["layout"], "layout", "U"),
-            activation=_scalar(stored["activation"], "activation", "U"),
-            bptt_truncate=spec.truncation_from_code(k),
-            offset=_scalar(stored["offset"], "offset", "f"),
-            scale=_scalar(stored["scale"], "scale", "f"),
-            info=info,
-            **_format_2_fields(stored),
-        )
+        if "kind" not in stored:
+            return _model_from(stored)
+        kind = _scalar(stored["kind"], "kind", "U")
+        if kind != COMBINATION:
+            raise ValueError(f"kind must be {COMBINATION!r}, got {kind!r}")
+        models = []
+        for i in range(len({_split_key(key)[0] for key in stored}) - 1):
+            prefix = f"{COMPONENT}{i}/"
+            part = {key: stored[prefix + key] for key in MODEL_KEYS}
+            try:
+                models.append(_model_from(part))
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{prefix}{exc}") from None
+        return Combination(models, _info(stored["info"]))
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: {exc}") from None
+
+
+def _info(stored):
+    text = _scalar(stored, "info", "U")
+    try:
+        info = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"info is not JSON text ({exc})") from None
+    except RecursionError:
+        raise ValueError("info is JSON nested too deeply to read") from None
+    return info
+
+
+def _model_from(stored):
+    """The Model of one model's arrays; ValueError or TypeError naming the field."""
+    k = _scalar(stored["bptt_truncate"], "bptt_truncate", "iu")
+    info = _info(stored["info"])
+    fields = _check_fields(
+        stored["U"],
+        stored["V"],
+        stored["W"],
+        seq_len=_scalar(stored["seq_len"], "seq_len", "iu"),
+        layout=_scalar(stored["layout"], "layout", "U"),
+        activation=_scalar(stored["activation"], "activation", "U"),
+        bptt_truncate=spec.truncation_from_code(k),
+        offset=_scalar(stored["offset"], "offset", "f"),
+        scale=_scalar(stored["scale"], "scale", "f"),
+        info=info,
+        **_format_2_fields(stored),
+    )
     fields["info"] = info
     return Model(**fields)

@@ -202,3 +202,79 @@ class Model:
         """
         each = self.predict_each(X, n_threads)
         return each[0] if len(each) == 1 else np.median(each, axis=0)
+
+
+@dataclass(eq=False)
+class Combination:
+    """Models of one series whose forecasts are averaged, equal weights.
+
+    Each model reads the last ``window_len`` values it needs of a window, so
+    models of different lengths and differencing combine; the combination
+    reads the longest of them.  rnnc.forecast, rnnc.save and rnnc.load take
+    it as they take a Model.
+
+    Attributes
+    ----------
+    models : list of Model
+        At least two, each predicting one series from its own past (one
+        input feature, output_dim 1), none itself a Combination.
+    info : dict
+        JSON-serialisable metadata (fit_forecaster's backtest, ...).
+    """
+
+    models: list
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.check()
+
+    def check(self):
+        """A ValueError or TypeError naming the field, unless the models combine."""
+        if not isinstance(self.models, (list, tuple)) or len(self.models) < 2:
+            raise ValueError("models must be a list of at least two rnnc.Model objects")
+        for i, model in enumerate(self.models):
+            if not isinstance(model, Model):
+                raise TypeError(f"models[{i}] must be an rnnc.Model, got {type(model).__name__}")
+            model.check()
+            if model.output_dim != 1 or model.n_features != 1:
+                raise ValueError(
+                    f"models[{i}] must predict one series from its own past (one "
+                    f"input feature, output_dim 1), got {model.n_features} feature(s) "
+                    f"and output_dim {model.output_dim}"
+                )
+        if not isinstance(self.info, dict):
+            raise TypeError(f"info must be a dict, got {type(self.info).__name__}")
+
+    output_dim = 1
+    n_features = 1
+
+    @property
+    def window_len(self):
+        """Raw values one prediction reads: the longest of the models' windows."""
+        return max(model.window_len for model in self.models)
+
+    def predict(self, X: ArrayLike, n_threads: int | None = None) -> NDArray[np.float64]:
+        """The next value after each window, in raw units: the mean of the
+        models' predictions, each from the last values of the window it reads.
+
+        Parameters
+        ----------
+        X : array_like, (n, steps) or (n, steps, 1)
+            Raw windows of at least window_len values.
+        n_threads : int, optional
+            Threads for the records (None: all cores).
+
+        Returns
+        -------
+        ndarray, (n, 1)
+        """
+        X = np.asarray(X, dtype=np.float64)
+        X = X[:, :, None] if X.ndim == 2 else X
+        if X.ndim != 3 or X.shape[2] != 1 or X.shape[1] < self.window_len:
+            raise ValueError(
+                f"X must be windows of at least {self.window_len} values, (n, steps) "
+                f"or (n, steps, 1), for this combination; got shape {X.shape}"
+            )
+        return np.mean(
+            [m.predict(X[:, X.shape[1] - m.window_len :], n_threads) for m in self.models], axis=0
+        )

@@ -244,7 +244,7 @@ def test_forecast_needs_a_univariate_model(rng):
     ):
         with pytest.raises(ValueError, match="one input feature and output_dim 1, got " + what):
             forecast(bad, np.zeros(6), 1)
-    with pytest.raises(TypeError, match="model must be an rnnc.model.Model"):
+    with pytest.raises(TypeError, match="model must be an rnnc.Model"):
         forecast((model.U, model.V, model.W), np.zeros(6), 1)
 
 

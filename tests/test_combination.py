@@ -1,0 +1,170 @@
+"""rnnc.Combination: forecasts the mean of its models' forecasts, round-trips
+through a model file bit for bit, and fit_forecaster chooses it (or a clearly
+better baseline) by the rule it documents."""
+
+import zipfile
+
+import numpy as np
+import pytest
+
+import rnnc
+from rnnc import forecaster, io
+from rnnc.forecasting import forecast_paths
+
+
+@pytest.fixture
+def series():
+    rng = np.random.default_rng(3)
+    t = np.arange(150)
+    return 5 + 0.05 * t + np.sin(2 * np.pi * t / 12) + 0.3 * np.cumsum(rng.normal(size=150)) / 5
+
+
+@pytest.fixture
+def models(series):
+    # three models reading windows of different lengths and differencing
+    return [
+        forecaster.fit_linear_ar(series, 3),
+        forecaster.fit_linear_ar(series, 2, (1,)),
+        forecaster.fit_linear_ar(series, 1, (1, 12)),
+    ]
+
+
+def test_forecast_is_the_mean_of_the_models_forecasts(series, models):
+    combination = rnnc.Combination(models)
+    assert combination.window_len == max(m.window_len for m in models) == 14
+    each = [rnnc.forecast(m, series, 9) for m in models]
+    np.testing.assert_allclose(rnnc.forecast(combination, series, 9), np.mean(each, axis=0))
+    # and from many origins at once, each model reading only its own window
+    starts = np.lib.stride_tricks.sliding_window_view(series, 20)[::10]
+    np.testing.assert_allclose(
+        forecast_paths(combination, starts, 4),
+        np.mean([forecast_paths(m, starts[:, 20 - m.window_len :], 4) for m in models], axis=0),
+    )
+
+
+def test_predict_is_the_mean_of_the_models_predictions(series, models):
+    combination = rnnc.Combination(models)
+    X = np.lib.stride_tricks.sliding_window_view(series, 16)
+    expected = np.mean([m.predict(X[:, 16 - m.window_len :]) for m in models], axis=0)
+    np.testing.assert_allclose(combination.predict(X), expected)
+    with pytest.raises(ValueError, match="at least 14 values"):
+        combination.predict(X[:, :13])
+
+
+def test_round_trips_bit_for_bit_and_old_readers_keep_single_models(tmp_path, series, models):
+    combination = rnnc.Combination(models, info={"winner": "mean", "horizon": 9})
+    path = rnnc.save(tmp_path / "c.npz", combination)
+    loaded = rnnc.load(path)
+    assert isinstance(loaded, rnnc.Combination) and loaded.info == combination.info
+    for mine, theirs in zip(loaded.models, models, strict=True):
+        assert mine.differencing == theirs.differencing and mine.seq_len == theirs.seq_len
+        for a, b in zip(mine.networks[0], theirs.networks[0], strict=True):
+            assert (a is None) == (b is None)
+            assert a is None or (a.dtype == b.dtype and a.tobytes() == b.tobytes())
+        assert (mine.offset, mine.scale) == (theirs.offset, theirs.scale)
+    np.testing.assert_array_equal(
+        rnnc.forecast(loaded, series, 9), rnnc.forecast(combination, series, 9)
+    )
+    with np.load(path) as npz:
+        assert npz["format_version"] == io.FORMAT_VERSION == 3
+        assert str(npz["kind"]) == "combination"
+    rnnc.save(tmp_path / "m.npz", models[0])
+    with np.load(tmp_path / "m.npz") as npz:
+        assert npz["format_version"] == 2
+
+
+@pytest.mark.parametrize(
+    "models, error, message",
+    [
+        ([], ValueError, "at least two"),
+        ("ab", ValueError, "at least two"),
+        (["not a model", None], TypeError, r"models\[0\] must be an rnnc.Model"),
+    ],
+)
+def test_bad_models_are_named(models, error, message):
+    with pytest.raises(error, match=message):
+        rnnc.Combination(models)
+
+
+def test_a_multivariate_model_does_not_combine(models):
+    U, V, W = rnnc.scaled_weights(4, 2, 1, seed=0)
+    two_inputs = rnnc.Model(U, V, W, seq_len=5, layout="shared")
+    with pytest.raises(ValueError, match=r"models\[1\] must predict one series"):
+        rnnc.Combination([models[0], two_inputs])
+
+
+def write_archive(path, arrays):
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    return path
+
+
+def combination_arrays(tmp_path, models):
+    rnnc.save(tmp_path / "c.npz", rnnc.Combination(models))
+    with np.load(tmp_path / "c.npz") as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def test_damaged_combination_files_are_named(tmp_path, models):
+    arrays = combination_arrays(tmp_path, models)
+    missing = {k: v for k, v in arrays.items() if k != "model1/W"}
+    with pytest.raises(io.ModelFileError, match="lacks model1/W"):
+        rnnc.load(write_archive(tmp_path / "a.npz", missing))
+    gap = {k: v for k, v in arrays.items() if not k.startswith("model1/")}
+    with pytest.raises(io.ModelFileError, match="model0/ to model"):
+        rnnc.load(write_archive(tmp_path / "b.npz", gap))
+    bad = dict(arrays, **{"model2/scale": np.float64(0.0)})
+    with pytest.raises(io.ModelFileError, match="model2/scale must not be 0"):
+        rnnc.load(write_archive(tmp_path / "c2.npz", bad))
+    foreign = dict(arrays, kind=np.str_("ensemble"))
+    with pytest.raises(io.ModelFileError, match="kind must be 'combination'"):
+        rnnc.load(write_archive(tmp_path / "d.npz", foreign))
+    huge = dict(arrays, **{"model0/W": np.zeros((3, 3))})
+    with pytest.raises(io.ModelFileError, match="model0/"):
+        rnnc.load(write_archive(tmp_path / "e.npz", huge))
+    with zipfile.ZipFile(tmp_path / "c.npz") as archive:
+        assert "model0/U.npy" in archive.namelist()
+
+
+def plan_with(actual, horizon=1):
+    n = len(actual)
+    origins = np.arange(100, 100 + n * horizon, horizon)
+    return forecaster.Plan(100, origins, horizon, 1, 1.0, np.asarray(actual, float)[:, None])
+
+
+def candidate(name, kind, paths, plan):
+    return forecaster.Candidate(name, kind, ()).scored(np.asarray(paths, float)[:, None], plan)
+
+
+def test_the_combination_stands_unless_a_baseline_backtests_better():
+    plan = plan_with(np.zeros(12))
+    paths = 1 + 0.1 * np.random.default_rng(0).normal(size=12)
+    combined = candidate("mean", "combination", paths, plan)
+    worse = candidate("last value", "baseline", paths + 0.01, plan)
+    assert forecaster._choose([worse, combined], plan) is combined
+    better = candidate("linear AR", "baseline", paths - 0.01, plan)
+    assert forecaster._choose([worse, better, combined], plan) is better
+    # without a combination, the best baseline
+    assert forecaster._choose([worse, better], plan) is better
+
+
+def test_a_single_model_competes_only_on_a_long_enough_holdout():
+    rng = np.random.default_rng(1)
+    long_plan = plan_with(np.zeros(12))
+    short_plan = plan_with(np.zeros(3))
+    for plan, expected in ((long_plan, "network"), (short_plan, "combination")):
+        n = len(plan.origins)
+        combined = candidate("mean", "combination", 1 + 0.05 * rng.normal(size=n), plan)
+        network = candidate("RNN", "network", 0.1 + 0.01 * rng.normal(size=n), plan)
+        assert forecaster._choose([combined, network], plan).kind == expected
+
+
+def test_fit_forecaster_returns_a_combination_that_round_trips(tmp_path, series):
+    model = rnnc.fit_forecaster(series, horizon=6, period=12, max_epochs=0)
+    table = {r["name"]: r for r in model.info["backtest"]}
+    assert model.info["winner"] in table
+    assert any(r["kind"] == "combination" for r in table.values())
+    rnnc.save(tmp_path / "f.npz", model)
+    loaded = rnnc.load(tmp_path / "f.npz")
+    assert type(loaded) is type(model) and loaded.info == model.info
+    np.testing.assert_array_equal(rnnc.forecast(loaded, series, 6), rnnc.forecast(model, series, 6))

@@ -888,7 +888,7 @@ def main(argv=None):
         description="Rolling-origin forecasting benchmark: rnnc against baselines."
     )
     parser.add_argument("--series", help=f"comma-separated, of: {', '.join(SERIES)} (default: all)")
-    parser.add_argument("--origins", type=int, help="rolling origins per series (default 4)")
+    parser.add_argument("--origins", type=int, help="rolling origins per series (default 8)")
     parser.add_argument("--stride", type=int, help="steps between origins (default: ceil(h/2))")
     parser.add_argument("--horizon", type=int, help="override every series' horizon")
     parser.add_argument(
@@ -932,7 +932,7 @@ def main(argv=None):
         parser.error(str(exc))
     if args.horizon:
         series_list = [dataclasses.replace(s, horizon=args.horizon) for s in series_list]
-    n_origins = args.origins or (1 if args.quick else 4)
+    n_origins = args.origins or (1 if args.quick else 8)
     max_length = args.max_length or (150 if args.quick else None)
 
     skipped = {c.name: why for c in contenders if (why := c.unavailable())}

@@ -779,11 +779,12 @@ def backtest_table(model):
     if not rows:
         return []
     width = max(len(r["name"]) for r in rows)
-    lines = [f"{'candidate':<{width}}  {'kind':<8}  MASE"]
+    kinds = max(len(r["kind"]) for r in rows)
+    lines = [f"{'candidate':<{width}}  {'kind':<{kinds}}  MASE"]
     for r in sorted(rows, key=lambda r: math.inf if r["mase"] is None else r["mase"]):
         mase = "n/a" if r["mase"] is None else f"{r['mase']:.3f}"
         mark = "  <- chosen" if r["name"] == model.info.get("winner") else ""
-        lines.append(f"{r['name']:<{width}}  {r['kind']:<8}  {mase}{mark}")
+        lines.append(f"{r['name']:<{width}}  {r['kind']:<{kinds}}  {mase}{mark}")
     return lines
 
 

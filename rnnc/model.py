@@ -245,8 +245,13 @@ class Combination:
         if not isinstance(self.info, dict):
             raise TypeError(f"info must be a dict, got {type(self.info).__name__}")
 
-    output_dim = 1
-    n_features = 1
+    @property
+    def output_dim(self):
+        return 1  # each model forecasts one series
+
+    @property
+    def n_features(self):
+        return 1
 
     @property
     def window_len(self):

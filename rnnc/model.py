@@ -273,6 +273,7 @@ class Combination:
         -------
         ndarray, (n, 1)
         """
+        self.check()  # its list of models may have changed since it was made
         X = np.asarray(X, dtype=np.float64)
         X = X[:, :, None] if X.ndim == 2 else X
         if X.ndim != 3 or X.shape[2] != 1 or X.shape[1] < self.window_len:

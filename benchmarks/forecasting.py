@@ -59,6 +59,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -122,8 +123,19 @@ def _realgdp_yearly():
     return yearly.loc[yearly["size"] == 4, "mean"].to_numpy(float)
 
 
-def _danish_lrm():
-    return _datasets().danish_data.load_pandas().data["lrm"].to_numpy(float)
+def _danish(column):
+    return _datasets().danish_data.load_pandas().data[column].to_numpy(float)
+
+
+# macrodata's other quarterly columns, 1959Q1-2009Q3: (name, what it is)
+MACRO = [
+    ("realcons", "US real personal consumption"),
+    ("realinv", "US real private investment"),
+    ("cpi", "US consumer price index"),
+    ("m1", "US M1 money stock"),
+    ("tbilrate", "US 3-month Treasury bill rate"),
+    ("unemp", "US unemployment rate"),
+]
 
 
 SERIES = {
@@ -144,13 +156,24 @@ SERIES = {
             6,
             _realgdp_yearly,
         ),
-        Series(
-            "danish_lrm",
-            "Danish log real money, 1974Q1-1987Q3 (short)",
-            "quarterly",
-            4,
-            8,
-            _danish_lrm,
+        *(
+            Series(
+                f"danish_{column}",
+                f"Danish {what}, 1974Q1-1987Q3 (short)",
+                "quarterly",
+                4,
+                8,
+                lambda column=column: _danish(column),
+            )
+            for column, what in (
+                ("lrm", "log real money"),
+                ("lry", "log real income"),
+                ("ibo", "bond rate"),
+            )
+        ),
+        *(
+            Series(column, f"{what}, 1959Q1-2009Q3", "quarterly", 4, 8, partial(_macro, column))
+            for column, what in MACRO
         ),
     ]
 }

@@ -7,7 +7,10 @@ coefficients, in the space of its differencing:
 
 * last value: differencing (1,), zero forecast of the difference;
 * seasonal naive: differencing (m,), zero forecast of the seasonal difference;
-* linear AR: no differencing, A and b by least squares (order by AIC).
+* linear AR: no differencing, A and b by least squares (order by AIC);
+* linear ARX (with inputs): the series' lags and each input's value at the
+  forecast step and its lags, by least squares, per-feature scaling
+  (rnnc.forecasting.with_inputs lays out the steps).
 
 See fit_forecaster for the procedure.
 """
@@ -23,7 +26,7 @@ from numpy.typing import ArrayLike
 from rnnc import _validation as check
 from rnnc import core
 from rnnc import differencing as diff
-from rnnc.forecasting import forecast_paths, training_statistics, windows
+from rnnc.forecasting import forecast_paths, training_statistics, windows, with_inputs
 from rnnc.initializers import scaled_weights
 from rnnc.model import Combination, Model
 from rnnc.scaling import standardisation
@@ -113,16 +116,17 @@ def default_horizon(n, period):
 # --- models with the network switched off ---------------------------------------------
 
 
-def linear_model(A, b, differencing=(), offset=0.0, scale=1.0, info=None):
+def linear_model(A, b, differencing=(), offset=0.0, scale=1.0, info=None, n_features=1):
     """A Model computing only the skip term A x + b (V = 0), in the space of
-    differencing, scaled by offset and scale."""
+    differencing, scaled by offset and scale, reading n_features values per
+    step (the series and its inputs)."""
     A = np.asarray(A, dtype=np.float64).reshape(1, -1)
     zero = np.zeros((1, 1))
     return Model(
-        zero,
+        np.zeros((1, n_features)),
         zero.copy(),
         zero.copy(),
-        seq_len=A.shape[1],
+        seq_len=A.shape[1] // n_features,
         layout="shared",
         bptt_truncate=None,
         offset=offset,
@@ -206,6 +210,78 @@ def fit_linear_ar(series, p=None, differencing=(), period=1):
     return linear_model(A, b, differencing, offset, scale)
 
 
+def _inputs(inputs, n):
+    """inputs as a finite (n, k) float64 array, one row per value of the series."""
+    x = check.as_real_array(inputs, "inputs")
+    x = x[:, None] if x.ndim == 1 else x
+    if x.ndim != 2 or x.shape[1] == 0:
+        raise ValueError(f"inputs must be (len(series), k) or (len(series),), got shape {x.shape}")
+    if x.shape[0] != n:
+        raise ValueError(
+            f"inputs must have one row per value of series, {n}, got {x.shape[0]} "
+            f"(the future values go to rnnc.forecast, not here)"
+        )
+    check.check_finite(x, "inputs")
+    return x.astype(np.float64)
+
+
+def max_arx_order(n_rows, period, n_features):
+    """The largest ARX order tried: max_ar_order's, with at least 3 rows per coefficient."""
+    return min(max(2 * period, 10), (n_rows - 1) // (3 * n_features))
+
+
+def _lagged_rows(Z, target, p, first):
+    """Rows j = first-1..len(Z)-1 of [Z[j-p+1], ..., Z[j]] flattened step by
+    step (the skip term's order) and their targets target[j]."""
+    view = np.lib.stride_tricks.sliding_window_view(Z, p, axis=0)  # (len - p + 1, F, p)
+    X = view.transpose(0, 2, 1).reshape(len(view), -1)[first - p :]
+    return X, target[first - 1 :]
+
+
+def fit_linear_arx(series, inputs, p=None, differencing=(), period=1):
+    """The linear ARX(p) with intercept, by least squares, as a Model reading
+    1 + k features per step: the series' last p values and each input's
+    value at the forecast step and its p - 1 before (with_inputs' layout),
+    all differenced as given and scaled per feature; p=None chooses it by
+    AIC up to max_arx_order.
+
+    Parameters
+    ----------
+    series : array_like, (n,)
+    inputs : array_like, (n,) or (n, k)
+        The inputs' values at the series' steps.
+    p : int, optional
+    differencing : tuple of int
+    period : int
+
+    Returns
+    -------
+    rnnc.Model
+    """
+    y = _series_any(series)
+    x = _inputs(inputs, len(y))
+    lags = diff.check_lags(differencing)
+    steps = diff.difference(with_inputs(y[:-1], x), lags, axis=0)  # rows (w_t, v_{t+1})
+    offset, scale = standardisation(steps)
+    Z = (steps - offset) / scale
+    # the value each row is followed by: w_{t+1}, scaled as the series
+    target = (diff.difference(y, lags)[1:] - offset[0]) / scale[0]
+    if p is None:
+        p_max = max(1, max_arx_order(len(Z), period, Z.shape[1]))
+        best = None
+        for order in range(1, p_max + 1):  # AIC, all orders scored on the same rows
+            X, t = _lagged_rows(Z, target, order, p_max)
+            A, b = _least_squares(X, t)
+            rss = max(float(np.sum((t - X @ A - b) ** 2)), 1e-300)
+            aic = len(t) * math.log(rss / len(t)) + 2 * (order * Z.shape[1] + 1)
+            if best is None or aic < best[0] - 1e-9:
+                best = (aic, order)
+        p = best[1]
+    A, b = _least_squares(*_lagged_rows(Z, target, p, p))
+    info = dict(n_inputs=x.shape[1])  # what rnnc.forecast checks its inputs against
+    return linear_model(A, b, lags, offset, scale, info, n_features=Z.shape[1])
+
+
 def _series_any(series):
     y = check.as_real_array(series, "series").astype(np.float64)
     check.check_finite(y, "series")
@@ -235,6 +311,10 @@ class Plan:
 
     def starts(self, y, window_len):
         return np.stack([y[o - window_len : o] for o in self.origins])
+
+    def inputs(self, x, window_len):
+        """The inputs each origin's forecast reads: along its window, then the horizon."""
+        return np.stack([x[o - window_len : o + self.horizon] for o in self.origins])
 
     def errors(self, residuals):
         """Scaled mean absolute error of each origin's forecast, (n_origins,), from
@@ -303,11 +383,14 @@ class Candidate:
         )
 
 
-def _forecasts(model, y, plan, n_threads=1):
+def _forecasts(model, y, plan, n_threads=1, x=None):
     """model's forecasts from the holdout's origins, (n_origins, horizon)
-    (None if they overflow)."""
+    (None if they overflow); x, the inputs, for a model that reads them."""
+    inputs = None if x is None else plan.inputs(x, model.window_len)
     try:
-        return forecast_paths(model, plan.starts(y, model.window_len), plan.horizon, n_threads)
+        return forecast_paths(
+            model, plan.starts(y, model.window_len), plan.horizon, n_threads, inputs
+        )
     except FloatingPointError:
         return None
 
@@ -544,13 +627,13 @@ def _refit_network(spec, y, epochs, seeds, pool):
     return first
 
 
-def _combination(candidates, plan):
+def _combination(candidates, plan, what="linear ARs"):
     """The candidate forecasting the mean of the linear ARs' forecasts (one
     per differencing space), or None when fewer than two were fitted."""
     parts = [c for c in candidates if c.kind in ("baseline", "linear") and c.seq_len]
     if len(parts) < 2 or any(c.paths is None for c in parts):
         return None
-    combined = Candidate(f"mean of {len(parts)} linear ARs", "combination", ())
+    combined = Candidate(f"mean of {len(parts)} {what}", "combination", ())
     combined.scored(np.mean([c.paths for c in parts], axis=0), plan)
 
     def refit(y_all, pool=None):
@@ -558,6 +641,34 @@ def _combination(candidates, plan):
 
     combined.refit = refit
     return combined
+
+
+def _input_candidates(y, x, plan):
+    """With inputs: _linear_candidates' (the baselines and the series' own
+    linear ARs, which ignore the inputs), a linear ARX in each of their
+    differencing spaces, and the mean of the ARXs, all scored."""
+    found, _ = _linear_candidates(y, plan)
+    m, start = plan.period, plan.start
+    spaces = [(), (1,)] + ([(m,), (1, m)] if m > 1 else [])
+    arx = []
+    for lags in spaces:
+        if max_arx_order(start - 1 - diff.order(lags), m, 1 + x.shape[1]) < 1:
+            continue
+        model = fit_linear_arx(y[:start], x[:start], None, lags, m)
+        candidate = Candidate(
+            f"linear ARX{_space_name(lags)}",
+            "linear",
+            lags,
+            seq_len=model.seq_len,
+            skip=model.seq_len,
+        ).scored(_forecasts(model, y, plan, x=x), plan)
+        # refitted on all the data (y_all is all of y), the order is chosen again
+        candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_arx(
+            y_all, x, None, lags, m
+        )
+        arx.append(candidate)
+    combined = _combination(arx, plan, "linear ARXs")
+    return found + arx + ([] if combined is None else [combined])
 
 
 KINDS = ("baseline", "combination", "linear", "network")
@@ -626,6 +737,7 @@ def fit_forecaster(
     seed: int = 0,
     n_jobs: int | None = None,
     calendar_period: int | None = None,
+    inputs: ArrayLike | None = None,
 ) -> Model:
     """A forecasting model for one series, chosen by backtest.
 
@@ -686,6 +798,16 @@ def fit_forecaster(
         Threads training networks side by side (None: all cores).
     calendar_period : int, optional
         The season the series' dates imply (see 1.).
+    inputs : array_like, (len(series), k) or (len(series),), optional
+        Other series known in advance (exogenous inputs), aligned with series.
+        The candidates are then the baselines and the series' own linear ARs
+        (which ignore the inputs), a linear ARX in each differencing space
+        (the series' lags and each input's value at the forecast step and its
+        lags, by least squares, order by AIC) and the mean of those ARXs, the
+        combination; no networks yet.  The choice is the same (step 4), so
+        inputs that do not help on the holdout are left out.  The model
+        forecasts with rnnc.forecast(..., inputs=...), which needs the
+        inputs' future values; model.info["n_inputs"] is k.
 
     Returns
     -------
@@ -726,8 +848,12 @@ def fit_forecaster(
     )
     n_jobs = os.cpu_count() or 1 if n_jobs is None else _at_least(n_jobs, "n_jobs", 1)
     plan = plan_backtest(n, horizon, period, y)
+    x = None if inputs is None else _inputs(inputs, n)
 
-    candidates, orders = _linear_candidates(y, plan)
+    if x is None:
+        candidates, orders = _linear_candidates(y, plan)
+    else:  # no networks with inputs yet: no orders for their windows
+        candidates, orders = _input_candidates(y, x, plan), {}
     ranked = sorted(
         (c for c in candidates if c.kind != "baseline" or c.differencing == ()),
         key=lambda c: c.mase,
@@ -737,11 +863,11 @@ def fit_forecaster(
         for c in ranked
         if c.differencing in orders and _in_range(y, plan, c.differencing)
     ][:2]
-    combined = _combination(candidates, plan)
+    combined = _combination(candidates, plan) if x is None else None  # with x: made above
     if combined is not None:
         candidates.append(combined)
     with ThreadPoolExecutor(n_jobs) as pool:
-        if settings.max_epochs > 0:
+        if settings.max_epochs > 0 and x is None:
             specs = _network_specs(y, plan, orders, best_spaces, settings)
             candidates += _network_candidates(y, plan, specs, settings, pool)
         winner = _choose(candidates, plan)
@@ -762,6 +888,7 @@ def fit_forecaster(
         origins=len(plan.origins),
         residuals=None if winner.residuals is None else winner.residuals.tolist(),
         training=training_statistics(y),
+        **({} if x is None else dict(n_inputs=x.shape[1])),
     )
     return model
 
@@ -795,6 +922,7 @@ __all__ = [
     "linear_model",
     "naive_model",
     "fit_linear_ar",
+    "fit_linear_arx",
     "ar_order",
     "backtest_table",
 ]

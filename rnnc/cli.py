@@ -75,8 +75,9 @@ COLUMN = "{column}"
 
 def read_series(args, inputs=()):
     """The Table of --csv's --column columns and the inputs, with the
-    command's date, fill and delimiter options; with inputs, the rows after
-    the targets' last value are the future (Table.end)."""
+    command's date, fill and delimiter options; the rows after the last
+    where a --column has a value are the future (Table.end), where only the
+    inputs have values."""
     date = False if args.no_date else args.date
     try:
         return read_table(
@@ -85,7 +86,7 @@ def read_series(args, inputs=()):
             date=date,
             fill=args.fill,
             delimiter=args.delimiter,
-            future=args.column if inputs else (),
+            future=args.column,
         )
     except SeriesError as exc:
         raise CommandError(str(exc)) from None
@@ -626,7 +627,8 @@ def load_model(path):
         model = rnnc.load(path)
     except FileNotFoundError:
         raise CommandError(f"no model file {path}") from None
-    if model.output_dim != 1 or model.n_features != 1 + n_inputs(model):
+    # a model fitted with inputs may read none of them (a baseline won)
+    if model.output_dim != 1 or model.n_features not in (1, 1 + n_inputs(model)):
         raise CommandError(
             f"{path} does not predict one series from its own past and inputs "
             f"(it has {model.output_dim} outputs and {model.n_features} input features per step)"
@@ -929,6 +931,8 @@ def plot_forecast(path, model, table, column, end, result, actual=()):
     if table.dates is not None:
         dates = (table.dates[end - recent : end], table.future_dates(horizon, after=end - 1))
     name = model.info.get("winner") or f"network ({model.info.get('preset', 'rnnc')})"
+    if model.info.get("inputs"):
+        name += f", inputs {', '.join(model.info['inputs'])}"
     plots.forecast(
         path,
         history[-recent:],

@@ -238,6 +238,17 @@ def _lagged_rows(Z, target, p, first):
     return X, target[first - 1 :]
 
 
+def _scaled_steps(y, x, lags):
+    """(Z, target, offset, scale) of a model of y with inputs x in the space
+    of lags: Z[j], the j-th step a model reads (with_inputs' rows (w_t,
+    v_{t+1}), differenced), scaled per feature by (offset, scale); target[j],
+    the differenced y that follows it, scaled as y's feature."""
+    steps = diff.difference(with_inputs(y[:-1], x), lags, axis=0)
+    offset, scale = standardisation(steps)
+    target = (diff.difference(y, lags)[1:] - offset[0]) / scale[0]
+    return (steps - offset) / scale, target, offset, scale
+
+
 def fit_linear_arx(series, inputs, p=None, differencing=(), period=1):
     """The linear ARX(p) with intercept, by least squares, as a Model reading
     1 + k features per step: the series' last p values and each input's
@@ -261,11 +272,7 @@ def fit_linear_arx(series, inputs, p=None, differencing=(), period=1):
     y = _series_any(series)
     x = _inputs(inputs, len(y))
     lags = diff.check_lags(differencing)
-    steps = diff.difference(with_inputs(y[:-1], x), lags, axis=0)  # rows (w_t, v_{t+1})
-    offset, scale = standardisation(steps)
-    Z = (steps - offset) / scale
-    # the value each row is followed by: w_{t+1}, scaled as the series
-    target = (diff.difference(y, lags)[1:] - offset[0]) / scale[0]
+    Z, target, offset, scale = _scaled_steps(y, x, lags)
     if p is None:
         p_max = max(1, max_arx_order(len(Z), period, Z.shape[1]))
         best = None
@@ -445,25 +452,40 @@ class NetworkSpec:
     hidden_dim: int
     learning_rate: float
     activation: str
+    inputs: int = 0  # inputs read beside the series (k), 0 for none
 
     @property
     def name(self):
-        skip = f", skip AR({self.skip})" if self.skip else ""
-        return f"RNN(window {self.seq_len}{skip}){_space_name(self.lags)}"
+        skip = f", skip AR{'X' if self.inputs else ''}({self.skip})" if self.skip else ""
+        inputs = ", inputs" if self.inputs else ""
+        return f"RNN(window {self.seq_len}{skip}{inputs}){_space_name(self.lags)}"
 
 
-def _network(spec, y, seed):
-    """(model, training windows) of a fresh network for series y: scaled
-    weights and, with a skip term, A and b from least squares and V = 0, so
-    that it starts as the linear AR."""
-    w = diff.difference(y, spec.lags)
-    offset, scale = _scaling(w)
-    z = (w - offset) / scale
-    X, Y = windows(z, spec.seq_len)
-    U, V, W = scaled_weights(spec.hidden_dim, 1, 1, seed=seed)
+def _network(spec, y, seed, x=None):
+    """(model, training windows) of a fresh network for series y (with
+    inputs x, reading their steps as fit_linear_arx does): scaled weights
+    and, with a skip term, A and b from least squares and V = 0, so that it
+    starts as the linear AR (ARX)."""
+    info = {}
+    if x is None:
+        w = diff.difference(y, spec.lags)
+        offset, scale = _scaling(w)
+        z = (w - offset) / scale
+        X, Y = windows(z, spec.seq_len)
+    else:
+        Z, target, offset, scale = _scaled_steps(y, x, spec.lags)
+        view = np.lib.stride_tricks.sliding_window_view(Z, spec.seq_len, axis=0)
+        X, Y = np.ascontiguousarray(view.transpose(0, 2, 1)), target[spec.seq_len - 1 :, None]
+        info = dict(n_inputs=x.shape[1])
+    U, V, W = scaled_weights(spec.hidden_dim, X.shape[2], 1, seed=seed)
     A = b = None
     if spec.skip:
-        A, b = _least_squares(*_lagged(z, spec.skip, spec.seq_len))
+        lagged = (
+            _lagged(z, spec.skip, spec.seq_len)
+            if x is None
+            else _lagged_rows(Z, target, spec.skip, spec.seq_len)
+        )
+        A, b = _least_squares(*lagged)
         A, b = A.reshape(1, -1), np.array([b])
         V[:] = 0
     model = Model(
@@ -476,6 +498,7 @@ def _network(spec, y, seed):
         bptt_truncate=None,
         offset=offset,
         scale=scale,
+        info=info,
         A=A,
         b=b,
         differencing=spec.lags,
@@ -483,10 +506,10 @@ def _network(spec, y, seed):
     return model, X, Y
 
 
-def _train_member(spec, y, seed, epochs, after_epoch=None):
-    """Train one network on y for up to epochs epochs (Adam, shuffled,
-    full BPTT); after_epoch(epoch, model) -> False stops early."""
-    model, X, Y = _network(spec, y, seed)
+def _train_member(spec, y, seed, epochs, after_epoch=None, x=None):
+    """Train one network on y (and inputs x) for up to epochs epochs (Adam,
+    shuffled, full BPTT); after_epoch(epoch, model) -> False stops early."""
+    model, X, Y = _network(spec, y, seed, x)
     linear = {} if model.A is None else {"linear": (model.A, model.b)}
     state = core.AdamState(model.U, model.V, model.W, **linear)
     rng = np.random.default_rng(seed)
@@ -521,11 +544,12 @@ def _train_member(spec, y, seed, epochs, after_epoch=None):
     return model
 
 
-def _backtest_member(spec, y, plan, seed, max_epochs):
+def _backtest_member(spec, y, plan, seed, max_epochs, x=None):
     """{epoch: forecast paths on the holdout} of one network trained on the
     part before it, checked every CHECK_EVERY epochs until PATIENCE epochs
     bring no better backtest."""
     starts = plan.starts(y, spec.seq_len + diff.order(spec.lags))
+    inputs = None if x is None else plan.inputs(x, spec.seq_len + diff.order(spec.lags))
     paths, best = {}, [math.inf, 0]
 
     def after_epoch(epoch, model):
@@ -533,7 +557,7 @@ def _backtest_member(spec, y, plan, seed, max_epochs):
         if (epoch % CHECK_EVERY and epoch != max_epochs) or (epoch == 0 and not spec.skip):
             return True
         try:
-            paths[epoch] = forecast_paths(model, starts, plan.horizon, n_threads=1)
+            paths[epoch] = forecast_paths(model, starts, plan.horizon, 1, inputs)
         except FloatingPointError:
             return False
         error = float(np.mean(plan.errors(np.abs(paths[epoch] - plan.actual))))
@@ -542,7 +566,8 @@ def _backtest_member(spec, y, plan, seed, max_epochs):
         return epoch - best[1] < PATIENCE
 
     try:
-        _train_member(spec, y[: plan.start], seed, max_epochs, after_epoch)
+        train_x = None if x is None else x[: plan.start]
+        _train_member(spec, y[: plan.start], seed, max_epochs, after_epoch, train_x)
     except FloatingPointError:  # diverged: the checkpoints so far still count
         pass
     return paths
@@ -574,7 +599,7 @@ def _in_range(y, plan, lags):
     return bool(np.all((after >= low - margin) & (after <= high + margin)))
 
 
-def _network_specs(y, plan, orders, best_spaces, settings):
+def _network_specs(y, plan, orders, best_spaces, settings, n_inputs=0):
     m = plan.period
     specs = []
     for lags in best_spaces:
@@ -591,15 +616,16 @@ def _network_specs(y, plan, orders, best_spaces, settings):
                     settings.hidden_dim,
                     settings.learning_rate,
                     settings.activation,
+                    n_inputs,
                 )
             )
     return specs
 
 
-def _network_candidates(y, plan, specs, settings, pool):
+def _network_candidates(y, plan, specs, settings, pool, x=None):
     seeds = _members(settings.seed, settings.n_members)
     jobs = {
-        (i, seed): pool.submit(_backtest_member, spec, y, plan, seed, settings.max_epochs)
+        (i, seed): pool.submit(_backtest_member, spec, y, plan, seed, settings.max_epochs, x)
         for i, spec in enumerate(specs)
         for seed in seeds
     }
@@ -614,14 +640,14 @@ def _network_candidates(y, plan, specs, settings, pool):
             candidate.epochs = min(common, key=lambda e: (error[e], e))
             candidate.scored(curve[candidate.epochs], plan)
         candidate.refit = lambda y_all, pool, spec=spec, epochs=candidate.epochs: _refit_network(
-            spec, y_all, epochs, seeds, pool
+            spec, y_all, epochs, seeds, pool, x
         )
         found.append(candidate)
     return found
 
 
-def _refit_network(spec, y, epochs, seeds, pool):
-    models = list(pool.map(lambda seed: _train_member(spec, y, seed, epochs), seeds))
+def _refit_network(spec, y, epochs, seeds, pool, x=None):
+    models = list(pool.map(lambda seed: _train_member(spec, y, seed, epochs, x=x), seeds))
     first = models[0]
     first.members = [(m.U, m.V, m.W, m.A, m.b) for m in models[1:]]
     return first
@@ -646,15 +672,17 @@ def _combination(candidates, plan, what="linear ARs"):
 def _input_candidates(y, x, plan):
     """With inputs: _linear_candidates' (the baselines and the series' own
     linear ARs, which ignore the inputs), a linear ARX in each of their
-    differencing spaces, and the mean of the ARXs, all scored."""
+    differencing spaces, and the mean of the ARXs, all scored; and per space
+    the ARX order, for the networks."""
     found, _ = _linear_candidates(y, plan)
     m, start = plan.period, plan.start
     spaces = [(), (1,)] + ([(m,), (1, m)] if m > 1 else [])
-    arx = []
+    arx, orders = [], {}
     for lags in spaces:
         if max_arx_order(start - 1 - diff.order(lags), m, 1 + x.shape[1]) < 1:
             continue
         model = fit_linear_arx(y[:start], x[:start], None, lags, m)
+        orders[lags] = model.seq_len
         candidate = Candidate(
             f"linear ARX{_space_name(lags)}",
             "linear",
@@ -668,7 +696,7 @@ def _input_candidates(y, x, plan):
         )
         arx.append(candidate)
     combined = _combination(arx, plan, "linear ARXs")
-    return found + arx + ([] if combined is None else [combined])
+    return found + arx + ([] if combined is None else [combined]), orders
 
 
 KINDS = ("baseline", "combination", "linear", "network")
@@ -803,8 +831,9 @@ def fit_forecaster(
         The candidates are then the baselines and the series' own linear ARs
         (which ignore the inputs), a linear ARX in each differencing space
         (the series' lags and each input's value at the forecast step and its
-        lags, by least squares, order by AIC) and the mean of those ARXs, the
-        combination; no networks yet.  The choice is the same (step 4), so
+        lags, by least squares, order by AIC), the mean of those ARXs (the
+        combination) and networks reading the same steps (1 + k features,
+        the shared layout; the skip term started at the ARX).  The choice is the same (step 4), so
         inputs that do not help on the holdout are left out.  The model
         forecasts with rnnc.forecast(..., inputs=...), which needs the
         inputs' future values; model.info["n_inputs"] is k.
@@ -852,24 +881,31 @@ def fit_forecaster(
 
     if x is None:
         candidates, orders = _linear_candidates(y, plan)
-    else:  # no networks with inputs yet: no orders for their windows
-        candidates, orders = _input_candidates(y, x, plan), {}
+    else:
+        candidates, orders = _input_candidates(y, x, plan)
     ranked = sorted(
-        (c for c in candidates if c.kind != "baseline" or c.differencing == ()),
+        (
+            c
+            for c in candidates
+            if c.kind != "combination" and (c.kind != "baseline" or c.differencing == ())
+        ),
         key=lambda c: c.mase,
     )
-    best_spaces = [
-        c.differencing
-        for c in ranked
-        if c.differencing in orders and _in_range(y, plan, c.differencing)
-    ][:2]
+    best_spaces = list(
+        dict.fromkeys(  # each space once: with inputs, an AR and an ARX share one
+            c.differencing
+            for c in ranked
+            if c.differencing in orders and _in_range(y, plan, c.differencing)
+        )
+    )[:2]
     combined = _combination(candidates, plan) if x is None else None  # with x: made above
     if combined is not None:
         candidates.append(combined)
     with ThreadPoolExecutor(n_jobs) as pool:
-        if settings.max_epochs > 0 and x is None:
-            specs = _network_specs(y, plan, orders, best_spaces, settings)
-            candidates += _network_candidates(y, plan, specs, settings, pool)
+        if settings.max_epochs > 0:
+            k = 0 if x is None else x.shape[1]
+            specs = _network_specs(y, plan, orders, best_spaces, settings, k)
+            candidates += _network_candidates(y, plan, specs, settings, pool, x)
         winner = _choose(candidates, plan)
         try:
             model = winner.refit(y, pool)

@@ -353,10 +353,9 @@ def test_linear_arx_on_differences_forecasts_with_future_inputs():
 
 def test_with_inputs_the_arx_combination_beats_the_series_own_models(tmp_path):
     y, x = arx_series(240)
-    model = rnnc.fit_forecaster(y[:228], horizon=12, inputs=x[:228], max_epochs=5)
+    model = rnnc.fit_forecaster(y[:228], horizon=12, inputs=x[:228], max_epochs=0)
     rows = {r["name"]: r for r in model.info["backtest"]}
     assert {"linear ARX", "linear ARX on Δ", "last value", "linear AR"} <= set(rows)
-    assert not any(r["kind"] == "network" for r in rows.values())  # none with inputs yet
     assert rows["linear ARX"]["mase"] < 0.5 * rows["linear AR"]["mase"]
     assert model.n_features == 3 and model.info["n_inputs"] == 2
     forecast = rnnc.forecast(model, y[:228], 12, inputs=x)
@@ -390,3 +389,41 @@ def test_useless_inputs_leave_a_baseline_that_ignores_them():
 def test_bad_inputs_are_named(inputs, message):
     with pytest.raises(ValueError, match=message):
         rnnc.fit_forecaster(np.arange(60.0), inputs=inputs, max_epochs=0)
+
+
+def test_networks_with_inputs_read_the_arx_steps():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(120, 2))  # stationary: networks are tried on the levels too
+    y = np.zeros(120)
+    for t in range(1, 120):
+        y[t] = 0.5 * y[t - 1] + 2.0 * x[t, 0] - x[t - 1, 1] + 0.1 * rng.normal()
+    model = rnnc.fit_forecaster(y, horizon=4, inputs=x, max_epochs=2, n_members=1, hidden_dim=4)
+    networks = [r for r in model.info["backtest"] if r["kind"] == "network"]
+    assert networks and all("inputs" in r["name"] and r["mase"] is not None for r in networks)
+    spec = forecaster.NetworkSpec((1,), 6, 3, 4, 1e-3, "tanh", inputs=2)
+    network, X, Y = forecaster._network(spec, y, seed=0, x=x)
+    assert network.n_features == 3 and X.shape[1:] == (6, 3) and network.info["n_inputs"] == 2
+    # epoch 0 with the skip term is the ARX of order 3 fitted on the same rows
+    # (those the windows of 6 steps predict: the first 3 are left out)
+    arx = forecaster.fit_linear_arx(y[3:], x[3:], 3, (1,))
+    windows = np.stack([np.column_stack([y[i - 7 : i], x[i - 6 : i + 1]]) for i in range(7, 120)])
+    np.testing.assert_allclose(network.predict(windows), arx.predict(windows), rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_network_with_inputs_wins_where_the_input_acts_nonlinearly(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, size=(412, 1))
+    y = np.zeros(412)
+    for t in range(1, 412):
+        y[t] = 0.5 * y[t - 1] + 3 * np.sin(2 * x[t, 0]) + 0.1 * rng.normal()
+    model = rnnc.fit_forecaster(
+        y[:400], horizon=6, inputs=x[:400], max_epochs=300, learning_rate=1e-2
+    )
+    assert model.info["winner"].startswith("RNN") and "inputs" in model.info["winner"]
+    forecast = rnnc.forecast(model, y[:400], 12, inputs=x)
+    arx = rnnc.forecast(forecaster.fit_linear_arx(y[:400], x[:400]), y[:400], 12, inputs=x)
+    assert np.mean(np.abs(forecast - y[400:])) < np.mean(np.abs(arx - y[400:]))
+    rnnc.save(tmp_path / "m.npz", model)
+    again = rnnc.forecast(rnnc.load(tmp_path / "m.npz"), y[:400], 12, inputs=x)
+    assert again.tobytes() == forecast.tobytes()

@@ -26,7 +26,13 @@ from numpy.typing import ArrayLike
 from rnnc import _validation as check
 from rnnc import core
 from rnnc import differencing as diff
-from rnnc.forecasting import forecast_paths, training_statistics, windows, with_inputs
+from rnnc.forecasting import (
+    as_inputs,
+    forecast_paths,
+    training_statistics,
+    windows,
+    with_inputs,
+)
 from rnnc.initializers import scaled_weights
 from rnnc.model import Combination, Model
 from rnnc.scaling import standardisation
@@ -212,17 +218,13 @@ def fit_linear_ar(series, p=None, differencing=(), period=1):
 
 def _inputs(inputs, n):
     """inputs as a finite (n, k) float64 array, one row per value of the series."""
-    x = check.as_real_array(inputs, "inputs")
-    x = x[:, None] if x.ndim == 1 else x
-    if x.ndim != 2 or x.shape[1] == 0:
-        raise ValueError(f"inputs must be (len(series), k) or (len(series),), got shape {x.shape}")
+    x = as_inputs(inputs, "(len(series), k) or (len(series),)")
     if x.shape[0] != n:
         raise ValueError(
             f"inputs must have one row per value of series, {n}, got {x.shape[0]} "
             f"(the future values go to rnnc.forecast, not here)"
         )
-    check.check_finite(x, "inputs")
-    return x.astype(np.float64)
+    return x
 
 
 def max_arx_order(n_rows, period, n_features):

@@ -84,6 +84,28 @@ def with_inputs(target, inputs):
     return np.concatenate([target[..., None], inputs[..., 1:, :]], axis=-1)
 
 
+def as_inputs(inputs, shape):
+    """inputs as a finite 2-D float64 array (a 1-D one as one column), or a
+    ValueError or TypeError naming inputs and the shape expected."""
+    x = check.as_real_array(inputs, "inputs")
+    x = x[:, None] if x.ndim == 1 else x
+    if x.ndim != 2 or x.shape[1] == 0:
+        raise ValueError(f"inputs must be {shape}, got shape {np.shape(inputs)}")
+    check.check_finite(x, "inputs")
+    return x.astype(np.float64)
+
+
+def fitted_with_inputs(model):
+    """True when model reads its steps as with_inputs lays them out: a model
+    of fit_forecaster's (or fit_linear_arx's) whose info names the inputs,
+    or a Combination of such models."""
+    if isinstance(model, Combination):
+        return all(map(fitted_with_inputs, model.models)) or (
+            model.info.get("n_inputs") == model.n_features - 1
+        )
+    return model.info.get("n_inputs") == model.n_features - 1
+
+
 def n_inputs(model):
     """The inputs a model was fitted with: the features it reads after the
     target, or for one that reads none (a baseline that backtested better
@@ -108,14 +130,10 @@ def check_inputs(model, inputs, n_history, horizon):
             f"their values along the history and their future values for the "
             f"horizon, shape (len(history) + horizon, {k}) = ({need}, {k})"
         )
-    inputs = check.as_real_array(inputs, "inputs")
-    if inputs.ndim == 1 and k == 1:
-        inputs = inputs[:, None]
-    if inputs.ndim != 2 or inputs.shape[1] != k:
-        raise ValueError(
-            f"inputs must be (len(history) + horizon, {k}), one column per input "
-            f"the model was fitted with, got shape {inputs.shape}"
-        )
+    shape = f"(len(history) + horizon, {k}), one column per input the model was fitted with"
+    inputs = as_inputs(inputs, shape)
+    if inputs.shape[1] != k:
+        raise ValueError(f"inputs must be {shape}, got shape {inputs.shape}")
     if inputs.shape[0] != need:
         future = inputs.shape[0] - n_history
         raise ValueError(
@@ -128,8 +146,7 @@ def check_inputs(model, inputs, n_history, horizon):
                 else f"{future} rows after the history for a horizon of {horizon}"
             )
         )
-    check.check_finite(inputs, "inputs")
-    return inputs.astype(np.float64)
+    return inputs
 
 
 def forecast(
@@ -203,8 +220,7 @@ def forecast(
         raise TypeError(
             f"model must be an rnnc.Model or rnnc.Combination, got {type(model).__name__}"
         )
-    with_k = model.n_features == 1 or model.info.get("n_inputs") == model.n_features - 1
-    if model.output_dim != 1 or not with_k:
+    if model.output_dim != 1 or (model.n_features > 1 and not fitted_with_inputs(model)):
         raise ValueError(
             f"forecast feeds each prediction back as the next input, so the "
             f"model needs output_dim 1 and one input feature (or the target "

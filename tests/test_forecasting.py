@@ -309,3 +309,14 @@ def test_missing_future_inputs_are_counted(inputs, message):
 def test_inputs_for_a_model_without_them_are_refused(rng):
     with pytest.raises(ValueError, match="fitted without inputs"):
         forecast(univariate_model(rng, "shared"), np.zeros(8), 1, inputs=np.zeros((9, 1)))
+
+
+def test_a_combination_of_arx_models_forecasts_the_mean_of_theirs():
+    from rnnc.forecaster import fit_linear_arx
+
+    model, y, x = arx_model()
+    other = fit_linear_arx(y, x, 4, ())
+    combined = rnnc.Combination([model, other])
+    inputs = np.vstack([x, np.ones((5, 2))])
+    expected = (forecast(model, y, 5, inputs=inputs) + forecast(other, y, 5, inputs=inputs)) / 2
+    np.testing.assert_allclose(forecast(combined, y, 5, inputs=inputs), expected, rtol=1e-12)

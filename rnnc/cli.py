@@ -1188,7 +1188,13 @@ def parser():
         type=fraction,
         help="presets: fraction of the windows, from the end, held out (default: 0.2)",
     )
-    train.add_argument("--save", required=True, metavar="MODEL", help="model file to write")
+    train.add_argument(
+        "--save",
+        required=True,
+        metavar="MODEL",
+        help="model file to write; {column} in it stands for each --column's name "
+        "(required with several)",
+    )
     add_training_options(train, "rnnc-train", FORECASTER, forecaster=True)
     train.set_defaults(run=command_train)
 
@@ -1203,7 +1209,8 @@ def parser():
         "--model",
         required=True,
         metavar="MODEL",
-        help="model file from rnnc train or rnnc sine --save",
+        help="model file from rnnc train or rnnc sine --save; {column} in it "
+        "stands for each --column's name (required with several)",
     )
     add_series_options(predict)
     predict.add_argument(
@@ -1231,7 +1238,8 @@ def parser():
         "--plot",
         metavar="PNG",
         help="also plot to this file: with --horizon, recent history, the "
-        "forecast and its 80%% and 95%% bands (or --interval's)",
+        "forecast and its 80%% and 95%% bands (or --interval's); {column} "
+        "in it stands for each --column's name (required with several)",
     )
     predict.set_defaults(run=command_predict)
     return top

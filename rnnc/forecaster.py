@@ -835,10 +835,10 @@ def fit_forecaster(
         (the series' lags and each input's value at the forecast step and its
         lags, by least squares, order by AIC), the mean of those ARXs (the
         combination) and networks reading the same steps (1 + k features,
-        the shared layout; the skip term started at the ARX).  The choice is the same (step 4), so
-        inputs that do not help on the holdout are left out.  The model
-        forecasts with rnnc.forecast(..., inputs=...), which needs the
-        inputs' future values; model.info["n_inputs"] is k.
+        the shared layout; the skip term started at the ARX).  The choice
+        is the same (step 4), so inputs that do not help on the holdout are
+        left out.  The model forecasts with rnnc.forecast(..., inputs=...),
+        which needs the inputs' future values; model.info["n_inputs"] is k.
 
     Returns
     -------

@@ -416,7 +416,7 @@ def command_train(args):
 
 def train_network(args, table, column, path, init, learning_rate, epochs):
     """One network (--preset adam, rnnc or tutorial) for one column, saved to path."""
-    series = table.column(column)
+    series = table.column(column)[: table.end]  # the rows after it are the future
     seq_len = args.seq_len
     n_windows = len(series) - seq_len
     n_validation = max(1, round(args.validation * n_windows)) if n_windows > 1 else 0

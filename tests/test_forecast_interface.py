@@ -584,3 +584,25 @@ def test_next_values_are_labelled_by_date(capsys, tmp_path):
     assert rows[0] == ["date", "prediction", "actual"]
     assert rows[1][0] == monthly(60)[window] and float(rows[1][2]) == values[window]
     assert rows[-1] == ["2005-01", rows[-1][1], ""]  # the value after the last one
+
+
+@pytest.mark.parametrize("preset", ["", "--preset adam --epochs 1 --seq-len 6 --quiet"])
+def test_empty_rows_after_the_last_value_are_the_future_without_inputs(capsys, tmp_path, preset):
+    values = seasonal_series(48)
+    write_dated_csv(tmp_path / "s.csv", monthly(50), [*map(repr, values.tolist()), "", ""])
+    status, _, err = run_cli(
+        capsys,
+        f"train --csv {{tmp}}/s.csv --column y --save {{tmp}}/m.npz {FAST} {preset}",
+        tmp_path,
+    )
+    assert status == 0, err
+    model = rnnc.load(tmp_path / "m.npz")
+    assert model.info["last_date"] == "2003-12" and model.info["training"]["max"] == max(values)
+    status, out, err = run_cli(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column y --horizon 2", tmp_path
+    )
+    assert status == 0, err
+    rows = rows_of(out)
+    assert [r[0] for r in rows[1:]] == ["2004-01", "2004-02"] and "actual" not in rows[0]
+    expected = rnnc.forecast(model, values, 2)
+    assert [float(r[1]) for r in rows[1:]] == expected.tolist()

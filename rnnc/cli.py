@@ -617,7 +617,7 @@ def command_predict(args):
             )
     check_frequency(next(iter(models.values())), table, args.csv)
     if args.horizon is not None:
-        return predict_horizon(args, models, inputs, table, end, plots)
+        return predict_horizon(args, models, inputs, table, end, plots, paths)
     return predict_next(args, models, inputs, table, end, plots)
 
 
@@ -723,7 +723,7 @@ def predict_next(args, models, inputs, table, end, plots):
 PLOT_LEVELS = (0.8, 0.95)
 
 
-def predict_horizon(args, models, inputs, table, end, plots):
+def predict_horizon(args, models, inputs, table, end, plots, paths):
     """rnnc predict --horizon: each --column's forecast from the first `end`
     values, its intervals and, where the file goes on, the actual values and
     the error; a group of CSV columns per --column when there are several."""
@@ -761,7 +761,8 @@ def predict_horizon(args, models, inputs, table, end, plots):
             except ValueError as exc:
                 if levels is None:
                     raise
-                raise CommandError(f"--interval: {exc}") from None
+                where = f" {paths[column]}:" if several else ""
+                raise CommandError(f"--interval:{where} {exc}") from None
         for warning in caught:  # forecast's notes, naming the column when there are several
             note = f"{column}: {warning.message}" if several else str(warning.message)
             warnings.warn(note, UserWarning, stacklevel=1)

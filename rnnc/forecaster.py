@@ -51,6 +51,7 @@ MARGIN = 0.02
 MIN_LENGTH = 8
 MIN_INDEPENDENT = 4
 MAX_WINDOW = 36  # steps a network reads: its cost grows with them
+MIN_WINDOW = 8
 # An autocorrelation peak must reach this (and 3 / sqrt(n)) to count as a season.
 MIN_SEASONAL_ACF = 0.3
 
@@ -606,7 +607,7 @@ def _network_specs(y, plan, orders, best_spaces, settings, n_inputs=0):
     specs = []
     for lags in best_spaces:
         available = plan.start - diff.order(lags)
-        seq_len = min(max(2 * m, orders[lags], 8), MAX_WINDOW, available // 3)
+        seq_len = min(max(2 * m, orders[lags], MIN_WINDOW), MAX_WINDOW, available // 3)
         if seq_len < 1 or available - seq_len < 8:
             continue
         for skip in (min(orders[lags], seq_len), 0):

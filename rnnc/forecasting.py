@@ -220,6 +220,8 @@ def forecast(
         raise TypeError(
             f"model must be an rnnc.Model or rnnc.Combination, got {type(model).__name__}"
         )
+    if isinstance(model, Combination):
+        model.check()  # its list of models may have changed since it was made
     if model.output_dim != 1 or (model.n_features > 1 and not fitted_with_inputs(model)):
         raise ValueError(
             f"forecast feeds each prediction back as the next input, so the "

@@ -267,7 +267,9 @@ class Combination:
         if not isinstance(self.info, dict):
             raise TypeError(f"info must be a dict, got {type(self.info).__name__}")
 
-    output_dim = 1
+    @property
+    def output_dim(self):
+        return 1  # each model forecasts one series
 
     @property
     def n_features(self):
@@ -294,6 +296,7 @@ class Combination:
         -------
         ndarray, (n, 1)
         """
+        self.check()  # its list of models may have changed since it was made
         X = np.asarray(X, dtype=np.float64)
         X = X[:, :, None] if X.ndim == 2 else X
         if X.ndim != 3 or X.shape[2] != self.n_features or X.shape[1] < self.window_len:

@@ -86,6 +86,18 @@ def test_bad_models_are_named(models, error, message):
         rnnc.Combination(models)
 
 
+def test_a_combination_changed_after_it_was_made_is_checked_again(tmp_path, series, models):
+    combination = rnnc.Combination(models)
+    combination.models.append("not a model")
+    with pytest.raises(TypeError, match=r"models\[3\] must be an rnnc.Model"):
+        rnnc.forecast(combination, series, 3)
+    with pytest.raises(TypeError, match=r"models\[3\] must be an rnnc.Model"):
+        rnnc.save(tmp_path / "c.npz", combination)
+    with pytest.raises(TypeError, match=r"models\[3\] must be an rnnc.Model"):
+        combination.predict(series[None, -20:])
+    assert not (tmp_path / "c.npz").exists()
+
+
 def test_models_of_other_inputs_or_outputs_do_not_combine(models):
     U, V, W = rnnc.scaled_weights(4, 2, 1, seed=0)
     two_inputs = rnnc.Model(U, V, W, seq_len=5, layout="shared")

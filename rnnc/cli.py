@@ -2,13 +2,16 @@
 forecasting on a column of a CSV file.
 
     rnnc sine [--preset rnnc|tutorial] [--backprop bptt|tutorial] [--out DIR]
-    rnnc train --csv FILE --column NAME --save MODEL [--horizon H] [--period M]
+    rnnc train --csv FILE --column NAME[,NAME...] --save MODEL [--inputs COL,...]
+               [--horizon H] [--period M]
     rnnc train --csv FILE --column NAME --save MODEL --preset adam [--seq-len N] [--out DIR]
-    rnnc predict --model MODEL --csv FILE --column NAME [--horizon H] [--output FILE]
-                 [--until DATE|ROW] [--interval 0.8,0.95] [--plot PNG]
+    rnnc predict --model MODEL --csv FILE --column NAME[,NAME...] [--horizon H]
+                 [--output FILE] [--until DATE|ROW] [--interval 0.8,0.95] [--plot PNG]
 
 train and predict read the CSV with rnnc.series.read_table (--date, --no-date,
 --fill, --delimiter): with a date column, forecasts are labelled by date.
+Several --column names get one model each, from its own past (and the
+--inputs columns), in the files --save names with {column}.
 
 Errors in arguments or files end the command with one line on stderr and a
 non-zero exit status.
@@ -28,7 +31,13 @@ import numpy as np
 import rnnc
 from rnnc import forecaster as forecaster_module
 from rnnc import spec
-from rnnc.forecasting import check_levels, training_statistics, unusual_history
+from rnnc.forecasting import (
+    check_levels,
+    n_inputs,
+    training_statistics,
+    unusual_history,
+    with_inputs,
+)
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import check_save_path
 from rnnc.scaling import standardisation
@@ -60,26 +69,89 @@ def sine_data(seq_len=rnnc.seq_len):
     return X[:100], Y[:100], X[100:150], Y[100:150]
 
 
-def read_series(args):
-    """The Table of --csv's --column, with the command's date, fill and delimiter options."""
+# In --save, --model and --plot: the target column's name, for a file per column.
+COLUMN = "{column}"
+
+
+def read_series(args, inputs=()):
+    """The Table of --csv's --column columns and the inputs, with the
+    command's date, fill and delimiter options; the rows after the last
+    where a --column has a value are the future (Table.end), where only the
+    inputs have values."""
     date = False if args.no_date else args.date
     try:
         return read_table(
-            args.csv, [args.column], date=date, fill=args.fill, delimiter=args.delimiter
+            args.csv,
+            args.column + [name for name in inputs if name not in args.column],
+            date=date,
+            fill=args.fill,
+            delimiter=args.delimiter,
+            future=args.column,
         )
     except SeriesError as exc:
         raise CommandError(str(exc)) from None
 
 
-def date_info(table):
-    """What a model keeps of its training file's dates (nothing when it had none)."""
+def for_column(path, column, args, option):
+    """path with {column} replaced by the column's name; with several
+    --column names, path must hold {column}, so that each gets its own file."""
+    if path is None or path == "-":
+        return path
+    if len(args.column) > 1 and COLUMN not in path:
+        raise CommandError(
+            f"{option} {path}: --column names {len(args.column)} columns, one model "
+            f"each; write {COLUMN} where each column's name goes, e.g. "
+            f"{option} model-{COLUMN}.npz"
+        )
+    if COLUMN in path and (os.sep in column or (os.altsep and os.altsep in column)):
+        raise CommandError(f"{option} {path}: column {column!r} cannot name a file")
+    return path.replace(COLUMN, column)
+
+
+def check_columns(args):
+    """--column and --inputs: no column both a target and an input."""
+    both = [name for name in getattr(args, "inputs", None) or () if name in args.column]
+    if both:
+        raise CommandError(
+            f"--inputs {both[0]} is also a --column: a column is a target or an input"
+        )
+
+
+def future_inputs(table, names, end, horizon, where):
+    """The inputs' values up to step end and for the horizon's steps after it,
+    (end + horizon, k); a CommandError naming the input and the future
+    values it lacks (they are required, not forecast)."""
+    x = np.column_stack([table.column(name) for name in names])
+    for j, name in enumerate(names):
+        ahead = x[end : end + horizon, j]
+        have = len(ahead) if np.all(np.isfinite(ahead)) else int(np.argmin(np.isfinite(ahead)))
+        if have < horizon:
+            raise CommandError(
+                f"--inputs {name} has {have} future value(s) after {where}, and "
+                f"--horizon {horizon} needs {horizon}: rnnc does not forecast inputs, "
+                f"so give their values in the rows after the forecast origin "
+                f"({horizon - have} missing)"
+            )
+    return x[: end + horizon]
+
+
+def origin_name(table, end):
+    """The forecast origin as the user sees it: its date, or its row."""
+    if table.dates is not None:
+        return format_date(table.dates[end - 1], table.frequency)
+    return f"row {end}"
+
+
+def date_info(table, end=None):
+    """What a model keeps of its training file's dates (nothing when it had
+    none), its data ending at step end (the table's end by default)."""
     if table.dates is None:
         return {}
     f = table.frequency
     return dict(
         date_column=table.date_name,
         frequency=dict(unit=f.unit, n=f.n, month_end=f.month_end, name=f.name),
-        last_date=format_date(table.dates[-1], f),
+        last_date=format_date(table.dates[(table.end if end is None else end) - 1], f),
     )
 
 
@@ -251,19 +323,19 @@ def initial(init, hidden, seq_len, seed):
 
 def check_outputs(args, inputs=()):
     """Before any work: the model file can be saved, outputs go to directories
-    that exist, no two outputs are one file, and no output overwrites an input."""
-    if getattr(args, "save", None):
+    that exist, no two outputs are one file, and no output overwrites an input.
+    A {column} in --save or --plot stands for each --column's name."""
+    columns = getattr(args, "column", None) or [""]
+    saves = [p.replace(COLUMN, c) for p in [getattr(args, "save", None)] if p for c in columns]
+    for path in dict.fromkeys(saves):
         try:
-            check_save_path(args.save)
+            check_save_path(path)
         except (ValueError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from None
+    plots = [p.replace(COLUMN, c) for p in [getattr(args, "plot", None)] if p for c in columns]
     outputs = [
         p
-        for p in (
-            getattr(args, "save", None),
-            getattr(args, "output", None),
-            getattr(args, "plot", None),
-        )
+        for p in (*dict.fromkeys(saves), getattr(args, "output", None), *dict.fromkeys(plots))
         if p and p != "-"
     ]
     for i, path in enumerate(outputs):
@@ -324,23 +396,33 @@ def command_sine(args):
 
 
 def command_train(args):
+    check_columns(args)
+    saves = [for_column(args.save, column, args, "--save") for column in args.column]
     check_outputs(args, inputs=[args.csv])
     if args.preset == FORECASTER:
-        return command_forecaster(args)
-    for option in ("horizon", "period"):
+        return command_forecaster(args, saves)
+    for option in ("horizon", "period", "inputs"):
         if getattr(args, option) is not None:
             raise CommandError(
                 f"--{option} is for the default forecaster, not --preset {args.preset}"
             )
     init, learning_rate, epochs = settings(args)
     table = read_series(args)
-    series = table.column(args.column)
+    for column, path in zip(args.column, saves, strict=True):
+        if len(args.column) > 1:
+            print(f"{column}:")
+        train_network(args, table, column, path, init, learning_rate, epochs)
+
+
+def train_network(args, table, column, path, init, learning_rate, epochs):
+    """One network (--preset adam, rnnc or tutorial) for one column, saved to path."""
+    series = table.column(column)[: table.end]  # the rows after it are the future
     seq_len = args.seq_len
     n_windows = len(series) - seq_len
     n_validation = max(1, round(args.validation * n_windows)) if n_windows > 1 else 0
     if n_windows - n_validation < 1 or n_validation < 1:
         raise CommandError(
-            f"{args.csv}: {len(series)} values in {args.column!r} give "
+            f"{args.csv}: {len(series)} values in {column!r} give "
             f"{max(n_windows, 0)} windows of --seq-len {seq_len} and their "
             f"next value, {max(n_validation, 0)} of them held out by "
             f"--validation {args.validation}: at least one must be left to "
@@ -351,9 +433,7 @@ def command_train(args):
     try:
         offset, scale = (float(v[0]) for v in standardisation(train_part))
     except ValueError:
-        raise CommandError(
-            f"{args.csv}: the values of {args.column!r} are too large to scale"
-        ) from None
+        raise CommandError(f"{args.csv}: the values of {column!r} are too large to scale") from None
     X, Y = rnnc.windows((series - offset) / scale, seq_len)
     X, Y, Xv, Yv = X[:-n_validation], Y[:-n_validation], X[-n_validation:], Y[-n_validation:]
     U, V, W = initial(init, args.hidden, seq_len, args.seed)
@@ -373,7 +453,7 @@ def command_train(args):
         scale,
         dict(
             data=os.path.basename(args.csv),
-            column=args.column,
+            column=column,
             preset=args.preset,
             learning_rate=learning_rate,
             epochs=epochs,
@@ -384,11 +464,11 @@ def command_train(args):
             training=training_statistics(series),
         ),
     )
-    save(args.save, model)
+    save(path, model)
     paths = (
         []
         if args.no_plots
-        else write_plots(args.out, args.column, model, X, Y, Xv, Yv, progress, args.column)
+        else write_plots(args.out, column, model, X, Y, Xv, Yv, progress, column)
     )
     report(model, Xv, Yv, offset, seconds, paths)
 
@@ -397,8 +477,9 @@ def command_train(args):
 PRESET_ONLY = ("seq_len", "validation", "backprop", "optimizer", "bptt_truncate", "batch_size")
 
 
-def command_forecaster(args):
-    """rnnc train's default: rnnc.fit_forecaster, its backtest table, the model saved."""
+def command_forecaster(args, saves):
+    """rnnc train's default: rnnc.fit_forecaster for each --column, its
+    backtest table, the model saved."""
     given = [
         f"--{name.replace('_', '-')}" for name in PRESET_ONLY if getattr(args, name) is not None
     ]
@@ -407,8 +488,8 @@ def command_forecaster(args):
             f"{given[0]} is an option of --preset adam, rnnc or tutorial; the "
             f"default forecaster chooses its window and training itself"
         )
-    table = read_series(args)
-    series = table.column(args.column)
+    inputs = args.inputs or []
+    table = read_series(args, inputs)
     options = {
         name: getattr(args, option)
         for name, option in (
@@ -420,17 +501,37 @@ def command_forecaster(args):
         )
         if getattr(args, option) is not None
     }
+    for column, path in zip(args.column, saves, strict=True):
+        if len(args.column) > 1:
+            print(f"{column}:")
+        fit_column(args, table, column, inputs, path, options)
+
+
+def fit_column(args, table, column, inputs, path, options):
+    """rnnc.fit_forecaster on one column (and the inputs), saved to path."""
+    end = table.end  # with inputs, the rows after it are the inputs' future
+    series = table.column(column)[:end]
+    x = None if not inputs else np.column_stack([table.column(name)[:end] for name in inputs])
     start = time.perf_counter()
     # the season the dates imply is a candidate: fit_forecaster keeps it if the data agree
     calendar = table.frequency.season if table.frequency is not None else None
     model = rnnc.fit_forecaster(
-        series, horizon=args.horizon, period=args.period, calendar_period=calendar, **options
+        series,
+        horizon=args.horizon,
+        period=args.period,
+        calendar_period=calendar,
+        inputs=x,
+        **options,
     )
     seconds = time.perf_counter() - start
     model.info.update(
-        data=os.path.basename(args.csv), column=args.column, preset=FORECASTER, **date_info(table)
+        data=os.path.basename(args.csv),
+        column=column,
+        preset=FORECASTER,
+        **date_info(table, end),
+        **(dict(inputs=list(inputs)) if inputs else {}),
     )
-    save(args.save, model)
+    save(path, model)
     info = model.info
     if table.frequency is not None:
         print(
@@ -440,10 +541,11 @@ def command_forecaster(args):
     source = {"dates": ", from the dates", "autocorrelation": ", detected"}.get(
         info["period_from"], ""
     )
+    with_inputs = f", with inputs {', '.join(inputs)}" if inputs else ""
     print(
         f"backtest: {info['origins']} forecasts of {info['horizon']} steps from the last "
-        f"{info['holdout']} values (period {info['period']}{source}), MASE (below 1: "
-        f"better than the in-sample seasonal naive forecast):"
+        f"{info['holdout']} values (period {info['period']}{source}{with_inputs}), MASE "
+        f"(below 1: better than the in-sample seasonal naive forecast):"
     )
     for line in forecaster_module.backtest_table(model):
         print(f"  {line}")
@@ -455,24 +557,31 @@ def command_forecaster(args):
     else:
         print(f"chosen: {info['winner']}, refitted on all {len(series)} values")
     if not args.no_plots:
-        path = os.path.join(args.out, f"{args.column}_forecast.png")
-        try:
-            os.makedirs(args.out, exist_ok=True)
-            levels = PLOT_LEVELS if info.get("residuals") else None
-            plot_forecast(
-                path,
-                model,
-                table,
-                args.column,
-                len(series),
-                rnnc.forecast(model, series, info["horizon"], levels=levels),
-            )
-            print(f"wrote {path}")
-        except ImportError as exc:
-            print(f"rnnc: no plots: {exc}", file=sys.stderr)
-        except OSError as exc:
-            raise CommandError(f"cannot write plots to {args.out}: {exc.strerror or exc}") from None
+        plot_training_forecast(args, model, table, column, inputs)
     print(f"trained in {seconds:.2f} s")
+
+
+def plot_training_forecast(args, model, table, column, inputs):
+    """rnnc train's plot: the chosen model's forecast past the end of the data
+    (with inputs, only when the file holds their future values)."""
+    path = os.path.join(args.out, f"{column}_forecast.png")
+    end, horizon = table.end, model.info["horizon"]
+    try:
+        where = origin_name(table, end)
+        x = future_inputs(table, inputs, end, horizon, where) if inputs else None
+    except CommandError as exc:
+        print(f"rnnc: no forecast plot: {exc}", file=sys.stderr)
+        return
+    try:
+        os.makedirs(args.out, exist_ok=True)
+        levels = PLOT_LEVELS if model.info.get("residuals") else None
+        result = rnnc.forecast(model, table.column(column)[:end], horizon, levels=levels, inputs=x)
+        plot_forecast(path, model, table, column, end, result)
+        print(f"wrote {path}")
+    except ImportError as exc:
+        print(f"rnnc: no plots: {exc}", file=sys.stderr)
+    except OSError as exc:
+        raise CommandError(f"cannot write plots to {args.out}: {exc.strerror or exc}") from None
 
 
 def write_csv(f, header, rows):
@@ -482,121 +591,220 @@ def write_csv(f, header, rows):
 
 
 def command_predict(args):
-    check_outputs(args, inputs=[args.csv, args.model])
-    try:
-        model = rnnc.load(args.model)
-    except FileNotFoundError:
-        raise CommandError(f"no model file {args.model}") from None
-    if model.output_dim != 1 or model.n_features != 1:
-        raise CommandError(
-            f"{args.model} does not predict one series from its own past "
-            f"(it has {model.output_dim} outputs and {model.n_features} input features per step)"
-        )
+    check_columns(args)
+    paths = {column: for_column(args.model, column, args, "--model") for column in args.column}
+    plots = {column: for_column(args.plot, column, args, "--plot") for column in args.column}
+    check_outputs(args, inputs=[args.csv, *paths.values()])
+    models = {column: load_model(path) for column, path in paths.items()}
     for option in ("until", "interval"):
         if getattr(args, option) is not None and args.horizon is None:
             raise CommandError(f"--{option} is for forecasts: give --horizon too")
-    table = read_series(args)
-    end = len(table.values) if args.until is None else origin(args.until, table, args.csv)
-    series = table.column(args.column)[:end]
-    window = model.window_len  # seq_len, plus what the model's differencing uses up
-    if len(series) < window:
-        upto = "" if args.until is None else f" up to --until {args.until}"
+    inputs = {column: model_inputs(args, models[column], paths[column]) for column in models}
+    table = read_series(args, list(dict.fromkeys(sum(inputs.values(), []))))
+    end = table.end if args.until is None else origin(args.until, table, args.csv)
+    if end > table.end:
         raise CommandError(
-            f"{args.csv}: {args.column!r} has {len(series)} values{upto}; "
-            f"the model needs windows of {window}"
+            f"--until {args.until}: {', '.join(args.column)} ends at "
+            f"{origin_name(table, table.end)}; the rows after it are the inputs' future"
         )
-    check_frequency(model, table, args.csv)
-    if args.horizon is not None:
-        return predict_horizon(args, model, table, end)
-    note = unusual_history(model, series)
-    if note:
-        warnings.warn(note, UserWarning, stacklevel=1)
-    X = np.lib.stride_tricks.sliding_window_view(series, window)[:, :, None]
-    predicted = model.predict(X)[:, 0]
-    header = ["row", "prediction", "actual"]
-    # the window ending at value i predicts value i + 1 (0-based data rows)
-    rows = [
-        (i + window, p, series[i + window] if i + window < len(series) else "")
-        for i, p in enumerate(predicted)
-    ]
-    write_output(args, header, [[str(r[0])] + [number(v) for v in r[1:]] for r in rows])
-    if args.plot:
-        from rnnc import plots
-
-        with plot_errors(args.plot):
-            plots.fit(
-                args.plot,
-                series[window:],
-                predicted[: len(series) - window],
-                f"{args.column}: next-value predictions",
+    for column, model in models.items():
+        window = model.window_len  # seq_len, plus what the model's differencing uses up
+        if end < window:
+            upto = "" if args.until is None else f" up to --until {args.until}"
+            raise CommandError(
+                f"{args.csv}: {column!r} has {end} values{upto}; "
+                f"the model needs windows of {window}"
             )
+    check_frequency(next(iter(models.values())), table, args.csv)
+    if args.horizon is not None:
+        return predict_horizon(args, models, inputs, table, end, plots, paths)
+    return predict_next(args, models, inputs, table, end, plots)
+
+
+def load_model(path):
+    """The model file at path, if it predicts one series (with or without inputs)."""
+    try:
+        model = rnnc.load(path)
+    except FileNotFoundError:
+        raise CommandError(f"no model file {path}") from None
+    # a model fitted with inputs may read none of them (a baseline won)
+    if model.output_dim != 1 or model.n_features not in (1, 1 + n_inputs(model)):
+        raise CommandError(
+            f"{path} does not predict one series from its own past and inputs "
+            f"(it has {model.output_dim} outputs and {model.n_features} input features per step)"
+        )
+    return model
+
+
+def model_inputs(args, model, path):
+    """The input columns the model at path reads: --inputs, or those it was trained with."""
+    k = n_inputs(model)
+    if k == 0:
+        if args.inputs:
+            raise CommandError(f"--inputs: {path} was trained without inputs")
+        return []
+    names = args.inputs or model.info.get("inputs")
+    if not names:
+        raise CommandError(f"{path} was fitted with {k} input(s): name their columns with --inputs")
+    if len(names) != k:
+        trained = ", ".join(model.info.get("inputs") or []) or f"{k} columns"
+        raise CommandError(
+            f"--inputs names {len(names)} column(s); {path} was trained with {k} ({trained})"
+        )
+    return list(names)
+
+
+def group(column, what, several):
+    """A CSV column's name: what, prefixed by the --column it is for when there are several."""
+    return f"{column}_{what}" if several else what
+
+
+def step_label(table, i):
+    """The label of the series' step i (0-based): its date, or i itself."""
+    if table.dates is None:
+        return str(i)
+    last = len(table.dates) - 1
+    date = table.dates[i] if i <= last else table.frequency.add(table.dates[-1], i - last)
+    return format_date(date, table.frequency)
+
+
+def predict_next(args, models, inputs, table, end, plots):
+    """rnnc predict without --horizon: the value after each window of the
+    first `end` values (one prediction, actual pair per --column)."""
+    several = len(models) > 1
+    predicted = {}
+    for column, model in models.items():
+        series, window = table.column(column)[:end], model.window_len
+        note = unusual_history(model, series)
+        if note:
+            warnings.warn(f"{column}: {note}" if several else note, UserWarning, stacklevel=1)
+        X = np.lib.stride_tricks.sliding_window_view(series, window)
+        if inputs[column]:
+            x = np.column_stack([table.column(name) for name in inputs[column]])
+            # the window ending at step t reads the inputs of t + 1: the last
+            # window's only where the file has them
+            if end >= len(x) or not np.all(np.isfinite(x[end])):
+                X = X[:-1]
+            leads = np.lib.stride_tricks.sliding_window_view(x[: len(X) + window], window + 1, 0)
+            X = with_inputs(X, leads.transpose(0, 2, 1))
+        else:
+            X = X[:, :, None]
+        # the window starting at step i predicts step i + window
+        predicted[column] = dict(zip(range(window, window + len(X)), model.predict(X)[:, 0]))
+    steps = sorted(set().union(*predicted.values()))
+    header = ["date" if table.dates is not None else "row"]
+    for column in models:
+        header += [group(column, "prediction", several), group(column, "actual", several)]
+    rows = []
+    for i in steps:
+        row = [step_label(table, i)]
+        for column in models:
+            row += [
+                number(predicted[column].get(i, "")),
+                number(table.column(column)[i]) if i < end else "",
+            ]
+        rows.append(row)
+    write_output(args, header, rows)
+    for column, path in plots.items():
+        if path:
+            from rnnc import plots as plotting
+
+            series, window = table.column(column)[:end], models[column].window_len
+            with plot_errors(path):
+                plotting.fit(
+                    path,
+                    series[window:],
+                    [predicted[column][i] for i in range(window, end) if i in predicted[column]],
+                    f"{column}: next-value predictions",
+                )
 
 
 # the bands the forecast plot shows when --interval does not name others
 PLOT_LEVELS = (0.8, 0.95)
 
 
-def predict_horizon(args, model, table, end):
-    """rnnc predict --horizon: the forecast from the first `end` values, its
-    intervals and, where the file goes on, the actual values and the error."""
-    series, horizon = table.column(args.column), args.horizon
-    history = series[:end]
-    levels = args.interval
-    if (
-        levels is None
-        and args.plot
-        and model.info.get("residuals")
-        and horizon <= len(model.info["residuals"][0])
-    ):
-        levels = PLOT_LEVELS  # the plot shows the bands whenever the model has them
-    try:
-        result = rnnc.forecast(model, history, horizon, levels=levels)
-    except ValueError as exc:
-        if levels is None:
-            raise
-        raise CommandError(f"--interval: {exc}") from None
-    predicted = result if levels is None else result.mean
-    actual = series[end : end + horizon]
+def predict_horizon(args, models, inputs, table, end, plots, paths):
+    """rnnc predict --horizon: each --column's forecast from the first `end`
+    values, its intervals and, where the file goes on, the actual values and
+    the error; a group of CSV columns per --column when there are several."""
+    horizon, several = args.horizon, len(models) > 1
     dates = table.future_dates(horizon, after=end - 1)
-    header = ["date" if dates is not None else "step", "forecast"]
-    columns = [predicted]
-    for level in args.interval or ():
-        header += [f"lower_{percent(level)}", f"upper_{percent(level)}"]
-        columns += list(result.intervals[level])
-        if np.isinf(result.intervals[level][0][0]):
-            warnings.warn(
-                f"the {percent(level)}% interval is unbounded: the model's "
-                f"{len(model.info['residuals'])} backtest origins are too few for "
-                f"that level",
-                UserWarning,
-                stacklevel=1,
-            )
     labels = (
         [format_date(d, table.frequency) for d in dates]
         if dates is not None
         else [str(end + i) for i in range(horizon)]
     )
-    rows = [[label] + [number(c[i]) for c in columns] for i, label in enumerate(labels)]
-    if len(actual):
-        header.append("actual")
-        for i, row in enumerate(rows):
-            row.append(number(actual[i]) if i < len(actual) else "")
-    write_output(args, header, rows)
-    if len(actual):
-        to = sys.stderr if args.output in (None, "-") else sys.stdout
-        print(
-            error_summary(
+    header = ["date" if dates is not None else "step"]
+    columns, summaries, plotted = [], [], []
+    for column, model in models.items():
+
+        def name(what, column=column):
+            return group(column, what, several)
+
+        series = table.column(column)
+        history = series[:end]
+        x = None
+        if inputs[column]:
+            x = future_inputs(table, inputs[column], end, horizon, origin_name(table, end))
+        levels = args.interval
+        if (
+            levels is None
+            and plots[column]
+            and model.info.get("residuals")
+            and horizon <= len(model.info["residuals"][0])
+        ):
+            levels = PLOT_LEVELS  # the plot shows the bands whenever the model has them
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = rnnc.forecast(model, history, horizon, levels=levels, inputs=x)
+            except ValueError as exc:
+                if levels is None:
+                    raise
+                where = f" {paths[column]}:" if several else ""
+                raise CommandError(f"--interval:{where} {exc}") from None
+        for warning in caught:  # forecast's notes, naming the column when there are several
+            note = f"{column}: {warning.message}" if several else str(warning.message)
+            warnings.warn(note, UserWarning, stacklevel=1)
+        predicted = result if levels is None else result.mean
+        actual = series[end : min(end + horizon, table.end)]
+        header.append(name("forecast"))
+        columns.append(predicted)
+        for level in args.interval or ():
+            header += [name(f"lower_{percent(level)}"), name(f"upper_{percent(level)}")]
+            columns += list(result.intervals[level])
+            if np.isinf(result.intervals[level][0][0]):
+                warnings.warn(
+                    f"{column + ': ' if several else ''}the {percent(level)}% interval is "
+                    f"unbounded: the model's {len(model.info['residuals'])} backtest origins "
+                    f"are too few for that level",
+                    UserWarning,
+                    stacklevel=1,
+                )
+        if len(actual):
+            header.append(name("actual"))
+            columns.append(np.r_[actual, np.full(horizon - len(actual), np.nan)])
+            summary = error_summary(
                 history,
                 predicted[: len(actual)],
                 actual,
                 model,
                 result.intervals if args.interval else {},
-            ),
-            file=to,
-        )
-    if args.plot:
-        with plot_errors(args.plot):
-            plot_forecast(args.plot, model, table, args.column, end, result, actual)
+            )
+            summaries.append(f"{column}: {summary}" if several else summary)
+        if plots[column]:
+            plotted.append((plots[column], model, column, result, actual))
+    rows = [
+        [label] + ["" if np.isnan(c[i]) else number(c[i]) for c in columns]
+        for i, label in enumerate(labels)
+    ]
+    write_output(args, header, rows)
+    to = sys.stderr if args.output in (None, "-") else sys.stdout  # stdout stays CSV
+    for summary in summaries:
+        print(summary, file=to)
+    for path, model, column, result, actual in plotted:
+        with plot_errors(path):
+            plot_forecast(path, model, table, column, end, result, actual)
 
 
 def percent(level):
@@ -628,11 +836,25 @@ def error_summary(history, predicted, actual, model, intervals):
     return line
 
 
+def step_contains(table, when):
+    """Which of the table's steps hold the date when: for monthly, quarterly and
+    yearly steps, the n months each step stands for (those up to its date
+    when the dates fall on month ends, as 2001-06-30 for 2001Q2; those from
+    it otherwise), so that 2001Q2, 2001-05 and 2001 find their step
+    whichever day the file writes; for other steps, the date itself."""
+    f = table.frequency
+    if f.unit != "M":
+        return table.dates == when
+    months = table.dates.astype("datetime64[M]")
+    first = months - (f.n - 1) if f.month_end else months
+    month = when.astype("datetime64[M]")
+    return (first <= month) & (month <= first + (f.n - 1))
+
+
 def origin(text, table, path):
-    """How many values --until keeps: up to and including the date it names (a
-    date of the file, compared by month for monthly, quarterly and yearly steps)
-    or its 1-based row of the series; a number that reads as a date of the
-    file is that date."""
+    """How many values --until keeps: up to and including the step holding
+    the date it names (step_contains) or its 1-based row of the series; a
+    number that reads as a date of the file is that date."""
     n = len(table.values)
     if table.dates is not None:
         try:
@@ -640,10 +862,7 @@ def origin(text, table, path):
         except SeriesError:
             when = None
         if when is not None:
-            unit = "M" if table.frequency.unit == "M" else "s"
-            match = np.flatnonzero(
-                table.dates.astype(f"datetime64[{unit}]") == when.astype(f"datetime64[{unit}]")
-            )
+            match = np.flatnonzero(step_contains(table, when))
             if match.size:
                 return int(match[0]) + 1
             if not text.strip().isdigit():
@@ -713,6 +932,8 @@ def plot_forecast(path, model, table, column, end, result, actual=()):
     if table.dates is not None:
         dates = (table.dates[end - recent : end], table.future_dates(horizon, after=end - 1))
     name = model.info.get("winner") or f"network ({model.info.get('preset', 'rnnc')})"
+    if model.info.get("inputs"):
+        name += f", inputs {', '.join(model.info['inputs'])}"
     plots.forecast(
         path,
         history[-recent:],
@@ -761,6 +982,17 @@ def fraction(text):
     return value
 
 
+def column_names(text):
+    """An argparse type: NAME or NAME,NAME,... (column names, each once)."""
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"{text!r} has an empty column name")
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise argparse.ArgumentTypeError(f"{text!r} names {twice!r} twice")
+    return names
+
+
 def one_character(text):
     """An argparse type: --delimiter, one character (tab or \\t for a tab)."""
     text = {"tab": "\t", "\\t": "\t"}.get(text, text)
@@ -785,7 +1017,25 @@ def levels(text):
 
 def add_series_options(parser):
     parser.add_argument("--csv", required=True, metavar="FILE", help="CSV file with a header row")
-    parser.add_argument("--column", required=True, metavar="NAME", help="the series' column")
+    parser.add_argument(
+        "--column",
+        required=True,
+        type=column_names,
+        metavar="NAME[,NAME...]",
+        help="the series' column; several, comma-separated, get one model each, "
+        "from its own past (and the --inputs), in the files --save (--model) "
+        "names with {column}, e.g. model-{column}.npz",
+    )
+    parser.add_argument(
+        "--inputs",
+        type=column_names,
+        metavar="COL[,COL...]",
+        help="other columns known in advance, fed to the models as inputs "
+        "(default forecaster; predict: default, the model's). Their future "
+        "values are required, not forecast: the rows after the forecast origin "
+        "(--until, or the last row where a --column has a value) must hold them "
+        "for every --horizon step",
+    )
     dates = parser.add_mutually_exclusive_group()
     dates.add_argument(
         "--date",
@@ -939,7 +1189,13 @@ def parser():
         type=fraction,
         help="presets: fraction of the windows, from the end, held out (default: 0.2)",
     )
-    train.add_argument("--save", required=True, metavar="MODEL", help="model file to write")
+    train.add_argument(
+        "--save",
+        required=True,
+        metavar="MODEL",
+        help="model file to write; {column} in it stands for each --column's name "
+        "(required with several)",
+    )
     add_training_options(train, "rnnc-train", FORECASTER, forecaster=True)
     train.set_defaults(run=command_train)
 
@@ -954,7 +1210,8 @@ def parser():
         "--model",
         required=True,
         metavar="MODEL",
-        help="model file from rnnc train or rnnc sine --save",
+        help="model file from rnnc train or rnnc sine --save; {column} in it "
+        "stands for each --column's name (required with several)",
     )
     add_series_options(predict)
     predict.add_argument(
@@ -982,7 +1239,8 @@ def parser():
         "--plot",
         metavar="PNG",
         help="also plot to this file: with --horizon, recent history, the "
-        "forecast and its 80%% and 95%% bands (or --interval's)",
+        "forecast and its 80%% and 95%% bands (or --interval's); {column} "
+        "in it stands for each --column's name (required with several)",
     )
     predict.set_defaults(run=command_predict)
     return top

@@ -7,7 +7,10 @@ coefficients, in the space of its differencing:
 
 * last value: differencing (1,), zero forecast of the difference;
 * seasonal naive: differencing (m,), zero forecast of the seasonal difference;
-* linear AR: no differencing, A and b by least squares (order by AIC).
+* linear AR: no differencing, A and b by least squares (order by AIC);
+* linear ARX (with inputs): the series' lags and each input's value at the
+  forecast step and its lags, by least squares, per-feature scaling
+  (rnnc.forecasting.with_inputs lays out the steps).
 
 See fit_forecaster for the procedure.
 """
@@ -23,7 +26,13 @@ from numpy.typing import ArrayLike
 from rnnc import _validation as check
 from rnnc import core
 from rnnc import differencing as diff
-from rnnc.forecasting import forecast_paths, training_statistics, windows
+from rnnc.forecasting import (
+    as_inputs,
+    forecast_paths,
+    training_statistics,
+    windows,
+    with_inputs,
+)
 from rnnc.initializers import scaled_weights
 from rnnc.model import Combination, Model
 from rnnc.scaling import standardisation
@@ -114,16 +123,17 @@ def default_horizon(n, period):
 # --- models with the network switched off ---------------------------------------------
 
 
-def linear_model(A, b, differencing=(), offset=0.0, scale=1.0, info=None):
+def linear_model(A, b, differencing=(), offset=0.0, scale=1.0, info=None, n_features=1):
     """A Model computing only the skip term A x + b (V = 0), in the space of
-    differencing, scaled by offset and scale."""
+    differencing, scaled by offset and scale, reading n_features values per
+    step (the series and its inputs)."""
     A = np.asarray(A, dtype=np.float64).reshape(1, -1)
     zero = np.zeros((1, 1))
     return Model(
-        zero,
+        np.zeros((1, n_features)),
         zero.copy(),
         zero.copy(),
-        seq_len=A.shape[1],
+        seq_len=A.shape[1] // n_features,
         layout="shared",
         bptt_truncate=None,
         offset=offset,
@@ -207,6 +217,81 @@ def fit_linear_ar(series, p=None, differencing=(), period=1):
     return linear_model(A, b, differencing, offset, scale)
 
 
+def _inputs(inputs, n):
+    """inputs as a finite (n, k) float64 array, one row per value of the series."""
+    x = as_inputs(inputs, "(len(series), k) or (len(series),)")
+    if x.shape[0] != n:
+        raise ValueError(
+            f"inputs must have one row per value of series, {n}, got {x.shape[0]} "
+            f"(the future values go to rnnc.forecast, not here)"
+        )
+    return x
+
+
+def max_arx_order(n_rows, period, n_features):
+    """The largest ARX order tried: max_ar_order's, with at least 3 rows per coefficient."""
+    return min(max(2 * period, 10), (n_rows - 1) // (3 * n_features))
+
+
+def _lagged_rows(Z, target, p, first):
+    """Rows j = first-1..len(Z)-1 of [Z[j-p+1], ..., Z[j]] flattened step by
+    step (the skip term's order) and their targets target[j]."""
+    view = np.lib.stride_tricks.sliding_window_view(Z, p, axis=0)  # (len - p + 1, F, p)
+    X = view.transpose(0, 2, 1).reshape(len(view), -1)[first - p :]
+    return X, target[first - 1 :]
+
+
+def _scaled_steps(y, x, lags):
+    """(Z, target, offset, scale) of a model of y with inputs x in the space
+    of lags: Z[j], the j-th step a model reads (with_inputs' rows (w_t,
+    v_{t+1}), differenced), scaled per feature by (offset, scale); target[j],
+    the differenced y that follows it, scaled as y's feature."""
+    steps = diff.difference(with_inputs(y[:-1], x), lags, axis=0)
+    offset, scale = standardisation(steps)
+    target = (diff.difference(y, lags)[1:] - offset[0]) / scale[0]
+    return (steps - offset) / scale, target, offset, scale
+
+
+def fit_linear_arx(series, inputs, p=None, differencing=(), period=1):
+    """The linear ARX(p) with intercept, by least squares, as a Model reading
+    1 + k features per step: the series' last p values and each input's
+    value at the forecast step and its p - 1 before (with_inputs' layout),
+    all differenced as given and scaled per feature; p=None chooses it by
+    AIC up to max_arx_order.
+
+    Parameters
+    ----------
+    series : array_like, (n,)
+    inputs : array_like, (n,) or (n, k)
+        The inputs' values at the series' steps.
+    p : int, optional
+    differencing : tuple of int
+    period : int
+
+    Returns
+    -------
+    rnnc.Model
+    """
+    y = _series_any(series)
+    x = _inputs(inputs, len(y))
+    lags = diff.check_lags(differencing)
+    Z, target, offset, scale = _scaled_steps(y, x, lags)
+    if p is None:
+        p_max = max(1, max_arx_order(len(Z), period, Z.shape[1]))
+        best = None
+        for order in range(1, p_max + 1):  # AIC, all orders scored on the same rows
+            X, t = _lagged_rows(Z, target, order, p_max)
+            A, b = _least_squares(X, t)
+            rss = max(float(np.sum((t - X @ A - b) ** 2)), 1e-300)
+            aic = len(t) * math.log(rss / len(t)) + 2 * (order * Z.shape[1] + 1)
+            if best is None or aic < best[0] - 1e-9:
+                best = (aic, order)
+        p = best[1]
+    A, b = _least_squares(*_lagged_rows(Z, target, p, p))
+    info = dict(n_inputs=x.shape[1])  # what rnnc.forecast checks its inputs against
+    return linear_model(A, b, lags, offset, scale, info, n_features=Z.shape[1])
+
+
 def _series_any(series):
     y = check.as_real_array(series, "series").astype(np.float64)
     check.check_finite(y, "series")
@@ -236,6 +321,10 @@ class Plan:
 
     def starts(self, y, window_len):
         return np.stack([y[o - window_len : o] for o in self.origins])
+
+    def inputs(self, x, window_len):
+        """The inputs each origin's forecast reads: along its window, then the horizon."""
+        return np.stack([x[o - window_len : o + self.horizon] for o in self.origins])
 
     def errors(self, residuals):
         """Scaled mean absolute error of each origin's forecast, (n_origins,), from
@@ -304,11 +393,14 @@ class Candidate:
         )
 
 
-def _forecasts(model, y, plan, n_threads=1):
+def _forecasts(model, y, plan, n_threads=1, x=None):
     """model's forecasts from the holdout's origins, (n_origins, horizon)
-    (None if they overflow)."""
+    (None if they overflow); x, the inputs, for a model that reads them."""
+    inputs = None if x is None else plan.inputs(x, model.window_len)
     try:
-        return forecast_paths(model, plan.starts(y, model.window_len), plan.horizon, n_threads)
+        return forecast_paths(
+            model, plan.starts(y, model.window_len), plan.horizon, n_threads, inputs
+        )
     except FloatingPointError:
         return None
 
@@ -363,25 +455,40 @@ class NetworkSpec:
     hidden_dim: int
     learning_rate: float
     activation: str
+    inputs: int = 0  # inputs read beside the series (k), 0 for none
 
     @property
     def name(self):
-        skip = f", skip AR({self.skip})" if self.skip else ""
-        return f"RNN(window {self.seq_len}{skip}){_space_name(self.lags)}"
+        skip = f", skip AR{'X' if self.inputs else ''}({self.skip})" if self.skip else ""
+        inputs = ", inputs" if self.inputs else ""
+        return f"RNN(window {self.seq_len}{skip}{inputs}){_space_name(self.lags)}"
 
 
-def _network(spec, y, seed):
-    """(model, training windows) of a fresh network for series y: scaled
-    weights and, with a skip term, A and b from least squares and V = 0, so
-    that it starts as the linear AR."""
-    w = diff.difference(y, spec.lags)
-    offset, scale = _scaling(w)
-    z = (w - offset) / scale
-    X, Y = windows(z, spec.seq_len)
-    U, V, W = scaled_weights(spec.hidden_dim, 1, 1, seed=seed)
+def _network(spec, y, seed, x=None):
+    """(model, training windows) of a fresh network for series y (with
+    inputs x, reading their steps as fit_linear_arx does): scaled weights
+    and, with a skip term, A and b from least squares and V = 0, so that it
+    starts as the linear AR (ARX)."""
+    info = {}
+    if x is None:
+        w = diff.difference(y, spec.lags)
+        offset, scale = _scaling(w)
+        z = (w - offset) / scale
+        X, Y = windows(z, spec.seq_len)
+    else:
+        Z, target, offset, scale = _scaled_steps(y, x, spec.lags)
+        view = np.lib.stride_tricks.sliding_window_view(Z, spec.seq_len, axis=0)
+        X, Y = np.ascontiguousarray(view.transpose(0, 2, 1)), target[spec.seq_len - 1 :, None]
+        info = dict(n_inputs=x.shape[1])
+    U, V, W = scaled_weights(spec.hidden_dim, X.shape[2], 1, seed=seed)
     A = b = None
     if spec.skip:
-        A, b = _least_squares(*_lagged(z, spec.skip, spec.seq_len))
+        lagged = (
+            _lagged(z, spec.skip, spec.seq_len)
+            if x is None
+            else _lagged_rows(Z, target, spec.skip, spec.seq_len)
+        )
+        A, b = _least_squares(*lagged)
         A, b = A.reshape(1, -1), np.array([b])
         V[:] = 0
     model = Model(
@@ -394,6 +501,7 @@ def _network(spec, y, seed):
         bptt_truncate=None,
         offset=offset,
         scale=scale,
+        info=info,
         A=A,
         b=b,
         differencing=spec.lags,
@@ -401,10 +509,10 @@ def _network(spec, y, seed):
     return model, X, Y
 
 
-def _train_member(spec, y, seed, epochs, after_epoch=None):
-    """Train one network on y for up to epochs epochs (Adam, shuffled,
-    full BPTT); after_epoch(epoch, model) -> False stops early."""
-    model, X, Y = _network(spec, y, seed)
+def _train_member(spec, y, seed, epochs, after_epoch=None, x=None):
+    """Train one network on y (and inputs x) for up to epochs epochs (Adam,
+    shuffled, full BPTT); after_epoch(epoch, model) -> False stops early."""
+    model, X, Y = _network(spec, y, seed, x)
     linear = {} if model.A is None else {"linear": (model.A, model.b)}
     state = core.AdamState(model.U, model.V, model.W, **linear)
     rng = np.random.default_rng(seed)
@@ -439,11 +547,12 @@ def _train_member(spec, y, seed, epochs, after_epoch=None):
     return model
 
 
-def _backtest_member(spec, y, plan, seed, max_epochs):
+def _backtest_member(spec, y, plan, seed, max_epochs, x=None):
     """{epoch: forecast paths on the holdout} of one network trained on the
     part before it, checked every CHECK_EVERY epochs until PATIENCE epochs
     bring no better backtest."""
     starts = plan.starts(y, spec.seq_len + diff.order(spec.lags))
+    inputs = None if x is None else plan.inputs(x, spec.seq_len + diff.order(spec.lags))
     paths, best = {}, [math.inf, 0]
 
     def after_epoch(epoch, model):
@@ -451,7 +560,7 @@ def _backtest_member(spec, y, plan, seed, max_epochs):
         if (epoch % CHECK_EVERY and epoch != max_epochs) or (epoch == 0 and not spec.skip):
             return True
         try:
-            paths[epoch] = forecast_paths(model, starts, plan.horizon, n_threads=1)
+            paths[epoch] = forecast_paths(model, starts, plan.horizon, 1, inputs)
         except FloatingPointError:
             return False
         error = float(np.mean(plan.errors(np.abs(paths[epoch] - plan.actual))))
@@ -460,7 +569,8 @@ def _backtest_member(spec, y, plan, seed, max_epochs):
         return epoch - best[1] < PATIENCE
 
     try:
-        _train_member(spec, y[: plan.start], seed, max_epochs, after_epoch)
+        train_x = None if x is None else x[: plan.start]
+        _train_member(spec, y[: plan.start], seed, max_epochs, after_epoch, train_x)
     except FloatingPointError:  # diverged: the checkpoints so far still count
         pass
     return paths
@@ -492,7 +602,7 @@ def _in_range(y, plan, lags):
     return bool(np.all((after >= low - margin) & (after <= high + margin)))
 
 
-def _network_specs(y, plan, orders, best_spaces, settings):
+def _network_specs(y, plan, orders, best_spaces, settings, n_inputs=0):
     m = plan.period
     specs = []
     for lags in best_spaces:
@@ -509,15 +619,16 @@ def _network_specs(y, plan, orders, best_spaces, settings):
                     settings.hidden_dim,
                     settings.learning_rate,
                     settings.activation,
+                    n_inputs,
                 )
             )
     return specs
 
 
-def _network_candidates(y, plan, specs, settings, pool):
+def _network_candidates(y, plan, specs, settings, pool, x=None):
     seeds = _members(settings.seed, settings.n_members)
     jobs = {
-        (i, seed): pool.submit(_backtest_member, spec, y, plan, seed, settings.max_epochs)
+        (i, seed): pool.submit(_backtest_member, spec, y, plan, seed, settings.max_epochs, x)
         for i, spec in enumerate(specs)
         for seed in seeds
     }
@@ -532,26 +643,26 @@ def _network_candidates(y, plan, specs, settings, pool):
             candidate.epochs = min(common, key=lambda e: (error[e], e))
             candidate.scored(curve[candidate.epochs], plan)
         candidate.refit = lambda y_all, pool, spec=spec, epochs=candidate.epochs: _refit_network(
-            spec, y_all, epochs, seeds, pool
+            spec, y_all, epochs, seeds, pool, x
         )
         found.append(candidate)
     return found
 
 
-def _refit_network(spec, y, epochs, seeds, pool):
-    models = list(pool.map(lambda seed: _train_member(spec, y, seed, epochs), seeds))
+def _refit_network(spec, y, epochs, seeds, pool, x=None):
+    models = list(pool.map(lambda seed: _train_member(spec, y, seed, epochs, x=x), seeds))
     first = models[0]
     first.members = [(m.U, m.V, m.W, m.A, m.b) for m in models[1:]]
     return first
 
 
-def _combination(candidates, plan):
+def _combination(candidates, plan, what="linear ARs"):
     """The candidate forecasting the mean of the linear ARs' forecasts (one
     per differencing space), or None when fewer than two were fitted."""
     parts = [c for c in candidates if c.kind in ("baseline", "linear") and c.seq_len]
     if len(parts) < 2 or any(c.paths is None for c in parts):
         return None
-    combined = Candidate(f"mean of {len(parts)} linear ARs", "combination", ())
+    combined = Candidate(f"mean of {len(parts)} {what}", "combination", ())
     combined.scored(np.mean([c.paths for c in parts], axis=0), plan)
 
     def refit(y_all, pool=None):
@@ -559,6 +670,36 @@ def _combination(candidates, plan):
 
     combined.refit = refit
     return combined
+
+
+def _input_candidates(y, x, plan):
+    """With inputs: _linear_candidates' (the baselines and the series' own
+    linear ARs, which ignore the inputs), a linear ARX in each of their
+    differencing spaces, and the mean of the ARXs, all scored; and per space
+    the ARX order, for the networks."""
+    found, _ = _linear_candidates(y, plan)
+    m, start = plan.period, plan.start
+    spaces = [(), (1,)] + ([(m,), (1, m)] if m > 1 else [])
+    arx, orders = [], {}
+    for lags in spaces:
+        if max_arx_order(start - 1 - diff.order(lags), m, 1 + x.shape[1]) < 1:
+            continue
+        model = fit_linear_arx(y[:start], x[:start], None, lags, m)
+        orders[lags] = model.seq_len
+        candidate = Candidate(
+            f"linear ARX{_space_name(lags)}",
+            "linear",
+            lags,
+            seq_len=model.seq_len,
+            skip=model.seq_len,
+        ).scored(_forecasts(model, y, plan, x=x), plan)
+        # refitted on all the data (y_all is all of y), the order is chosen again
+        candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_arx(
+            y_all, x, None, lags, m
+        )
+        arx.append(candidate)
+    combined = _combination(arx, plan, "linear ARXs")
+    return found + arx + ([] if combined is None else [combined]), orders
 
 
 KINDS = ("baseline", "combination", "linear", "network")
@@ -627,6 +768,7 @@ def fit_forecaster(
     seed: int = 0,
     n_jobs: int | None = None,
     calendar_period: int | None = None,
+    inputs: ArrayLike | None = None,
 ) -> Model:
     """A forecasting model for one series, chosen by backtest.
 
@@ -687,6 +829,17 @@ def fit_forecaster(
         Threads training networks side by side (None: all cores).
     calendar_period : int, optional
         The season the series' dates imply (see 1.).
+    inputs : array_like, (len(series), k) or (len(series),), optional
+        Other series known in advance (exogenous inputs), aligned with series.
+        The candidates are then the baselines and the series' own linear ARs
+        (which ignore the inputs), a linear ARX in each differencing space
+        (the series' lags and each input's value at the forecast step and its
+        lags, by least squares, order by AIC), the mean of those ARXs (the
+        combination) and networks reading the same steps (1 + k features,
+        the shared layout; the skip term started at the ARX).  The choice
+        is the same (step 4), so inputs that do not help on the holdout are
+        left out.  The model forecasts with rnnc.forecast(..., inputs=...),
+        which needs the inputs' future values; model.info["n_inputs"] is k.
 
     Returns
     -------
@@ -727,24 +880,35 @@ def fit_forecaster(
     )
     n_jobs = os.cpu_count() or 1 if n_jobs is None else _at_least(n_jobs, "n_jobs", 1)
     plan = plan_backtest(n, horizon, period, y)
+    x = None if inputs is None else _inputs(inputs, n)
 
-    candidates, orders = _linear_candidates(y, plan)
+    if x is None:
+        candidates, orders = _linear_candidates(y, plan)
+    else:
+        candidates, orders = _input_candidates(y, x, plan)
     ranked = sorted(
-        (c for c in candidates if c.kind != "baseline" or c.differencing == ()),
+        (
+            c
+            for c in candidates
+            if c.kind != "combination" and (c.kind != "baseline" or c.differencing == ())
+        ),
         key=lambda c: c.mase,
     )
-    best_spaces = [
-        c.differencing
-        for c in ranked
-        if c.differencing in orders and _in_range(y, plan, c.differencing)
-    ][:2]
-    combined = _combination(candidates, plan)
+    best_spaces = list(
+        dict.fromkeys(  # each space once: with inputs, an AR and an ARX share one
+            c.differencing
+            for c in ranked
+            if c.differencing in orders and _in_range(y, plan, c.differencing)
+        )
+    )[:2]
+    combined = _combination(candidates, plan) if x is None else None  # with x: made above
     if combined is not None:
         candidates.append(combined)
     with ThreadPoolExecutor(n_jobs) as pool:
         if settings.max_epochs > 0:
-            specs = _network_specs(y, plan, orders, best_spaces, settings)
-            candidates += _network_candidates(y, plan, specs, settings, pool)
+            k = 0 if x is None else x.shape[1]
+            specs = _network_specs(y, plan, orders, best_spaces, settings, k)
+            candidates += _network_candidates(y, plan, specs, settings, pool, x)
         winner = _choose(candidates, plan)
         try:
             model = winner.refit(y, pool)
@@ -763,6 +927,7 @@ def fit_forecaster(
         origins=len(plan.origins),
         residuals=None if winner.residuals is None else winner.residuals.tolist(),
         training=training_statistics(y),
+        **({} if x is None else dict(n_inputs=x.shape[1])),
     )
     return model
 
@@ -796,6 +961,7 @@ __all__ = [
     "linear_model",
     "naive_model",
     "fit_linear_ar",
+    "fit_linear_arx",
     "ar_order",
     "backtest_table",
 ]

@@ -72,11 +72,89 @@ class Forecast:
     intervals: dict
 
 
+def with_inputs(target, inputs):
+    """The steps a model with inputs reads: row t holds the target's value at t
+    and the inputs' values at t + 1, so that the last row of a window ending
+    at t holds the inputs of t + 1, the step being forecast.
+
+    target (..., L) and inputs (..., L + 1, k) give (..., L, 1 + k); the
+    inputs' first row (time t - L + 1 - 1) is not read."""
+    target = np.asarray(target, dtype=np.float64)
+    inputs = np.asarray(inputs, dtype=np.float64)
+    return np.concatenate([target[..., None], inputs[..., 1:, :]], axis=-1)
+
+
+def as_inputs(inputs, shape):
+    """inputs as a finite 2-D float64 array (a 1-D one as one column), or a
+    ValueError or TypeError naming inputs and the shape expected."""
+    x = check.as_real_array(inputs, "inputs")
+    x = x[:, None] if x.ndim == 1 else x
+    if x.ndim != 2 or x.shape[1] == 0:
+        raise ValueError(f"inputs must be {shape}, got shape {np.shape(inputs)}")
+    check.check_finite(x, "inputs")
+    return x.astype(np.float64)
+
+
+def fitted_with_inputs(model):
+    """True when model reads its steps as with_inputs lays them out: a model
+    of fit_forecaster's (or fit_linear_arx's) whose info names the inputs,
+    or a Combination of such models."""
+    if isinstance(model, Combination):
+        return all(map(fitted_with_inputs, model.models)) or (
+            model.info.get("n_inputs") == model.n_features - 1
+        )
+    return model.info.get("n_inputs") == model.n_features - 1
+
+
+def n_inputs(model):
+    """The inputs a model was fitted with: the features it reads after the
+    target, or for one that reads none (a baseline that backtested better
+    than the models with inputs), model.info["n_inputs"] (0 by default)."""
+    if model.n_features > 1:
+        return model.n_features - 1
+    return int(model.info.get("n_inputs", 0) or 0)
+
+
+def check_inputs(model, inputs, n_history, horizon):
+    """inputs as a (n_history + horizon, k) float64 array, or None for a
+    model fitted without inputs; a ValueError or TypeError naming inputs."""
+    k = n_inputs(model)
+    if k == 0:
+        if inputs is not None:
+            raise ValueError("inputs: this model was fitted without inputs; give inputs=None")
+        return None
+    need = n_history + horizon
+    if inputs is None:
+        raise ValueError(
+            f"inputs is required: the model was fitted with {k} input(s); give "
+            f"their values along the history and their future values for the "
+            f"horizon, shape (len(history) + horizon, {k}) = ({need}, {k})"
+        )
+    shape = f"(len(history) + horizon, {k}), one column per input the model was fitted with"
+    inputs = as_inputs(inputs, shape)
+    if inputs.shape[1] != k:
+        raise ValueError(f"inputs must be {shape}, got shape {inputs.shape}")
+    if inputs.shape[0] != need:
+        future = inputs.shape[0] - n_history
+        raise ValueError(
+            f"inputs must hold len(history) + horizon = {need} rows, the inputs' "
+            f"values along the history and their future values for the horizon "
+            f"(required: rnnc does not forecast inputs), got {inputs.shape[0]}: "
+            + (
+                f"{horizon - future} future value(s) missing"
+                if future < horizon
+                else f"{future} rows after the history for a horizon of {horizon}"
+            )
+        )
+    return inputs
+
+
 def forecast(
     model: Model | Combination,
     history: ArrayLike,
     horizon: int,
     levels: float | Sequence[float] | None = None,
+    inputs: ArrayLike | None = None,
 ) -> NDArray[np.float64] | Forecast:
     """Forecast the next values of a series, feeding each prediction back.
 
@@ -85,8 +163,13 @@ def forecast(
     the next value, which is appended to the window while the oldest value
     drops out, and so on.  A model of several networks gives the median of
     their forecasts; a Combination, the mean of its models' forecasts, each
-    from the values it reads.  The model must be univariate: one input feature and
-    output_dim 1.
+    from the values it reads.  The model must predict one series (output_dim
+    1) from its own past, or from its past and inputs.
+
+    A model fitted with inputs (rnnc.fit_forecaster's inputs) needs their
+    future values: rnnc does not forecast them.  inputs holds each input's
+    values along the history and then for the horizon's steps; the forecast
+    of step t reads the inputs of step t and the steps before it (with_inputs).
 
     The intervals are split-conformal, from the backtest fit_forecaster ran:
     at step h, the point forecast plus and minus the ceil((n + 1) level)-th
@@ -104,6 +187,11 @@ def forecast(
         Steps to forecast, at least 1.
     levels : float or sequence of float, optional
         Coverage of prediction intervals, each in (0, 1), e.g. (0.8, 0.95).
+    inputs : array_like, (len(history) + horizon, k) or (len(history) + horizon,), optional
+        For a model fitted with k inputs (and only then): their values at
+        the history's steps, then their future values at the horizon's steps.
+        A model that reads none of them (a baseline chose over them) ignores
+        them.
 
     Returns
     -------
@@ -134,10 +222,11 @@ def forecast(
         )
     if isinstance(model, Combination):
         model.check()  # its list of models may have changed since it was made
-    if model.output_dim != 1 or model.n_features != 1:
+    if model.output_dim != 1 or (model.n_features > 1 and not fitted_with_inputs(model)):
         raise ValueError(
             f"forecast feeds each prediction back as the next input, so the "
-            f"model needs one input feature and output_dim 1, got "
+            f"model needs output_dim 1 and one input feature (or the target "
+            f"and the inputs fit_forecaster fitted it with), got "
             f"{model.n_features} feature(s) and output_dim {model.output_dim}"
         )
     horizon = check.check_count(horizon, "horizon")
@@ -157,11 +246,15 @@ def forecast(
             f"history must hold at least {what} = {model.window_len} values, got {history.shape[0]}"
         )
     check.check_finite(history, "history")
+    inputs = check_inputs(model, inputs, history.shape[0], horizon)
     widths = None if levels is None else interval_widths(model, horizon, levels)
     note = unusual_history(model, history)
     if note:
         warnings.warn(note, UserWarning, stacklevel=2)
-    mean = forecast_paths(model, history[None, history.shape[0] - model.window_len :], horizon)[0]
+    first = history.shape[0] - model.window_len
+    if inputs is not None:
+        inputs = inputs[None, first:]
+    mean = forecast_paths(model, history[None, first:], horizon, inputs=inputs)[0]
     if widths is None:
         return mean
     return Forecast(mean, {level: (mean - w, mean + w) for level, w in widths.items()})
@@ -260,34 +353,47 @@ def unusual_history(model, history):
     return None
 
 
-def forecast_paths(model, starts, horizon, n_threads=None):
+def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
     """Recursive forecasts from many windows at once: starts (n, window_len)
     of raw values gives (n, horizon).  Each network forecasts on its own,
     feeding back its own predictions; the result is the median of their
     forecasts (a Combination: the mean of its models' forecasts, each from the
-    last values of starts it reads).  Raises FloatingPointError if a forecast
-    is not finite."""
+    last values of starts it reads).  A model with inputs reads them from
+    inputs (n, window_len + horizon, k), their values at the times of starts
+    and then of the horizon (a model without inputs ignores them).  Raises
+    FloatingPointError if a forecast is not finite."""
     if isinstance(model, Combination):
         starts = np.asarray(starts)
         width = starts.shape[1]
         return np.mean(
             [
-                forecast_paths(m, starts[:, width - m.window_len :], horizon, n_threads)
+                forecast_paths(
+                    m,
+                    starts[:, width - m.window_len :],
+                    horizon,
+                    n_threads,
+                    None if inputs is None else inputs[:, width - m.window_len :],
+                )
                 for m in model.models
             ],
             axis=0,
         )
+    reads_inputs = model.n_features > 1
     paths = []
     for network in model.networks:
         one = replace(
             model, U=network[0], V=network[1], W=network[2], A=network[3], b=network[4], members=[]
         )
         window = np.array(starts, dtype=np.float64)
+        length = window.shape[1]
         path = np.empty((len(window), horizon))
         for step in range(horizon):
+            steps = (
+                with_inputs(window, inputs[:, step : step + length + 1]) if reads_inputs else window
+            )
             with np.errstate(over="ignore", invalid="ignore"):  # reported below, as an error
                 # `one` was checked when made: no step checks its fields again
-                path[:, step] = one._predict_each(window, n_threads)[0, :, 0]
+                path[:, step] = one._predict_each(steps, n_threads)[0, :, 0]
             if not np.all(np.isfinite(path[:, step])):
                 raise FloatingPointError(
                     f"forecast step {step + 1} is not finite: the model's output overflows"

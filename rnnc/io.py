@@ -10,7 +10,7 @@ with ``np.load(path, allow_pickle=False)``:
     layout          str               "per_step" or "shared"
     activation      str               "sigmoid" or "tanh"
     bptt_truncate   int64             spec.NO_TRUNCATION (-1) for None (full BPTT)
-    offset, scale   float64
+    offset, scale   float64           (format 4: or (n_features,) arrays, see below)
     info            str               the info dict as JSON text
 
 and since format 2 (files of format 1 lack these and load with their defaults):
@@ -25,6 +25,11 @@ A Combination's file (format 3) holds format_version, rnnc_version, kind
 ("combination"), its info as JSON text, and each of its n models' arrays as
 above under "model0/" to "model{n-1}/" ("model0/U", ...).  A single model is
 still written as format 2, which rnnc releases before format 3 read.
+
+Format 4 adds per-feature scaling: offset and scale may be float64 arrays of
+shape (n_features,) (a model of a series with inputs).  Only files holding
+such a model are written as format 4, so that older rnnc refuse them as too
+new instead of misreading them; every other file keeps its format.
 
 Weights, offset and scale are stored in binary, so a file loads back bit for
 bit.  The file is written at exactly the path given: unlike ``np.savez``, save
@@ -47,8 +52,10 @@ from rnnc import spec
 from rnnc._version import __version__
 from rnnc.model import Combination, Model
 
-FORMAT_VERSION = 3  # the newest format this rnnc reads and writes
+FORMAT_VERSION = 4  # the newest format this rnnc reads and writes
 MODEL_FORMAT_VERSION = 2  # a single model's: still readable by rnnc before format 3
+COMBINATION_FORMAT_VERSION = 3
+PER_FEATURE_FORMAT_VERSION = 4  # any file with per-feature offset and scale
 COMBINATION = "combination"  # the kind of a Combination's file
 COMPONENT = "model"  # a Combination's i-th model is stored under "model{i}/"
 # kept for code that read them here; rnnc.spec is their home
@@ -102,6 +109,23 @@ def _info_json(info):
             "non-str keys become str); store lists and str keys"
         )
     return text
+
+
+def _scaling(value, name, n_features):
+    """offset or scale: a finite float, or a (n_features,) float64 array of them."""
+    if np.ndim(value) == 0:
+        return _real(value, name)
+    if not isinstance(value, np.ndarray) or value.dtype != np.float64:
+        what = f"dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__
+        raise TypeError(f"{name} must be a float or a float64 array, got {what}")
+    if value.shape != (n_features,):
+        raise ValueError(
+            f"{name} must be a float or one per feature, shape ({n_features},), "
+            f"got shape {value.shape}"
+        )
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
 
 
 def _check_linear(A, b, U, V, seq_len, layout, name=""):
@@ -196,22 +220,30 @@ def _check_fields(
             f"({U.shape[0]}, {seq_len}), got {U.shape}"
         )
     bptt_truncate = check.check_count(bptt_truncate, "bptt_truncate", allow_none=True)
-    offset = _real(offset, "offset")
-    scale = _real(scale, "scale")
-    if scale == 0:
+    n_features = 1 if layout == "per_step" else U.shape[1]
+    offset = _scaling(offset, "offset", n_features)
+    scale = _scaling(scale, "scale", n_features)
+    if np.any(np.asarray(scale) == 0):
         raise ValueError("scale must not be 0 (the network sees (raw - offset) / scale)")
+    if np.ndim(offset) != np.ndim(scale):
+        raise ValueError("offset and scale must both be floats or both per-feature arrays")
+    if np.ndim(offset) and V.shape[0] > n_features:
+        raise ValueError(
+            f"per-feature scaling maps the outputs back with the first output_dim "
+            f"features' offset and scale, so output_dim ({V.shape[0]}) must be at "
+            f"most n_features ({n_features})"
+        )
 
     def linear_of(A, b, name=""):
         return _check_linear(A, b, U, V, seq_len, layout, name)
 
     A, b = linear_of(A, b)
     differencing = diff.check_lags(differencing)
-    n_features = 1 if layout == "per_step" else U.shape[1]
-    if differencing and (n_features, V.shape[0]) != (1, 1):
+    # every feature is differenced; the output is undone on the first, the target
+    if differencing and V.shape[0] != 1:
         raise ValueError(
-            f"differencing {differencing} needs a model of one series (one "
-            f"feature, output_dim 1), got {n_features} feature(s) and "
-            f"output_dim {V.shape[0]}"
+            f"differencing {differencing} needs a model of one series (output_dim "
+            f"1, the target first among its features), got output_dim {V.shape[0]}"
         )
     members = _check_networks(members, U, V, W, A, linear_of)
     return dict(
@@ -266,11 +298,11 @@ def save(path: str | os.PathLike, model: Model | Combination) -> str:
     path = check_save_path(path)
     try:
         if isinstance(model, Model):
-            arrays = dict(format_version=np.int64(MODEL_FORMAT_VERSION), **_model_arrays(model))
+            arrays = dict(format_version=np.int64(_format_of([model])), **_model_arrays(model))
         else:
             model.check()
             arrays = dict(
-                format_version=np.int64(FORMAT_VERSION),
+                format_version=np.int64(_format_of(model.models, COMBINATION_FORMAT_VERSION)),
                 kind=np.str_(COMBINATION),
                 info=np.str_(_info_json(model.info)),
             )
@@ -287,6 +319,13 @@ def save(path: str | os.PathLike, model: Model | Combination) -> str:
     # no allow_pickle= here: NumPy < 2.1 would store it as an array named allow_pickle
     _write_atomically(path, lambda fh: np.savez(fh, **arrays))
     return path
+
+
+def _format_of(models, least=MODEL_FORMAT_VERSION):
+    """The oldest format that holds these models: format 4 only for per-feature scaling."""
+    if any(np.ndim(m.offset) or np.ndim(m.scale) for m in models):
+        return PER_FEATURE_FORMAT_VERSION
+    return least
 
 
 def _model_arrays(model):
@@ -316,8 +355,9 @@ def _model_arrays(model):
         layout=np.str_(fields["layout"]),
         activation=np.str_(fields["activation"]),
         bptt_truncate=np.int64(spec.truncation_code(k)),
-        offset=np.float64(fields["offset"]),
-        scale=np.float64(fields["scale"]),
+        # a float, or (format 4) the per-feature array as it is
+        offset=fields["offset"] if np.ndim(fields["offset"]) else np.float64(fields["offset"]),
+        scale=fields["scale"] if np.ndim(fields["scale"]) else np.float64(fields["scale"]),
         info=np.str_(fields["info"]),
         differencing=np.array(fields["differencing"], dtype=np.int64),
         **_linear_arrays(fields["A"], fields["b"], fields["U"], fields["V"]),
@@ -643,6 +683,13 @@ def _info(stored):
     return info
 
 
+def _scaling_of(stored, key):
+    """A stored offset or scale: a float, or (format 4) a 1-D float64 array."""
+    if stored.ndim == 1 and stored.dtype == np.float64:
+        return stored
+    return _scalar(stored, key, "f")
+
+
 def _model_from(stored):
     """The Model of one model's arrays; ValueError or TypeError naming the field."""
     k = _scalar(stored["bptt_truncate"], "bptt_truncate", "iu")
@@ -655,8 +702,8 @@ def _model_from(stored):
         layout=_scalar(stored["layout"], "layout", "U"),
         activation=_scalar(stored["activation"], "activation", "U"),
         bptt_truncate=spec.truncation_from_code(k),
-        offset=_scalar(stored["offset"], "offset", "f"),
-        scale=_scalar(stored["scale"], "scale", "f"),
+        offset=_scaling_of(stored["offset"], "offset"),
+        scale=_scaling_of(stored["scale"], "scale"),
         info=info,
         **_format_2_fields(stored),
     )

@@ -20,6 +20,12 @@ class Model:
     undone, so predict works on raw windows of ``window_len = seq_len +
     sum(differencing)`` values.
 
+    A model of one series with inputs (rnnc.fit_forecaster's ``inputs``)
+    reads n_features = 1 + k values per step, the target first: its offset
+    and scale are then per feature, (n_features,) arrays, and its outputs
+    come back with the target's (the first ``output_dim`` entries); the
+    differencing applies to every feature and is undone on the target.
+
     The fields are checked when a Model is made and before it predicts.
 
     Attributes
@@ -34,8 +40,9 @@ class Model:
     activation : {"sigmoid", "tanh"}
     bptt_truncate : int or None
         What it was trained with.
-    offset, scale : float
-        The scaling, finite, scale not 0.
+    offset, scale : float or ndarray of float64, (n_features,)
+        The scaling, finite, scale not 0: one for all values, or one per
+        feature (see above).
     info : dict
         JSON-serialisable metadata (training settings, the backtest, ...).
     A, b : ndarray or None
@@ -57,8 +64,8 @@ class Model:
     layout: str = "per_step"
     activation: str = "sigmoid"
     bptt_truncate: int = 5
-    offset: float = 0.0
-    scale: float = 1.0
+    offset: float | np.ndarray = 0.0
+    scale: float | np.ndarray = 1.0
     info: dict = field(default_factory=dict)
     A: np.ndarray | None = None
     b: np.ndarray | None = None
@@ -118,7 +125,16 @@ class Model:
 
     def from_network(self, values):
         """the network's outputs -> raw (still differenced) values"""
-        return self.offset + self.scale * np.asarray(values, dtype=np.float64)
+        offset, scale = self.output_scaling
+        return offset + scale * np.asarray(values, dtype=np.float64)
+
+    @property
+    def output_scaling(self):
+        """(offset, scale) of the outputs: the first output_dim features' with
+        per-feature scaling (the outputs are the target, feature 0 first)."""
+        if np.ndim(self.offset) == 0:
+            return self.offset, self.scale
+        return self.offset[: self.output_dim], self.scale[: self.output_dim]
 
     def _windows(self, X):
         X = np.asarray(X, dtype=np.float64)
@@ -162,8 +178,8 @@ class Model:
             Z = self.to_network(diff.difference(X, self.differencing, axis=1))
         if np.all(np.isfinite(X)) and not np.all(np.isfinite(Z)):
             raise ValueError(
-                f"X is too large for this model's scaling: (values - "
-                f"{self.offset:g}) / {self.scale:g} overflows float64"
+                f"X is too large for this model's scaling: (values - offset) / "
+                f"scale overflows float64 (offset {self.offset}, scale {self.scale})"
             )
         out = []
         for U, V, W, A, b in self.networks:
@@ -216,8 +232,9 @@ class Combination:
     Attributes
     ----------
     models : list of Model
-        At least two, each predicting one series from its own past (one
-        input feature, output_dim 1), none itself a Combination.
+        At least two, each predicting one series (output_dim 1) from its own
+        past, or all from its past and the same inputs (n_features 1 + k),
+        none itself a Combination.
     info : dict
         JSON-serialisable metadata (fit_forecaster's backtest, ...).
     """
@@ -236,11 +253,16 @@ class Combination:
             if not isinstance(model, Model):
                 raise TypeError(f"models[{i}] must be an rnnc.Model, got {type(model).__name__}")
             model.check()
-            if model.output_dim != 1 or model.n_features != 1:
+            if model.output_dim != 1:
                 raise ValueError(
-                    f"models[{i}] must predict one series from its own past (one "
-                    f"input feature, output_dim 1), got {model.n_features} feature(s) "
-                    f"and output_dim {model.output_dim}"
+                    f"models[{i}] must predict one series (output_dim 1), got "
+                    f"output_dim {model.output_dim}"
+                )
+            if model.n_features != self.models[0].n_features:
+                raise ValueError(
+                    f"models[{i}] reads {model.n_features} feature(s) per step and "
+                    f"models[0] {self.models[0].n_features}: the models of a "
+                    f"combination read the same series and inputs"
                 )
         if not isinstance(self.info, dict):
             raise TypeError(f"info must be a dict, got {type(self.info).__name__}")
@@ -251,7 +273,8 @@ class Combination:
 
     @property
     def n_features(self):
-        return 1
+        """Values per step: 1, the series, or 1 + k with k inputs."""
+        return self.models[0].n_features
 
     @property
     def window_len(self):
@@ -264,7 +287,7 @@ class Combination:
 
         Parameters
         ----------
-        X : array_like, (n, steps) or (n, steps, 1)
+        X : array_like, (n, steps) or (n, steps, n_features)
             Raw windows of at least window_len values.
         n_threads : int, optional
             Threads for the records (None: all cores).
@@ -276,10 +299,11 @@ class Combination:
         self.check()  # its list of models may have changed since it was made
         X = np.asarray(X, dtype=np.float64)
         X = X[:, :, None] if X.ndim == 2 else X
-        if X.ndim != 3 or X.shape[2] != 1 or X.shape[1] < self.window_len:
+        if X.ndim != 3 or X.shape[2] != self.n_features or X.shape[1] < self.window_len:
             raise ValueError(
                 f"X must be windows of at least {self.window_len} values, (n, steps) "
-                f"or (n, steps, 1), for this combination; got shape {X.shape}"
+                f"or (n, steps, {self.n_features}), for this combination; got shape "
+                f"{X.shape}"
             )
         return np.mean(
             [m.predict(X[:, X.shape[1] - m.window_len :], n_threads) for m in self.models], axis=0

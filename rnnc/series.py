@@ -110,7 +110,9 @@ class Table:
     """values (n_steps, n_columns) float64 with NaN where a cell was missing
     and not filled; names of the columns; dates (datetime64, or None when the
     file has none) and their frequency; rows, the file's line of each step
-    (None for a step a fill inserted); date_name, the date column's name."""
+    (None for a step a fill inserted); date_name, the date column's name;
+    end, the steps up to the last value of read_table's future columns (the
+    rest are the future: those columns are NaN there), all steps by default."""
 
     values: np.ndarray
     names: list
@@ -118,6 +120,11 @@ class Table:
     frequency: Frequency | None
     rows: list
     date_name: str | None = None
+    end: int | None = None
+
+    def __post_init__(self):
+        if self.end is None:
+            self.end = len(self.values)
 
     def column(self, name):
         return self.values[:, self.names.index(name)]
@@ -291,6 +298,7 @@ def read_table(
     date: str | bool | None = None,
     fill: str | None = None,
     delimiter: str | None = None,
+    future: list[str] = (),
 ) -> Table:
     """The columns of a CSV file with a header row, as a Table.
 
@@ -314,6 +322,13 @@ def read_table(
     delimiter : str, optional
         One character; by default sniffed from the header (comma, semicolon,
         tab or pipe).
+    future : list of str
+        Columns (the targets of a forecast with inputs) whose empty cells
+        after the last step where any of them has a value mark the future:
+        those steps are kept, with NaN, as Table.end says, and only the
+        steps before them are checked for gaps and filled; the other columns'
+        values there (the inputs' future values) are kept as read, NaN where
+        missing.
 
     Returns
     -------
@@ -396,7 +411,30 @@ def read_table(
         frequency = infer_frequency(dates, where, rows)
         values, dates, rows = _regular_steps(values, dates, rows, frequency)
     date_name = None if date_col is None else header[date_col]
-    return _filled(Table(values, list(columns), dates, frequency, rows, date_name), fill, path)
+    table = Table(values, list(columns), dates, frequency, rows, date_name)
+    if not future:
+        return _filled(table, fill, path)
+    known = ~np.isnan(values[:, [list(columns).index(name) for name in future]])
+    if not known.any():
+        raise SeriesError(f"{path}: {', '.join(future)} has no values at all")
+    end = int(np.flatnonzero(known.any(axis=1))[-1]) + 1
+    past = _filled(_steps(table, slice(0, end)), fill, path)
+    ahead = _steps(table, slice(end, None))
+    return Table(
+        np.vstack([past.values, ahead.values]),
+        past.names,
+        None if dates is None else np.concatenate([past.dates, ahead.dates]),
+        frequency,
+        past.rows + ahead.rows,
+        date_name,
+        len(past.values),
+    )
+
+
+def _steps(table, where):
+    """The table's steps in the slice where."""
+    dates = None if table.dates is None else table.dates[where]
+    return replace(table, values=table.values[where], dates=dates, rows=table.rows[where], end=None)
 
 
 def _sniff_delimiter(header):
@@ -459,7 +497,7 @@ def _filled(table, fill, path):
         keep = ~missing.any(axis=1)
         rows = [r for r, k in zip(table.rows, keep, strict=True) if k]
         dates = None if table.dates is None else table.dates[keep]
-        return replace(table, values=values[keep], dates=dates, rows=rows)
+        return replace(table, values=values[keep], dates=dates, rows=rows, end=None)
     for j in range(values.shape[1]):
         column = values[:, j]
         known = np.flatnonzero(~np.isnan(column))

@@ -66,7 +66,7 @@ def test_round_trips_bit_for_bit_and_old_readers_keep_single_models(tmp_path, se
         rnnc.forecast(loaded, series, 9), rnnc.forecast(combination, series, 9)
     )
     with np.load(path) as npz:
-        assert npz["format_version"] == io.FORMAT_VERSION == 3
+        assert npz["format_version"] == io.COMBINATION_FORMAT_VERSION == 3
         assert str(npz["kind"]) == "combination"
     rnnc.save(tmp_path / "m.npz", models[0])
     with np.load(tmp_path / "m.npz") as npz:
@@ -98,11 +98,15 @@ def test_a_combination_changed_after_it_was_made_is_checked_again(tmp_path, seri
     assert not (tmp_path / "c.npz").exists()
 
 
-def test_a_multivariate_model_does_not_combine(models):
+def test_models_of_other_inputs_or_outputs_do_not_combine(models):
     U, V, W = rnnc.scaled_weights(4, 2, 1, seed=0)
     two_inputs = rnnc.Model(U, V, W, seq_len=5, layout="shared")
-    with pytest.raises(ValueError, match=r"models\[1\] must predict one series"):
+    with pytest.raises(ValueError, match=r"models\[1\] reads 2 feature\(s\) per step"):
         rnnc.Combination([models[0], two_inputs])
+    U, V, W = rnnc.scaled_weights(4, 1, 2, seed=0)
+    two_outputs = rnnc.Model(U, V, W, seq_len=5, layout="shared")
+    with pytest.raises(ValueError, match=r"models\[1\] must predict one series"):
+        rnnc.Combination([models[0], two_outputs])
 
 
 def write_archive(path, arrays):

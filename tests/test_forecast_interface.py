@@ -375,3 +375,234 @@ def test_the_forecast_plot_is_written(capsys, tmp_path):
     )
     assert status == 0, err
     assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# --- inputs and several columns -------------------------------------------------------
+
+
+def write_table(path, header, rows):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def arx_table(tmp_path, n=120, future=6):
+    """quarter, y, z, x: y and z follow x (a random walk known in advance);
+    the last `future` rows hold x alone."""
+    rng = np.random.default_rng(3)
+    x = np.cumsum(rng.normal(size=n + future))
+    y, z = np.zeros(n + future), np.zeros(n + future)
+    for t in range(1, n + future):
+        y[t] = 0.6 * y[t - 1] + 2 * x[t] + 0.1 * rng.normal()
+        z[t] = 0.3 * z[t - 1] - x[t - 1] + 0.1 * rng.normal()
+    quarters = [f"{1980 + i // 4}Q{i % 4 + 1}" for i in range(n + future)]
+    rows = [
+        [q, repr(float(a)) if i < n else "", repr(float(b)) if i < n else "", repr(float(c))]
+        for i, (q, a, b, c) in enumerate(zip(quarters, y, z, x, strict=True))
+    ]
+    write_table(tmp_path / "t.csv", ["quarter", "y", "z", "x"], rows)
+    return quarters, y, z, x
+
+
+def test_inputs_are_fitted_and_their_future_values_are_required(capsys, tmp_path):
+    quarters, y, _, x = arx_table(tmp_path)
+    train_line = "train --csv {tmp}/t.csv --column y --inputs x --horizon 4 --save {tmp}/m.npz"
+    status, out, err = run_cli(capsys, f"{train_line} {FAST}", tmp_path)
+    assert status == 0, err
+    assert "with inputs x" in out and "linear ARX" in out
+    model = rnnc.load(tmp_path / "m.npz")
+    assert model.info["inputs"] == ["x"] and model.info["last_date"] == "2009Q4"
+    assert model.n_features == 2  # an ARX model won: y follows x closely
+    predict = "predict --model {tmp}/m.npz --csv {tmp}/t.csv --column y"
+    status, out, err = run_cli(capsys, f"{predict} --horizon 6", tmp_path)
+    assert status == 0, err
+    rows = rows_of(out)
+    assert rows[0] == ["date", "forecast"] and [r[0] for r in rows[1:]] == quarters[120:]
+    expected = rnnc.forecast(model, y[:120], 6, inputs=x)
+    assert [float(r[1]) for r in rows[1:]] == expected.tolist()
+    # the forecast follows the inputs' future: far better than the series alone
+    alone = rnnc.forecast(rnnc.fit_forecaster(y[:120], horizon=4, max_epochs=0), y[:120], 6)
+    assert np.mean(np.abs(expected - y[120:])) < 0.5 * np.mean(np.abs(alone - y[120:]))
+    status, _, err = run_cli(capsys, f"{predict} --horizon 8", tmp_path)
+    assert status == 2 and err.count("\n") == 1
+    assert "--inputs x has 6 future value(s) after 2009Q4" in err and "(2 missing)" in err
+
+
+def test_until_with_inputs_reads_the_inputs_after_the_origin(capsys, tmp_path):
+    _, y, _, x = arx_table(tmp_path)
+    run_cli(
+        capsys, "train --csv {tmp}/t.csv --column y --inputs x --save {tmp}/m.npz " + FAST, tmp_path
+    )
+    model = rnnc.load(tmp_path / "m.npz")
+    status, out, err = run_cli(
+        capsys,
+        "predict --model {tmp}/m.npz --csv {tmp}/t.csv --column y --horizon 8 --until 2007Q4",
+        tmp_path,
+    )
+    assert status == 0, err
+    rows = rows_of(out)
+    assert rows[0] == ["date", "forecast", "actual"] and rows[1][0] == "2008Q1"
+    expected = rnnc.forecast(model, y[:112], 8, inputs=x[:120])
+    assert [float(r[1]) for r in rows[1:]] == expected.tolist()
+    assert [float(r[2]) for r in rows[1:]] == y[112:120].tolist()
+    assert "error over the 8 known steps" in err
+    # past the targets' last value, the rows are the inputs' future: not an origin
+    status, _, err = run_cli(
+        capsys,
+        "predict --model {tmp}/m.npz --csv {tmp}/t.csv --column y --horizon 1 --until 2010Q2",
+        tmp_path,
+    )
+    assert status == 2 and "y ends at 2009Q4" in err
+
+
+def test_several_columns_get_a_model_each_and_a_column_group_each(capsys, tmp_path):
+    _, y, z, x = arx_table(tmp_path)
+    line = "train --csv {tmp}/t.csv --column y,z --inputs x --horizon 4 --save {tmp}/m-{column}.npz"
+    status, out, err = run_cli(capsys, f"{line} {FAST}", tmp_path)
+    assert status == 0, err
+    assert "y:\n" in out and "z:\n" in out
+    models = {c: rnnc.load(tmp_path / f"m-{c}.npz") for c in "yz"}
+    # each from its own past and the inputs: as fit_forecaster on that column alone
+    for column, series in (("y", y), ("z", z)):
+        alone = rnnc.fit_forecaster(series[:120], horizon=4, inputs=x[:120], max_epochs=0)
+        assert models[column].info["backtest"] == alone.info["backtest"]
+    status, out, err = run_cli(
+        capsys,
+        "predict --model {tmp}/m-{column}.npz --csv {tmp}/t.csv --column y,z --horizon 3 "
+        "--until 2009Q2 --interval 0.8",
+        tmp_path,
+    )
+    assert status == 0, err
+    rows = rows_of(out)
+    assert rows[0] == [
+        "date",
+        *["y_forecast", "y_lower_80", "y_upper_80", "y_actual"],
+        *["z_forecast", "z_lower_80", "z_upper_80", "z_actual"],
+    ]
+    assert [r[0] for r in rows[1:]] == ["2009Q3", "2009Q4", "2010Q1"]
+    assert [r[4] for r in rows[1:]] == [repr(float(y[118])), repr(float(y[119])), ""]
+    for column, series, first in (("y", y, 1), ("z", z, 5)):
+        expected = rnnc.forecast(models[column], series[:118], 3, inputs=x[:121])
+        assert [float(r[first]) for r in rows[1:]] == expected.tolist()
+        assert f"{column}: error over the 2 known steps" in err
+    # next values: a prediction and actual pair per column, labelled by date
+    status, out, err = run_cli(
+        capsys, "predict --model {tmp}/m-{column}.npz --csv {tmp}/t.csv --column y,z", tmp_path
+    )
+    rows = rows_of(out)
+    assert rows[0] == ["date", "y_prediction", "y_actual", "z_prediction", "z_actual"]
+    assert rows[-1][0] == "2010Q1" and rows[-1][2] == rows[-1][4] == ""  # past the end
+
+
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("train --csv {tmp}/t.csv --column y,z --save {tmp}/m.npz", "write {column}"),
+        (
+            "train --csv {tmp}/t.csv --column y --inputs x,y --save {tmp}/m.npz",
+            "--inputs y is also",
+        ),
+        ("train --csv {tmp}/t.csv --column y,y --save {tmp}/m.npz", "names 'y' twice"),
+        (
+            "train --csv {tmp}/t.csv --column y --inputs x --save {tmp}/m.npz --preset adam",
+            "--inputs is for",
+        ),
+        ("train --csv {tmp}/t.csv --column y --inputs w --save {tmp}/m.npz", "no column 'w'"),
+        (
+            "predict --csv {tmp}/t.csv --column y,z --model {tmp}/m.npz",
+            "--model {tmp}/m.npz: --column",
+        ),
+    ],
+)
+def test_column_and_input_errors_name_the_option(capsys, tmp_path, line, words):
+    arx_table(tmp_path)
+    status, _, err = run_cli(capsys, line, tmp_path)
+    assert status == 2 and err.count("\n") == 1
+    assert words.replace("{tmp}", str(tmp_path)) in err
+
+
+def test_a_model_without_inputs_refuses_them(capsys, tmp_path):
+    arx_table(tmp_path)
+    write_dated_csv(tmp_path / "s.csv", monthly(60), seasonal_series(60))
+    run_cli(capsys, "train --csv {tmp}/s.csv --column y --save {tmp}/m.npz " + FAST, tmp_path)
+    status, _, err = run_cli(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/t.csv --column y --inputs x", tmp_path
+    )
+    assert status == 2 and "was trained without inputs" in err
+
+
+# --- --until finds the step of a period; next values are labelled by date ---------------
+
+
+@pytest.mark.parametrize(
+    "dates, until, first",
+    [
+        # quarter-end days: 2001Q2 is the step dated 2001-06-30
+        (
+            [f"{1995 + i // 4}-{'03-31 06-30 09-30 12-31'.split()[i % 4]}" for i in range(40)],
+            "2001Q2",
+            "2001-09-30",
+        ),
+        (
+            [f"{1995 + i // 4}-{'03-31 06-30 09-30 12-31'.split()[i % 4]}" for i in range(40)],
+            "2001-05",
+            "2001-09-30",
+        ),
+        # month-end days: 2001-06 is the step dated 2001-06-30
+        (
+            [str(np.datetime64("1998-02") + i - np.timedelta64(1, "D"))[:10] for i in range(60)],
+            "2001-06",
+            "2001-07-31",
+        ),
+        # year-end days: 2001 is the step dated 2001-12-31
+        ([f"{1980 + i}-12-31" for i in range(40)], "2001", "2002-12-31"),
+        # quarter starts as the file writes them: 2001-05 is in 2001Q2
+        ([f"{1995 + i // 4}Q{i % 4 + 1}" for i in range(40)], "2001-05", "2001Q3"),
+    ],
+)
+def test_until_finds_the_step_that_holds_the_period(capsys, tmp_path, dates, until, first):
+    train(capsys, tmp_path, seasonal_series(len(dates), period=4), dates, "--horizon 2")
+    status, out, err = run_cli(
+        capsys,
+        f"predict --model {{tmp}}/m.npz --csv {{tmp}}/s.csv --column y --horizon 2 --until {until}",
+        tmp_path,
+    )
+    assert status == 0, err
+    assert rows_of(out)[1][0] == first
+
+
+def test_next_values_are_labelled_by_date(capsys, tmp_path):
+    values = seasonal_series(60)
+    model, _ = train(capsys, tmp_path, values, monthly(60))
+    status, out, err = run_cli(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column y", tmp_path
+    )
+    assert status == 0, err
+    rows = rows_of(out)
+    window = model.window_len
+    assert rows[0] == ["date", "prediction", "actual"]
+    assert rows[1][0] == monthly(60)[window] and float(rows[1][2]) == values[window]
+    assert rows[-1] == ["2005-01", rows[-1][1], ""]  # the value after the last one
+
+
+@pytest.mark.parametrize("preset", ["", "--preset adam --epochs 1 --seq-len 6 --quiet"])
+def test_empty_rows_after_the_last_value_are_the_future_without_inputs(capsys, tmp_path, preset):
+    values = seasonal_series(48)
+    write_dated_csv(tmp_path / "s.csv", monthly(50), [*map(repr, values.tolist()), "", ""])
+    status, _, err = run_cli(
+        capsys,
+        f"train --csv {{tmp}}/s.csv --column y --save {{tmp}}/m.npz {FAST} {preset}",
+        tmp_path,
+    )
+    assert status == 0, err
+    model = rnnc.load(tmp_path / "m.npz")
+    assert model.info["last_date"] == "2003-12" and model.info["training"]["max"] == max(values)
+    status, out, err = run_cli(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column y --horizon 2", tmp_path
+    )
+    assert status == 0, err
+    rows = rows_of(out)
+    assert [r[0] for r in rows[1:]] == ["2004-01", "2004-02"] and "actual" not in rows[0]
+    expected = rnnc.forecast(model, values, 2)
+    assert [float(r[1]) for r in rows[1:]] == expected.tolist()

@@ -316,3 +316,114 @@ def test_a_network_diverging_in_the_refit_falls_back_to_a_linear_model(monkeypat
     parts = model.models if isinstance(model, rnnc.Combination) else [model]
     assert not any(part.V.any() for part in parts)
     assert np.all(np.isfinite(rnnc.forecast(model, y, 12)))
+
+
+# --- inputs (exogenous variables) -----------------------------------------------------
+
+
+def arx_series(n, seed=0, noise=0.1):
+    """y_t = 0.5 y_{t-1} + 2 x0_t - x1_{t-1} + noise, x two random walks."""
+    rng = np.random.default_rng(seed)
+    x = np.cumsum(rng.normal(size=(n, 2)), axis=0)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = 0.5 * y[t - 1] + 2.0 * x[t, 0] - x[t - 1, 1] + noise * rng.normal()
+    return y, x
+
+
+def test_linear_arx_is_the_least_squares_fit_on_the_raw_values():
+    y, x = arx_series(150)
+    model = forecaster.fit_linear_arx(y, x, p=2)
+    # the same regression built by hand: y_t on y_{t-2}, y_{t-1}, x_{t-1}, x_t, 1
+    t = np.arange(2, len(y))
+    design = np.column_stack([y[t - 2], x[t - 1], y[t - 1], x[t], np.ones(len(t))])
+    coef = np.linalg.lstsq(design, y[t], rcond=None)[0]
+    windows = np.stack([np.column_stack([y[i - 2 : i], x[i - 1 : i + 1]]) for i in t])
+    np.testing.assert_allclose(model.predict(windows)[:, 0], design @ coef, atol=1e-9)
+    assert model.n_features == 3 and model.offset.shape == (3,)
+
+
+def test_linear_arx_on_differences_forecasts_with_future_inputs():
+    y, x = arx_series(200, noise=0.0)
+    model = forecaster.fit_linear_arx(y[:180], x[:180], None, (1,))
+    # noise-free and linear: the differenced model is exact, so is its forecast
+    result = rnnc.forecast(model, y[:180], 20, inputs=x)
+    np.testing.assert_allclose(result, y[180:], rtol=1e-7, atol=1e-7)
+
+
+def test_with_inputs_the_arx_combination_beats_the_series_own_models(tmp_path):
+    y, x = arx_series(240)
+    model = rnnc.fit_forecaster(y[:228], horizon=12, inputs=x[:228], max_epochs=0)
+    rows = {r["name"]: r for r in model.info["backtest"]}
+    assert {"linear ARX", "linear ARX on Δ", "last value", "linear AR"} <= set(rows)
+    assert rows["linear ARX"]["mase"] < 0.5 * rows["linear AR"]["mase"]
+    assert model.n_features == 3 and model.info["n_inputs"] == 2
+    forecast = rnnc.forecast(model, y[:228], 12, inputs=x)
+    own = rnnc.forecast(rnnc.fit_forecaster(y[:228], horizon=12, max_epochs=0), y[:228], 12)
+    assert np.mean(np.abs(forecast - y[228:])) < 0.5 * np.mean(np.abs(own - y[228:]))
+    path = tmp_path / "arx.npz"
+    rnnc.save(path, model)
+    again = rnnc.forecast(rnnc.load(path), y[:228], 12, inputs=x)
+    assert again.tobytes() == forecast.tobytes()
+
+
+def test_useless_inputs_leave_a_baseline_that_ignores_them():
+    y = np.tile([1.0, 5.0, 2.0, 8.0], 24)  # seasonal naive forecasts this exactly
+    noise = np.random.default_rng(1).normal(size=(96, 1))
+    model = rnnc.fit_forecaster(y, horizon=8, period=4, inputs=noise, max_epochs=0)
+    assert model.info["winner"] == "seasonal naive" and model.n_features == 1
+    assert model.info["n_inputs"] == 1  # forecast still takes (and ignores) them
+    future = np.random.default_rng(2).normal(size=(104, 1))
+    np.testing.assert_array_equal(rnnc.forecast(model, y, 8, inputs=future), y[88:96])
+
+
+@pytest.mark.parametrize(
+    "inputs, message",
+    [
+        (np.zeros((50, 1)), "inputs must have one row per value of series, 60, got 50"),
+        (np.zeros((60, 0)), r"inputs must be \(len\(series\), k\)"),
+        (np.r_[np.zeros(59), np.nan], "inputs holds a non-finite value"),
+        (np.zeros((60, 2, 1)), r"inputs must be \(len\(series\), k\)"),
+    ],
+)
+def test_bad_inputs_are_named(inputs, message):
+    with pytest.raises(ValueError, match=message):
+        rnnc.fit_forecaster(np.arange(60.0), inputs=inputs, max_epochs=0)
+
+
+def test_networks_with_inputs_read_the_arx_steps():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(120, 2))  # stationary: networks are tried on the levels too
+    y = np.zeros(120)
+    for t in range(1, 120):
+        y[t] = 0.5 * y[t - 1] + 2.0 * x[t, 0] - x[t - 1, 1] + 0.1 * rng.normal()
+    model = rnnc.fit_forecaster(y, horizon=4, inputs=x, max_epochs=2, n_members=1, hidden_dim=4)
+    networks = [r for r in model.info["backtest"] if r["kind"] == "network"]
+    assert networks and all("inputs" in r["name"] and r["mase"] is not None for r in networks)
+    spec = forecaster.NetworkSpec((1,), 6, 3, 4, 1e-3, "tanh", inputs=2)
+    network, X, Y = forecaster._network(spec, y, seed=0, x=x)
+    assert network.n_features == 3 and X.shape[1:] == (6, 3) and network.info["n_inputs"] == 2
+    # epoch 0 with the skip term is the ARX of order 3 fitted on the same rows
+    # (those the windows of 6 steps predict: the first 3 are left out)
+    arx = forecaster.fit_linear_arx(y[3:], x[3:], 3, (1,))
+    windows = np.stack([np.column_stack([y[i - 7 : i], x[i - 6 : i + 1]]) for i in range(7, 120)])
+    np.testing.assert_allclose(network.predict(windows), arx.predict(windows), rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_network_with_inputs_wins_where_the_input_acts_nonlinearly(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, size=(412, 1))
+    y = np.zeros(412)
+    for t in range(1, 412):
+        y[t] = 0.5 * y[t - 1] + 3 * np.sin(2 * x[t, 0]) + 0.1 * rng.normal()
+    model = rnnc.fit_forecaster(
+        y[:400], horizon=6, inputs=x[:400], max_epochs=300, learning_rate=1e-2
+    )
+    assert model.info["winner"].startswith("RNN") and "inputs" in model.info["winner"]
+    forecast = rnnc.forecast(model, y[:400], 12, inputs=x)
+    arx = rnnc.forecast(forecaster.fit_linear_arx(y[:400], x[:400]), y[:400], 12, inputs=x)
+    assert np.mean(np.abs(forecast - y[400:])) < np.mean(np.abs(arx - y[400:]))
+    rnnc.save(tmp_path / "m.npz", model)
+    again = rnnc.forecast(rnnc.load(tmp_path / "m.npz"), y[:400], 12, inputs=x)
+    assert again.tobytes() == forecast.tobytes()

@@ -242,7 +242,7 @@ def test_forecast_needs_a_univariate_model(rng):
         (two_outputs, "1 feature.*output_dim 2"),
         (two_features, "2 feature.*output_dim 1"),
     ):
-        with pytest.raises(ValueError, match="one input feature and output_dim 1, got " + what):
+        with pytest.raises(ValueError, match="output_dim 1 and one input feature.* got " + what):
             forecast(bad, np.zeros(6), 1)
     with pytest.raises(TypeError, match="model must be an rnnc.Model"):
         forecast((model.U, model.V, model.W), np.zeros(6), 1)
@@ -256,3 +256,67 @@ def test_model_predict_refuses_data_of_another_layout(rng):
     with pytest.raises(ValueError, match="1 features per step"):
         shared.predict(np.ones((2, 6, 2)))
     assert shared.predict(np.ones((2, 9, 1))).shape == (2, 1)  # any length
+
+
+# --- inputs: their future values are required -------------------------------------------
+
+
+def arx_model():
+    from rnnc.forecaster import fit_linear_arx
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    y = np.cumsum(rng.normal(size=60)) + x[:, 0]
+    return fit_linear_arx(y, x, 2, (1,)), y, x
+
+
+def test_forecast_reads_the_inputs_of_each_step_and_the_steps_before():
+    model, y, x = arx_model()
+    future = np.random.default_rng(1).normal(size=(3, 2))
+    inputs = np.vstack([x, future])
+    path = forecast(model, y, 3, inputs=inputs)
+    # one step at a time with model.predict: window rows (y_t, x_{t+1})
+    series = list(y)
+    for _ in range(3):
+        n = len(series)
+        rows = np.column_stack([series[n - 3 : n], inputs[n - 2 : n + 1]])
+        series.append(model.predict(rows[None])[0, 0])
+    np.testing.assert_allclose(path, series[60:], rtol=1e-12)
+    # the forecast of step 2 moves with the inputs of step 2, not before
+    later = inputs.copy()
+    later[61] += 1.0
+    moved = forecast(model, y, 3, inputs=later)
+    assert moved[0] == path[0] and moved[1] != path[1]
+
+
+@pytest.mark.parametrize(
+    "inputs, message",
+    [
+        (None, r"inputs is required: the model was fitted with 2 input\(s\).*\(63, 2\)"),
+        (np.zeros((61, 2)), r"got 61: 2 future value\(s\) missing"),
+        (np.zeros((60, 2)), r"required: rnnc does not forecast inputs\), got 60: 3 future"),
+        (np.zeros((64, 2)), "got 64: 4 rows after the history for a horizon of 3"),
+        (np.zeros((63, 3)), r"inputs must be \(len\(history\) \+ horizon, 2\)"),
+        (np.full((63, 2), np.inf), "inputs holds a non-finite value"),
+    ],
+)
+def test_missing_future_inputs_are_counted(inputs, message):
+    model, y, _ = arx_model()
+    with pytest.raises(ValueError, match=message):
+        forecast(model, y, 3, inputs=inputs)
+
+
+def test_inputs_for_a_model_without_them_are_refused(rng):
+    with pytest.raises(ValueError, match="fitted without inputs"):
+        forecast(univariate_model(rng, "shared"), np.zeros(8), 1, inputs=np.zeros((9, 1)))
+
+
+def test_a_combination_of_arx_models_forecasts_the_mean_of_theirs():
+    from rnnc.forecaster import fit_linear_arx
+
+    model, y, x = arx_model()
+    other = fit_linear_arx(y, x, 4, ())
+    combined = rnnc.Combination([model, other])
+    inputs = np.vstack([x, np.ones((5, 2))])
+    expected = (forecast(model, y, 5, inputs=inputs) + forecast(other, y, 5, inputs=inputs)) / 2
+    np.testing.assert_allclose(forecast(combined, y, 5, inputs=inputs), expected, rtol=1e-12)

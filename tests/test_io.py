@@ -584,3 +584,53 @@ def test_truncation_beyond_int64_saves_as_full_bptt(tmp_path, model):
     model.bptt_truncate = 10**30
     io.save(tmp_path / "m.npz", model)
     assert io.load(tmp_path / "m.npz").bptt_truncate is None
+
+
+def test_per_feature_scaling_round_trips_as_format_4(tmp_path, rng):
+    from rnnc.forecaster import fit_linear_arx
+
+    x = rng.normal(size=(80, 2))
+    y = np.cumsum(rng.normal(size=80)) + 3 * x[:, 1]
+    model = fit_linear_arx(y, x, None, (1,))
+    path = tmp_path / "arx.npz"
+    io.save(path, model)
+    assert int(np.load(path)["format_version"]) == io.PER_FEATURE_FORMAT_VERSION == 4
+    loaded = io.load(path)
+    assert_same_model(loaded, model)
+    for name in ("offset", "scale"):
+        a, b = getattr(loaded, name), getattr(model, name)
+        assert a.dtype == b.dtype == np.float64 and a.tobytes() == b.tobytes()
+    # a model with one scaling keeps format 2, which older rnnc read
+    io.save(path, make_model(rng))
+    assert int(np.load(path)["format_version"]) == io.MODEL_FORMAT_VERSION == 2
+
+
+@pytest.mark.parametrize(
+    "fields, error, message",
+    [
+        (
+            dict(offset=np.zeros(2)),
+            ValueError,
+            r"offset must be a float or one per feature, shape \(3,\)",
+        ),
+        (
+            dict(scale=np.array([1.0, 0.0, 1.0]), offset=np.zeros(3)),
+            ValueError,
+            "scale must not be 0",
+        ),
+        (
+            dict(offset=np.zeros(3, dtype=np.float32)),
+            TypeError,
+            "offset must be a float or a float64",
+        ),
+        (dict(offset=np.zeros(3)), ValueError, "offset and scale must both be floats"),
+        (
+            dict(offset=np.array([0.0, np.nan, 0.0]), scale=np.ones(3)),
+            ValueError,
+            "offset must be finite",
+        ),
+    ],
+)
+def test_bad_per_feature_scaling_is_named(rng, fields, error, message):
+    with pytest.raises(error, match=message):
+        make_model(rng, layout="shared", n_features=3, **fields)

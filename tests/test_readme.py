@@ -172,3 +172,46 @@ def test_the_command_line_table(rnnc_sine, argv, shown):
         r"^\| \(predicting the training mean\) \| *\| ([\d.]+) \|$", README.read_text(), flags=re.M
     )
     assert number_matches(mean_shown, mean)
+
+
+@pytest.mark.slow
+def test_the_inputs_example_prints_what_the_readme_shows(tmp_path, monkeypatch, capsys):
+    """The README's macrodata example (inputs, several columns), run as written."""
+    pytest.importorskip("statsmodels", reason="the example's data come with statsmodels")
+    from support import run_cli
+
+    text = README.read_text()
+    (block,) = re.findall(r"```bash\n(python -c '\nimport pandas.*?)```", text, flags=re.S)
+    script, commands = re.fullmatch(r"python -c '\n(.*?)'\n(.*)", block, flags=re.S).groups()
+    monkeypatch.chdir(tmp_path)
+    exec(script, {})
+    outputs = []
+    for line in commands.strip().splitlines():
+        status, out, err = run_cli(capsys, line.removeprefix("rnnc ").replace('"', ""))
+        assert status == 0, err
+        outputs.append((out, err))
+    # train's backtest table for realcons, as shown
+    (shown,) = re.findall(r"```\n(  candidate +kind +MASE\n.*?)  \.\.\.\n```", text, flags=re.S)
+    printed = outputs[0][0].splitlines()
+    start = printed.index(shown.splitlines()[0])
+    for shown_line, printed_line in zip(shown.splitlines(), printed[start:], strict=False):
+        assert_shows(shown_line, printed_line)
+    # predict: the column groups and the errors given income, then without it
+    header = "date,realcons_forecast,realcons_actual,realinv_forecast,realinv_actual"
+    assert f"`{header}`" in text and outputs[1][0].splitlines()[0] == header
+    mae = [float(m) for m in re.findall(r"MAE ([\d.]+)", outputs[1][1])]
+    claim = re.search(
+        r"MAE (\d+) for realcons and (\d+) for realinv; the\s+same command "
+        r"without `--inputs` \(each series from its own past\) gives (\d+) and (\d+)",
+        text,
+    )
+    assert [round(m) for m in mae] == [int(claim[1]), int(claim[2])]
+    alone = commands.strip().splitlines()
+    for line in (
+        alone[0].replace(" --inputs realdpi", "").replace("macro-{column}", "own-{column}"),
+        alone[1].replace("macro-{column}", "own-{column}"),
+    ):
+        status, out, err = run_cli(capsys, line.removeprefix("rnnc ").replace('"', ""))
+        assert status == 0, err
+    mae = [float(m) for m in re.findall(r"MAE ([\d.]+)", err)]
+    assert [round(m) for m in mae] == [int(claim[3]), int(claim[4])]

@@ -497,7 +497,7 @@ def read_column(path, column):
     from rnnc.cli import read_series
 
     options = argparse.Namespace(
-        csv=path, column=column, date=None, no_date=False, fill=None, delimiter=None
+        csv=path, column=[column], date=None, no_date=False, fill=None, delimiter=None
     )
     return read_series(options).column(column)
 

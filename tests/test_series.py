@@ -150,3 +150,30 @@ def test_parse_and_infer_directly():
     assert frequency.name == "every 2 months" and frequency.month_end
     with pytest.raises(SeriesError, match="at least two dates"):
         infer_frequency(dates[:1])
+
+
+def test_rows_after_the_targets_last_value_are_the_future(tmp_path):
+    text = "month,sales,price\n2020-01,1,10\n2020-02,,11\n2020-03,3,12\n2020-04,,13\n2020-06,,15\n"
+    path = write(tmp_path, text)
+    table = read_table(path, ["sales", "price"], fill="interpolate", future=["sales"])
+    assert table.end == 3  # sales' last value is 2020-03: the rest is the future
+    np.testing.assert_array_equal(table.values[:3], [[1, 10], [2, 11], [3, 12]])
+    # the future is kept as read: the skipped May is a missing input value
+    np.testing.assert_array_equal(table.values[3:, 1], [13, np.nan, 15])
+    assert np.isnan(table.values[3:, 0]).all() and table.rows == [2, 3, 4, 5, None, 6]
+    assert [format_date(d, table.frequency) for d in table.dates[3:]] == [
+        "2020-04",
+        "2020-05",
+        "2020-06",
+    ]
+    # gaps before the end are still gaps: an error naming the first, unless filled
+    with pytest.raises(SeriesError, match="sales has no value at line 3"):
+        read_table(path, ["sales", "price"], future=["sales"])
+    dropped = read_table(path, ["sales", "price"], fill="drop", future=["sales"])
+    assert dropped.end == 2 and len(dropped.values) == 5
+    # without future, a trailing gap is a gap
+    with pytest.raises(SeriesError, match="ends with a gap"):
+        read_table(path, ["sales", "price"], fill="interpolate")
+    empty = write(tmp_path, "sales,price\n,1\n,2\n", "e.csv")
+    with pytest.raises(SeriesError, match="sales has no values at all"):
+        read_table(empty, ["sales", "price"], future=["sales"])

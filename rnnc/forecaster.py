@@ -318,6 +318,8 @@ class Plan:
     period: int
     mase_scale: float
     actual: np.ndarray  # (n_origins, horizon)
+    # the part before the holdout shows the season (detect_period confirms it)
+    seasonal: bool = False
 
     def starts(self, y, window_len):
         return np.stack([y[o - window_len : o] for o in self.origins])
@@ -350,7 +352,8 @@ def plan_backtest(n, horizon, period, y):
     if scale == 0:
         scale = float(np.mean(np.abs(y[:start]))) or 1.0
     actual = np.stack([y[o : o + horizon] for o in origins])
-    return Plan(start, origins, horizon, period, scale, actual)
+    seasonal = period > 1 and start >= MIN_LENGTH and detect_period(y[:start], period) == period
+    return Plan(start, origins, horizon, period, scale, actual, seasonal)
 
 
 @dataclass
@@ -658,8 +661,13 @@ def _refit_network(spec, y, epochs, seeds, pool, x=None):
 
 def _combination(candidates, plan, what="linear ARs"):
     """The candidate forecasting the mean of the linear ARs' forecasts (one
-    per differencing space), or None when fewer than two were fitted."""
+    per differencing space), or None when fewer than two were fitted.  The
+    seasonal spaces join only when the data before the holdout show the
+    season: a season given for a series without one (seasonally adjusted
+    data, say) made the mean worse on the benchmark's series."""
     parts = [c for c in candidates if c.kind in ("baseline", "linear") and c.seq_len]
+    if not plan.seasonal:
+        parts = [c for c in parts if all(lag == 1 for lag in c.differencing)]
     if len(parts) < 2 or any(c.paths is None for c in parts):
         return None
     combined = Candidate(f"mean of {len(parts)} {what}", "combination", ())

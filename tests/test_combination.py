@@ -184,3 +184,18 @@ def test_fit_forecaster_returns_a_combination_that_round_trips(tmp_path, series)
     loaded = rnnc.load(tmp_path / "f.npz")
     assert type(loaded) is type(model) and loaded.info == model.info
     np.testing.assert_array_equal(rnnc.forecast(loaded, series, 6), rnnc.forecast(model, series, 6))
+
+
+def test_seasonal_spaces_join_the_mean_only_when_the_data_show_the_season():
+    rng = np.random.default_rng(4)
+    t = np.arange(240)
+    walk = np.cumsum(0.1 + rng.normal(size=240))  # no season, though one is given
+    seasonal = walk + 4 * np.sin(2 * np.pi * t / 12)
+
+    def combined(y):
+        model = rnnc.fit_forecaster(y, horizon=12, period=12, max_epochs=0)
+        names = [r["name"] for r in model.info["backtest"] if r["kind"] == "combination"]
+        return names
+
+    assert combined(walk) == ["mean of 2 linear ARs"]
+    assert combined(seasonal) == ["mean of 4 linear ARs"]

@@ -42,16 +42,6 @@ RNNC_INLINE VEC NAME(fold)(VEC a, VEC b, const int s)
     return __builtin_shuffle(a, b, first) + __builtin_shuffle(a, b, second);
 }
 
-/* sum of the lanes of v */
-RNNC_INLINE REAL NAME(hsum)(VEC v)
-{
-    /* the loops over levels are unrolled so each fold's shuffles are constants */
-    #pragma GCC unroll 4
-    for (int level = 1; level <= LOG2_LANES; level++)
-        v = NAME(fold)(v, v, LANES >> level);
-    return v[0];
-}
-
 /* lanes of A[i, j:j+LANES] * x[j:j+LANES] summed into acc[r] for the rows
  * i = i0 + r, r < rows, over the whole row: whole vectors, then the last LANES
  * elements with the lanes already counted zeroed by keep_tail.  The rows share
@@ -97,8 +87,35 @@ RNNC_INLINE void NAME(gemv_block)(const int rows, ptrdiff_t i, ptrdiff_t n,
         *(VEC_U *)(y + i + g * LANES) += acc[g];
 }
 
+/* y[i:i+rows] += A[i:i+rows] @ x for rows < LANES, a power of two: the fold
+ * tree of gemv_block, whose last levels fold the one vector left with itself
+ * (each row's lanes are paired as in gemv_block, and for one row as in a
+ * plain horizontal sum: the same sums to the bit), leaving row r's sum in
+ * lane r.  The rows' dot products are independent chains, where rows taken
+ * one at a time each waited on its own. */
+RNNC_INLINE void NAME(gemv_few)(const int rows, ptrdiff_t i, ptrdiff_t n,
+                                const REAL *restrict A, ptrdiff_t lda, const REAL *restrict x,
+                                REAL *restrict y, VEC x_tail, IVEC keep_tail)
+{
+    VEC acc[LANES];
+    NAME(dot_rows)(acc, rows, i, n, A, lda, x, x_tail, keep_tail);
+    #pragma GCC unroll 4
+    for (int level = 1; level <= LOG2_LANES; level++) {
+        if (rows >> level == 0)
+            acc[0] = NAME(fold)(acc[0], acc[0], LANES >> level);
+        else
+            #pragma GCC unroll 16
+            for (int r = 0; r < rows >> level; r++)
+                acc[r] = NAME(fold)(acc[2 * r], acc[2 * r + 1], LANES >> level);
+    }
+    #pragma GCC unroll 16
+    for (int r = 0; r < rows; r++)
+        y[i + r] += acc[0][r];
+}
+
 /* y += A @ x along vectors of the rows (n >= LANES): GEMV_ROWS rows per fold
- * tree, then LANES rows, then one at a time */
+ * tree, then LANES rows, then the last fewer than LANES rows in blocks of
+ * LANES/2, ..., 2 and 1 rows */
 RNNC_INLINE void NAME(gemv_vec)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
                                 ptrdiff_t lda, const REAL *restrict x, REAL *restrict y,
                                 int backwards)
@@ -116,11 +133,13 @@ RNNC_INLINE void NAME(gemv_vec)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A
     ptrdiff_t i = blocks * GEMV_ROWS;
     for (; GEMV_ROWS > LANES && i + LANES <= m; i += LANES)
         NAME(gemv_block)(LANES, i, n, A, lda, x, y, x_tail, keep_tail);
-    for (; i < m; i++) {
-        VEC acc[1];
-        NAME(dot_rows)(acc, 1, i, n, A, lda, x, x_tail, keep_tail);
-        y[i] += NAME(hsum)(acc[0]);
-    }
+    /* m - i < LANES rows left */
+    #pragma GCC unroll 4
+    for (int rows = LANES / 2; rows >= 1; rows /= 2)
+        if (m - i >= rows) {
+            NAME(gemv_few)(rows, i, n, A, lda, x, y, x_tail, keep_tail);
+            i += rows;
+        }
 }
 #endif
 

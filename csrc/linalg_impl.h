@@ -159,6 +159,15 @@ RNNC_INLINE void NAME(gemv_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict
     y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3;
 }
 
+#if RNNC_DISPATCHED && RNNC_VEC_BYTES == 64
+/* the AVX2 variant's gemv, defined by the next instance of this template */
+static void RNNC_PASTE(RNNC_PASTE(rnnc_gemv, SUFFIX), _v3)(ptrdiff_t m, ptrdiff_t n,
+                                                            const REAL *restrict A,
+                                                            ptrdiff_t lda,
+                                                            const REAL *restrict x,
+                                                            REAL *restrict y, int backwards);
+#endif
+
 RNNC_API
 void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff_t lda,
                      const REAL *restrict x, REAL *restrict y, int backwards)
@@ -166,6 +175,15 @@ void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff_t
     /* Row order does not change any y[i].  Called with alternating order on
      * a chain of products, the rows read last are still in L1 when the next
      * product starts, which matters when A does not fit L1. */
+#if RNNC_DISPATCHED && RNNC_VEC_BYTES == 64
+    /* rows of at most two ZMM (hidden 16 in float64, 32 in float32): the
+     * AVX2 variant's, whose fold tree is one level shorter; at such sizes
+     * each step waits on its sums, and so on the tree's depth */
+    if (n * (ptrdiff_t)sizeof(REAL) <= 128) {
+        RNNC_PASTE(RNNC_PASTE(rnnc_gemv, SUFFIX), _v3)(m, n, A, lda, x, y, backwards);
+        return;
+    }
+#endif
 #if RNNC_VEC_BYTES
     if (n >= LANES) {
         NAME(gemv_vec)(m, n, A, lda, x, y, backwards);

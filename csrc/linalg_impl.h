@@ -42,16 +42,6 @@ RNNC_INLINE VEC NAME(fold)(VEC a, VEC b, const int s)
     return __builtin_shuffle(a, b, first) + __builtin_shuffle(a, b, second);
 }
 
-/* sum of the lanes of v */
-RNNC_INLINE REAL NAME(hsum)(VEC v)
-{
-    /* the loops over levels are unrolled so each fold's shuffles are constants */
-    #pragma GCC unroll 4
-    for (int level = 1; level <= LOG2_LANES; level++)
-        v = NAME(fold)(v, v, LANES >> level);
-    return v[0];
-}
-
 /* lanes of A[i, j:j+LANES] * x[j:j+LANES] summed into acc[r] for the rows
  * i = i0 + r, r < rows, over the whole row: whole vectors, then the last LANES
  * elements with the lanes already counted zeroed by keep_tail.  The rows share
@@ -97,8 +87,35 @@ RNNC_INLINE void NAME(gemv_block)(const int rows, ptrdiff_t i, ptrdiff_t n,
         *(VEC_U *)(y + i + g * LANES) += acc[g];
 }
 
+/* y[i:i+rows] += A[i:i+rows] @ x for rows < LANES, a power of two: the fold
+ * tree of gemv_block, whose last levels fold the one vector left with itself
+ * (each row's lanes are paired as in gemv_block, and for one row as in a
+ * plain horizontal sum: the same sums to the bit), leaving row r's sum in
+ * lane r.  The rows' dot products are independent chains, where rows taken
+ * one at a time each waited on its own. */
+RNNC_INLINE void NAME(gemv_few)(const int rows, ptrdiff_t i, ptrdiff_t n,
+                                const REAL *restrict A, ptrdiff_t lda, const REAL *restrict x,
+                                REAL *restrict y, VEC x_tail, IVEC keep_tail)
+{
+    VEC acc[LANES];
+    NAME(dot_rows)(acc, rows, i, n, A, lda, x, x_tail, keep_tail);
+    #pragma GCC unroll 4
+    for (int level = 1; level <= LOG2_LANES; level++) {
+        if (rows >> level == 0)
+            acc[0] = NAME(fold)(acc[0], acc[0], LANES >> level);
+        else
+            #pragma GCC unroll 16
+            for (int r = 0; r < rows >> level; r++)
+                acc[r] = NAME(fold)(acc[2 * r], acc[2 * r + 1], LANES >> level);
+    }
+    #pragma GCC unroll 16
+    for (int r = 0; r < rows; r++)
+        y[i + r] += acc[0][r];
+}
+
 /* y += A @ x along vectors of the rows (n >= LANES): GEMV_ROWS rows per fold
- * tree, then LANES rows, then one at a time */
+ * tree, then LANES rows, then the last fewer than LANES rows in blocks of
+ * LANES/2, ..., 2 and 1 rows */
 RNNC_INLINE void NAME(gemv_vec)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A,
                                 ptrdiff_t lda, const REAL *restrict x, REAL *restrict y,
                                 int backwards)
@@ -116,11 +133,13 @@ RNNC_INLINE void NAME(gemv_vec)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A
     ptrdiff_t i = blocks * GEMV_ROWS;
     for (; GEMV_ROWS > LANES && i + LANES <= m; i += LANES)
         NAME(gemv_block)(LANES, i, n, A, lda, x, y, x_tail, keep_tail);
-    for (; i < m; i++) {
-        VEC acc[1];
-        NAME(dot_rows)(acc, 1, i, n, A, lda, x, x_tail, keep_tail);
-        y[i] += NAME(hsum)(acc[0]);
-    }
+    /* m - i < LANES rows left */
+    #pragma GCC unroll 4
+    for (int rows = LANES / 2; rows >= 1; rows /= 2)
+        if (m - i >= rows) {
+            NAME(gemv_few)(rows, i, n, A, lda, x, y, x_tail, keep_tail);
+            i += rows;
+        }
 }
 #endif
 
@@ -140,6 +159,15 @@ RNNC_INLINE void NAME(gemv_rows4)(ptrdiff_t i, ptrdiff_t n, const REAL *restrict
     y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3;
 }
 
+#if RNNC_DISPATCHED && RNNC_VEC_BYTES == 64
+/* the AVX2 variant's gemv, defined by the next instance of this template */
+static void RNNC_PASTE(RNNC_PASTE(rnnc_gemv, SUFFIX), _v3)(ptrdiff_t m, ptrdiff_t n,
+                                                            const REAL *restrict A,
+                                                            ptrdiff_t lda,
+                                                            const REAL *restrict x,
+                                                            REAL *restrict y, int backwards);
+#endif
+
 RNNC_API
 void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff_t lda,
                      const REAL *restrict x, REAL *restrict y, int backwards)
@@ -147,6 +175,15 @@ void NAME(rnnc_gemv)(ptrdiff_t m, ptrdiff_t n, const REAL *restrict A, ptrdiff_t
     /* Row order does not change any y[i].  Called with alternating order on
      * a chain of products, the rows read last are still in L1 when the next
      * product starts, which matters when A does not fit L1. */
+#if RNNC_DISPATCHED && RNNC_VEC_BYTES == 64
+    /* rows of at most two ZMM (hidden 16 in float64, 32 in float32): the
+     * AVX2 variant's, whose fold tree is one level shorter; at such sizes
+     * each step waits on its sums, and so on the tree's depth */
+    if (n * (ptrdiff_t)sizeof(REAL) <= 128) {
+        RNNC_PASTE(RNNC_PASTE(rnnc_gemv, SUFFIX), _v3)(m, n, A, lda, x, y, backwards);
+        return;
+    }
+#endif
 #if RNNC_VEC_BYTES
     if (n >= LANES) {
         NAME(gemv_vec)(m, n, A, lda, x, y, backwards);

@@ -8,6 +8,13 @@
  * helpers too; their feature lists are GCC's for -march=x86-64-v4 and -v3.
  * RNNC_VEC_BYTES is the width of the template's vectors: one register of the
  * variant (ZMM, YMM, XMM), 0 without GCC's vector extension.
+ * The AVX-512 variant's loops that the compiler vectorises itself (the
+ * activations, clip, the updates, gemv_t) prefer 256-bit vectors, as GCC's
+ * tuning for Intel's AVX-512 CPUs does (GCC 8+; clang keeps its default): rows
+ * are short at small hidden sizes, and a 512-bit loop then spends its time in
+ * remainders (hidden 10: 8 elements in ZMM, 2 in a scalar epilogue).  Each
+ * element is computed the same either way; the register tiles of gemv and
+ * gemm (VEC) stay 512 bits wide.
  */
 #define RNNC_PASTE_(a, b) a##b
 #define RNNC_PASTE(a, b) RNNC_PASTE_(a, b)
@@ -20,7 +27,11 @@
 #pragma clang attribute push (__attribute__((target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave"))), apply_to = function)
 #else
 #pragma GCC push_options
+#if __GNUC__ >= 8
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave,prefer-vector-width=256")
+#else
 #pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave")
+#endif
 #endif
 #include RNNC_TEMPLATE
 #if defined(__clang__)

@@ -25,14 +25,14 @@ def test_simd_path_is_reported():
     assert dispatched or path == "baseline"
 
 
-def path_with(level):
-    """simd_path() in a new process started with RNNC_FORCE_LEVEL=level (the
-    resolvers read the environment the process started with)."""
+def output_with(level, code):
+    """What code prints in a new process started with RNNC_FORCE_LEVEL=level
+    (the resolvers read the environment the process started with)."""
     env = dict(os.environ, RNNC_FORCE_LEVEL=level)
     # started beside the rnnc under test, so that `-c` (which puts the working
     # directory first on sys.path) never imports a source tree instead
     out = subprocess.run(
-        [sys.executable, "-c", "import rnnc._forward as f; print(f.simd_path()[1])"],
+        [sys.executable, "-c", code],
         env=env,
         capture_output=True,
         text=True,
@@ -40,6 +40,11 @@ def path_with(level):
         cwd=RNNC_PARENT,
     )
     return out.stdout.strip()
+
+
+def path_with(level):
+    """simd_path() in a new process started with RNNC_FORCE_LEVEL=level."""
+    return output_with(level, "import rnnc._forward as f; print(f.simd_path()[1])")
 
 
 @pytest.mark.skipif(
@@ -83,3 +88,32 @@ def test_variants_were_built_on_x86_64_linux():
         for variant in (b"_v4", b"_v3", b"_base"):
             assert helper + variant in binary, (helper + variant).decode()
         assert b"resolve_" + helper in binary, helper.decode()
+
+
+# one SGD epoch at hidden 10 in the given dtype; prints a hash of the weights it leaves
+SMALL_EPOCH = """
+import hashlib
+import numpy as np
+from rnnc import _sgd
+rng = np.random.default_rng(0)
+U, V, W = (rng.uniform(-0.3, 0.3, s).astype(np.{0}) for s in ((10, 1), (1, 10), (10, 10)))
+X, Y = rng.uniform(-1, 1, (20, 30, 1)).astype(np.{0}), rng.uniform(-1, 1, (20, 1)).astype(np.{0})
+_sgd.sgd_epoch(U, V, W, X, Y, 0.05, 5, -1.0, 1.0, False)
+print(hashlib.sha1(U.tobytes() + V.tobytes() + W.tobytes()).hexdigest())
+"""
+
+
+@pytest.mark.skipif(
+    not (sys.platform.startswith("linux") and platform.machine() == "x86_64"),
+    reason="runtime dispatch needs x86-64 Linux (glibc ifunc)",
+)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_short_rows_train_alike_with_avx512_and_avx2(dtype):
+    # rows of at most two ZMM take the AVX2 variant's gemv (csrc/linalg_impl.h),
+    # whose shorter reduction trees are faster there; every other helper computes
+    # each element alike on both levels, so training ends on the same bits
+    dispatched, _ = _forward.simd_path()
+    if not dispatched or not path_with("").startswith("x86-64-v4"):
+        pytest.skip("needs the AVX-512 variant (an x86-64-v4 CPU, a dispatched build)")
+    code = SMALL_EPOCH.format(dtype)
+    assert output_with("", code) == output_with("v3", code)

@@ -640,7 +640,9 @@ def _forecaster_missing():
     requires=("rnnc",),
     check=_forecaster_missing,
     seeded=lambda: accepts(_fit_forecaster(), "seed"),
-    recipe="`model = rnnc.fit_forecaster(train, horizon=h, period=m)` then "
+    recipe="`model = rnnc.fit_forecaster(train, horizon=h, calendar_period=m)` (the season "
+    "the frequency implies, kept if the data show it, as `rnnc train` does with a dated file; "
+    "period=m for an rnnc without calendar_period) then "
     "`rnnc.forecast(model, train, h, levels=(0.8, 0.95))` (seed k > 0 passed as seed=k if "
     "it takes one; levels where the model has backtest residuals)",
 )
@@ -650,7 +652,11 @@ def rnnc_forecaster(train, horizon, period, seed=0):
 
     fit = _fit_forecaster()
     extra = {"seed": seed} if seed and accepts(fit, "seed") else {}
-    model = fit(train, horizon=horizon, period=period, **extra)
+    if period and accepts(fit, "calendar_period"):
+        extra["calendar_period"] = period
+    else:
+        extra["period"] = period
+    model = fit(train, horizon=horizon, **extra)
     if model.info.get("residuals") and accepts(rnnc.forecast, "levels"):
         return rnnc.forecast(model, train, horizon, levels=(0.8, 0.95))  # .mean, .intervals
     return rnnc.forecast(model, train, horizon)

@@ -178,22 +178,29 @@ def _least_squares(X, y):
 
 
 def ar_order(z, max_order):
-    """The order 1..max_order with the least AIC, all scored on the same rows.
-
-    The Cholesky factor of the Gram matrix of [z[t-1], ..., z[t-max_order], 1]
-    gives the residual sum of squares of every order at once (nested columns)."""
+    """The order 1..max_order with the least AIC, all scored on the same rows."""
     X, y = _lagged(z, max_order, max_order)
-    gram, rhs, total = _normal_equations(X[:, ::-1], y)  # lag 1, lag 2, ..., intercept
-    # the intercept first, so that order p uses the first p + 1 columns
+    return _aic_order(X[:, ::-1], y, 1)  # lag 1, lag 2, ...
+
+
+def _aic_order(X, y, n_features):
+    """The order p (1..X.shape[1] / n_features) with the least AIC for y ~ X
+    plus an intercept, where order p uses the first p * n_features columns
+    of X (the newest step's first).
+
+    The Cholesky factor of the Gram matrix of [1, X] gives the residual sum
+    of squares of every order at once (nested columns)."""
+    gram, rhs, total = _normal_equations(X, y)
+    # the intercept first, so that order p uses the first p * n_features + 1 columns
     order = np.r_[len(rhs) - 1, 0 : len(rhs) - 1]
     gram, rhs = gram[np.ix_(order, order)], rhs[order]
     jitter = 1e-12 * np.trace(gram) * np.eye(len(rhs))  # a constant column is not fatal
     L = np.linalg.cholesky(gram + jitter)
     explained = np.cumsum(np.linalg.solve(L, rhs) ** 2)
     best = None
-    for p in range(1, max_order + 1):
-        rss = max(total - float(explained[p]), 0.0)
-        aic = len(y) * math.log(max(rss / len(y), 1e-300)) + 2 * (p + 1)
+    for p in range(1, X.shape[1] // n_features + 1):
+        rss = max(total - float(explained[p * n_features]), 0.0)
+        aic = len(y) * math.log(max(rss / len(y), 1e-300)) + 2 * (p * n_features + 1)
         if best is None or aic < best[0] - 1e-9:
             best = (aic, p)
     return best[1]
@@ -209,10 +216,12 @@ def fit_linear_ar(series, p=None, differencing=(), period=1):
     differenced as given (scaled by its standardisation), as a Model; p=None
     chooses it by AIC up to max_ar_order."""
     w = diff.difference(_series_any(series), diff.check_lags(differencing))
+    period = _at_least(period, "period", 1)
     offset, scale = _scaling(w)
     z = (w - offset) / scale
     if p is None:
         p = ar_order(z, max(1, max_ar_order(len(z), period)))
+    p = _order(p, len(z))
     A, b = _least_squares(*_lagged(z, p, p))
     return linear_model(A, b, differencing, offset, scale)
 
@@ -275,21 +284,30 @@ def fit_linear_arx(series, inputs, p=None, differencing=(), period=1):
     y = _series_any(series)
     x = _inputs(inputs, len(y))
     lags = diff.check_lags(differencing)
+    period = _at_least(period, "period", 1)
     Z, target, offset, scale = _scaled_steps(y, x, lags)
-    if p is None:
+    if p is not None:
+        p = _order(p, len(Z))
+    else:  # by AIC, all orders scored on the same rows
         p_max = max(1, max_arx_order(len(Z), period, Z.shape[1]))
-        best = None
-        for order in range(1, p_max + 1):  # AIC, all orders scored on the same rows
-            X, t = _lagged_rows(Z, target, order, p_max)
-            A, b = _least_squares(X, t)
-            rss = max(float(np.sum((t - X @ A - b) ** 2)), 1e-300)
-            aic = len(t) * math.log(rss / len(t)) + 2 * (order * Z.shape[1] + 1)
-            if best is None or aic < best[0] - 1e-9:
-                best = (aic, order)
-        p = best[1]
+        X, t = _lagged_rows(Z, target, p_max, p_max)
+        newest_first = X.reshape(len(X), p_max, -1)[:, ::-1].reshape(len(X), -1)
+        p = _aic_order(newest_first, t, Z.shape[1])
     A, b = _least_squares(*_lagged_rows(Z, target, p, p))
     info = dict(n_inputs=x.shape[1])  # what rnnc.forecast checks its inputs against
     return linear_model(A, b, lags, offset, scale, info, n_features=Z.shape[1])
+
+
+def _order(p, n_rows):
+    """p as an AR order that least squares can fit (with the intercept) on
+    n_rows values: 1 <= p <= (n_rows - 1) // 2."""
+    p = check.check_count(p, "p")
+    if not 1 <= p <= (n_rows - 1) // 2:
+        raise ValueError(
+            f"p must be from 1 to {(n_rows - 1) // 2} for {n_rows} values (after "
+            f"differencing): least squares needs more rows than coefficients, got {p}"
+        )
+    return p
 
 
 def _series_any(series):
@@ -777,7 +795,7 @@ def fit_forecaster(
     n_jobs: int | None = None,
     calendar_period: int | None = None,
     inputs: ArrayLike | None = None,
-) -> Model:
+) -> Model | Combination:
     """A forecasting model for one series, chosen by backtest.
 
     Use it with rnnc.forecast(model, history, horizon) and save it with
@@ -799,20 +817,28 @@ def fit_forecaster(
     3. Candidates, each fitted on the part before the holdout: the baselines
        (last value, seasonal naive, a linear AR by least squares with order
        by AIC), linear ARs on the differenced series (lag 1, lag m, both),
-       and Elman networks (shared input weights, full BPTT, Adam, shuffled
-       windows) in the two differencing spaces whose linear AR backtested
-       best, with and without a linear skip term (started at that space's
-       AR, V = 0).  Networks are ensembles of n_members seeds, trained in
-       parallel; their epoch count is the one whose median forecast
-       backtested best (early stopping on the multi-step error).
-    4. The winner is the simplest candidate within 2% of the best MASE
-       (baselines first): it is refitted on all the data (networks for the
-       chosen number of epochs) and returned.  When a baseline wins, the
-       model IS that baseline, so it never forecasts worse on the holdout
-       than the baselines measured there.
+       the combination (an rnnc.Combination: the mean of the linear ARs'
+       forecasts, the seasonal spaces only when the data before the holdout
+       show the season by step 1's test), and Elman networks (shared input
+       weights, full BPTT, Adam, shuffled windows) in the two differencing
+       spaces whose linear AR backtested best, with and without a linear
+       skip term (started at that space's AR, V = 0).  Networks are
+       ensembles of n_members seeds, trained in parallel; their epoch count
+       is the one whose median forecast backtested best (early stopping on
+       the multi-step error).
+    4. The choice (_choose): the combination, unless the best baseline has a
+       lower MASE, so that the model never forecasts worse on the holdout
+       than the baselines measured there; then the best single linear AR,
+       then the best network, each only if clearly better than the choice
+       so far (a MASE lower by 2% and a mean per-origin difference below
+       zero by more than its standard error), and only when the holdout
+       holds at least 4 horizons.  The winner is refitted on all the data
+       (networks for the chosen number of epochs) and returned; when a
+       baseline wins, the model IS that baseline.
 
-    model.info holds "backtest" (one row per candidate: name, kind,
-    differencing, seq_len, skip, epochs, mase), "winner", "baseline_won",
+    model.info holds "backtest" (one row per candidate: name, kind
+    ("baseline", "combination", "linear" or "network"), differencing,
+    seq_len, skip, epochs, mase), "winner", "baseline_won",
     "period", "period_from" ("given", "dates" or "autocorrelation"),
     "horizon", "residuals" (the winner's absolute backtest errors in raw
     units, one list of horizon values per origin: rnnc.forecast's levels
@@ -851,8 +877,8 @@ def fit_forecaster(
 
     Returns
     -------
-    rnnc.Model
-        The winner, refitted on all of series, with model.info as above.
+    rnnc.Model or rnnc.Combination
+        The winner, refitted on all of series, with .info as above.
 
     Raises
     ------

@@ -112,7 +112,10 @@ def n_inputs(model):
     than the models with inputs), model.info["n_inputs"] (0 by default)."""
     if model.n_features > 1:
         return model.n_features - 1
-    return int(model.info.get("n_inputs", 0) or 0)
+    k = model.info.get("n_inputs", 0)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise ValueError(f'model.info["n_inputs"] must be a count of inputs, got {k!r}')
+    return k
 
 
 def check_inputs(model, inputs, n_history, horizon):

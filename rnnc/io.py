@@ -538,8 +538,15 @@ def _read_arrays(path):
                 writer = _member(npz, "rnnc_version", path) if "rnnc_version" in npz.files else None
                 version = _check_version(version, writer, path)
                 if "kind" in npz.files:
+                    _check_kind(_member(npz, "kind", path), version, path)
                     keys = [*KEYS[:2], "kind", "info", *_component_keys(npz.files, path)]
                 else:
+                    stray = sorted({_split_key(key)[0] for key in npz.files} - {""})
+                    if stray:
+                        raise ModelFileError(
+                            f"{path}: holds arrays under {', '.join(stray)} but no kind, so "
+                            f"it is neither one model's file nor a combination's"
+                        )
                     keys = KEYS + (KEYS_2 if version >= 2 else ())
                 missing = [key for key in keys if key not in npz.files]
                 if missing:
@@ -551,6 +558,21 @@ def _read_arrays(path):
             raise ModelFileError(
                 f"{path}: damaged model file ({type(exc).__name__}: {exc})"
             ) from exc
+
+
+def _check_kind(kind, version, path):
+    """ModelFileError unless kind names a combination in a format that has them."""
+    try:
+        kind = _scalar(kind, "kind", "U")
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    if kind != COMBINATION:
+        raise ModelFileError(f"{path}: kind must be {COMBINATION!r}, got {kind!r}")
+    if version < COMBINATION_FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: format {version} holds no combination (kind); combinations came "
+            f"with format {COMBINATION_FORMAT_VERSION}"
+        )
 
 
 def _component_keys(files, path):
@@ -652,19 +674,16 @@ def load(path: str | os.PathLike) -> Model | Combination:
         If there is no file.
     """
     path = os.fspath(path)
-    _, stored = _read_arrays(path)
+    version, stored = _read_arrays(path)
     try:
         if "kind" not in stored:
-            return _model_from(stored)
-        kind = _scalar(stored["kind"], "kind", "U")
-        if kind != COMBINATION:
-            raise ValueError(f"kind must be {COMBINATION!r}, got {kind!r}")
+            return _model_from(stored, version)
         models = []
         for i in range(len({_split_key(key)[0] for key in stored}) - 1):
             prefix = f"{COMPONENT}{i}/"
             part = {key: stored[prefix + key] for key in MODEL_KEYS}
             try:
-                models.append(_model_from(part))
+                models.append(_model_from(part, version))
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"{prefix}{exc}") from None
         return Combination(models, _info(stored["info"]))
@@ -683,14 +702,19 @@ def _info(stored):
     return info
 
 
-def _scaling_of(stored, key):
+def _scaling_of(stored, key, version):
     """A stored offset or scale: a float, or (format 4) a 1-D float64 array."""
     if stored.ndim == 1 and stored.dtype == np.float64:
+        if version < PER_FEATURE_FORMAT_VERSION:
+            raise ValueError(
+                f"{key} holds one value per feature, which format {version} does not; "
+                f"per-feature scaling came with format {PER_FEATURE_FORMAT_VERSION}"
+            )
         return stored
     return _scalar(stored, key, "f")
 
 
-def _model_from(stored):
+def _model_from(stored, version):
     """The Model of one model's arrays; ValueError or TypeError naming the field."""
     k = _scalar(stored["bptt_truncate"], "bptt_truncate", "iu")
     info = _info(stored["info"])
@@ -702,8 +726,8 @@ def _model_from(stored):
         layout=_scalar(stored["layout"], "layout", "U"),
         activation=_scalar(stored["activation"], "activation", "U"),
         bptt_truncate=spec.truncation_from_code(k),
-        offset=_scaling_of(stored["offset"], "offset"),
-        scale=_scaling_of(stored["scale"], "scale"),
+        offset=_scaling_of(stored["offset"], "offset", version),
+        scale=_scaling_of(stored["scale"], "scale", version),
         info=info,
         **_format_2_fields(stored),
     )

@@ -80,6 +80,8 @@ class Model:
         model that can predict (the checks a model file gets; see rnnc.io)."""
         from rnnc.io import _check_fields
 
+        if not isinstance(self.info, dict):
+            raise TypeError(f"info must be a dict, got {type(self.info).__name__}")
         _check_fields(
             self.U,
             self.V,
@@ -252,7 +254,10 @@ class Combination:
         for i, model in enumerate(self.models):
             if not isinstance(model, Model):
                 raise TypeError(f"models[{i}] must be an rnnc.Model, got {type(model).__name__}")
-            model.check()
+            try:
+                model.check()
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"models[{i}].{exc}") from None
             if model.output_dim != 1:
                 raise ValueError(
                     f"models[{i}] must predict one series (output_dim 1), got "

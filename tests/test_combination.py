@@ -199,3 +199,52 @@ def test_seasonal_spaces_join_the_mean_only_when_the_data_show_the_season():
 
     assert combined(walk) == ["mean of 2 linear ARs"]
     assert combined(seasonal) == ["mean of 4 linear ARs"]
+
+
+def test_an_error_in_a_combined_model_names_the_model(tmp_path, models):
+    combination = rnnc.Combination(models)
+    models[1].scale = 0.0
+    with pytest.raises(ValueError, match=r"models\[1\]\.scale must not be 0"):
+        rnnc.save(tmp_path / "c.npz", combination)
+    with pytest.raises(ValueError, match=r"models\[1\]\.scale must not be 0"):
+        combination.predict(np.zeros((1, 20)))
+
+
+def test_a_file_is_read_as_the_format_it_declares(tmp_path, models):
+    arrays = combination_arrays(tmp_path, models)
+    old = dict(arrays, format_version=np.int64(2))
+    with pytest.raises(io.ModelFileError, match="format 2 holds no combination"):
+        rnnc.load(write_archive(tmp_path / "a.npz", old))
+    rnnc.save(tmp_path / "m.npz", models[0])
+    with np.load(tmp_path / "m.npz") as npz:
+        single = {key: npz[key] for key in npz.files}
+    stray = dict(single, **{"model0/U": single["U"]})
+    with pytest.raises(io.ModelFileError, match="model0/ but no kind"):
+        rnnc.load(write_archive(tmp_path / "b.npz", stray))
+    per_feature = dict(single, offset=np.array([0.5]), scale=np.array([2.0]))
+    with pytest.raises(io.ModelFileError, match="offset holds one value per feature.*format 2"):
+        rnnc.load(write_archive(tmp_path / "c.npz", per_feature))
+    wrong_kind = dict(single, kind=np.str_("model"))
+    with pytest.raises(io.ModelFileError, match="kind must be 'combination', got 'model'"):
+        rnnc.load(write_archive(tmp_path / "d.npz", wrong_kind))
+
+
+def test_model_info_must_be_a_dict(series, models):
+    with pytest.raises(TypeError, match="info must be a dict"):
+        rnnc.Model(models[0].U, models[0].V, models[0].W, seq_len=3, layout="shared", info=None)
+    models[0].info = {"n_inputs": "two"}
+    with pytest.raises(ValueError, match=r'info\["n_inputs"\] must be a count'):
+        rnnc.forecast(models[0], series, 2)
+
+
+@pytest.mark.parametrize(
+    "p, error, message",
+    [("3", TypeError, "p must be an integer"), (50, ValueError, "p must be from 1 to")],
+)
+def test_linear_ar_orders_are_checked(series, p, error, message):
+    for fit in (
+        lambda: forecaster.fit_linear_ar(series[:30], p),
+        lambda: forecaster.fit_linear_arx(series[:30], series[:30] ** 2, p),
+    ):
+        with pytest.raises(error, match=message):
+            fit()

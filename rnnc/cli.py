@@ -640,6 +640,15 @@ def command_predict(args):
             )
         check_frequency(model, table, args.csv, column if len(models) > 1 else None)
         ends[column] = end
+    numbered = [table.rows for table in tables.values() if table.dates is None]
+    if len(numbered) > 1 and any(rows != numbered[0] for rows in numbered):
+        warnings.warn(
+            f"--fill {args.fill} dropped different rows of {args.csv} for "
+            f"{', '.join(args.column)}, and it has no dates: each column's steps are "
+            f"numbered among its own rows",
+            UserWarning,
+            stacklevel=1,
+        )
     if args.horizon is not None:
         return predict_horizon(args, models, inputs, tables, ends, plots, paths)
     return predict_next(args, models, inputs, tables, ends, plots)

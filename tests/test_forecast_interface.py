@@ -780,3 +780,24 @@ def test_the_frequency_note_checks_every_model(capsys, tmp_path):
     )
     assert status == 0, err
     assert err.count("\n") == 1 and "b: " in err and "trained on quarterly ones" in err
+
+
+def test_columns_numbered_among_their_own_rows_get_a_note(capsys, tmp_path):
+    a, b = seasonal_series(40, seed=1), seasonal_series(40, seed=2)
+    cells = [[repr(float(v)) for v in c] for c in (a, b)]
+    cells[1][5] = ""
+    write_table(tmp_path / "n.csv", ["a", "b"], zip(*cells, strict=True))
+    run_cli(
+        capsys,
+        "train --csv {tmp}/n.csv --column a,b --fill drop --horizon 2 "
+        "--save {tmp}/m-{column}.npz " + FAST,
+        tmp_path,
+    )
+    predict = "predict --csv {tmp}/n.csv --column a,b --model {tmp}/m-{column}.npz --horizon 2"
+    status, out, err = run_cli(capsys, f"{predict} --fill drop", tmp_path)
+    assert status == 0, err
+    assert [r[0] for r in rows_of(out)[1:]] == ["39", "40", "41"]
+    assert "note: --fill drop dropped different rows" in err and "numbered among its own" in err
+    status, out, err = run_cli(capsys, f"{predict} --fill interpolate", tmp_path)
+    assert status == 0 and "dropped" not in err
+    assert [r[0] for r in rows_of(out)[1:]] == ["40", "41"]

@@ -11,7 +11,8 @@ forecasting on a column of a CSV file.
 train and predict read the CSV with rnnc.series.read_table (--date, --no-date,
 --fill, --delimiter): with a date column, forecasts are labelled by date.
 Several --column names get one model each, from its own past (and the
---inputs columns), in the files --save names with {column}.
+--inputs columns), in the files --save names with {column}; each column is
+read as it alone would be (its own gaps, fill and end).
 
 Errors in arguments or files end the command with one line on stderr and a
 non-zero exit status.
@@ -34,6 +35,7 @@ from rnnc import spec
 from rnnc.forecasting import (
     check_levels,
     n_inputs,
+    reads_inputs,
     training_statistics,
     unusual_history,
     with_inputs,
@@ -73,33 +75,40 @@ def sine_data(seq_len=rnnc.seq_len):
 COLUMN = "{column}"
 
 
-def read_series(args, inputs=()):
-    """The Table of --csv's --column columns and the inputs, with the
-    command's date, fill and delimiter options; the rows after the last
-    where a --column has a value are the future (Table.end), where only the
-    inputs have values."""
+def read_target(args, column, inputs=()):
+    """The Table of --csv's column and the inputs, with the command's date,
+    fill and delimiter options, as that column alone would be read: its own
+    gaps, fill and end.  The rows after the last where the column has a value
+    are the future (Table.end), where only the inputs have values."""
     date = False if args.no_date else args.date
     try:
         return read_table(
             args.csv,
-            args.column + [name for name in inputs if name not in args.column],
+            [column, *(name for name in inputs if name != column)],
             date=date,
             fill=args.fill,
             delimiter=args.delimiter,
-            future=args.column,
+            future=[column],
         )
     except SeriesError as exc:
         raise CommandError(str(exc)) from None
 
 
-def for_column(path, column, args, option):
+def read_tables(args, inputs):
+    """{column: its Table (read_target)} for each --column, all read before any
+    work; inputs maps each column to its input columns."""
+    return {column: read_target(args, column, inputs[column]) for column in args.column}
+
+
+def for_column(path, column, columns, option):
     """path with {column} replaced by the column's name; with several
-    --column names, path must hold {column}, so that each gets its own file."""
+    --column names (columns), path must hold {column}, so that each gets its
+    own file, and a column's name must not hold a path separator."""
     if path is None or path == "-":
         return path
-    if len(args.column) > 1 and COLUMN not in path:
+    if len(columns) > 1 and COLUMN not in path:
         raise CommandError(
-            f"{option} {path}: --column names {len(args.column)} columns, one model "
+            f"{option} {path}: --column names {len(columns)} columns, one model "
             f"each; write {COLUMN} where each column's name goes, e.g. "
             f"{option} model-{COLUMN}.npz"
         )
@@ -326,13 +335,23 @@ def check_outputs(args, inputs=()):
     that exist, no two outputs are one file, and no output overwrites an input.
     A {column} in --save or --plot stands for each --column's name."""
     columns = getattr(args, "column", None) or [""]
-    saves = [p.replace(COLUMN, c) for p in [getattr(args, "save", None)] if p for c in columns]
+    saves = [
+        for_column(p, c, columns, "--save")
+        for p in [getattr(args, "save", None)]
+        if p
+        for c in columns
+    ]
     for path in dict.fromkeys(saves):
         try:
             check_save_path(path)
         except (ValueError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from None
-    plots = [p.replace(COLUMN, c) for p in [getattr(args, "plot", None)] if p for c in columns]
+    plots = [
+        for_column(p, c, columns, "--plot")
+        for p in [getattr(args, "plot", None)]
+        if p
+        for c in columns
+    ]
     outputs = [
         p
         for p in (*dict.fromkeys(saves), getattr(args, "output", None), *dict.fromkeys(plots))
@@ -397,7 +416,7 @@ def command_sine(args):
 
 def command_train(args):
     check_columns(args)
-    saves = [for_column(args.save, column, args, "--save") for column in args.column]
+    saves = [for_column(args.save, column, args.column, "--save") for column in args.column]
     check_outputs(args, inputs=[args.csv])
     if args.preset == FORECASTER:
         return command_forecaster(args, saves)
@@ -407,11 +426,11 @@ def command_train(args):
                 f"--{option} is for the default forecaster, not --preset {args.preset}"
             )
     init, learning_rate, epochs = settings(args)
-    table = read_series(args)
+    tables = read_tables(args, dict.fromkeys(args.column, []))
     for column, path in zip(args.column, saves, strict=True):
         if len(args.column) > 1:
             print(f"{column}:")
-        train_network(args, table, column, path, init, learning_rate, epochs)
+        train_network(args, tables[column], column, path, init, learning_rate, epochs)
 
 
 def train_network(args, table, column, path, init, learning_rate, epochs):
@@ -489,7 +508,7 @@ def command_forecaster(args, saves):
             f"default forecaster chooses its window and training itself"
         )
     inputs = args.inputs or []
-    table = read_series(args, inputs)
+    tables = read_tables(args, dict.fromkeys(args.column, inputs))
     options = {
         name: getattr(args, option)
         for name, option in (
@@ -504,7 +523,7 @@ def command_forecaster(args, saves):
     for column, path in zip(args.column, saves, strict=True):
         if len(args.column) > 1:
             print(f"{column}:")
-        fit_column(args, table, column, inputs, path, options)
+        fit_column(args, tables[column], column, inputs, path, options)
 
 
 def fit_column(args, table, column, inputs, path, options):
@@ -592,22 +611,26 @@ def write_csv(f, header, rows):
 
 def command_predict(args):
     check_columns(args)
-    paths = {column: for_column(args.model, column, args, "--model") for column in args.column}
-    plots = {column: for_column(args.plot, column, args, "--plot") for column in args.column}
+    paths = {
+        column: for_column(args.model, column, args.column, "--model") for column in args.column
+    }
+    plots = {column: for_column(args.plot, column, args.column, "--plot") for column in args.column}
     check_outputs(args, inputs=[args.csv, *paths.values()])
     models = {column: load_model(path) for column, path in paths.items()}
     for option in ("until", "interval"):
         if getattr(args, option) is not None and args.horizon is None:
             raise CommandError(f"--{option} is for forecasts: give --horizon too")
     inputs = {column: model_inputs(args, models[column], paths[column]) for column in models}
-    table = read_series(args, list(dict.fromkeys(sum(inputs.values(), []))))
-    end = table.end if args.until is None else origin(args.until, table, args.csv)
-    if end > table.end:
-        raise CommandError(
-            f"--until {args.until}: {', '.join(args.column)} ends at "
-            f"{origin_name(table, table.end)}; the rows after it are the inputs' future"
-        )
+    tables = read_tables(args, inputs)
+    ends = {}
     for column, model in models.items():
+        table = tables[column]
+        end = table.end if args.until is None else origin(args.until, table, args.csv)
+        if end > table.end:
+            raise CommandError(
+                f"--until {args.until}: {column} ends at "
+                f"{origin_name(table, table.end)}; the rows after it are the inputs' future"
+            )
         window = model.window_len  # seq_len, plus what the model's differencing uses up
         if end < window:
             upto = "" if args.until is None else f" up to --until {args.until}"
@@ -615,10 +638,20 @@ def command_predict(args):
                 f"{args.csv}: {column!r} has {end} values{upto}; "
                 f"the model needs windows of {window}"
             )
-    check_frequency(next(iter(models.values())), table, args.csv)
+        check_frequency(model, table, args.csv, column if len(models) > 1 else None)
+        ends[column] = end
+    numbered = [table.rows for table in tables.values() if table.dates is None]
+    if len(numbered) > 1 and any(rows != numbered[0] for rows in numbered):
+        warnings.warn(
+            f"--fill {args.fill} dropped different rows of {args.csv} for "
+            f"{', '.join(args.column)}, and it has no dates: each column's steps are "
+            f"numbered among its own rows",
+            UserWarning,
+            stacklevel=1,
+        )
     if args.horizon is not None:
-        return predict_horizon(args, models, inputs, table, end, plots, paths)
-    return predict_next(args, models, inputs, table, end, plots)
+        return predict_horizon(args, models, inputs, tables, ends, plots, paths)
+    return predict_next(args, models, inputs, tables, ends, plots)
 
 
 def load_model(path):
@@ -643,13 +676,29 @@ def model_inputs(args, model, path):
         if args.inputs:
             raise CommandError(f"--inputs: {path} was trained without inputs")
         return []
-    names = args.inputs or model.info.get("inputs")
+    trained = list(model.info.get("inputs") or [])
+    names = args.inputs or trained
     if not names:
         raise CommandError(f"{path} was fitted with {k} input(s): name their columns with --inputs")
     if len(names) != k:
-        trained = ", ".join(model.info.get("inputs") or []) or f"{k} columns"
         raise CommandError(
-            f"--inputs names {len(names)} column(s); {path} was trained with {k} ({trained})"
+            f"--inputs names {len(names)} column(s); {path} was trained with {k} "
+            f"({', '.join(trained) or f'{k} columns'})"
+        )
+    if args.inputs and trained and list(names) != trained:
+        # the model reads its inputs by position: a trained input named in
+        # another place would feed it the wrong column
+        moved = [name for i, name in enumerate(names) if name in trained and trained[i] != name]
+        if moved:
+            raise CommandError(
+                f"--inputs {','.join(names)}: {path} was trained with --inputs "
+                f"{','.join(trained)}, in that order; {moved[0]} is in another place"
+            )
+        warnings.warn(
+            f"--inputs {','.join(names)} stand for {','.join(trained)}, the inputs "
+            f"{path} was trained with, in that order",
+            UserWarning,
+            stacklevel=1,
         )
     return list(names)
 
@@ -659,27 +708,46 @@ def group(column, what, several):
     return f"{column}_{what}" if several else what
 
 
-def step_label(table, i):
-    """The label of the series' step i (0-based): its date, or i itself."""
+def step_key(table, i):
+    """(key, label) of the series' step i (0-based): its date, or i itself;
+    the keys of several columns' tables (read from one file) sort together."""
     if table.dates is None:
-        return str(i)
+        return i, str(i)
     last = len(table.dates) - 1
     date = table.dates[i] if i <= last else table.frequency.add(table.dates[-1], i - last)
-    return format_date(date, table.frequency)
+    return date, format_date(date, table.frequency)
 
 
-def predict_next(args, models, inputs, table, end, plots):
-    """rnnc predict without --horizon: the value after each window of the
-    first `end` values (one prediction, actual pair per --column)."""
+def merged_rows(groups, widths):
+    """CSV rows from groups, one {key: (label, cells)} per --column with widths
+    cells each: a row per key any of them has, in order, with "" where a
+    group has none (each column's table has its own gaps and end)."""
+    labels = {key: label for group in groups for key, (label, _) in group.items()}
+    return [
+        [labels[key]]
+        + [
+            cell
+            for group, width in zip(groups, widths, strict=True)
+            for cell in (group[key][1] if key in group else [""] * width)
+        ]
+        for key in sorted(labels)
+    ]
+
+
+def predict_next(args, models, inputs, tables, ends, plots):
+    """rnnc predict without --horizon: the value after each window of each
+    --column's first ends[column] values (one prediction, actual pair per
+    --column)."""
     several = len(models) > 1
-    predicted = {}
+    predicted, groups = {}, []
     for column, model in models.items():
+        table, end = tables[column], ends[column]
         series, window = table.column(column)[:end], model.window_len
         note = unusual_history(model, series)
         if note:
             warnings.warn(f"{column}: {note}" if several else note, UserWarning, stacklevel=1)
         X = np.lib.stride_tricks.sliding_window_view(series, window)
-        if inputs[column]:
+        if reads_inputs(model):
             x = np.column_stack([table.column(name) for name in inputs[column]])
             # the window ending at step t reads the inputs of t + 1: the last
             # window's only where the file has them
@@ -691,25 +759,25 @@ def predict_next(args, models, inputs, table, end, plots):
             X = X[:, :, None]
         # the window starting at step i predicts step i + window
         predicted[column] = dict(zip(range(window, window + len(X)), model.predict(X)[:, 0]))
-    steps = sorted(set().union(*predicted.values()))
-    header = ["date" if table.dates is not None else "row"]
+        groups.append(
+            {
+                step_key(table, i)[0]: (
+                    step_key(table, i)[1],
+                    [number(value), number(series[i]) if i < end else ""],
+                )
+                for i, value in predicted[column].items()
+            }
+        )
+    header = ["date" if next(iter(tables.values())).dates is not None else "row"]
     for column in models:
         header += [group(column, "prediction", several), group(column, "actual", several)]
-    rows = []
-    for i in steps:
-        row = [step_label(table, i)]
-        for column in models:
-            row += [
-                number(predicted[column].get(i, "")),
-                number(table.column(column)[i]) if i < end else "",
-            ]
-        rows.append(row)
-    write_output(args, header, rows)
+    write_output(args, header, merged_rows(groups, [2] * len(groups)))
     for column, path in plots.items():
         if path:
             from rnnc import plots as plotting
 
-            series, window = table.column(column)[:end], models[column].window_len
+            end, window = ends[column], models[column].window_len
+            series = tables[column].column(column)[:end]
             with plot_errors(path):
                 plotting.fit(
                     path,
@@ -723,20 +791,17 @@ def predict_next(args, models, inputs, table, end, plots):
 PLOT_LEVELS = (0.8, 0.95)
 
 
-def predict_horizon(args, models, inputs, table, end, plots, paths):
-    """rnnc predict --horizon: each --column's forecast from the first `end`
-    values, its intervals and, where the file goes on, the actual values and
-    the error; a group of CSV columns per --column when there are several."""
+def predict_horizon(args, models, inputs, tables, ends, plots, paths):
+    """rnnc predict --horizon: each --column's forecast from its first
+    ends[column] values, its intervals and, where the file goes on, the actual
+    values and the error; a group of CSV columns per --column when there are
+    several (a row for each step any of them forecasts)."""
     horizon, several = args.horizon, len(models) > 1
-    dates = table.future_dates(horizon, after=end - 1)
-    labels = (
-        [format_date(d, table.frequency) for d in dates]
-        if dates is not None
-        else [str(end + i) for i in range(horizon)]
-    )
-    header = ["date" if dates is not None else "step"]
-    columns, summaries, plotted = [], [], []
+    header = ["date" if next(iter(tables.values())).dates is not None else "step"]
+    groups, widths, summaries, plotted = [], [], [], []
     for column, model in models.items():
+        table, end = tables[column], ends[column]
+        columns = []
 
         def name(what, column=column):
             return group(column, what, several)
@@ -794,17 +859,23 @@ def predict_horizon(args, models, inputs, table, end, plots, paths):
             summaries.append(f"{column}: {summary}" if several else summary)
         if plots[column]:
             plotted.append((plots[column], model, column, result, actual))
-    rows = [
-        [label] + ["" if np.isnan(c[i]) else number(c[i]) for c in columns]
-        for i, label in enumerate(labels)
-    ]
-    write_output(args, header, rows)
+        widths.append(len(columns))
+        groups.append(
+            {
+                step_key(table, end + i)[0]: (
+                    step_key(table, end + i)[1],
+                    ["" if np.isnan(c[i]) else number(c[i]) for c in columns],
+                )
+                for i in range(horizon)
+            }
+        )
+    write_output(args, header, merged_rows(groups, widths))
     to = sys.stderr if args.output in (None, "-") else sys.stdout  # stdout stays CSV
     for summary in summaries:
         print(summary, file=to)
     for path, model, column, result, actual in plotted:
         with plot_errors(path):
-            plot_forecast(path, model, table, column, end, result, actual)
+            plot_forecast(path, model, tables[column], column, ends[column], result, actual)
 
 
 def percent(level):
@@ -837,15 +908,20 @@ def error_summary(history, predicted, actual, model, intervals):
 
 
 def step_contains(table, when):
-    """Which of the table's steps hold the date when: for monthly, quarterly and
-    yearly steps, the n months each step stands for (those up to its date
-    when the dates fall on month ends, as 2001-06-30 for 2001Q2; those from
-    it otherwise), so that 2001Q2, 2001-05 and 2001 find their step
-    whichever day the file writes; for other steps, the date itself."""
+    """Which of the table's steps hold the date when: for quarterly and yearly
+    steps, the step dated in the same calendar quarter or year (2001Q2 and
+    2001-05 find 2001-06-30 or 2001-04-01, 2000 finds 2000-07-01); for steps
+    of other months, the n months each step stands for (those up to its date
+    when the dates fall on month ends, as 2001-06-30 for 2001-06; those from
+    it otherwise); for other steps, the date itself."""
     f = table.frequency
     if f.unit != "M":
         return table.dates == when
     months = table.dates.astype("datetime64[M]")
+    if f.n in (3, 12):  # calendar quarters and years: the step's date is in one
+        return (months.astype(np.int64) // f.n) == (
+            when.astype("datetime64[M]").astype(np.int64) // f.n
+        )
     first = months - (f.n - 1) if f.month_end else months
     month = when.astype("datetime64[M]")
     return (first <= month) & (month <= first + (f.n - 1))
@@ -881,12 +957,14 @@ def origin(text, table, path):
     raise CommandError(f"--until {text!r} is not {what}a row number (1 to {n})")
 
 
-def check_frequency(model, table, path):
-    """A note when the file's steps are not those the model was trained on."""
+def check_frequency(model, table, path, column=None):
+    """A note when the file's steps are not those the model was trained on
+    (naming the column, when given)."""
     trained = model.info.get("frequency")
     if trained and table.frequency is not None and trained.get("name") != table.frequency.name:
         warnings.warn(
-            f"{path} has {table.frequency.name} dates; the model was trained on "
+            f"{column + ': ' if column else ''}{path} has {table.frequency.name} dates; "
+            f"the {column + ' ' if column else ''}model was trained on "
             f"{trained.get('name')} ones",
             UserWarning,
             stacklevel=1,

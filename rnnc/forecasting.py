@@ -106,6 +106,13 @@ def fitted_with_inputs(model):
     return model.info.get("n_inputs") == model.n_features - 1
 
 
+def reads_inputs(model):
+    """True when the model's steps hold the inputs (with_inputs' layout): it
+    reads more than the target.  A model fitted with inputs may read none
+    (a baseline or the plain AR won): its steps are the target alone."""
+    return model.n_features > 1
+
+
 def n_inputs(model):
     """The inputs a model was fitted with: the features it reads after the
     target, or for one that reads none (a baseline that backtested better
@@ -381,7 +388,7 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
             ],
             axis=0,
         )
-    reads_inputs = model.n_features > 1
+    inputs_read = reads_inputs(model)
     paths = []
     for network in model.networks:
         one = replace(
@@ -392,7 +399,7 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
         path = np.empty((len(window), horizon))
         for step in range(horizon):
             steps = (
-                with_inputs(window, inputs[:, step : step + length + 1]) if reads_inputs else window
+                with_inputs(window, inputs[:, step : step + length + 1]) if inputs_read else window
             )
             with np.errstate(over="ignore", invalid="ignore"):  # reported below, as an error
                 # `one` was checked when made: no step checks its fields again

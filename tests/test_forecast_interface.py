@@ -559,6 +559,15 @@ def test_a_model_without_inputs_refuses_them(capsys, tmp_path):
         ([f"{1980 + i}-12-31" for i in range(40)], "2001", "2002-12-31"),
         # quarter starts as the file writes them: 2001-05 is in 2001Q2
         ([f"{1995 + i // 4}Q{i % 4 + 1}" for i in range(40)], "2001-05", "2001Q3"),
+        # yearly steps dated mid-year: 2000 is the step dated 2000-07-01
+        ([f"{1980 + i}-07-01" for i in range(40)], "2000", "2001-07"),
+        ([f"{1980 + i}-07-01" for i in range(40)], "2000-03", "2001-07"),
+        # quarterly steps dated mid-quarter: 2001Q2 is the step dated 2001-05-15
+        (
+            [f"{1995 + i // 4}-{'02 05 08 11'.split()[i % 4]}-15" for i in range(40)],
+            "2001Q2",
+            "2001-08-15",
+        ),
     ],
 )
 def test_until_finds_the_step_that_holds_the_period(capsys, tmp_path, dates, until, first):
@@ -606,3 +615,189 @@ def test_empty_rows_after_the_last_value_are_the_future_without_inputs(capsys, t
     assert [r[0] for r in rows[1:]] == ["2004-01", "2004-02"] and "actual" not in rows[0]
     expected = rnnc.forecast(model, values, 2)
     assert [float(r[1]) for r in rows[1:]] == expected.tolist()
+
+
+# --- inputs a winner does not read; inputs named in another order ----------------------
+
+
+def test_next_values_when_a_model_fitted_with_inputs_reads_none(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    b = np.cumsum(rng.normal(size=60))  # a random walk: the last value wins the backtest
+    z = np.cumsum(np.random.default_rng(1).normal(size=64))
+    rows = [
+        [d, repr(float(v)) if i < 60 else "", repr(float(x))]
+        for i, (d, v, x) in enumerate(zip(monthly(64), [*b, 0, 0, 0, 0], z, strict=True))
+    ]
+    write_table(tmp_path / "q.csv", ["date", "b", "z"], rows)
+    status, _, err = run_cli(
+        capsys,
+        "train --csv {tmp}/q.csv --column b --inputs z --horizon 4 --save {tmp}/m.npz " + FAST,
+        tmp_path,
+    )
+    assert status == 0, err
+    model = rnnc.load(tmp_path / "m.npz")
+    assert model.n_features == 1 and model.info["inputs"] == ["z"]  # a baseline won
+    status, out, err = run_cli(
+        capsys, "predict --model {tmp}/m.npz --csv {tmp}/q.csv --column b", tmp_path
+    )
+    assert status == 0, err
+    rows = rows_of(out)
+    window = model.window_len
+    X = np.lib.stride_tricks.sliding_window_view(b, window)[:, :, None]
+    assert [float(r[1]) for r in rows[1:]] == model.predict(X)[:, 0].tolist()
+    assert rows[-1][0] == "2005-01" and rows[-1][2] == ""
+
+
+def two_inputs_table(tmp_path, n=80, future=4):
+    """date, y, x, w, p, q: y follows x and w (known in advance); p and q are
+    copies of x and w under other names; the last `future` rows lack y."""
+    rng = np.random.default_rng(5)
+    x, w = np.cumsum(rng.normal(size=(2, n + future)), axis=1)
+    y = np.zeros(n + future)
+    for t in range(1, n + future):
+        y[t] = 0.5 * y[t - 1] + 2 * x[t] - w[t] + 0.1 * rng.normal()
+    rows = [
+        [d, repr(float(y[i])) if i < n else "", *(repr(float(c[i])) for c in (x, w, x, w))]
+        for i, d in enumerate(monthly(n + future))
+    ]
+    write_table(tmp_path / "t.csv", ["date", "y", "x", "w", "p", "q"], rows)
+    return y[:n], np.column_stack([x, w])
+
+
+@pytest.mark.parametrize("inputs", ["w,x", "w,p", "q,x"])
+def test_inputs_in_another_order_than_trained_are_refused(capsys, tmp_path, inputs):
+    two_inputs_table(tmp_path)
+    status, _, err = run_cli(
+        capsys,
+        "train --csv {tmp}/t.csv --column y --inputs x,w --horizon 4 --save {tmp}/m.npz " + FAST,
+        tmp_path,
+    )
+    assert status == 0, err
+    assert rnnc.load(tmp_path / "m.npz").n_features == 3
+    for horizon in ("", "--horizon 4"):
+        status, out, err = run_cli(
+            capsys,
+            f"predict --model {{tmp}}/m.npz --csv {{tmp}}/t.csv --column y --inputs {inputs} "
+            f"{horizon}",
+            tmp_path,
+        )
+        assert status == 2 and out == "" and err.count("\n") == 1
+        assert f"--inputs {inputs}:" in err and "trained with --inputs x,w, in that order" in err
+
+
+def test_inputs_under_other_names_are_used_with_a_note(capsys, tmp_path):
+    y, x = two_inputs_table(tmp_path)
+    run_cli(
+        capsys,
+        "train --csv {tmp}/t.csv --column y --inputs x,w --horizon 4 --save {tmp}/m.npz " + FAST,
+        tmp_path,
+    )
+    model = rnnc.load(tmp_path / "m.npz")
+    predict = "predict --model {tmp}/m.npz --csv {tmp}/t.csv --column y --horizon 4"
+    status, same, err = run_cli(capsys, f"{predict} --inputs x,w", tmp_path)
+    assert status == 0 and err == ""
+    assert [float(r[1]) for r in rows_of(same)[1:]] == rnnc.forecast(model, y, 4, inputs=x).tolist()
+    status, out, err = run_cli(capsys, f"{predict} --inputs p,q", tmp_path)
+    assert status == 0 and out == same
+    assert err.count("\n") == 1 and "note: --inputs p,q stand for x,w" in err
+
+
+# --- several columns: each as it would be read alone ----------------------------------
+
+
+def ragged_table(tmp_path, gap=None):
+    """date, a, b: 60 months of a; b ends 2 months earlier, with an empty cell
+    at row `gap` (0-based) when given."""
+    a, b = seasonal_series(60, seed=1), seasonal_series(60, seed=2)
+    cells = [[repr(float(v)) for v in c] for c in (a, b)]
+    cells[1][-2:] = ["", ""]
+    if gap is not None:
+        cells[1][gap] = ""
+    write_table(tmp_path / "r.csv", ["date", "a", "b"], zip(monthly(60), *cells, strict=True))
+    return a, b
+
+
+@pytest.mark.parametrize("fill", ["", "--fill drop", "--fill previous", "--fill interpolate"])
+@pytest.mark.parametrize("gap", [None, 30])
+def test_each_column_gets_the_data_it_would_get_alone(capsys, tmp_path, fill, gap):
+    ragged_table(tmp_path, gap)
+    train = f"train --csv {{tmp}}/r.csv --horizon 2 {FAST} {fill}"
+    predict = f"predict --csv {{tmp}}/r.csv {fill}"
+    both = run_cli(capsys, f"{train} --column a,b --save {{tmp}}/m-{{column}}.npz", tmp_path)
+    if gap is not None and not fill:  # b's gap is an error of b's, as it is alone
+        assert both[0] == 2 and "b has no value at line 32" in both[2]
+        return
+    assert both[0] == 0, both[2]
+    forecasts, nexts = {}, {}
+    for column in "ab":
+        status, _, err = run_cli(
+            capsys, f"{train} --column {column} --save {{tmp}}/{column}.npz", tmp_path
+        )
+        assert status == 0, err
+        alone, with_other = (rnnc.load(tmp_path / f) for f in (f"{column}.npz", f"m-{column}.npz"))
+        for key in ("last_date", "training", "backtest", "winner"):
+            assert with_other.info[key] == alone.info[key], (column, key)
+        assert alone.info["last_date"] == ("2004-12" if column == "a" else "2004-10")
+        for option, store in (("--horizon 3", forecasts), ("", nexts)):
+            status, out, err = run_cli(
+                capsys,
+                f"{predict} {option} --column {column} --model {{tmp}}/{column}.npz",
+                tmp_path,
+            )
+            assert status == 0, err
+            store[column] = {r[0]: r[1:] for r in rows_of(out)[1:]}
+    # one command for both: each column's rows as alone, "" where it has none
+    for option, store in (("--horizon 3", forecasts), ("", nexts)):
+        status, out, err = run_cli(
+            capsys, f"{predict} {option} --column a,b --model {{tmp}}/m-{{column}}.npz", tmp_path
+        )
+        assert status == 0, err
+        rows = rows_of(out)
+        labels = sorted(set(store["a"]) | set(store["b"]))
+        assert [r[0] for r in rows[1:]] == labels
+        width = len(rows[0]) // 2
+        for r in rows[1:]:
+            assert r[1 : 1 + width] == store["a"].get(r[0], [""] * width)
+            assert r[1 + width :] == store["b"].get(r[0], [""] * width)
+    assert sorted(forecasts["b"]) == ["2004-11", "2004-12", "2005-01"]
+
+
+def test_the_frequency_note_checks_every_model(capsys, tmp_path):
+    ragged_table(tmp_path)
+    quarters = [f"{1990 + i // 4}Q{i % 4 + 1}" for i in range(40)]
+    write_table(
+        tmp_path / "q.csv",
+        ["date", "a", "b"],
+        zip(quarters, seasonal_series(40, period=4), seasonal_series(40, period=4, seed=3)),
+    )
+    train = "train --horizon 2 " + FAST
+    run_cli(capsys, f"{train} --csv {{tmp}}/q.csv --column b --save {{tmp}}/m-b.npz", tmp_path)
+    run_cli(capsys, f"{train} --csv {{tmp}}/r.csv --column a --save {{tmp}}/m-a.npz", tmp_path)
+    status, _, err = run_cli(
+        capsys,
+        "predict --csv {tmp}/r.csv --fill drop --column a,b --model {tmp}/m-{column}.npz",
+        tmp_path,
+    )
+    assert status == 0, err
+    assert err.count("\n") == 1 and "b: " in err and "trained on quarterly ones" in err
+
+
+def test_columns_numbered_among_their_own_rows_get_a_note(capsys, tmp_path):
+    a, b = seasonal_series(40, seed=1), seasonal_series(40, seed=2)
+    cells = [[repr(float(v)) for v in c] for c in (a, b)]
+    cells[1][5] = ""
+    write_table(tmp_path / "n.csv", ["a", "b"], zip(*cells, strict=True))
+    run_cli(
+        capsys,
+        "train --csv {tmp}/n.csv --column a,b --fill drop --horizon 2 "
+        "--save {tmp}/m-{column}.npz " + FAST,
+        tmp_path,
+    )
+    predict = "predict --csv {tmp}/n.csv --column a,b --model {tmp}/m-{column}.npz --horizon 2"
+    status, out, err = run_cli(capsys, f"{predict} --fill drop", tmp_path)
+    assert status == 0, err
+    assert [r[0] for r in rows_of(out)[1:]] == ["39", "40", "41"]
+    assert "note: --fill drop dropped different rows" in err and "numbered among its own" in err
+    status, out, err = run_cli(capsys, f"{predict} --fill interpolate", tmp_path)
+    assert status == 0 and "dropped" not in err
+    assert [r[0] for r in rows_of(out)[1:]] == ["40", "41"]

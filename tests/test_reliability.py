@@ -494,12 +494,12 @@ def read_column(path, column):
     """The column as rnnc train and predict read it, with their default options."""
     import argparse
 
-    from rnnc.cli import read_series
+    from rnnc.cli import read_target
 
     options = argparse.Namespace(
         csv=path, column=[column], date=None, no_date=False, fill=None, delimiter=None
     )
-    return read_series(options).column(column)
+    return read_target(options, column).column(column)
 
 
 @pytest.mark.parametrize(

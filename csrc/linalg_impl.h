@@ -532,6 +532,66 @@ void NAME(rnnc_gemm_strided)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *
             NAME(strided_row)(k, n - j, A + i * ar, ac, B + j, ldb, C + i * ldc + j, mode);
 }
 
+/* Panels of B for rnnc_gemm_packed: PANEL columns (two vectors: a tile's
+ * width) of all k rows, one after the other, so that a tile reads its part of
+ * B as one run of memory, whatever B's row length (rows of 2048 bytes put a
+ * column of B into one set of the cache); the last panel holds the columns
+ * left, n % PANEL wide. */
+#if RNNC_VEC_BYTES
+#define PANEL (2 * LANES)
+#else
+#define PANEL 16
+#endif
+
+RNNC_API
+void NAME(rnnc_pack_panels)(ptrdiff_t k, ptrdiff_t n, const REAL *restrict B, ptrdiff_t ldb,
+                            REAL *restrict packed)
+{
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += PANEL) {
+        const ptrdiff_t w = n - j0 < PANEL ? n - j0 : PANEL;
+        REAL *p = packed + j0 * k;
+        for (ptrdiff_t l = 0; l < k; l++)
+            for (ptrdiff_t q = 0; q < w; q++)
+                p[l * w + q] = B[l * ldb + j0 + q];
+    }
+}
+
+RNNC_API
+void NAME(rnnc_gemm_packed)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
+                            ptrdiff_t ar, ptrdiff_t ac, const REAL *restrict packed,
+                            REAL *restrict C, ptrdiff_t ldc, int mode)
+{
+    /* rnnc_gemm_strided's sums, B read from its panels: a panel at a time,
+     * all rows of A on each */
+    const ptrdiff_t m4 = m - m % 4;
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += PANEL) {
+        const ptrdiff_t w = n - j0 < PANEL ? n - j0 : PANEL;
+        const REAL *B = packed + j0 * k;
+        REAL *c = C + j0;
+        ptrdiff_t j = 0;
+#if RNNC_VEC_BYTES
+        if (w == PANEL) {
+            for (ptrdiff_t i = 0; i < m4; i += 4)
+                NAME(strided_tile_vec)(4, 2, k, A + i * ar, ar, ac, B, w, c + i * ldc, ldc, mode);
+            for (ptrdiff_t i = m4; i < m; i++)
+                NAME(strided_tile_vec)(1, 2, k, A + i * ar, ar, ac, B, w, c + i * ldc, ldc, mode);
+            continue;
+        }
+        if (w >= LANES) {
+            for (ptrdiff_t i = 0; i < m4; i += 4)
+                NAME(strided_tile_vec)(4, 1, k, A + i * ar, ar, ac, B, w, c + i * ldc, ldc, mode);
+            for (ptrdiff_t i = m4; i < m; i++)
+                NAME(strided_tile_vec)(1, 1, k, A + i * ar, ar, ac, B, w, c + i * ldc, ldc, mode);
+            j = LANES;
+        }
+#endif
+        if (j < w)
+            for (ptrdiff_t i = 0; i < m; i++)
+                NAME(strided_row)(k, w - j, A + i * ar, ac, B + j, w, c + i * ldc + j, mode);
+    }
+}
+#undef PANEL
+
 RNNC_API
 int NAME(rnnc_clip)(ptrdiff_t n, REAL *restrict x, REAL lo, REAL hi)
 {

@@ -52,6 +52,16 @@ void rnnc_gemm_strided_d(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const double *A,
 void rnnc_gemm_strided_s(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const float *A, ptrdiff_t ar,
                          ptrdiff_t ac, const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
                          int mode);
+/* packed = B, (k, n) with rows ldb apart, in the panels rnnc_gemm_packed
+ * reads (k * n elements; their order depends on the instruction set) */
+void rnnc_pack_panels_d(ptrdiff_t k, ptrdiff_t n, const double *B, ptrdiff_t ldb, double *packed);
+void rnnc_pack_panels_s(ptrdiff_t k, ptrdiff_t n, const float *B, ptrdiff_t ldb, float *packed);
+/* rnnc_gemm_strided with B as rnnc_pack_panels(k, n, B, ...) left it in packed:
+ * the same sums, B read as runs of memory */
+void rnnc_gemm_packed_d(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const double *A, ptrdiff_t ar,
+                        ptrdiff_t ac, const double *packed, double *C, ptrdiff_t ldc, int mode);
+void rnnc_gemm_packed_s(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const float *A, ptrdiff_t ar,
+                        ptrdiff_t ac, const float *packed, float *C, ptrdiff_t ldc, int mode);
 /* out = sigmoid(z); out may be z */
 void rnnc_sigmoid_d(ptrdiff_t n, const double *z, double *out);
 void rnnc_sigmoid_s(ptrdiff_t n, const float *z, float *out);

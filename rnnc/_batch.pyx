@@ -32,8 +32,9 @@ from libc.math cimport sqrt
 from libc.string cimport memset
 
 from rnnc._helpers cimport (RNNC_ADD, RNNC_MUL, RNNC_SET, SIGMOID, TANH, Activation, activate,
-                            activate_with_slope, clip, floating, gemm_strided, max_abs,
-                            rnnc_flush_subnormals_begin, rnnc_flush_subnormals_end, sub_scaled)
+                            activate_with_slope, clip, floating, gemm_packed, gemm_strided, max_abs,
+                            pack_panels, rnnc_flush_subnormals_begin,
+                            rnnc_flush_subnormals_end, sub_scaled)
 
 cdef extern from "Python.h":
     ctypedef struct PyObject
@@ -112,7 +113,7 @@ cdef int block_gradient(const floating *UT, const floating[:, ::1] V, const floa
                         Clock *shared) noexcept nogil:
     """grad = the sum over the nb records X[records[b]] of their truncated
     gradients, transposed: dU.T | dV.T | dW.T | dA.T | db, flat.  UT holds
-    U.T; W and WT hold W and W.T with rows s.ld apart.  work holds
+    U.T; W and WT hold W and W.T as pack_panels leaves them.  work holds
     workspace_size(...) elements.  Returns 1 if stopped (grad unfinished)."""
     cdef Py_ssize_t T = s.T, F = s.F, h = s.hidden, n_out = s.out, first = s.first, ld = s.ld
     cdef Py_ssize_t t, f, b, i, o, j, t0, t1
@@ -154,7 +155,7 @@ cdef int block_gradient(const floating *UT, const floating[:, ::1] V, const floa
             # Z = X_t @ U.T (X_t[b] = x_t of record b)
             gemm_strided(nb, F, h, inputs + (t - 1) * F * nb, 1, nb, UT, h, Z, ld, RNNC_SET)
         # Z += H_{t-1} @ W.T;  H_t = f(Z)
-        gemm_strided(nb, h, h, Z - nb * ld, ld, 1, WT, ld, Z, ld, RNNC_ADD)
+        gemm_packed(nb, h, h, Z - nb * ld, ld, 1, WT, Z, ld, RNNC_ADD)
         if t < first:
             activate(activation, nb * ld, Z, Z)   # the padding too: it stays finite
         else:
@@ -190,7 +191,7 @@ cdef int block_gradient(const floating *UT, const floating[:, ::1] V, const floa
             return 1
         Dt = D + (t - first) * nb * ld
         # D_{t-1} = (D_t @ W) * S_{t-1}
-        gemm_strided(nb, h, h, Dt, ld, 1, W, ld, Dt - nb * ld, ld, RNNC_MUL)
+        gemm_packed(nb, h, h, Dt, ld, 1, W, Dt - nb * ld, ld, RNNC_MUL)
     # the window's sums, STEPS steps per product: the states and deltas of
     # consecutive steps are consecutive rows
     t0 = first
@@ -322,10 +323,11 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     # the batch's gradient: transposed sums, then the mean as the weights are shaped
     cdef floating[::1] total = np.empty(s.n_grad, dtype=dtype)
     cdef floating[::1] grad = np.empty(s.n_grad, dtype=dtype)
-    # U.T, and W and W.T with rows s.ld apart, as the batch's products read them
+    # U.T, and W and W.T packed, as the batch's products read them
     cdef floating[:, ::1] UT = np.empty((U.shape[1], hidden), dtype=dtype)
-    cdef floating[:, ::1] Wp = np.zeros((hidden, s.ld), dtype=dtype)
-    cdef floating[:, ::1] WT = np.zeros((hidden, s.ld), dtype=dtype)
+    cdef floating[:, ::1] WT = np.empty((hidden, hidden), dtype=dtype)
+    cdef floating[::1] W_packed = np.empty(hidden * hidden, dtype=dtype)
+    cdef floating[::1] WT_packed = np.empty(hidden * hidden, dtype=dtype)
     # the parameters, their sizes and moments, as flat pieces of grad
     cdef floating *params[5]
     cdef floating *moments[10]
@@ -371,10 +373,9 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 size = min(batch_size, n - start)
                 n_blocks = (size + BLOCK - 1) // BLOCK
                 untranspose(hidden, U.shape[1], &U[0, 0], 1, &UT[0, 0])
-                for c in range(hidden):
-                    for j in range(hidden):
-                        Wp[c, j] = W[c, j]
-                        WT[j, c] = W[c, j]
+                untranspose(hidden, hidden, &W[0, 0], 1, &WT[0, 0])
+                pack_panels(hidden, hidden, &W[0, 0], hidden, &W_packed[0])
+                pack_panels(hidden, hidden, &WT[0, 0], hidden, &WT_packed[0])
                 # total = the blocks' sums added in block order, a round at a time
                 for r in range((n_blocks + ROUND - 1) // ROUND):
                     round0 = r * ROUND
@@ -383,7 +384,7 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                     if threads == 1:
                         for c in range(round_blocks):
                             offset = (round0 + c) * BLOCK
-                            block_gradient(&UT[0, 0], V, &Wp[0, 0], &WT[0, 0], X, Y,
+                            block_gradient(&UT[0, 0], V, &W_packed[0], &WT_packed[0], X, Y,
                                            &records[start + offset], min(BLOCK, size - offset),
                                            s, per_step, activation, linear, A, b, &work[0, 0],
                                            &sums[c, 0], &clock, &clock)
@@ -397,7 +398,7 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                             # blocks (the sums do not change: each block has its own)
                             for c in prange(round_blocks, schedule="dynamic"):
                                 offset = (round0 + c) * BLOCK
-                                block_gradient(&UT[0, 0], V, &Wp[0, 0], &WT[0, 0], X, Y,
+                                block_gradient(&UT[0, 0], V, &W_packed[0], &WT_packed[0], X, Y,
                                                &records[start + offset],
                                                min(BLOCK, size - offset), s, per_step,
                                                activation, linear, A, b,

@@ -38,6 +38,16 @@ cdef extern from "rnnc.h" nogil:
     void rnnc_gemm_strided_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
                              Py_ssize_t ar, Py_ssize_t ac, const float *B, Py_ssize_t ldb,
                              float *C, Py_ssize_t ldc, int mode)
+    void rnnc_pack_panels_d(Py_ssize_t k, Py_ssize_t n, const double *B, Py_ssize_t ldb,
+                            double *packed)
+    void rnnc_pack_panels_s(Py_ssize_t k, Py_ssize_t n, const float *B, Py_ssize_t ldb,
+                            float *packed)
+    void rnnc_gemm_packed_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A,
+                            Py_ssize_t ar, Py_ssize_t ac, const double *packed, double *C,
+                            Py_ssize_t ldc, int mode)
+    void rnnc_gemm_packed_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
+                            Py_ssize_t ar, Py_ssize_t ac, const float *packed, float *C,
+                            Py_ssize_t ldc, int mode)
     void rnnc_sigmoid_d(Py_ssize_t n, const double *z, double *out)
     void rnnc_sigmoid_s(Py_ssize_t n, const float *z, float *out)
     void rnnc_sigmoid_slope_d(Py_ssize_t n, const double *z, double *h, double *slope)
@@ -130,6 +140,26 @@ cdef inline void gemm_strided(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const fl
         rnnc_gemm_strided_d(m, k, n, A, ar, ac, B, ldb, C, ldc, mode)
     else:
         rnnc_gemm_strided_s(m, k, n, A, ar, ac, B, ldb, C, ldc, mode)
+
+
+cdef inline void pack_panels(Py_ssize_t k, Py_ssize_t n, const floating *B, Py_ssize_t ldb,
+                             floating *packed) noexcept nogil:
+    """packed = B (k, n), rows ldb apart, in the panels gemm_packed reads"""
+    if floating is double:
+        rnnc_pack_panels_d(k, n, B, ldb, packed)
+    else:
+        rnnc_pack_panels_s(k, n, B, ldb, packed)
+
+
+cdef inline void gemm_packed(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,
+                             Py_ssize_t ar, Py_ssize_t ac, const floating *packed, floating *C,
+                             Py_ssize_t ldc, int mode) noexcept nogil:
+    """gemm_strided(m, k, n, A, ar, ac, B, ., C, ldc, mode), B as pack_panels left
+    it in packed"""
+    if floating is double:
+        rnnc_gemm_packed_d(m, k, n, A, ar, ac, packed, C, ldc, mode)
+    else:
+        rnnc_gemm_packed_s(m, k, n, A, ar, ac, packed, C, ldc, mode)
 
 
 # The hidden layer's activation, as the kernels' argument `activation`.

@@ -159,7 +159,7 @@ cdef int block_gradient(const floating *UT, const floating[:, ::1] V, const floa
         if t < first:
             activate(activation, nb * ld, Z, Z)   # the padding too: it stays finite
         else:
-            # D_t = f'(Z), the slopes, multiplied by G_t on the way back
+            # D_t = f'(Z), multiplied in place on the way back by dy @ V or D_{t+1} @ W
             activate_with_slope(activation, nb * ld, Z, Z, D + (t - first) * nb * ld)
 
     # dy[b] = V @ h_T - y (+ A @ x_tail + bias), records as rows

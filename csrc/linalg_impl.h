@@ -435,6 +435,200 @@ void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict
 }
 #undef PLAIN_NR
 
+/* gemm_strided's tiles: the sum s of a piece of A @ B put into C as mode says */
+RNNC_INLINE void NAME(put)(REAL *restrict c, REAL s, int mode)
+{
+    if (mode == RNNC_SET)
+        *c = s;
+    else if (mode == RNNC_ADD)
+        *c += s;
+    else
+        *c *= s;
+}
+
+#if RNNC_VEC_BYTES
+RNNC_INLINE void NAME(put_vec)(REAL *restrict c, VEC s, int mode)
+{
+    if (mode == RNNC_SET)
+        *(VEC_U *)c = s;
+    else if (mode == RNNC_ADD)
+        *(VEC_U *)c += s;
+    else
+        *(VEC_U *)c *= s;
+}
+
+/* rows (1 or 4) of A by nv (1 or 2) VECs of B, the sums held in registers
+ * over all of k as in gemm_tile_vec; A[i, l] is A[i * ar + l * ac], so one
+ * tile serves A and A.T */
+RNNC_INLINE void NAME(strided_tile_vec)(const int rows, const int nv, ptrdiff_t k,
+                                         const REAL *restrict A, ptrdiff_t ar, ptrdiff_t ac,
+                                         const REAL *restrict B, ptrdiff_t ldb,
+                                         REAL *restrict C, ptrdiff_t ldc, int mode)
+{
+    VEC c00 = {0}, c10 = {0}, c20 = {0}, c30 = {0}, c01 = {0}, c11 = {0}, c21 = {0}, c31 = {0};
+    const REAL *a = A;
+    for (ptrdiff_t l = 0; l < k; l++, a += ac) {
+        const VEC b0 = *(const VEC_U *)(B + l * ldb);
+        const REAL a0 = a[0];
+        c00 += a0 * b0;
+        if (rows == 4) {
+            const REAL a1 = a[ar], a2 = a[2 * ar], a3 = a[3 * ar];
+            c10 += a1 * b0; c20 += a2 * b0; c30 += a3 * b0;
+            if (nv == 2) {
+                const VEC b1 = *(const VEC_U *)(B + l * ldb + LANES);
+                c01 += a0 * b1; c11 += a1 * b1; c21 += a2 * b1; c31 += a3 * b1;
+            }
+        } else if (nv == 2) {
+            c01 += a0 * *(const VEC_U *)(B + l * ldb + LANES);
+        }
+    }
+    NAME(put_vec)(C, c00, mode);
+    if (nv == 2)
+        NAME(put_vec)(C + LANES, c01, mode);
+    if (rows == 4) {
+        NAME(put_vec)(C + ldc, c10, mode);
+        NAME(put_vec)(C + 2 * ldc, c20, mode);
+        NAME(put_vec)(C + 3 * ldc, c30, mode);
+        if (nv == 2) {
+            NAME(put_vec)(C + ldc + LANES, c11, mode);
+            NAME(put_vec)(C + 2 * ldc + LANES, c21, mode);
+            NAME(put_vec)(C + 3 * ldc + LANES, c31, mode);
+        }
+    }
+}
+#endif
+
+/* columns of one row summed at once where the tiles do not reach */
+#define REST_NR 16
+
+/* C[0, :w] (mode)= A[0, :] @ B[:, :w] for one row of A (elements ac apart),
+ * REST_NR columns at a time, each sum in a register over all of k */
+RNNC_INLINE void NAME(strided_row)(ptrdiff_t k, ptrdiff_t w, const REAL *restrict a,
+                                   ptrdiff_t ac, const REAL *restrict B, ptrdiff_t ldb,
+                                   REAL *restrict c, int mode)
+{
+    ptrdiff_t j = 0;
+    for (; j + REST_NR <= w; j += REST_NR) {
+        REAL s[REST_NR] = {0};
+        for (ptrdiff_t l = 0; l < k; l++) {
+            const REAL al = a[l * ac];
+            const REAL *b = B + l * ldb + j;
+            #pragma omp simd
+            for (int q = 0; q < REST_NR; q++)
+                s[q] += al * b[q];
+        }
+        for (int q = 0; q < REST_NR; q++)
+            NAME(put)(c + j + q, s[q], mode);
+    }
+    if (j < w) {
+        REAL s[REST_NR] = {0};
+        const int left = (int)(w - j);
+        for (ptrdiff_t l = 0; l < k; l++) {
+            const REAL al = a[l * ac];
+            const REAL *b = B + l * ldb + j;
+            for (int q = 0; q < left; q++)
+                s[q] += al * b[q];
+        }
+        for (int q = 0; q < left; q++)
+            NAME(put)(c + j + q, s[q], mode);
+    }
+}
+#undef REST_NR
+
+RNNC_API
+void NAME(rnnc_gemm_strided)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
+                             ptrdiff_t ar, ptrdiff_t ac, const REAL *restrict B, ptrdiff_t ldb,
+                             REAL *restrict C, ptrdiff_t ldc, int mode)
+{
+    /* every element of C is one sum over l, from 0 up, put into C once.
+     * Columns of tiles outside, rows inside: a panel of B (k rows of a tile's
+     * width) is read from L2 once and then by all of A's rows from L1, where
+     * rows outside would read all of B again for each 4 rows of A. */
+    const ptrdiff_t m4 = m - m % 4;
+    ptrdiff_t j = 0;
+#if RNNC_VEC_BYTES
+    for (; j + 2 * LANES <= n; j += 2 * LANES) {
+        for (ptrdiff_t i = 0; i < m4; i += 4)
+            NAME(strided_tile_vec)(4, 2, k, A + i * ar, ar, ac, B + j, ldb, C + i * ldc + j, ldc,
+                                   mode);
+        for (ptrdiff_t i = m4; i < m; i++)
+            NAME(strided_tile_vec)(1, 2, k, A + i * ar, ar, ac, B + j, ldb, C + i * ldc + j, ldc,
+                                   mode);
+    }
+    for (; j + LANES <= n; j += LANES) {
+        for (ptrdiff_t i = 0; i < m4; i += 4)
+            NAME(strided_tile_vec)(4, 1, k, A + i * ar, ar, ac, B + j, ldb, C + i * ldc + j, ldc,
+                                   mode);
+        for (ptrdiff_t i = m4; i < m; i++)
+            NAME(strided_tile_vec)(1, 1, k, A + i * ar, ar, ac, B + j, ldb, C + i * ldc + j, ldc,
+                                   mode);
+    }
+#endif
+    if (j < n)
+        for (ptrdiff_t i = 0; i < m; i++)
+            NAME(strided_row)(k, n - j, A + i * ar, ac, B + j, ldb, C + i * ldc + j, mode);
+}
+
+/* Panels of B for rnnc_gemm_packed: PANEL columns (two vectors: a tile's
+ * width) of all k rows, one after the other, so that a tile reads its part of
+ * B as one run of memory, whatever B's row length (rows of 2048 bytes put a
+ * column of B into one set of the cache); the last panel holds the columns
+ * left, n % PANEL wide. */
+#if RNNC_VEC_BYTES
+#define PANEL (2 * LANES)
+#else
+#define PANEL 16
+#endif
+
+RNNC_API
+void NAME(rnnc_pack_panels)(ptrdiff_t k, ptrdiff_t n, const REAL *restrict B, ptrdiff_t ldb,
+                            REAL *restrict packed)
+{
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += PANEL) {
+        const ptrdiff_t w = n - j0 < PANEL ? n - j0 : PANEL;
+        REAL *p = packed + j0 * k;
+        for (ptrdiff_t l = 0; l < k; l++)
+            for (ptrdiff_t q = 0; q < w; q++)
+                p[l * w + q] = B[l * ldb + j0 + q];
+    }
+}
+
+RNNC_API
+void NAME(rnnc_gemm_packed)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
+                            ptrdiff_t ar, ptrdiff_t ac, const REAL *restrict packed,
+                            REAL *restrict C, ptrdiff_t ldc, int mode)
+{
+    /* rnnc_gemm_strided's sums, B read from its panels: a panel at a time,
+     * all rows of A on each */
+    const ptrdiff_t m4 = m - m % 4;
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += PANEL) {
+        const ptrdiff_t w = n - j0 < PANEL ? n - j0 : PANEL;
+        const REAL *B = packed + j0 * k;
+        REAL *c = C + j0;
+        ptrdiff_t j = 0;
+#if RNNC_VEC_BYTES
+        if (w == PANEL) {
+            for (ptrdiff_t i = 0; i < m4; i += 4)
+                NAME(strided_tile_vec)(4, 2, k, A + i * ar, ar, ac, B, w, c + i * ldc, ldc, mode);
+            for (ptrdiff_t i = m4; i < m; i++)
+                NAME(strided_tile_vec)(1, 2, k, A + i * ar, ar, ac, B, w, c + i * ldc, ldc, mode);
+            continue;
+        }
+        if (w >= LANES) {
+            for (ptrdiff_t i = 0; i < m4; i += 4)
+                NAME(strided_tile_vec)(4, 1, k, A + i * ar, ar, ac, B, w, c + i * ldc, ldc, mode);
+            for (ptrdiff_t i = m4; i < m; i++)
+                NAME(strided_tile_vec)(1, 1, k, A + i * ar, ar, ac, B, w, c + i * ldc, ldc, mode);
+            j = LANES;
+        }
+#endif
+        if (j < w)
+            for (ptrdiff_t i = 0; i < m; i++)
+                NAME(strided_row)(k, w - j, A + i * ar, ac, B + j, w, c + i * ldc + j, mode);
+    }
+}
+#undef PANEL
+
 RNNC_API
 int NAME(rnnc_clip)(ptrdiff_t n, REAL *restrict x, REAL lo, REAL hi)
 {

@@ -41,6 +41,27 @@ void rnnc_gemm_d(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const double *A, const d
                  double *C);
 void rnnc_gemm_s(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const float *A, const float *B,
                  float *C);
+/* How rnnc_gemm_strided puts the product P into C */
+enum { RNNC_SET = 0, RNNC_ADD = 1, RNNC_MUL = 2 };   /* C = P, C += P, C *= P */
+/* C (mode)= A @ B,  A (m, k) with A[i, l] at A[i * ar + l * ac] (ar = 1, ac =
+ * lda: A.T of a (k, m) matrix), B (k, n) and C (m, n) with rows ldb and ldc
+ * apart; each element of C is one sum over l in order, put into C once */
+void rnnc_gemm_strided_d(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const double *A, ptrdiff_t ar,
+                         ptrdiff_t ac, const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc,
+                         int mode);
+void rnnc_gemm_strided_s(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const float *A, ptrdiff_t ar,
+                         ptrdiff_t ac, const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
+                         int mode);
+/* packed = B, (k, n) with rows ldb apart, in the panels rnnc_gemm_packed
+ * reads (k * n elements; their order depends on the instruction set) */
+void rnnc_pack_panels_d(ptrdiff_t k, ptrdiff_t n, const double *B, ptrdiff_t ldb, double *packed);
+void rnnc_pack_panels_s(ptrdiff_t k, ptrdiff_t n, const float *B, ptrdiff_t ldb, float *packed);
+/* rnnc_gemm_strided with B as rnnc_pack_panels(k, n, B, ...) left it in packed:
+ * the same sums, B read as runs of memory */
+void rnnc_gemm_packed_d(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const double *A, ptrdiff_t ar,
+                        ptrdiff_t ac, const double *packed, double *C, ptrdiff_t ldc, int mode);
+void rnnc_gemm_packed_s(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const float *A, ptrdiff_t ar,
+                        ptrdiff_t ac, const float *packed, float *C, ptrdiff_t ldc, int mode);
 /* out = sigmoid(z); out may be z */
 void rnnc_sigmoid_d(ptrdiff_t n, const double *z, double *out);
 void rnnc_sigmoid_s(ptrdiff_t n, const float *z, float *out);

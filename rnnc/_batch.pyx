@@ -6,16 +6,18 @@ passes as matrix-matrix products over the batch.
 A batch (B consecutive records of the epoch's order) is cut into blocks of
 BLOCK records.  For a block of nb records (see rnnc/reference.py for one):
 
-    forward, states hidden-major, H_t[i, b] = h_t[i] of record b:
-        Z = A_t + W @ H_{t-1};  H_t = f(Z);  S_t = f'(Z) (steps that carry gradient)
-    output, batch-major, dy[b] = yhat_b - y_b:
-        dy = H_T.T @ V.T (+ x_tail.T @ A.T + bias) - Y
+    forward, states batch-major, H_t[b, i] = h_t[i] of record b:
+        Z = X_t @ U.T + H_{t-1} @ W.T;  H_t = f(Z);  S_t = f'(Z) (steps that carry gradient)
+    output, dy[b] = yhat_b - y_b:
+        dy = H_T @ V.T (+ x_tail @ A.T + bias) - Y   (X_t, x_tail: records as rows)
     backward, deltas batch-major, D_t[b, i] = delta_t[i] of record b:
-        D_T = (dy @ V) * S_T.T
-        D_{t-1} = (D_t @ W) * S_{t-1}.T      (row b: W.T @ delta_t of record b)
-    gradient sums, transposed so that every product is C += A @ B:
-        dV.T += H_T @ dy;  dW.T += H_{t-1} @ D_t;  dU.T += X_t @ D_t
-        (per-step layout: row t-1 of dU.T += x_t @ D_t);  dA.T += x_tail @ dy
+        D_T = (dy @ V) * S_T
+        D_{t-1} = (D_t @ W) * S_{t-1}      (row b: W.T @ delta_t of record b)
+    gradient sums, transposed so that every product reads rows of the states
+    and deltas, consecutive steps being consecutive rows:
+        dV.T += H_T.T @ dy;  dW.T += sum over t of H_{t-1}.T @ D_t;
+        dU.T += sum over t of X_t.T @ D_t (per-step layout: row t-1 of dU.T
+        += x_t @ D_t);  dA.T += x_tail.T @ dy
 
 Blocks go to threads; each block's sums land in its own buffer and are added
 in block order, so that the result depends on the blocks alone: the same for
@@ -29,8 +31,9 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport sqrt
 from libc.string cimport memset
 
-from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_with_slope, clip,
-                            floating, gemm, max_abs, rnnc_flush_subnormals_begin,
+from rnnc._helpers cimport (RNNC_ADD, RNNC_MUL, RNNC_SET, SIGMOID, TANH, Activation, activate,
+                            activate_with_slope, clip, floating, gemm_packed, gemm_strided, max_abs,
+                            pack_panels, rnnc_flush_subnormals_begin,
                             rnnc_flush_subnormals_end, sub_scaled)
 
 cdef extern from "Python.h":
@@ -49,6 +52,9 @@ cdef enum:
     BLOCK = 32
     # blocks whose sums are held at once (memory: ROUND x the parameters)
     ROUND = 16
+    # steps of the window summed by one product for dW and dU: 64 rows, whose
+    # states and deltas stay in L1 while the product runs over them
+    STEPS = 2
 
 BLOCK_RECORDS = BLOCK
 
@@ -95,27 +101,32 @@ cdef int raise_held(Clock *clock) except -1:
 
 cdef struct Sizes:
     Py_ssize_t T, F, hidden, out, tail, first, window, n_U, n_grad
+    Py_ssize_t ld          # elements from one row of states or deltas to the next
 
 
-cdef int block_gradient(const floating[:, ::1] U, const floating[:, ::1] V,
-                        const floating[:, ::1] W, const floating[:, :, ::1] X,
-                        const floating[:, ::1] Y, const Py_ssize_t *records, Py_ssize_t nb,
-                        Sizes s, bint per_step, Activation activation, bint linear,
-                        const floating[:, ::1] A, const floating[::1] bias, floating *work,
-                        floating *grad, Clock *clock, Clock *shared) noexcept nogil:
+cdef int block_gradient(const floating *UT, const floating[:, ::1] V, const floating *W,
+                        const floating *WT,
+                        const floating[:, :, ::1] X, const floating[:, ::1] Y,
+                        const Py_ssize_t *records, Py_ssize_t nb, Sizes s, bint per_step,
+                        Activation activation, bint linear, const floating[:, ::1] A,
+                        const floating[::1] bias, floating *work, floating *grad, Clock *clock,
+                        Clock *shared) noexcept nogil:
     """grad = the sum over the nb records X[records[b]] of their truncated
-    gradients, transposed: dU.T | dV.T | dW.T | dA.T | db, flat.  work holds
+    gradients, transposed: dU.T | dV.T | dW.T | dA.T | db, flat.  UT holds
+    U.T; W and WT hold W and W.T as pack_panels leaves them.  work holds
     workspace_size(...) elements.  Returns 1 if stopped (grad unfinished)."""
-    cdef Py_ssize_t T = s.T, F = s.F, h = s.hidden, n_out = s.out, first = s.first
-    cdef Py_ssize_t t, f, b, i, o, j
+    cdef Py_ssize_t T = s.T, F = s.F, h = s.hidden, n_out = s.out, first = s.first, ld = s.ld
+    cdef Py_ssize_t t, f, b, i, o, j, t0, t1
     cdef floating total
-    # the workspace: inputs[t, f, b], states H_0..H_T, deltas of the window, G, S, dy
+    # the workspace: inputs[t, f, b]; states H_0..H_T, H_t[b, i] = h_t[i] of
+    # record b; deltas D of the window's steps, D_t[b, i]; dy.  Rows are ld
+    # apart (ld >= h, not a multiple of 512 bytes, so that a column of a
+    # block does not fall into one set of the cache).  Each step's slopes are
+    # written where its deltas go, which multiply them in place.
     cdef floating *inputs = work
     cdef floating *Hs = inputs + T * F * BLOCK
-    cdef floating *D = Hs + (T + 1) * h * BLOCK
-    cdef floating *G = D + s.window * BLOCK * h
-    cdef floating *S = G + BLOCK * h
-    cdef floating *dy = S + BLOCK * h
+    cdef floating *D = Hs + (T + 1) * BLOCK * ld
+    cdef floating *dy = D + s.window * BLOCK * ld
     cdef floating *gU = grad
     cdef floating *gV = gU + s.n_U
     cdef floating *gW = gV + h * n_out
@@ -131,80 +142,88 @@ cdef int block_gradient(const floating[:, ::1] U, const floating[:, ::1] V,
             for f in range(F):
                 inputs[(t * F + f) * nb + b] = X[records[b], t, f]
 
-    memset(Hs, 0, h * nb * sizeof(floating))
+    memset(Hs, 0, nb * ld * sizeof(floating))
     for t in range(1, T + 1):
         if stopped(clock, shared, h * (h + F) * nb):
             return 1
-        Z = Hs + t * h * nb
-        if per_step or F == 1:
-            # Z = np.outer(U[:, t-1], x_t) per step, np.outer(U[:, 0], x_t) for one feature
-            for i in range(h):
-                for b in range(nb):
-                    Z[i * nb + b] = U[i, t - 1 if per_step else 0] * inputs[(t - 1) * nb + b]
+        Z = Hs + t * nb * ld
+        if per_step:
+            # Z = np.outer(x_t, U[:, t-1])
+            gemm_strided(nb, 1, h, inputs + (t - 1) * nb, 1, 1, UT + (t - 1) * h, h, Z, ld,
+                         RNNC_SET)
         else:
-            # Z = U @ X_t
-            memset(Z, 0, h * nb * sizeof(floating))
-            gemm(h, F, nb, &U[0, 0], inputs + (t - 1) * F * nb, Z)
-        # Z += W @ H_{t-1};  H_t = f(Z)
-        gemm(h, h, nb, &W[0, 0], Z - h * nb, Z)
+            # Z = X_t @ U.T (X_t[b] = x_t of record b)
+            gemm_strided(nb, F, h, inputs + (t - 1) * F * nb, 1, nb, UT, h, Z, ld, RNNC_SET)
+        # Z += H_{t-1} @ W.T;  H_t = f(Z)
+        gemm_packed(nb, h, h, Z - nb * ld, ld, 1, WT, Z, ld, RNNC_ADD)
         if t < first:
-            activate(activation, h * nb, Z, Z)
+            activate(activation, nb * ld, Z, Z)   # the padding too: it stays finite
         else:
-            # S = f'(Z);  D[t - first] = S.T, multiplied by G on the way back
-            activate_with_slope(activation, h * nb, Z, Z, S)
-            Dt = D + (t - first) * nb * h
-            for i in range(h):
-                for b in range(nb):
-                    Dt[b * h + i] = S[i * nb + b]
+            # D_t = f'(Z), multiplied in place on the way back by dy @ V or D_{t+1} @ W
+            activate_with_slope(activation, nb * ld, Z, Z, D + (t - first) * nb * ld)
 
     # dy[b] = V @ h_T - y (+ A @ x_tail + bias), records as rows
-    Z = Hs + T * h * nb
+    Z = Hs + T * nb * ld
     for b in range(nb):
         for o in range(n_out):
             total = 0
             for i in range(h):
-                total = total + V[o, i] * Z[i * nb + b]
+                total = total + V[o, i] * Z[b * ld + i]
             if linear:
                 for j in range(s.tail * F):
                     total = total + A[o, j] * X[records[b], T - s.tail + j // F, j % F]
                 total = total + bias[o]
             dy[b * n_out + o] = total - Y[records[b], o]
-    # dV.T += H_T @ dy
-    gemm(h, nb, n_out, Z, dy, gV)
+    # dV.T += H_T.T @ dy
+    gemm_strided(h, nb, n_out, Z, 1, ld, dy, n_out, gV, n_out, RNNC_ADD)
     if linear:
-        # dA.T += x_tail @ dy (x_tail: the inputs' rows of the last steps);  db = dy summed
-        gemm(s.tail * F, nb, n_out, inputs + (T - s.tail) * F * nb, dy, gA)
+        # dA.T += x_tail.T @ dy (x_tail[b]: the last steps' inputs of record b);  db = dy summed
+        gemm_strided(s.tail * F, nb, n_out, inputs + (T - s.tail) * F * nb, nb, 1, dy, n_out,
+                     gA, n_out, RNNC_ADD)
         for b in range(nb):
             for o in range(n_out):
                 gb[o] += dy[b * n_out + o]
-    # D_T = (dy @ V) * S_T.T
-    memset(G, 0, nb * h * sizeof(floating))
-    gemm(nb, n_out, h, dy, &V[0, 0], G)
-    Dt = D + (T - first) * nb * h
-    for j in range(nb * h):
-        Dt[j] *= G[j]
-    for t in range(T, first - 1, -1):
-        if stopped(clock, shared, h * (2 * h + F) * nb):
+    # D_T = (dy @ V) * S_T
+    gemm_strided(nb, n_out, h, dy, n_out, 1, &V[0, 0], h, D + (T - first) * nb * ld, ld,
+                 RNNC_MUL)
+    for t in range(T, first, -1):
+        if stopped(clock, shared, h * h * nb):
             return 1
-        Dt = D + (t - first) * nb * h
-        # dW.T += H_{t-1} @ D_t
-        gemm(h, nb, h, Hs + (t - 1) * h * nb, Dt, gW)
-        # dU.T += X_t @ D_t (per-step: row t-1 of dU.T)
-        gemm(F, nb, h, inputs + (t - 1) * F * nb, Dt, gU + ((t - 1) * h if per_step else 0))
-        if t > first:
-            # D_{t-1} = (D_t @ W) * S_{t-1}.T
-            memset(G, 0, nb * h * sizeof(floating))
-            gemm(nb, h, h, Dt, &W[0, 0], G)
-            Dt = Dt - nb * h
-            for j in range(nb * h):
-                Dt[j] *= G[j]
+        Dt = D + (t - first) * nb * ld
+        # D_{t-1} = (D_t @ W) * S_{t-1}
+        gemm_packed(nb, h, h, Dt, ld, 1, W, Dt - nb * ld, ld, RNNC_MUL)
+    # the window's sums, STEPS steps per product: the states and deltas of
+    # consecutive steps are consecutive rows
+    t0 = first
+    while t0 <= T:
+        t1 = min(t0 + STEPS, T + 1)
+        if stopped(clock, shared, (t1 - t0) * h * (h + F) * nb):
+            return 1
+        Dt = D + (t0 - first) * nb * ld
+        # dW.T += H_{t-1}.T @ D_t, summed over t0 <= t < t1
+        gemm_strided(h, (t1 - t0) * nb, h, Hs + (t0 - 1) * nb * ld, 1, ld, Dt, ld, gW, h,
+                     RNNC_ADD)
+        if per_step:
+            # row t-1 of dU.T += x_t @ D_t
+            for t in range(t0, t1):
+                gemm_strided(1, nb, h, inputs + (t - 1) * nb, 0, 1, D + (t - first) * nb * ld,
+                             ld, gU + (t - 1) * h, h, RNNC_ADD)
+        elif F == 1:
+            # dU.T += x_t @ D_t, summed over t0 <= t < t1
+            gemm_strided(1, (t1 - t0) * nb, h, inputs + (t0 - 1) * nb, 0, 1, Dt, ld, gU, h,
+                         RNNC_ADD)
+        else:
+            # dU.T += X_t.T @ D_t
+            for t in range(t0, t1):
+                gemm_strided(F, nb, h, inputs + (t - 1) * F * nb, nb, 1,
+                             D + (t - first) * nb * ld, ld, gU, h, RNNC_ADD)
+        t0 = t1
     return 0
 
 
 cdef Py_ssize_t workspace_size(Sizes s) noexcept nogil:
     """Elements of one thread's workspace in block_gradient."""
-    return BLOCK * (s.T * s.F + (s.T + 1) * s.hidden + s.window * s.hidden + 2 * s.hidden
-                    + s.out)
+    return BLOCK * (s.T * s.F + (s.T + 1 + s.window) * s.ld + s.out)
 
 
 cdef void untranspose(Py_ssize_t rows, Py_ssize_t cols, const floating *src, double scale,
@@ -287,17 +306,28 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     s.n_U = U.shape[0] * U.shape[1]
     cdef Py_ssize_t n_A = A.shape[0] * A.shape[1] if linear else 0
     s.n_grad = s.n_U + V.shape[0] * hidden + hidden * hidden + n_A + (s.out if linear else 0)
+    # rows of whole cache lines (64 bytes), and one line more where they would
+    # be a multiple of 512 bytes
+    cdef Py_ssize_t line = 64 // sizeof(floating)
+    s.ld = (hidden + line - 1) // line * line
+    if s.ld % (8 * line) == 0:
+        s.ld += line
     if n == 0 or T == 0:
         return OK, 0
     cdef Py_ssize_t blocks_max = (min(batch_size, n) + BLOCK - 1) // BLOCK
     n_threads = max(1, min(n_threads, blocks_max, ROUND))
     # each thread's workspace and each block's sums, allocated here so that no
     # thread can fail alone inside the parallel region
-    cdef floating[:, ::1] work = np.empty((n_threads, workspace_size(s)), dtype=dtype)
+    cdef floating[:, ::1] work = np.zeros((n_threads, workspace_size(s)), dtype=dtype)
     cdef floating[:, ::1] sums = np.empty((min(blocks_max, ROUND), s.n_grad), dtype=dtype)
     # the batch's gradient: transposed sums, then the mean as the weights are shaped
     cdef floating[::1] total = np.empty(s.n_grad, dtype=dtype)
     cdef floating[::1] grad = np.empty(s.n_grad, dtype=dtype)
+    # U.T, and W and W.T packed, as the batch's products read them
+    cdef floating[:, ::1] UT = np.empty((U.shape[1], hidden), dtype=dtype)
+    cdef floating[:, ::1] WT = np.empty((hidden, hidden), dtype=dtype)
+    cdef floating[::1] W_packed = np.empty(hidden * hidden, dtype=dtype)
+    cdef floating[::1] WT_packed = np.empty(hidden * hidden, dtype=dtype)
     # the parameters, their sizes and moments, as flat pieces of grad
     cdef floating *params[5]
     cdef floating *moments[10]
@@ -342,6 +372,10 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 start = batch * batch_size
                 size = min(batch_size, n - start)
                 n_blocks = (size + BLOCK - 1) // BLOCK
+                untranspose(hidden, U.shape[1], &U[0, 0], 1, &UT[0, 0])
+                untranspose(hidden, hidden, &W[0, 0], 1, &WT[0, 0])
+                pack_panels(hidden, hidden, &W[0, 0], hidden, &W_packed[0])
+                pack_panels(hidden, hidden, &WT[0, 0], hidden, &WT_packed[0])
                 # total = the blocks' sums added in block order, a round at a time
                 for r in range((n_blocks + ROUND - 1) // ROUND):
                     round0 = r * ROUND
@@ -350,10 +384,10 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                     if threads == 1:
                         for c in range(round_blocks):
                             offset = (round0 + c) * BLOCK
-                            block_gradient(U, V, W, X, Y, &records[start + offset],
-                                           min(BLOCK, size - offset), s, per_step, activation,
-                                           linear, A, b, &work[0, 0], &sums[c, 0], &clock,
-                                           &clock)
+                            block_gradient(&UT[0, 0], V, &W_packed[0], &WT_packed[0], X, Y,
+                                           &records[start + offset], min(BLOCK, size - offset),
+                                           s, per_step, activation, linear, A, b, &work[0, 0],
+                                           &sums[c, 0], &clock, &clock)
                             if clock.stop:
                                 break
                     else:
@@ -364,7 +398,8 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                             # blocks (the sums do not change: each block has its own)
                             for c in prange(round_blocks, schedule="dynamic"):
                                 offset = (round0 + c) * BLOCK
-                                block_gradient(U, V, W, X, Y, &records[start + offset],
+                                block_gradient(&UT[0, 0], V, &W_packed[0], &WT_packed[0], X, Y,
+                                               &records[start + offset],
                                                min(BLOCK, size - offset), s, per_step,
                                                activation, linear, A, b,
                                                &work[threadid(), 0], &sums[c, 0],

@@ -28,6 +28,26 @@ cdef extern from "rnnc.h" nogil:
                      const double *B, double *C)
     void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
                      const float *B, float *C)
+    enum:
+        RNNC_SET
+        RNNC_ADD
+        RNNC_MUL
+    void rnnc_gemm_strided_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A,
+                             Py_ssize_t ar, Py_ssize_t ac, const double *B, Py_ssize_t ldb,
+                             double *C, Py_ssize_t ldc, int mode)
+    void rnnc_gemm_strided_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
+                             Py_ssize_t ar, Py_ssize_t ac, const float *B, Py_ssize_t ldb,
+                             float *C, Py_ssize_t ldc, int mode)
+    void rnnc_pack_panels_d(Py_ssize_t k, Py_ssize_t n, const double *B, Py_ssize_t ldb,
+                            double *packed)
+    void rnnc_pack_panels_s(Py_ssize_t k, Py_ssize_t n, const float *B, Py_ssize_t ldb,
+                            float *packed)
+    void rnnc_gemm_packed_d(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const double *A,
+                            Py_ssize_t ar, Py_ssize_t ac, const double *packed, double *C,
+                            Py_ssize_t ldc, int mode)
+    void rnnc_gemm_packed_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
+                            Py_ssize_t ar, Py_ssize_t ac, const float *packed, float *C,
+                            Py_ssize_t ldc, int mode)
     void rnnc_sigmoid_d(Py_ssize_t n, const double *z, double *out)
     void rnnc_sigmoid_s(Py_ssize_t n, const float *z, float *out)
     void rnnc_sigmoid_slope_d(Py_ssize_t n, const double *z, double *h, double *slope)
@@ -108,6 +128,38 @@ cdef inline void gemm(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *
         rnnc_gemm_d(m, k, n, A, B, C)
     else:
         rnnc_gemm_s(m, k, n, A, B, C)
+
+
+cdef inline void gemm_strided(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,
+                              Py_ssize_t ar, Py_ssize_t ac, const floating *B, Py_ssize_t ldb,
+                              floating *C, Py_ssize_t ldc, int mode) noexcept nogil:
+    """C = P, C += P or C *= P (mode RNNC_SET, RNNC_ADD, RNNC_MUL) for P = A @ B,
+    A[i, l] at A[i * ar + l * ac] (ar=1, ac=lda: the transpose of a stored
+    matrix), the rows of B and C ldb and ldc apart"""
+    if floating is double:
+        rnnc_gemm_strided_d(m, k, n, A, ar, ac, B, ldb, C, ldc, mode)
+    else:
+        rnnc_gemm_strided_s(m, k, n, A, ar, ac, B, ldb, C, ldc, mode)
+
+
+cdef inline void pack_panels(Py_ssize_t k, Py_ssize_t n, const floating *B, Py_ssize_t ldb,
+                             floating *packed) noexcept nogil:
+    """packed = B (k, n), rows ldb apart, in the panels gemm_packed reads"""
+    if floating is double:
+        rnnc_pack_panels_d(k, n, B, ldb, packed)
+    else:
+        rnnc_pack_panels_s(k, n, B, ldb, packed)
+
+
+cdef inline void gemm_packed(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,
+                             Py_ssize_t ar, Py_ssize_t ac, const floating *packed, floating *C,
+                             Py_ssize_t ldc, int mode) noexcept nogil:
+    """gemm_strided(m, k, n, A, ar, ac, B, ., C, ldc, mode), B as pack_panels left
+    it in packed"""
+    if floating is double:
+        rnnc_gemm_packed_d(m, k, n, A, ar, ac, packed, C, ldc, mode)
+    else:
+        rnnc_gemm_packed_s(m, k, n, A, ar, ac, packed, C, ldc, mode)
 
 
 # The hidden layer's activation, as the kernels' argument `activation`.

@@ -44,8 +44,8 @@ def batch_oracle(params, X, Y, batch_size, order, k, lo, hi, lr, optimizer, acti
                 P -= lr * g
 
 
-def problem(rng, per_step, dtype, with_linear, n=75, T=7, hidden=37, output_dim=2):
-    F = 1 if per_step else 3
+def problem(rng, per_step, dtype, with_linear, n=75, T=7, hidden=37, output_dim=2, F=None):
+    F = F or (1 if per_step else 3)
     U, V, W, _, _ = random_model(rng, hidden, T, F, output_dim, per_step, dtype, scale=0.5)
     X = rng.normal(size=(n, T, F)).astype(dtype)
     Y = rng.normal(size=(n, output_dim)).astype(dtype)
@@ -59,15 +59,18 @@ def problem(rng, per_step, dtype, with_linear, n=75, T=7, hidden=37, output_dim=
 
 
 @pytest.mark.parametrize("dtype, tolerance", [(np.float64, 1e-12), (np.float32, 1e-5)])
-@pytest.mark.parametrize("per_step", [True, False], ids=["per_step", "shared"])
+# the shared layout with one feature sums dU over several steps per product
+@pytest.mark.parametrize(
+    "per_step, F", [(True, 1), (False, 3), (False, 1)], ids=["per_step", "shared", "shared1"]
+)
 @pytest.mark.parametrize("k", [0, 2, None])
 @pytest.mark.parametrize("with_linear", [False, True], ids=["", "skip"])
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_a_batch_step_is_the_clipped_mean_gradient(
-    threads_for_any_work, rng, dtype, tolerance, per_step, k, with_linear, optimizer
+    threads_for_any_work, rng, dtype, tolerance, per_step, F, k, with_linear, optimizer
 ):
     # 75 records in batches of 33: blocks of 32 and 1, and a ragged last batch of 9
-    params, X, Y = problem(rng, per_step, dtype, with_linear)
+    params, X, Y = problem(rng, per_step, dtype, with_linear, F=F)
     activation = "tanh" if k == 2 else "sigmoid"
     expected = [P.copy() for P in params]
     adam = reference.Adam(expected) if optimizer == "adam" else None

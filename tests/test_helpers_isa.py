@@ -345,6 +345,53 @@ def test_gemm(helpers, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_strided_and_packed_products(helpers, dtype):
+    # C = P, C += P, C *= P for P = A @ B with A read as stored or transposed,
+    # rows of A, B and C further apart than their lengths (what lies between is
+    # neither read nor written), B also from its packed panels: the same sums
+    rng = np.random.default_rng(8)
+    modes = {0: lambda C, P: P, 1: lambda C, P: C + P, 2: lambda C, P: C * P}
+    for m in (1, 3, 4, 5, 33):
+        for k in (1, 7, 64):
+            for n in (1, 4, 7, 8, 15, 16, 17, 32, 33, 48, 100):
+                A = rng.normal(size=(m, k)).astype(dtype)
+                B = rng.normal(size=(k, n)).astype(dtype)
+                C0 = rng.normal(size=(m, n)).astype(dtype)
+                A64, B64, C64 = (a.astype(np.float64) for a in (A, B, C0))
+                P, P_scale = A64 @ B64, np.abs(A64) @ np.abs(B64)
+                B_stored = np.full((k, n + 5), np.nan, dtype)
+                B_stored[:, :n] = B
+                packed = np.full(k * n, np.nan, dtype)
+                call(helpers, "rnnc_pack_panels", dtype, k, n, B_stored, n + 5, packed)
+                assert sorted(packed) == sorted(B.reshape(-1))
+                for transposed in (False, True):
+                    # A (m, k) with rows k + 2 apart, or A.T stored (k, m) with rows m + 2 apart
+                    stored = np.full((k, m + 2) if transposed else (m, k + 2), np.nan, dtype)
+                    if transposed:
+                        stored[:, :m] = A.T
+                    else:
+                        stored[:, :k] = A
+                    ar, ac = (1, m + 2) if transposed else (k + 2, 1)
+                    for mode, put in modes.items():
+                        expected = put(C64, P)
+                        scale = [P_scale, np.abs(C64) + P_scale, np.abs(C64) * P_scale][mode]
+                        results = []
+                        for name, b, ldb in [
+                            ("rnnc_gemm_strided", B_stored, n + 5),
+                            ("rnnc_gemm_packed", packed, None),
+                        ]:
+                            C = np.full((m, n + 3), 7, dtype)
+                            C[:, :n] = C0
+                            args = [stored, ar, ac, b] + ([ldb] if ldb else [])
+                            call(helpers, name, dtype, m, k, n, *args, C, n + 3, mode)
+                            assert np.all(C[:, n:] == 7)
+                            where = (name, m, k, n, transposed, mode)
+                            assert_product(C[:, :n], expected, scale, k + 1, dtype, where)
+                            results.append(C)
+                        assert np.array_equal(results[0], results[1]), (m, k, n, mode)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_transposed_products(helpers, dtype):
     rng = np.random.default_rng(4)
     for m, k, n in [(1, 1, 1), (10, 6, 10), (100, 6, 100), (17, 3, 33), (6, 2, 5), (3, 4, 7)]:

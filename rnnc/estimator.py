@@ -59,15 +59,6 @@ def _as_sequences(X):
     return X
 
 
-# batch_size="auto": per-sample updates below AUTO_BATCH_FROM samples (more
-# updates per epoch where an epoch is short), batches of AUTO_BATCH_SIZE from
-# there on: on a noisy two-tone series (hidden 32, 20 steps, 20 epochs) they
-# reached a lower validation error than per-sample Adam at 1000, 4000 and
-# 16000 samples, in 1.0x, 0.6x and 0.5x the time (see README).
-AUTO_BATCH_FROM = 1000
-AUTO_BATCH_SIZE = 32
-
-
 class RNNRegressor(RegressorMixin, BaseEstimator):
     """Elman recurrent network regressor, trained by (truncated) BPTT with Adam or SGD.
 
@@ -121,8 +112,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Samples per update.  1: per-sample updates; B > 1: each update steps
         along the mean gradient of B samples (learning_rate is then the step
         per batch, as with PyTorch's mean-reduced loss), computed as matrix
-        products on n_threads threads.  "auto": 1 below AUTO_BATCH_FROM
-        samples, else AUTO_BATCH_SIZE (see README).
+        products on n_threads threads.  "auto": 1 below rnnc.spec.AUTO_BATCH_FROM
+        (1000) samples, else AUTO_BATCH_SIZE (32) (see README).
     n_threads : int or None, default=1
         Threads for predict, the loss passes and batches (None: all cores).
         Per-sample training is one thread per fit; run fits in parallel with
@@ -404,7 +395,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _batch_size(self, n_samples):
         """The samples per update for n_samples: batch_size, or its "auto" rule."""
         if isinstance(self.batch_size, str):
-            return 1 if n_samples < AUTO_BATCH_FROM else AUTO_BATCH_SIZE
+            return spec.auto_batch_size(n_samples)
         return int(self.batch_size)
 
     def _scale_X(self, X):

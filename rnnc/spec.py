@@ -50,3 +50,19 @@ def is_per_step(n_input_columns, seq_len, n_features):
     the shared one, which accepts sequences of any length later.
     """
     return n_features == 1 and n_input_columns == seq_len and seq_len > 1
+
+
+# Records per update when the caller leaves it to rnnc (RNNRegressor's
+# batch_size="auto"): per-record updates below
+# AUTO_BATCH_FROM records (more updates per epoch where an epoch is short),
+# batches of AUTO_BATCH_SIZE from there on.  On a noisy two-tone series
+# (hidden 32, 20 steps, 20 epochs) batches reached a lower validation error
+# than per-record Adam at 1000, 4000 and 16000 records, in 1.0x, 0.6x and
+# 0.5x the time (README, the estimator's section).
+AUTO_BATCH_FROM = 1000
+AUTO_BATCH_SIZE = 32
+
+
+def auto_batch_size(n_records):
+    """The records per update for n_records records (see AUTO_BATCH_FROM)."""
+    return 1 if n_records < AUTO_BATCH_FROM else AUTO_BATCH_SIZE

@@ -334,7 +334,8 @@ def test_the_data_is_not_copied(rng, monkeypatch):
 
 def test_the_estimator_chooses_batches_for_large_data():
     pytest.importorskip("sklearn")
-    from rnnc.estimator import AUTO_BATCH_FROM, AUTO_BATCH_SIZE, RNNRegressor
+    from rnnc.estimator import RNNRegressor
+    from rnnc.spec import AUTO_BATCH_FROM, AUTO_BATCH_SIZE
 
     auto = RNNRegressor()
     assert auto.batch_size == "auto" and auto._batch_size(AUTO_BATCH_FROM - 1) == 1

@@ -218,7 +218,12 @@ class Model:
         FloatingPointError
             Where a prediction overflows.
         """
-        each = self.predict_each(X, n_threads)
+        self.check()  # fields may have changed since the model was made
+        return self._predict(X, n_threads)
+
+    def _predict(self, X, n_threads=None):
+        """predict for fields already checked (a Combination checks its models once)."""
+        each = self._predict_each(X, n_threads)
         return each[0] if len(each) == 1 else np.median(each, axis=0)
 
 
@@ -311,5 +316,5 @@ class Combination:
                 f"{X.shape}"
             )
         return np.mean(
-            [m.predict(X[:, X.shape[1] - m.window_len :], n_threads) for m in self.models], axis=0
+            [m._predict(X[:, X.shape[1] - m.window_len :], n_threads) for m in self.models], axis=0
         )

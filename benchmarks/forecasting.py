@@ -5,6 +5,7 @@ rnnc against standard baselines on real public series shipped inside statsmodels
     python benchmarks/forecasting.py                     # about 10-15 minutes on 2 cores
     python -m benchmarks.forecasting --quick             # smoke test, under a minute
     python benchmarks/forecasting.py --series nile,co2 --origins 2 --seeds 3
+    python benchmarks/forecasting.py --suite fertility    # 192 yearly series, summarised
 
 Every series is cut at several origins; at each origin every contender sees only
 the values before it and forecasts the next `horizon` values.  Scores:
@@ -125,6 +126,31 @@ def _realgdp_yearly():
 
 def _danish(column):
     return _datasets().danish_data.load_pandas().data[column].to_numpy(float)
+
+
+FERTILITY_YEARS = 52  # 1960-2011: the years most countries have complete
+
+
+def fertility_series():
+    """The fertility suite: the World Bank's yearly fertility rate (births per
+    woman) 1960-2011 of every country and region statsmodels' fertility
+    dataset has complete for those years, one Series each (h = 6)."""
+    data = _datasets().fertility.load_pandas().data
+    values = data.iloc[:, 4 : 4 + FERTILITY_YEARS].to_numpy(float)
+    found = []
+    for row, code, name in zip(values, data["Country Code"], data["Country Name"], strict=True):
+        if np.isfinite(row).all():
+            found.append(
+                Series(
+                    f"fertility_{code}",
+                    f"{name}, births per woman 1960-2011",
+                    "yearly",
+                    None,
+                    6,
+                    lambda row=row: row.copy(),
+                )
+            )
+    return found
 
 
 # macrodata's other quarterly columns, 1959Q1-2009Q3: (name, what it is)
@@ -763,6 +789,46 @@ def _cell(values):
     return f"{median:.3f} ({min(values):.2f}-{max(values):.2f})"
 
 
+MAX_COLUMNS = 20  # series past which the report gives summaries, not a column each
+
+
+def _summary_tables(add, table, contenders, series_names):
+    """For suites of many series: each contender's geometric-mean and median
+    MASE (seed 0), failures, and on how many series it beats each other one."""
+    names = [c.name for c in contenders]
+    first = {
+        (c, s): table[c, s]["mase"][0]
+        for c in names
+        for s in series_names
+        if (c, s) in table and table[c, s]["mase"][0] is not None
+    }
+    scored = [s for s in series_names if all((c, s) in first for c in names)]
+    add(
+        f"## MASE over {len(series_names)} series (seed 0; {len(scored)} scored by every contender)"
+    )
+    add("")
+    add(
+        "| contender | geo. mean | median | failed series | "
+        + " | ".join(f"better than {c}" for c in names)
+        + " | fit s, total |"
+    )
+    add("|---|---:|---:|---:|" + "---:|" * (len(names) + 1))
+    for c in names:
+        mine = [first[c, s] for s in scored]
+        wins = [
+            "-" if other == c else f"{sum(first[c, s] < first[other, s] for s in scored)}"
+            for other in names
+        ]
+        failed = sum((c, s) not in first for s in series_names)
+        seconds = sum(sum(table[c, s]["seconds"]) for s in series_names if (c, s) in table)
+        add(
+            f"| {c} | {geometric_mean(mine):.3f} | {statistics.median(mine):.3f} | {failed} | "
+            + " | ".join(wins)
+            + f" | {seconds:.0f} |"
+        )
+    add("")
+
+
 def report(outcomes, notes, series_list, contenders, skipped, settings):
     series_names = [s.name for s in series_list]
     ran = [c for c in contenders if c.name not in skipped]
@@ -783,16 +849,30 @@ def report(outcomes, notes, series_list, contenders, skipped, settings):
         "geometric mean over series. Seeded contenders: median over seeds (min-max)."
     )
     add("")
-    add("| series | source | values | frequency | m | h | origins (training lengths) |")
-    add("|---|---|---:|---|---:|---:|---|")
-    for s in series_list:
-        lengths = sorted({o.origin for o in outcomes if o.series == s.name})
-        n = settings["lengths"][s.name]
+    if len(series_list) > MAX_COLUMNS:
+        lengths = sorted({o.origin for o in outcomes})
         add(
-            f"| {s.name} | {s.description} | {n} | {s.frequency} | {s.period or '-'} | "
-            f"{s.horizon} | {len(lengths)} ({', '.join(map(str, lengths))}) |"
+            f"{len(series_list)} series ({series_list[0].description.split(', ', 1)[1]}, "
+            f"{series_list[0].frequency}, h = {series_list[0].horizon}): "
+            + ", ".join(s.name.split("_", 1)[-1] for s in series_list)
+            + f". Training lengths at the origins: {', '.join(map(str, lengths))}."
         )
-    add("")
+        add("")
+    else:
+        add("| series | source | values | frequency | m | h | origins (training lengths) |")
+        add("|---|---|---:|---|---:|---:|---|")
+        for s in series_list:
+            lengths = sorted({o.origin for o in outcomes if o.series == s.name})
+            n = settings["lengths"][s.name]
+            add(
+                f"| {s.name} | {s.description} | {n} | {s.frequency} | {s.period or '-'} | "
+                f"{s.horizon} | {len(lengths)} ({', '.join(map(str, lengths))}) |"
+            )
+        add("")
+    if len(series_list) > MAX_COLUMNS:
+        _summary_tables(add, table, ran, series_names)
+        add(f"Total run time {settings['elapsed']:.0f} s.")
+        return "\n".join(lines) + "\n"
 
     add("## MASE")
     add("")
@@ -917,6 +997,14 @@ def main(argv=None):
         description="Rolling-origin forecasting benchmark: rnnc against baselines."
     )
     parser.add_argument("--series", help=f"comma-separated, of: {', '.join(SERIES)} (default: all)")
+    parser.add_argument(
+        "--suite",
+        choices=("standard", "fertility"),
+        default="standard",
+        help="standard: the 15 series above (default); fertility: the yearly fertility rate "
+        "of every country statsmodels has complete for 1960-2011, 4 origins each, "
+        "summarised (benchmarks/results/forecasting-fertility.md)",
+    )
     parser.add_argument("--origins", type=int, help="rolling origins per series (default 8)")
     parser.add_argument("--stride", type=int, help="steps between origins (default: ceil(h/2))")
     parser.add_argument("--horizon", type=int, help="override every series' horizon")
@@ -946,12 +1034,17 @@ def main(argv=None):
         if value is not None and value < 1:
             parser.error(f"--{option.replace('_', '-')} must be at least 1")
 
+    if args.suite == "fertility" and args.series:
+        parser.error("--series picks from the standard suite; leave out --suite fertility")
     try:
-        series_list = (
-            [SERIES[n.strip()] for n in args.series.split(",")]
-            if args.series
-            else list(SERIES.values())
-        )
+        if args.suite == "fertility":
+            series_list = fertility_series()
+        else:
+            series_list = (
+                [SERIES[n.strip()] for n in args.series.split(",")]
+                if args.series
+                else list(SERIES.values())
+            )
         contenders = (
             [resolve(n.strip()) for n in args.contenders.split(",")]
             if args.contenders
@@ -959,9 +1052,12 @@ def main(argv=None):
         )
     except (KeyError, ImportError, AttributeError) as exc:
         parser.error(str(exc))
+    except RuntimeError as exc:  # no statsmodels: no series
+        print(f"forecasting: {exc}", file=sys.stderr)
+        return 2
     if args.horizon:
         series_list = [dataclasses.replace(s, horizon=args.horizon) for s in series_list]
-    n_origins = args.origins or (1 if args.quick else 8)
+    n_origins = args.origins or (1 if args.quick else 4 if args.suite == "fertility" else 8)
     max_length = args.max_length or (150 if args.quick else None)
 
     skipped = {c.name: why for c in contenders if (why := c.unavailable())}
@@ -1002,7 +1098,8 @@ def main(argv=None):
     )
     print(text)
     full = not (args.quick or args.series or args.contenders or args.max_length or args.horizon)
-    output = args.output or (RESULTS / "forecasting.md" if full else None)
+    name = "forecasting.md" if args.suite == "standard" else f"forecasting-{args.suite}.md"
+    output = args.output or (RESULTS / name if full else None)
     if output:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         Path(output).write_text(text)

@@ -3,7 +3,7 @@ forecasting on a column of a CSV file.
 
     rnnc sine [--preset rnnc|tutorial] [--backprop bptt|tutorial] [--out DIR]
     rnnc train --csv FILE --column NAME[,NAME...] --save MODEL [--inputs COL,...]
-               [--horizon H] [--period M]
+               [--horizon H] [--period M] [--until DATE|ROW]
     rnnc train --csv FILE --column NAME --save MODEL --preset adam [--seq-len N] [--out DIR]
     rnnc predict --model MODEL --csv FILE --column NAME[,NAME...] [--horizon H]
                  [--output FILE] [--until DATE|ROW] [--interval 0.8,0.95] [--plot PNG]
@@ -21,6 +21,7 @@ non-zero exit status.
 import argparse
 import contextlib
 import csv
+import dataclasses
 import math
 import os
 import sys
@@ -98,6 +99,23 @@ def read_tables(args, inputs):
     """{column: its Table (read_target)} for each --column, all read before any
     work; inputs maps each column to its input columns."""
     return {column: read_target(args, column, inputs[column]) for column in args.column}
+
+
+def training_tables(args, inputs):
+    """read_tables' Tables as train sees them: with --until, each ends at that
+    step (Table.end), as if the file stopped there, so that a model can be
+    fitted on the past of a date that predict --until then forecasts from."""
+    tables = read_tables(args, inputs)
+    if args.until is None:
+        return tables
+    for column, table in tables.items():
+        end = origin(args.until, table, args.csv)
+        if end > table.end:
+            raise CommandError(
+                f"--until {args.until}: {column} ends at {origin_name(table, table.end)}"
+            )
+        tables[column] = dataclasses.replace(table, end=end)
+    return tables
 
 
 def for_column(path, column, columns, option):
@@ -426,7 +444,7 @@ def command_train(args):
                 f"--{option} is for the default forecaster, not --preset {args.preset}"
             )
     init, learning_rate, epochs = settings(args)
-    tables = read_tables(args, dict.fromkeys(args.column, []))
+    tables = training_tables(args, dict.fromkeys(args.column, []))
     for column, path in zip(args.column, saves, strict=True):
         if len(args.column) > 1:
             print(f"{column}:")
@@ -508,7 +526,7 @@ def command_forecaster(args, saves):
             f"default forecaster chooses its window and training itself"
         )
     inputs = args.inputs or []
-    tables = read_tables(args, dict.fromkeys(args.column, inputs))
+    tables = training_tables(args, dict.fromkeys(args.column, inputs))
     options = {
         name: getattr(args, option)
         for name, option in (
@@ -1258,6 +1276,13 @@ def parser():
         type=positive_int,
         help="forecaster: the seasonal period, 1 for none (default: detected "
         "from the autocorrelation)",
+    )
+    train.add_argument(
+        "--until",
+        metavar="DATE|ROW",
+        help="train on the series up to and including this date (or 1-based "
+        "row), as if the file ended there; rnnc predict --until the same step "
+        "then forecasts what followed and compares",
     )
     train.add_argument(
         "--seq-len", type=positive_int, help=f"presets: values per window (default: {rnnc.seq_len})"

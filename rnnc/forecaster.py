@@ -10,7 +10,13 @@ coefficients, in the space of its differencing:
 * linear AR: no differencing, A and b by least squares (order by AIC);
 * linear ARX (with inputs): the series' lags and each input's value at the
   forecast step and its lags, by least squares, per-feature scaling
-  (rnnc.forecasting.with_inputs lays out the steps).
+  (rnnc.forecasting.with_inputs lays out the steps);
+* damped trend: no differencing, A the weights of damped-trend exponential
+  smoothing on a window (rnnc.smoothing).
+
+Least-squares ARs whose order is chosen are kept from exploding (roots of
+modulus at most MAX_ROOT, a unit root at most): an explosive fit, which
+short series invite, sends recursive forecasts off without bound.
 
 See fit_forecaster for the procedure.
 """
@@ -24,7 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from rnnc import _validation as check
-from rnnc import core
+from rnnc import core, smoothing
 from rnnc import differencing as diff
 from rnnc.forecasting import (
     as_inputs,
@@ -54,6 +60,10 @@ MAX_WINDOW = 36  # steps a network reads: its cost grows with them
 MIN_WINDOW = 8
 # An autocorrelation peak must reach this (and 3 / sqrt(n)) to count as a season.
 MIN_SEASONAL_ACF = 0.3
+# The largest root modulus a chosen AR may keep: 1 is a unit root (a random
+# walk's), the 0.1% above it least squares' rounding of one; past it the fit
+# is explosive and _not_explosive pulls it back to 1.
+MAX_ROOT = 1.001
 
 
 def _series(series):
@@ -90,7 +100,8 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
         The period, 1 for none.
     """
     y = _series(series)
-    d = np.diff(y)
+    magnitude = float(np.max(np.abs(y))) or 1.0
+    d = np.diff(y / magnitude)  # the autocorrelation ignores units; these cannot overflow
     n = len(d)
     d = d - d.mean()
     denominator = float(d @ d)
@@ -206,6 +217,35 @@ def _aic_order(X, y, n_features):
     return best[1]
 
 
+def largest_root(a):
+    """The largest modulus of the roots of the AR recursion with coefficients
+    a (oldest lag first, the skip term's order): the spectral radius of its
+    companion matrix.  Above 1, the recursion's forecasts grow without bound."""
+    a = np.asarray(a, dtype=np.float64)
+    companion = np.eye(len(a), k=-1)
+    companion[0] = a[::-1]
+    return float(np.max(np.abs(np.linalg.eigvals(companion))))
+
+
+def _not_explosive(X, y, n_features):
+    """(A, b) of the least-squares fit y ~ X A + b, with the series' own lags
+    (every n_features-th coefficient of A, oldest first) pulled back to the
+    unit circle when their recursion is explosive (largest_root rho above
+    MAX_ROOT): dividing lag k's coefficient by rho^k divides every root by
+    rho, so the largest becomes a unit root and the shape of the others
+    (a season, say) stays.  The other coefficients and the intercept are then
+    refitted around them."""
+    A, b = _least_squares(X, y)
+    own = A[::n_features]
+    rho = largest_root(own)
+    if rho <= MAX_ROOT:
+        return A, b
+    A[::n_features] = own / rho ** np.arange(len(own), 0, -1)
+    others = np.arange(X.shape[1]) % n_features != 0
+    A[others], b = _least_squares(X[:, others], y - X[:, ~others] @ A[~others])
+    return A, b
+
+
 def max_ar_order(n, period):
     """The largest AR order tried: two seasons or 10, at most a third of the values."""
     return min(max(2 * period, 10), (n - 1) // 3)
@@ -214,16 +254,49 @@ def max_ar_order(n, period):
 def fit_linear_ar(series, p=None, differencing=(), period=1):
     """The linear AR(p) with intercept, by least squares, on the series
     differenced as given (scaled by its standardisation), as a Model; p=None
-    chooses it by AIC up to max_ar_order."""
+    chooses it by AIC up to max_ar_order, and then an explosive fit is
+    pulled back to a unit root (_not_explosive)."""
     w = diff.difference(_series_any(series), diff.check_lags(differencing))
     period = _at_least(period, "period", 1)
     offset, scale = _scaling(w)
     z = (w - offset) / scale
     if p is None:
         p = ar_order(z, max(1, max_ar_order(len(z), period)))
-    p = _order(p, len(z))
-    A, b = _least_squares(*_lagged(z, p, p))
+        A, b = _not_explosive(*_lagged(z, p, p), 1)
+    else:
+        A, b = _least_squares(*_lagged(z, _order(p, len(z)), p))
     return linear_model(A, b, differencing, offset, scale)
+
+
+def fit_damped_trend(series, max_window=None):
+    """Damped-trend exponential smoothing of the series (rnnc.smoothing), as
+    a Model: parameters by least one-step squared error over a grid (of
+    those whose forecast weights fade within max_window values; default
+    half the series, at least 2), and those weights as the skip term.
+
+    Parameters
+    ----------
+    series : array_like, 1-D
+        At least MIN_LENGTH values.
+    max_window : int, optional
+        At least 2 (alpha = beta = 1 reads two values), at most len(series) - 1.
+
+    Returns
+    -------
+    rnnc.Model
+        model.info["smoothing"] holds (alpha, beta, phi).
+    """
+    y = _series(series)
+    max_window = len(y) // 2 if max_window is None else _at_least(max_window, "max_window", 2)
+    max_window = min(max_window, len(y) - 1)
+    alpha, beta, phi = smoothing.fit_parameters(y, max_window)
+    weights = smoothing.filter_weights(alpha, beta, phi, max_window)
+    A = weights[::-1]  # oldest first
+    # in the scaled space the model works in, the same weighted sum of raw values
+    offset, scale = _scaling(y)
+    b = offset * (A.sum() - 1) / scale
+    info = dict(smoothing=[alpha, beta, phi])
+    return linear_model(A, [b], (), offset, scale, info)
 
 
 def _inputs(inputs, n):
@@ -266,7 +339,8 @@ def fit_linear_arx(series, inputs, p=None, differencing=(), period=1):
     1 + k features per step: the series' last p values and each input's
     value at the forecast step and its p - 1 before (with_inputs' layout),
     all differenced as given and scaled per feature; p=None chooses it by
-    AIC up to max_arx_order.
+    AIC up to max_arx_order, and then explosive own lags are pulled back
+    to a unit root (_not_explosive).
 
     Parameters
     ----------
@@ -288,12 +362,13 @@ def fit_linear_arx(series, inputs, p=None, differencing=(), period=1):
     Z, target, offset, scale = _scaled_steps(y, x, lags)
     if p is not None:
         p = _order(p, len(Z))
+        A, b = _least_squares(*_lagged_rows(Z, target, p, p))
     else:  # by AIC, all orders scored on the same rows
         p_max = max(1, max_arx_order(len(Z), period, Z.shape[1]))
         X, t = _lagged_rows(Z, target, p_max, p_max)
         newest_first = X.reshape(len(X), p_max, -1)[:, ::-1].reshape(len(X), -1)
         p = _aic_order(newest_first, t, Z.shape[1])
-    A, b = _least_squares(*_lagged_rows(Z, target, p, p))
+        A, b = _not_explosive(*_lagged_rows(Z, target, p, p), Z.shape[1])
     info = dict(n_inputs=x.shape[1])  # what rnnc.forecast checks its inputs against
     return linear_model(A, b, lags, offset, scale, info, n_features=Z.shape[1])
 
@@ -390,6 +465,7 @@ class Candidate:
     skip: int = 0
     epochs: int = 0
     refit: object = field(default=None, repr=False)
+    smoothing: bool = False  # damped-trend smoothing: a level and a slope, no season
 
     def scored(self, paths, plan):
         """Set the holdout forecasts (None: they overflowed) and their errors."""
@@ -431,8 +507,8 @@ def _space_name(lags):
 
 
 def _linear_candidates(y, plan):
-    """Baselines and linear ARs in each differencing space, scored; and per
-    space the AR order, for the networks."""
+    """Baselines, linear ARs in each differencing space and the damped
+    trend, scored; and per space the AR order, for the networks."""
     m = plan.period
     train = y[: plan.start]
     found, orders = [], {}
@@ -461,6 +537,13 @@ def _linear_candidates(y, plan):
         ).scored(_forecasts(model, y, plan), plan)
         # refitted on all the data, the order is chosen again
         candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_ar(y_all, None, lags, m)
+        found.append(candidate)
+    if plan.start >= MIN_LENGTH:
+        model = fit_damped_trend(train)
+        candidate = Candidate(
+            "damped trend", "linear", (), seq_len=model.seq_len, skip=model.seq_len, smoothing=True
+        ).scored(_forecasts(model, y, plan), plan)
+        candidate.refit = lambda y_all, pool=None: fit_damped_trend(y_all)
         found.append(candidate)
     for candidate in found[:2]:
         if candidate.kind == "baseline" and candidate.errors is None:  # the naive ones
@@ -677,14 +760,18 @@ def _refit_network(spec, y, epochs, seeds, pool, x=None):
     return first
 
 
-def _combination(candidates, plan, what="linear ARs"):
-    """The candidate forecasting the mean of the linear ARs' forecasts (one
-    per differencing space), or None when fewer than two were fitted.  The
-    seasonal spaces join only when the data before the holdout show the
-    season: a season given for a series without one (seasonally adjusted
-    data, say) made the mean worse on the benchmark's series."""
+def _combination(candidates, plan, what="linear models"):
+    """The candidate forecasting the mean of the linear models' forecasts
+    (an AR per differencing space, and the damped trend), or None when fewer
+    than two were fitted.  The seasonal spaces join only when the data
+    before the holdout show the season, and the damped trend only when they
+    do not: a season given for a series without one (seasonally adjusted
+    data, say) made the mean worse on the benchmark's series, and a model
+    with no season term pulls a seasonal mean off its season."""
     parts = [c for c in candidates if c.kind in ("baseline", "linear") and c.seq_len]
-    if not plan.seasonal:
+    if plan.seasonal:
+        parts = [c for c in parts if not c.smoothing]
+    else:
         parts = [c for c in parts if all(lag == 1 for lag in c.differencing)]
     if len(parts) < 2 or any(c.paths is None for c in parts):
         return None
@@ -755,17 +842,18 @@ def _best(candidates, kind):
 
 
 def _choose(candidates, plan):
-    """The combination of the linear ARs, unless the best baseline has a
+    """The combination of the linear models, unless the best baseline has a
     lower MASE on the holdout, so that the model never forecasts worse there
-    than a baseline measured; then the best single linear AR, then the best
-    network, each only if clearly better than the choice so far (_better).
-    Those two compete only when the holdout holds at least MIN_INDEPENDENT
-    horizons: on less, a choice among many candidates fits its noise.
+    than a baseline measured; then the best single linear model, then the
+    best network, each only if clearly better than the choice so far
+    (_better).  Those two compete only when the holdout holds at least
+    MIN_INDEPENDENT horizons: on less, a choice among many candidates fits
+    its noise.
 
     Why a combination first: averaging the ARs of the differencing spaces
-    hedges between a trend that persists and one that does not, and it
-    forecast better out of sample than choosing one of them by backtest
-    (benchmarks/forecasting.py; README, "Forecasting")."""
+    (and the damped trend) hedges between a trend that persists and one
+    that does not, and it forecast better out of sample than choosing one
+    of them by backtest (benchmarks/forecasting.py; README, "Forecasting")."""
     finite = [c for c in candidates if math.isfinite(c.mase)]
     if not finite:
         return candidates[0]
@@ -817,9 +905,13 @@ def fit_forecaster(
     3. Candidates, each fitted on the part before the holdout: the baselines
        (last value, seasonal naive, a linear AR by least squares with order
        by AIC), linear ARs on the differenced series (lag 1, lag m, both),
-       the combination (an rnnc.Combination: the mean of the linear ARs'
-       forecasts, the seasonal spaces only when the data before the holdout
-       show the season by step 1's test), and Elman networks (shared input
+       each pulled back to a unit root when its fit is explosive (roots
+       of modulus above MAX_ROOT), damped-trend
+       exponential smoothing (fit_damped_trend), the combination (an
+       rnnc.Combination: the mean of the linear models' forecasts; the
+       seasonal spaces join only when the data before the holdout show
+       the season by step 1's test, the damped trend only when they do
+       not), and Elman networks (shared input
        weights, full BPTT, Adam, shuffled windows) in the two differencing
        spaces whose linear AR backtested best, with and without a linear
        skip term (started at that space's AR, V = 0).  Networks are
@@ -828,7 +920,7 @@ def fit_forecaster(
        the multi-step error).
     4. The choice (_choose): the combination, unless the best baseline has a
        lower MASE, so that the model never forecasts worse on the holdout
-       than the baselines measured there; then the best single linear AR,
+       than the baselines measured there; then the best single linear model,
        then the best network, each only if clearly better than the choice
        so far (a MASE lower by 2% and a mean per-origin difference below
        zero by more than its standard error), and only when the holdout
@@ -932,7 +1024,7 @@ def fit_forecaster(
         dict.fromkeys(  # each space once: with inputs, an AR and an ARX share one
             c.differencing
             for c in ranked
-            if c.differencing in orders and _in_range(y, plan, c.differencing)
+            if c.differencing in orders and not c.smoothing and _in_range(y, plan, c.differencing)
         )
     )[:2]
     combined = _combination(candidates, plan) if x is None else None  # with x: made above
@@ -996,6 +1088,8 @@ __all__ = [
     "naive_model",
     "fit_linear_ar",
     "fit_linear_arx",
+    "fit_damped_trend",
+    "largest_root",
     "ar_order",
     "backtest_table",
 ]

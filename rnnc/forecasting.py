@@ -315,17 +315,26 @@ LEVEL_STDS = 5
 SPREAD_RATIO = 10
 
 
+def _level_and_spreads(values):
+    """(mean, std, std of the first differences) of values, taken in units of
+    their largest magnitude so that no sum or square overflows (values near
+    1e300 are finite data too)."""
+    magnitude = float(np.max(np.abs(values))) or 1.0
+    unit = values / magnitude
+    step_std = float(np.std(np.diff(unit))) if len(unit) > 1 else 0.0
+    return (
+        float(np.mean(unit)) * magnitude,
+        float(np.std(unit)) * magnitude,
+        step_std * magnitude,
+    )
+
+
 def training_statistics(y):
     """What unusual_history compares a history with: the level (mean, std,
     min, max) and the spread of the steps (std of the first differences)."""
     y = np.asarray(y, dtype=np.float64)
-    return dict(
-        mean=float(np.mean(y)),
-        std=float(np.std(y)),
-        min=float(np.min(y)),
-        max=float(np.max(y)),
-        step_std=float(np.std(np.diff(y))) if len(y) > 1 else 0.0,
-    )
+    mean, std, step_std = _level_and_spreads(y)
+    return dict(mean=mean, std=std, min=float(np.min(y)), max=float(np.max(y)), step_std=step_std)
 
 
 def unusual_history(model, history):
@@ -343,7 +352,7 @@ def unusual_history(model, history):
         return None
     period = int(model.info.get("period", 1) or 1)
     recent = np.asarray(history, dtype=np.float64)[-max(model.window_len, 2 * period, 10) :]
-    level = float(np.mean(recent))
+    level, _, step_std = _level_and_spreads(recent)
     margin = LEVEL_STDS * stats["std"]
     if not stats["min"] - margin <= level <= stats["max"] + margin:
         return (
@@ -353,7 +362,7 @@ def unusual_history(model, history):
             f"forecast may mean little"
         )
     if len(recent) > 2 and stats["step_std"] > 0:
-        ratio = float(np.std(np.diff(recent))) / stats["step_std"]
+        ratio = step_std / stats["step_std"]
         if not 1 / SPREAD_RATIO <= ratio <= SPREAD_RATIO:
             return (
                 f"the history's last {len(recent)} values move {ratio:.3g} times as "

@@ -186,7 +186,7 @@ def test_fit_forecaster_returns_a_combination_that_round_trips(tmp_path, series)
     np.testing.assert_array_equal(rnnc.forecast(loaded, series, 6), rnnc.forecast(model, series, 6))
 
 
-def test_seasonal_spaces_join_the_mean_only_when_the_data_show_the_season():
+def test_the_season_decides_between_seasonal_spaces_and_the_damped_trend_in_the_mean():
     rng = np.random.default_rng(4)
     t = np.arange(240)
     walk = np.cumsum(0.1 + rng.normal(size=240))  # no season, though one is given
@@ -195,10 +195,14 @@ def test_seasonal_spaces_join_the_mean_only_when_the_data_show_the_season():
     def combined(y):
         model = rnnc.fit_forecaster(y, horizon=12, period=12, max_epochs=0)
         names = [r["name"] for r in model.info["backtest"] if r["kind"] == "combination"]
-        return names
+        return names, model
 
-    assert combined(walk) == ["mean of 2 linear ARs"]
-    assert combined(seasonal) == ["mean of 4 linear ARs"]
+    names, model = combined(walk)  # the ARs on the series and on Δ, and the damped trend
+    assert names == ["mean of 3 linear models"]
+    if model.info["winner"] == names[0]:
+        assert [m.info.get("smoothing") is not None for m in model.models] == [False, False, True]
+    names, _ = combined(seasonal)  # the ARs of the four spaces
+    assert names == ["mean of 4 linear models"]
 
 
 def test_an_error_in_a_combined_model_names_the_model(tmp_path, models):

@@ -456,6 +456,40 @@ def test_until_with_inputs_reads_the_inputs_after_the_origin(capsys, tmp_path):
     assert status == 2 and "y ends at 2009Q4" in err
 
 
+@pytest.mark.parametrize("preset", ["", "--preset adam --seq-len 8 --epochs 3"])
+def test_train_until_fits_what_a_file_ending_there_gives(capsys, tmp_path, preset):
+    quarters, y, z, x = arx_table(tmp_path)
+    inputs = "" if preset else "--inputs x"
+    line = "train --csv {tmp}/%s --column y %s --save {tmp}/%s --no-plots --epochs 0 %s"
+    status, _, err = run_cli(capsys, line % ("t.csv", inputs, "until.npz", preset), tmp_path)
+    assert status == 0, err
+    # the same table with y blank after 2007Q4 (row 112): the inputs' future follows
+    rows = [
+        [q, repr(float(a)) if i < 112 else "", "", repr(float(c))]
+        for i, (q, a, c) in enumerate(zip(quarters, y, x, strict=True))
+    ]
+    write_table(tmp_path / "cut.csv", ["quarter", "y", "z", "x"], rows)
+    run_cli(capsys, line % ("cut.csv", inputs, "cut.npz", preset), tmp_path)
+    status, _, err = run_cli(
+        capsys,
+        (line % ("t.csv", inputs, "until.npz", preset)) + " --until 2007Q4",
+        tmp_path,
+    )
+    assert status == 0, err
+    until, cut = rnnc.load(tmp_path / "until.npz"), rnnc.load(tmp_path / "cut.npz")
+    assert until.info["last_date"] == cut.info["last_date"] == "2007Q4"
+    assert until.info.get("backtest") == cut.info.get("backtest")
+    for a, b in zip(getattr(until, "models", [until]), getattr(cut, "models", [cut]), strict=True):
+        for name in ("U", "V", "W", "A", "b", "offset", "scale"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    # an origin past the column's last value, or no such date, is refused
+    for option, words in (("--until 2010Q2", "y ends at 2009Q4"), ("--until 1970Q1", "no such")):
+        status, _, err = run_cli(
+            capsys, (line % ("t.csv", inputs, "x.npz", preset)) + " " + option, tmp_path
+        )
+        assert status == 2 and words in err and err.count("\n") == 1
+
+
 def test_several_columns_get_a_model_each_and_a_column_group_each(capsys, tmp_path):
     _, y, z, x = arx_table(tmp_path)
     line = "train --csv {tmp}/t.csv --column y,z --inputs x --horizon 4 --save {tmp}/m-{column}.npz"

@@ -427,3 +427,19 @@ def test_networks_with_inputs_are_backtested_and_the_choice_round_trips(tmp_path
     rnnc.save(tmp_path / "m.npz", model)
     again = rnnc.forecast(rnnc.load(tmp_path / "m.npz"), y[:400], 12, inputs=x)
     assert again.tobytes() == forecast.tobytes()
+
+
+@pytest.mark.parametrize("units", [1e-300, 1e306, -1e306])
+def test_the_linear_choice_does_not_depend_on_units_even_near_the_float_limits(units):
+    # the period test, the smoothing's fit and the training statistics work in
+    # units of the series' largest value: no overflow, the same choice
+    rng = np.random.default_rng(4)
+    y = 10 + np.cumsum(0.5 + np.cumsum(rng.normal(scale=0.05, size=60)))
+    y += rng.normal(scale=0.5, size=60)
+    plain = rnnc.fit_forecaster(y, horizon=6, max_epochs=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scaled = rnnc.fit_forecaster(y * units, horizon=6, max_epochs=0)
+        path = rnnc.forecast(scaled, y * units, 6, levels=0.8)
+    assert scaled.info["winner"] == plain.info["winner"]
+    np.testing.assert_allclose(path.mean / units, rnnc.forecast(plain, y, 6), rtol=1e-9)

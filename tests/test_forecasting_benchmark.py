@@ -124,6 +124,30 @@ def test_backtest_and_report_on_a_synthetic_series(fc):
     assert "broken failed on ar2 in 3 of 3 fits; the last error: RuntimeError: no luck" in text
 
 
+def test_a_suite_of_many_series_is_summarised(fc):
+    # AR(2) series shifted by k: the linear AR is exact on each, last value is not
+    series = [
+        fc.Series(f"s_{k}", f"shifted AR(2), k = {k}", "yearly", None, 4, lambda k=k: ar2(60) + k)
+        for k in range(fc.MAX_COLUMNS + 1)
+    ]
+    contenders = [fc.CONTENDERS[name] for name in ("last value", "linear AR")]
+    outcomes, notes = fc.backtest(series, contenders, n_origins=2, seeds=1)
+    lengths = {s.name: 60 for s in series}
+    settings = dict(header="test", origins=2, stride="2 apart", lengths=lengths, elapsed=0.0)
+    text = fc.report(outcomes, notes, series, contenders, {}, settings)
+    assert "| series | source |" not in text  # no table of one row per series
+    n = len(series)
+    assert f"## MASE over {n} series (seed 0; {n} scored by every contender)" in text
+    last = [o.mase for o in outcomes if o.contender == "last value"]
+    means = [np.mean(last[i : i + 2]) for i in range(0, len(last), 2)]
+    row = next(line for line in text.splitlines() if line.startswith("| last value |"))
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    assert cells[1] == f"{fc.geometric_mean(means):.3f}"
+    assert cells[3:6] == ["0", "-", "0"]  # no failure; better than the linear AR nowhere
+    row = next(line for line in text.splitlines() if line.startswith("| linear AR |"))
+    assert row.split("|")[5].strip() == str(n)  # better than last value on every series
+
+
 def test_missing_packages_and_entry_points_skip_a_contender(fc):
     missing = fc.Contender("x", None, requires=("no_such_module_xyz",))
     assert "no_such_module_xyz" in missing.unavailable()

@@ -1,0 +1,177 @@
+"""Damped-trend smoothing as a linear filter (rnnc.smoothing), and the
+forecaster's ARs kept from exploding: checked against the smoothing's own
+state recursion, statsmodels' implementation and the AR polynomial's roots."""
+
+import numpy as np
+import pytest
+
+import rnnc
+from rnnc import forecaster, smoothing
+
+
+def smoothing_forecast(y, alpha, beta, phi, horizon):
+    """Damped-trend smoothing by its state recursion, started as rnnc starts it."""
+    level, slope = y[1], y[1] - y[0]
+    for value in y[2:]:
+        error = value - (level + phi * slope)
+        level, slope = level + phi * slope + alpha * error, phi * slope + alpha * beta * error
+    damped = np.cumsum(phi ** np.arange(1, horizon + 1))
+    return level + damped * slope
+
+
+def trend_series(n, seed):
+    rng = np.random.default_rng(seed)
+    slope = 0.5 + np.cumsum(rng.normal(scale=0.05, size=n))
+    return 10 + np.cumsum(slope) + rng.normal(scale=0.5, size=n)
+
+
+@pytest.mark.parametrize(
+    "alpha, beta, phi", [(0.5, 0.2, 0.9), (0.9, 1.0, 0.98), (1.0, 1.0, 0.8), (0.3, 0.05, 0.95)]
+)
+def test_the_filter_forecasts_as_the_state_recursion_does(alpha, beta, phi):
+    y = trend_series(400, 1)
+    weights = smoothing.filter_weights(alpha, beta, phi, 300)
+    assert len(weights) < 300  # cut where the rest is negligible
+    offset, scale = float(np.mean(y)), float(np.std(y))
+    A = weights[::-1]
+    model = forecaster.linear_model(A, [offset * (A.sum() - 1) / scale], (), offset, scale)
+    expected = smoothing_forecast(y, alpha, beta, phi, 12)
+    # the weights left out carry under TAIL (1e-6) of the total
+    np.testing.assert_allclose(rnnc.forecast(model, y, 12), expected, rtol=1e-5)
+
+
+def test_the_parameters_are_the_grids_least_one_step_squared_error():
+    y = trend_series(120, 2)
+
+    def sse(alpha, beta, phi):
+        level, slope, total = y[1], y[1] - y[0], 0.0
+        for t in range(2, len(y)):
+            error = y[t] - (level + phi * slope)
+            total += error**2 if t >= 2 + smoothing.WARM_UP else 0.0
+            level, slope = level + phi * slope + alpha * error, phi * slope + alpha * beta * error
+        return total
+
+    def fades_within(max_len, alpha, beta, phi):
+        D = np.array([[1 - alpha, (1 - alpha) * phi], [-alpha * beta, phi * (1 - alpha * beta)]])
+        g, w = np.array([alpha, alpha * beta]), np.array([1.0, phi])
+        c, state = [], g
+        while len(c) < 100 or c[-1] > 1e-6 * smoothing.TAIL * c[0]:  # down to negligible
+            c.append(abs(w @ state))
+            state = D @ state
+        return sum(c[max_len:]) < smoothing.TAIL * sum(c)
+
+    grid = [
+        (a, b, p)
+        for a in smoothing.ALPHAS
+        for b in smoothing.TREND_SHARES
+        for p in smoothing.DAMPINGS
+    ]
+    for max_len in (10, 60):
+        allowed = [g for g in grid if fades_within(max_len, *g)]
+        assert 0 < len(allowed) < len(grid)
+        found = smoothing.fit_parameters(y, max_len)
+        assert found in allowed
+        assert sse(*found) == pytest.approx(min(sse(*g) for g in allowed), rel=1e-12)
+
+
+def test_fit_damped_trend_matches_statsmodels_with_the_same_parameters():
+    holt = pytest.importorskip("statsmodels.tsa.holtwinters")
+    y = trend_series(300, 3)
+    model = forecaster.fit_damped_trend(y)
+    alpha, beta, phi = model.info["smoothing"]
+    fit = holt.ExponentialSmoothing(
+        y,
+        trend="add",
+        damped_trend=True,
+        initialization_method="known",
+        initial_level=y[1],
+        initial_trend=y[1] - y[0],
+    ).fit(smoothing_level=alpha, smoothing_trend=beta, damping_trend=phi, optimized=False)
+    # statsmodels' first state is that of step 0, rnnc's of step 1: a difference
+    # the smoothing forgets long before the end of 300 values
+    np.testing.assert_allclose(rnnc.forecast(model, y, 10), fit.forecast(10), rtol=1e-5)
+
+
+def test_fit_damped_trend_checks_its_series_and_window():
+    with pytest.raises(ValueError, match="series must hold at least"):
+        forecaster.fit_damped_trend([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="max_window must be at least 2"):
+        forecaster.fit_damped_trend(np.arange(20.0), max_window=1)
+    model = forecaster.fit_damped_trend(np.arange(40.0), max_window=5)
+    assert model.seq_len <= 5
+
+
+def test_a_trending_short_series_gets_the_damped_trend_in_its_combination():
+    y = trend_series(40, 4)
+    model = rnnc.fit_forecaster(y, horizon=6, max_epochs=0)
+    names = [r["name"] for r in model.info["backtest"]]
+    assert "damped trend" in names and "mean of 3 linear models" in names
+
+
+# --- no explosive ARs -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_largest_root_is_the_ar_polynomials(seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(scale=0.6, size=1 + seed)  # oldest lag first
+    # y_t = a_1 y_{t-1} + ... + a_p y_{t-p}: roots of z^p - a_1 z^(p-1) - ... - a_p
+    roots = np.roots(np.r_[1.0, -a[::-1]])
+    assert forecaster.largest_root(a) == pytest.approx(np.abs(roots).max(), rel=1e-9)
+
+
+def explosive_series(n, seed):
+    rng = np.random.default_rng(seed)
+    y = np.zeros(n)
+    y[0] = 1.0
+    for t in range(1, n):
+        y[t] = 1.4 * y[t - 1] + rng.normal()
+    return y
+
+
+def test_a_chosen_order_never_explodes_but_a_given_one_is_plain_least_squares():
+    y = explosive_series(30, 5)
+    chosen = forecaster.fit_linear_ar(y)
+    assert forecaster.largest_root(chosen.A[0]) <= forecaster.MAX_ROOT
+    path = rnnc.forecast(chosen, y, 20)
+    assert np.all(np.abs(path) <= 2 * np.abs(y).max())
+    given = forecaster.fit_linear_ar(y, 1)
+    assert forecaster.largest_root(given.A[0]) > 1.2  # the data's own explosive root
+
+
+def test_an_arx_keeps_its_own_lags_from_exploding():
+    y = explosive_series(40, 6)
+    x = np.random.default_rng(6).normal(size=40)
+    model = forecaster.fit_linear_arx(y, x)
+    own = model.A[0, :: model.U.shape[1]]  # the series' coefficient of each step
+    assert forecaster.largest_root(own) <= forecaster.MAX_ROOT
+
+
+def test_an_explosive_fit_is_pulled_back_to_a_unit_root_with_the_same_shape():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(50, 3))  # lags oldest first
+    a = np.array([0.3, -0.5, 1.6])  # explosive: y_t = 1.6 y_{t-1} - 0.5 y_{t-2} + 0.3 y_{t-3}
+    y = X @ a + 0.2 + rng.normal(scale=0.01, size=50)
+    fitted, _ = forecaster._least_squares(X, y)
+    rho = forecaster.largest_root(fitted)
+    assert rho > 1.1
+    A, b = forecaster._not_explosive(X, y, 1)
+    assert forecaster.largest_root(A) == pytest.approx(1.0, abs=1e-9)
+    # every root divided by rho
+    before = np.sort_complex(np.roots(np.r_[1.0, -fitted[::-1]]))
+    after = np.sort_complex(np.roots(np.r_[1.0, -A[::-1]]))
+    np.testing.assert_allclose(after, before / rho, atol=1e-9)
+    assert b == pytest.approx(np.mean(y - X @ A))  # the intercept refitted around them
+
+
+def test_with_inputs_only_the_series_own_lags_are_pulled_back():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(60, 4))  # two steps of (series, input)
+    y = X @ np.array([-0.4, 0.5, 1.5, 2.0]) + rng.normal(scale=0.01, size=60)
+    A, b = forecaster._not_explosive(X, y, 2)
+    own = A[::2]
+    assert forecaster.largest_root(own) == pytest.approx(1.0, abs=1e-9)
+    # the inputs' coefficients are least squares given the series' own
+    refit, b_refit = forecaster._least_squares(X[:, 1::2], y - X[:, ::2] @ own)
+    np.testing.assert_allclose(A[1::2], refit)
+    assert b == pytest.approx(b_refit)

@@ -794,7 +794,8 @@ MAX_COLUMNS = 20  # series past which the report gives summaries, not a column e
 
 def _summary_tables(add, table, contenders, series_names):
     """For suites of many series: each contender's geometric-mean and median
-    MASE (seed 0), failures, and on how many series it beats each other one."""
+    MASE (seed 0) over the series it scored, the series it failed on, and
+    on how many of those every contender scored it beats each other one."""
     names = [c.name for c in contenders]
     first = {
         (c, s): table[c, s]["mase"][0]
@@ -814,18 +815,19 @@ def _summary_tables(add, table, contenders, series_names):
     )
     add("|---|---:|---:|---:|" + "---:|" * (len(names) + 1))
     for c in names:
-        mine = [first[c, s] for s in scored]
+        mine = [first[c, s] for s in series_names if (c, s) in first]  # what it scored
         wins = [
             "-" if other == c else f"{sum(first[c, s] < first[other, s] for s in scored)}"
             for other in names
         ]
         failed = sum((c, s) not in first for s in series_names)
         seconds = sum(sum(table[c, s]["seconds"]) for s in series_names if (c, s) in table)
-        add(
-            f"| {c} | {geometric_mean(mine):.3f} | {statistics.median(mine):.3f} | {failed} | "
-            + " | ".join(wins)
-            + f" | {seconds:.0f} |"
+        centre = (
+            f"{geometric_mean(mine):.3f} | {statistics.median(mine):.3f}"
+            if mine
+            else "fails | fails"
         )
+        add(f"| {c} | {centre} | {failed} | " + " | ".join(wins) + f" | {seconds:.0f} |")
     add("")
 
 
@@ -852,8 +854,8 @@ def report(outcomes, notes, series_list, contenders, skipped, settings):
     if len(series_list) > MAX_COLUMNS:
         lengths = sorted({o.origin for o in outcomes})
         add(
-            f"{len(series_list)} series ({series_list[0].description.split(', ', 1)[1]}, "
-            f"{series_list[0].frequency}, h = {series_list[0].horizon}): "
+            f"{len(series_list)} series ({series_list[0].frequency}, h = "
+            f"{series_list[0].horizon}): "
             + ", ".join(s.name.split("_", 1)[-1] for s in series_list)
             + f". Training lengths at the origins: {', '.join(map(str, lengths))}."
         )

@@ -103,8 +103,9 @@ def read_tables(args, inputs):
 
 def training_tables(args, inputs):
     """read_tables' Tables as train sees them: with --until, each ends at that
-    step (Table.end), as if the file stopped there, so that a model can be
-    fitted on the past of a date that predict --until then forecasts from."""
+    step (Table.end), so that a model can be fitted on the past of a date
+    that predict --until then forecasts from.  The later rows are still
+    read (a gap there still needs --fill), but not trained on."""
     tables = read_tables(args, inputs)
     if args.until is None:
         return tables
@@ -113,6 +114,11 @@ def training_tables(args, inputs):
         if end > table.end:
             raise CommandError(
                 f"--until {args.until}: {column} ends at {origin_name(table, table.end)}"
+            )
+        if args.preset == FORECASTER and end < forecaster_module.MIN_LENGTH:
+            raise CommandError(
+                f"--until {args.until}: {column} has {end} values up to it; the "
+                f"forecaster needs at least {forecaster_module.MIN_LENGTH}"
             )
         tables[column] = dataclasses.replace(table, end=end)
     return tables
@@ -458,8 +464,9 @@ def train_network(args, table, column, path, init, learning_rate, epochs):
     n_windows = len(series) - seq_len
     n_validation = max(1, round(args.validation * n_windows)) if n_windows > 1 else 0
     if n_windows - n_validation < 1 or n_validation < 1:
+        upto = "" if args.until is None else f" up to --until {args.until}"
         raise CommandError(
-            f"{args.csv}: {len(series)} values in {column!r} give "
+            f"{args.csv}: {len(series)} values in {column!r}{upto} give "
             f"{max(n_windows, 0)} windows of --seq-len {seq_len} and their "
             f"next value, {max(n_validation, 0)} of them held out by "
             f"--validation {args.validation}: at least one must be left to "

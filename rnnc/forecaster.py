@@ -60,6 +60,9 @@ MAX_WINDOW = 36  # steps a network reads: its cost grows with them
 MIN_WINDOW = 8
 # An autocorrelation peak must reach this (and 3 / sqrt(n)) to count as a season.
 MIN_SEASONAL_ACF = 0.3
+# The largest magnitude of a series' values: the backtest's differences and sums
+# of errors over many origins stay far from float64's limit (1.8e308).
+LARGEST = 1e300
 # The largest root modulus a chosen AR may keep: 1 is a unit root (a random
 # walk's), the 0.1% above it least squares' rounding of one; past it the fit
 # is explosive and _not_explosive pulls it back to 1.
@@ -73,6 +76,12 @@ def _series(series):
     check.check_finite(y, "series")
     if len(y) < MIN_LENGTH:
         raise ValueError(f"series must hold at least {MIN_LENGTH} values, got {len(y)}")
+    largest = float(np.max(np.abs(y)))
+    if largest > LARGEST:
+        raise ValueError(
+            f"series values must be at most {LARGEST:g} in magnitude, got {largest:g}: the "
+            f"backtest sums their errors in float64; divide the series by a power of 10"
+        )
     return y.astype(np.float64)
 
 
@@ -279,7 +288,8 @@ def fit_damped_trend(series, max_window=None):
     series : array_like, 1-D
         At least MIN_LENGTH values.
     max_window : int, optional
-        At least 2 (alpha = beta = 1 reads two values), at most len(series) - 1.
+        At least 2 (alpha = beta = 1 reads two values); a longer one than
+        len(series) - 1 is cut to that.
 
     Returns
     -------
@@ -571,8 +581,9 @@ class NetworkSpec:
 def _network(spec, y, seed, x=None):
     """(model, training windows) of a fresh network for series y (with
     inputs x, reading their steps as fit_linear_arx does): scaled weights
-    and, with a skip term, A and b from least squares and V = 0, so that it
-    starts as the linear AR (ARX)."""
+    and, with a skip term, A and b from least squares (pulled back from an
+    explosive fit, _not_explosive) and V = 0, so that it starts as the
+    linear AR (ARX)."""
     info = {}
     if x is None:
         w = diff.difference(y, spec.lags)
@@ -592,7 +603,7 @@ def _network(spec, y, seed, x=None):
             if x is None
             else _lagged_rows(Z, target, spec.skip, spec.seq_len)
         )
-        A, b = _least_squares(*lagged)
+        A, b = _not_explosive(*lagged, X.shape[2])
         A, b = A.reshape(1, -1), np.array([b])
         V[:] = 0
     model = Model(
@@ -786,10 +797,10 @@ def _combination(candidates, plan, what="linear models"):
 
 
 def _input_candidates(y, x, plan):
-    """With inputs: _linear_candidates' (the baselines and the series' own
-    linear ARs, which ignore the inputs), a linear ARX in each of their
-    differencing spaces, and the mean of the ARXs, all scored; and per space
-    the ARX order, for the networks."""
+    """With inputs: _linear_candidates' (the baselines, the series' own
+    linear ARs and the damped trend, which ignore the inputs), a linear ARX
+    in each of their differencing spaces, and the mean of the ARXs, all
+    scored; and per space the ARX order, for the networks."""
     found, _ = _linear_candidates(y, plan)
     m, start = plan.period, plan.start
     spaces = [(), (1,)] + ([(m,), (1, m)] if m > 1 else [])
@@ -905,13 +916,12 @@ def fit_forecaster(
     3. Candidates, each fitted on the part before the holdout: the baselines
        (last value, seasonal naive, a linear AR by least squares with order
        by AIC), linear ARs on the differenced series (lag 1, lag m, both),
-       each pulled back to a unit root when its fit is explosive (roots
-       of modulus above MAX_ROOT), damped-trend
-       exponential smoothing (fit_damped_trend), the combination (an
-       rnnc.Combination: the mean of the linear models' forecasts; the
-       seasonal spaces join only when the data before the holdout show
-       the season by step 1's test, the damped trend only when they do
-       not), and Elman networks (shared input
+       each pulled back to a unit root when its fit is explosive (roots of
+       modulus above MAX_ROOT), damped-trend exponential smoothing
+       (fit_damped_trend), the combination (an rnnc.Combination: the mean of
+       the linear models' forecasts; the seasonal spaces join only when the
+       data before the holdout show the season by step 1's test, the damped
+       trend only when they do not), and Elman networks (shared input
        weights, full BPTT, Adam, shuffled windows) in the two differencing
        spaces whose linear AR backtested best, with and without a linear
        skip term (started at that space's AR, V = 0).  Networks are
@@ -940,7 +950,8 @@ def fit_forecaster(
     Parameters
     ----------
     series : array_like, 1-D
-        The values, oldest first, at least MIN_LENGTH (8) of them, finite.
+        The values, oldest first, at least MIN_LENGTH (8) of them, finite and
+        at most LARGEST (1e300) in magnitude.
     horizon : int, optional
         Steps the model is chosen to forecast (see 1.).
     period : int, optional
@@ -957,8 +968,8 @@ def fit_forecaster(
         The season the series' dates imply (see 1.).
     inputs : array_like, (len(series), k) or (len(series),), optional
         Other series known in advance (exogenous inputs), aligned with series.
-        The candidates are then the baselines and the series' own linear ARs
-        (which ignore the inputs), a linear ARX in each differencing space
+        The candidates are then the baselines, the series' own linear ARs and
+        the damped trend (which ignore the inputs), a linear ARX in each differencing space
         (the series' lags and each input's value at the forecast step and its
         lags, by least squares, order by AIC), the mean of those ARXs (the
         combination) and networks reading the same steps (1 + k features,

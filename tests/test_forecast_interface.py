@@ -483,7 +483,12 @@ def test_train_until_fits_what_a_file_ending_there_gives(capsys, tmp_path, prese
         for name in ("U", "V", "W", "A", "b", "offset", "scale"):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     # an origin past the column's last value, or no such date, is refused
-    for option, words in (("--until 2010Q2", "y ends at 2009Q4"), ("--until 1970Q1", "no such")):
+    too_few = "forecaster needs at least 8" if not preset else "3 values in 'y' up to --until 3"
+    for option, words in (
+        ("--until 2010Q2", "y ends at 2009Q4"),
+        ("--until 1970Q1", "no such"),
+        ("--until 3", too_few),
+    ):
         status, _, err = run_cli(
             capsys, (line % ("t.csv", inputs, "x.npz", preset)) + " " + option, tmp_path
         )

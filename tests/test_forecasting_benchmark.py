@@ -147,6 +147,15 @@ def test_a_suite_of_many_series_is_summarised(fc):
     row = next(line for line in text.splitlines() if line.startswith("| linear AR |"))
     assert row.split("|")[5].strip() == str(n)  # better than last value on every series
 
+    # a contender that fails everywhere is reported, not a crash
+    def broken(train, horizon, period):
+        raise RuntimeError("no luck")
+
+    contenders.append(fc.Contender("broken", broken, recipe="fails"))
+    outcomes, notes = fc.backtest(series, contenders, n_origins=1, seeds=1)
+    text = fc.report(outcomes, notes, series, contenders, {}, settings)
+    assert f"| broken | fails | fails | {n} |" in text
+
 
 def test_missing_packages_and_entry_points_skip_a_contender(fc):
     missing = fc.Contender("x", None, requires=("no_such_module_xyz",))

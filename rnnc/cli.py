@@ -768,12 +768,16 @@ def predict_next(args, models, inputs, tables, ends, plots):
     for column, model in models.items():
         table, end = tables[column], ends[column]
         series, window = table.column(column)[:end], model.window_len
-        note = unusual_history(model, series)
+        x = (
+            np.column_stack([table.column(name) for name in inputs[column]])
+            if inputs[column]
+            else None
+        )
+        note = unusual_history(model, series, None if x is None else x[:end])
         if note:
             warnings.warn(f"{column}: {note}" if several else note, UserWarning, stacklevel=1)
         X = np.lib.stride_tricks.sliding_window_view(series, window)
         if reads_inputs(model):
-            x = np.column_stack([table.column(name) for name in inputs[column]])
             # the window ending at step t reads the inputs of t + 1: the last
             # window's only where the file has them
             if end >= len(x) or not np.all(np.isfinite(x[end])):

@@ -945,7 +945,8 @@ def fit_forecaster(
     "horizon", "residuals" (the winner's absolute backtest errors in raw
     units, one list of horizon values per origin: rnnc.forecast's levels
     build prediction intervals from them) and "training" (the series'
-    statistics: rnnc.forecast notes a history far from them).
+    statistics: rnnc.forecast notes a history far from them; with inputs,
+    "training_inputs" holds each input's).
 
     Parameters
     ----------
@@ -1064,7 +1065,14 @@ def fit_forecaster(
         origins=len(plan.origins),
         residuals=None if winner.residuals is None else winner.residuals.tolist(),
         training=training_statistics(y),
-        **({} if x is None else dict(n_inputs=x.shape[1])),
+        **(
+            {}
+            if x is None
+            else dict(
+                n_inputs=x.shape[1],
+                training_inputs=[training_statistics(column) for column in x.T],
+            )
+        ),
     )
     return model
 

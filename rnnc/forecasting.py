@@ -223,8 +223,8 @@ def forecast(
     Warns
     -----
     UserWarning
-        When the history's last values lie far from the series the model was
-        fitted on (unusual_history).
+        When the history's last values, or an input's values along the
+        forecast, lie far from what the model was fitted on (unusual_history).
     """
     if not isinstance(model, (Model, Combination)):
         raise TypeError(
@@ -258,7 +258,7 @@ def forecast(
     check.check_finite(history, "history")
     inputs = check_inputs(model, inputs, history.shape[0], horizon)
     widths = None if levels is None else interval_widths(model, horizon, levels)
-    note = unusual_history(model, history)
+    note = unusual_history(model, history, inputs)
     if note:
         warnings.warn(note, UserWarning, stacklevel=2)
     first = history.shape[0] - model.window_len
@@ -337,37 +337,56 @@ def training_statistics(y):
     return dict(mean=mean, std=std, min=float(np.min(y)), max=float(np.max(y)), step_std=step_std)
 
 
-def unusual_history(model, history):
-    """A one-line note when the history's last values are far from the series
-    the model was fitted on (model.info["training"]), else None.
+def unusual_history(model, history, inputs=None):
+    """A one-line note when the history's last values, or an input's values
+    along the forecast, are far from what the model was fitted on
+    (model.info["training"], and "training_inputs" for a model fitted with
+    inputs), else None.
 
-    The last values: max(window_len, 2 periods, 10) of them.  Far: their mean
-    more than 5 training standard deviations outside the training range
-    [min, max], or the spread of their steps (std of first differences) over
-    10 times or under a tenth of the training series'.  Differences, not the
-    values, measure spread so that a trend does not count as one.
+    The last values: max(window_len, 2 periods, 10) of them; an input's, its
+    values from there to the end of inputs (the horizon's included).  Far:
+    their mean more than 5 training standard deviations outside the training
+    range [min, max], or the spread of their steps (std of first
+    differences) over 10 times or under a tenth of the training series'.
+    Differences, not the values, measure spread so that a trend does not
+    count as one.
     """
     stats = model.info.get("training")
     if not stats:
         return None
     period = int(model.info.get("period", 1) or 1)
-    recent = np.asarray(history, dtype=np.float64)[-max(model.window_len, 2 * period, 10) :]
+    last = max(model.window_len, 2 * period, 10)
+    recent = np.asarray(history, dtype=np.float64)[-last:]
+    note = _far_from(stats, recent, f"the history's last {len(recent)} values", "series")
+    if note or inputs is None or not model.info.get("training_inputs"):
+        return note
+    inputs = np.asarray(inputs, dtype=np.float64).reshape(len(inputs), -1)
+    along = inputs[max(len(history) - last, 0) :]
+    names = model.info.get("inputs") or [f"{j + 1}" for j in range(inputs.shape[1])]
+    for j, input_stats in enumerate(model.info["training_inputs"]):
+        what = f"input {names[j]}'s {len(along)} values along the forecast"
+        note = _far_from(input_stats, along[:, j], what, "input")
+        if note:
+            return note
+    return None
+
+
+def _far_from(stats, recent, what, trained_on):
+    """unusual_history's test of recent values against training statistics."""
     level, _, step_std = _level_and_spreads(recent)
     margin = LEVEL_STDS * stats["std"]
     if not stats["min"] - margin <= level <= stats["max"] + margin:
         return (
-            f"the history's last {len(recent)} values average {level:.6g}, more than "
-            f"{LEVEL_STDS} standard deviations ({stats['std']:.3g}) outside the range the "
-            f"model was trained on ({stats['min']:.6g} to {stats['max']:.6g}): its "
-            f"forecast may mean little"
+            f"{what} average {level:.6g}, more than {LEVEL_STDS} standard deviations "
+            f"({stats['std']:.3g}) outside the range the model was trained on "
+            f"({stats['min']:.6g} to {stats['max']:.6g}): its forecast may mean little"
         )
     if len(recent) > 2 and stats["step_std"] > 0:
         ratio = step_std / stats["step_std"]
         if not 1 / SPREAD_RATIO <= ratio <= SPREAD_RATIO:
             return (
-                f"the history's last {len(recent)} values move {ratio:.3g} times as "
-                f"much from step to step as the series the model was trained on: its "
-                f"forecast may mean little"
+                f"{what} move {ratio:.3g} times as much from step to step as the "
+                f"{trained_on} the model was trained on: its forecast may mean little"
             )
     return None
 

@@ -6,6 +6,7 @@ import csv
 import io
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -360,6 +361,38 @@ def test_a_history_far_from_the_training_series_gets_a_note(capsys, tmp_path):
             assert re.match(r"rnnc predict: note: the history's last \d+ values", err), err
             assert note in err
             assert len(err.strip().splitlines()) == 1
+
+
+def test_inputs_far_from_their_training_values_get_a_note(capsys, tmp_path):
+    quarters, y, _, x = arx_table(tmp_path)
+    train_line = "train --csv {tmp}/t.csv --column y --inputs x --horizon 4 --save {tmp}/m.npz"
+    status, _, err = run_cli(capsys, f"{train_line} {FAST}", tmp_path)
+    assert status == 0, err
+    model = rnnc.load(tmp_path / "m.npz")
+    assert len(model.info["training_inputs"]) == 1
+    assert model.info["training_inputs"][0]["max"] == pytest.approx(x[:120].max())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rnnc.forecast(model, y[:120], 6, inputs=x)  # the inputs it was fitted on: no note
+    # the same input in other units (thousands), or jumping about, along the forecast
+    for changed, words in (
+        (x * 1000, "standard deviations"),
+        (x + 40 * (-1.0) ** np.arange(len(x)), "times as much"),
+    ):
+        with pytest.warns(UserWarning, match=f"input x's .* values along the forecast.*{words}"):
+            rnnc.forecast(model, y[:120], 6, inputs=changed)
+        rows = [
+            [q, repr(float(a)) if i < 120 else "", "", repr(float(c))]
+            for i, (q, a, c) in enumerate(zip(quarters, y, changed, strict=True))
+        ]
+        write_table(tmp_path / "o.csv", ["quarter", "y", "z", "x"], rows)
+        for horizon in ("--horizon 6", ""):  # forecasts, and next values
+            status, _, err = run_cli(
+                capsys,
+                "predict --model {tmp}/m.npz --csv {tmp}/o.csv --column y " + horizon,
+                tmp_path,
+            )
+            assert status == 0 and "note: input x's" in err and words in err, err
 
 
 @pytest.mark.slow

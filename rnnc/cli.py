@@ -44,7 +44,7 @@ from rnnc.forecasting import (
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import check_save_path
 from rnnc.scaling import standardisation
-from rnnc.series import FILLS, SeriesError, format_date, parse_dates, read_table
+from rnnc.series import FILLS, SeriesError, format_date, parse_dates, read_table, span_months
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
 # about 0.003 in seconds): small initial weights so that the sigmoid starts
@@ -664,6 +664,14 @@ def command_predict(args):
                 f"the model needs windows of {window}"
             )
         check_frequency(model, table, args.csv, column if len(models) > 1 else None)
+        trained = model.info.get("column")
+        if trained is not None and trained != column:  # a name may change; say so
+            warnings.warn(
+                f"{paths[column]} was trained on column {trained!r}; "
+                f"forecasting {column!r} with it",
+                UserWarning,
+                stacklevel=1,
+            )
         ends[column] = end
     numbered = [table.rows for table in tables.values() if table.dates is None]
     if len(numbered) > 1 and any(rows != numbered[0] for rows in numbered):
@@ -956,10 +964,24 @@ def step_contains(table, when):
     return (first <= month) & (month <= first + (f.n - 1))
 
 
+def steps_within(table, when, months):
+    """Which of the table's steps a date written as spanning months calendar
+    months from when (span_months; 0 for a day) reaches: the steps holding
+    any of its months (step_contains), or for daily and weekly steps those
+    dated inside it."""
+    if not months:
+        return step_contains(table, when)
+    first = when.astype("datetime64[M]")
+    if table.frequency.unit != "M":
+        return (table.dates >= first) & (table.dates < first + months)
+    return np.any([step_contains(table, first + k) for k in range(months)], axis=0)
+
+
 def origin(text, table, path):
-    """How many values --until keeps: up to and including the step holding
-    the date it names (step_contains) or its 1-based row of the series; a
-    number that reads as a date of the file is that date."""
+    """How many values --until keeps: up to and including the last step of
+    the span the date it names reaches (steps_within: 2001 in a monthly file
+    is 2001-12, in a yearly one the step holding 2001) or its 1-based row of
+    the series; a number that reads as a date of the file is that date."""
     n = len(table.values)
     if table.dates is not None:
         try:
@@ -967,9 +989,9 @@ def origin(text, table, path):
         except SeriesError:
             when = None
         if when is not None:
-            match = np.flatnonzero(step_contains(table, when))
-            if match.size:
-                return int(match[0]) + 1
+            match = np.flatnonzero(steps_within(table, when, span_months(text)))
+            if match.size:  # a span of several steps (2001 in monthly data) ends at its last
+                return int(match[-1]) + 1
             if not text.strip().isdigit():
                 f = table.frequency
                 raise CommandError(

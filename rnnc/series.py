@@ -177,6 +177,17 @@ def _date(year, month, day, hour=0, minute=0, second=0):
     return value
 
 
+def span_months(text):
+    """The calendar months a date as written spans: 12 for a year (2001), 3
+    for a quarter (2001Q2), 1 for a month (2001-05), 0 for a day or an
+    instant (2001-05-31)."""
+    text = text.strip()
+    for pattern, months in ((_YEAR, 12), (_QUARTER, 3), (_YEAR_MONTH, 1)):
+        if pattern.fullmatch(text):
+            return months
+    return 0
+
+
 def parse_dates(cells, name="date"):
     """The cells as datetime64[s], in the first form that reads every one of them."""
     forms = [

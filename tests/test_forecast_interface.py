@@ -363,6 +363,17 @@ def test_a_history_far_from_the_training_series_gets_a_note(capsys, tmp_path):
             assert len(err.strip().splitlines()) == 1
 
 
+def test_a_model_used_on_another_column_gets_a_note(capsys, tmp_path):
+    values = seasonal_series(60)
+    train(capsys, tmp_path, values, monthly(60))
+    write_dated_csv(tmp_path / "o.csv", monthly(60), values, column="sales")
+    line = "predict --model {tmp}/m.npz --csv {tmp}/o.csv --column sales --horizon 2"
+    status, out, err = run_cli(capsys, line, tmp_path)
+    assert status == 0 and rows_of(out)[0] == ["date", "forecast"]
+    assert "was trained on column 'y'; forecasting 'sales' with it" in err
+    assert err.count("\n") == 1
+
+
 def test_inputs_far_from_their_training_values_get_a_note(capsys, tmp_path):
     quarters, y, _, x = arx_table(tmp_path)
     train_line = "train --csv {tmp}/t.csv --column y --inputs x --horizon 4 --save {tmp}/m.npz"
@@ -639,6 +650,16 @@ def test_a_model_without_inputs_refuses_them(capsys, tmp_path):
             [f"{1995 + i // 4}-{'02 05 08 11'.split()[i % 4]}-15" for i in range(40)],
             "2001Q2",
             "2001-08-15",
+        ),
+        # a span of several steps ends at its last: 2002 in monthly data is 2002-12,
+        # in quarterly data 2002Q4; 2000-03 in weekly data is the week of 2000-03-27
+        (monthly(60), "2002", "2003-01"),
+        ([f"{1995 + i // 4}Q{i % 4 + 1}" for i in range(40)], "2002", "2003Q1"),
+        ([f"{1995 + i // 4}Q{i % 4 + 1}" for i in range(40)], "2002-05", "2002Q3"),
+        (
+            [str(np.datetime64("2000-01-03") + 7 * i) for i in range(60)],
+            "2000-03",
+            "2000-04-03",
         ),
     ],
 )

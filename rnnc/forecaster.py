@@ -23,6 +23,7 @@ See fit_forecaster for the procedure.
 
 import math
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -822,6 +823,14 @@ def _input_candidates(y, x, plan):
             y_all, x, None, lags, m
         )
         arx.append(candidate)
+    if not arx:  # every candidate would ignore the inputs: say so, not silently
+        warnings.warn(
+            f"inputs: the {start} values before the holdout are too few for a linear "
+            f"ARX with {x.shape[1]} input(s) (3 rows per coefficient), so no candidate "
+            f"reads them; the model still takes them, and ignores them",
+            UserWarning,
+            stacklevel=3,
+        )
     combined = _combination(arx, plan, "linear ARXs")
     return found + arx + ([] if combined is None else [combined]), orders
 

@@ -449,3 +449,15 @@ def test_values_past_the_largest_magnitude_are_refused_by_name():
     y = np.cumsum(np.random.default_rng(5).normal(size=40)) + 100
     with pytest.raises(ValueError, match=r"series values must be at most 1e\+300 in magnitude"):
         rnnc.fit_forecaster(y * 1e299)
+
+
+def test_inputs_too_many_for_a_short_series_are_named_not_dropped_silently():
+    rng = np.random.default_rng(0)
+    y, x = np.cumsum(rng.normal(size=16)), rng.normal(size=(16, 2))
+    with pytest.warns(UserWarning, match=r"inputs: the 10 values .* too few for a linear ARX"):
+        model = rnnc.fit_forecaster(y, horizon=3, inputs=x, max_epochs=0)
+    assert not any("ARX" in row["name"] for row in model.info["backtest"])
+    assert model.info["n_inputs"] == 2  # forecast still takes (and checks) them
+    with warnings.catch_warnings():  # with enough values, no note
+        warnings.simplefilter("error")
+        rnnc.fit_forecaster(np.cumsum(rng.normal(size=80)), 4, inputs=rng.normal(size=80))

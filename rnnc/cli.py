@@ -551,6 +551,28 @@ def command_forecaster(args, saves):
         fit_column(args, tables[column], column, inputs, path, options)
 
 
+# fit_forecaster's arguments that train's options set: its errors name the option
+OPTION_OF = {
+    "period": "--period",
+    "horizon": "--horizon",
+    "inputs": "--inputs",
+    "hidden_dim": "--hidden",
+    "max_epochs": "--epochs",
+    "learning_rate": "--learning-rate",
+}
+
+
+def in_option_words(message, path, column):
+    """fit_forecaster's error message as train's: an argument an option sets
+    named by the option, the series by its file and column."""
+    first = message.split(" ", 1)[0]
+    if first in OPTION_OF:
+        return OPTION_OF[first] + message[len(first) :]
+    if first == "series":
+        return f"{path}: column {column!r}: {message}"
+    return message
+
+
 def fit_column(args, table, column, inputs, path, options):
     """rnnc.fit_forecaster on one column (and the inputs), saved to path."""
     end = table.end  # with inputs, the rows after it are the inputs' future
@@ -559,14 +581,17 @@ def fit_column(args, table, column, inputs, path, options):
     start = time.perf_counter()
     # the season the dates imply is a candidate: fit_forecaster keeps it if the data agree
     calendar = table.frequency.season if table.frequency is not None else None
-    model = rnnc.fit_forecaster(
-        series,
-        horizon=args.horizon,
-        period=args.period,
-        calendar_period=calendar,
-        inputs=x,
-        **options,
-    )
+    try:
+        model = rnnc.fit_forecaster(
+            series,
+            horizon=args.horizon,
+            period=args.period,
+            calendar_period=calendar,
+            inputs=x,
+            **options,
+        )
+    except ValueError as exc:
+        raise CommandError(in_option_words(str(exc), args.csv, column)) from None
     seconds = time.perf_counter() - start
     model.info.update(
         data=os.path.basename(args.csv),

@@ -363,6 +363,21 @@ def test_a_history_far_from_the_training_series_gets_a_note(capsys, tmp_path):
             assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    "n, option, words",
+    [
+        (20, "--period 30", "error: --period must be from 1 (no season) to len(series) - 1 = 19"),
+        (20, "--horizon 15", "error: --horizon 15 is too long for a series of 20 values"),
+        (7, "", "s.csv: column 'y': series must hold at least 8 values, got 7"),
+    ],
+)
+def test_the_forecasters_errors_name_the_option_or_the_column(capsys, tmp_path, n, option, words):
+    write_dated_csv(tmp_path / "s.csv", [str(1990 + i) for i in range(n)], np.arange(n) ** 1.5)
+    line = f"train --csv {{tmp}}/s.csv --column y --save {{tmp}}/m.npz {FAST} {option}"
+    status, _, err = run_cli(capsys, line, tmp_path)
+    assert status == 2 and words in err and err.count("\n") == 1, err
+
+
 def test_a_model_used_on_another_column_gets_a_note(capsys, tmp_path):
     values = seasonal_series(60)
     train(capsys, tmp_path, values, monthly(60))

@@ -94,8 +94,9 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
     a local maximum there of at least max(0.3, 3 / sqrt(len)) and repeats at
     2m (r there, +-1, at least 80% of r(m): a season repeats, a quasi-cycle
     such as the sunspots' decays).  calendar, the period the dates imply (12
-    for monthly steps, ...), is the answer when it passes that test itself;
-    otherwise, of the seasons found, the highest peak wins, and of peaks
+    for monthly steps, ...), is the answer when it passes that test itself,
+    or when a lag within 2% of it does (52 weeks when 53 peaks: a year is
+    52.18 weeks); otherwise, of the seasons found, the highest peak wins, and of peaks
     within 10% of the highest, the shortest lag (a season's multiples peak too).
 
     Parameters
@@ -128,7 +129,9 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
         and r[m] >= threshold
         and max(r[2 * m - 1 : 2 * m + 2]) >= 0.8 * r[m]
     ]
-    if calendar in peaks:
+    # a calendar season a fraction off whole steps (a year is 52.18 weeks)
+    # peaks a step either side of it: within 2% of the lag counts as it
+    if calendar is not None and any(abs(m - calendar) <= calendar // 50 for m in peaks):
         return calendar
     if not peaks:
         return 1

@@ -461,3 +461,13 @@ def test_inputs_too_many_for_a_short_series_are_named_not_dropped_silently():
     with warnings.catch_warnings():  # with enough values, no note
         warnings.simplefilter("error")
         rnnc.fit_forecaster(np.cumsum(rng.normal(size=80)), 4, inputs=rng.normal(size=80))
+
+
+def test_a_weekly_calendar_season_is_taken_from_a_peak_a_week_off():
+    # a year is 52.18 weeks, and weekly data peak a step either side of 52: here at 53
+    rng = np.random.default_rng(3)
+    t = np.arange(530)
+    y = 3 * np.sin(2 * np.pi * t / 53) + rng.normal(scale=0.01, size=530)
+    assert forecaster.detect_period(y) == 53  # on its own, the peak's lag
+    assert forecaster.detect_period(y, calendar=52) == 52  # within 2%: the calendar's
+    assert forecaster.detect_period(y, calendar=50) == 53  # 6% off: not

@@ -1339,8 +1339,8 @@ def parser():
         "--until",
         metavar="DATE|ROW",
         help="train on the series up to and including this date (or 1-based "
-        "row), as if the file ended there; rnnc predict --until the same step "
-        "then forecasts what followed and compares",
+        "row); the later rows are read but not trained on, and rnnc predict "
+        "--until the same step then forecasts what followed and compares",
     )
     train.add_argument(
         "--seq-len", type=positive_int, help=f"presets: values per window (default: {rnnc.seq_len})"

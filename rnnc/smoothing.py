@@ -53,15 +53,16 @@ def weights(alpha, beta, phi, max_len):
     return out
 
 
-def _cut(alpha, beta, phi, max_len):
-    """Per parameter set, the number of leading weights after which the rest
-    sum (in magnitude) to under TAIL of the total; max_len + 1 where that
-    takes more than max_len.  The weights fade geometrically, so those past
-    2 max_len + 50 cannot change the answer."""
+def _faded(alpha, beta, phi, max_len):
+    """(weights, cut) per parameter set: the first max_len weights, and the
+    number of leading ones after which the rest sum (in magnitude) to under
+    TAIL of the total, max_len + 1 where that takes more than max_len.  The
+    weights fade geometrically, so those past 2 max_len + 50 cannot change
+    the cut."""
     w = weights(alpha, beta, phi, 2 * max_len + 50)
     tail = np.cumsum(np.abs(w[:, ::-1]), axis=1)[:, ::-1]  # tail[:, j]: the weights from j on
     below = tail[:, : max_len + 1] < TAIL * tail[:, :1]
-    return np.where(below.any(axis=1), below.argmax(axis=1), max_len + 1)
+    return w[:, :max_len], np.where(below.any(axis=1), below.argmax(axis=1), max_len + 1)
 
 
 def fit_parameters(y, max_len):
@@ -72,7 +73,7 @@ def fit_parameters(y, max_len):
     reads two values, (1 + phi) y_t - phi y_{t-1}."""
     y = y / (float(np.max(np.abs(y))) or 1.0)  # the same fit in units that cannot overflow
     alpha, beta, phi = grid()
-    fits = _cut(alpha, beta, phi, max_len) <= max_len
+    fits = _faded(alpha, beta, phi, max_len)[1] <= max_len
     alpha, beta, phi = alpha[fits], beta[fits], phi[fits]
     level = np.full(alpha.shape, y[1])
     slope = np.full(alpha.shape, y[1] - y[0])
@@ -91,4 +92,5 @@ def fit_parameters(y, max_len):
 def filter_weights(alpha, beta, phi, max_len):
     """The weights of one parameter set (newest first), cut where the rest
     sum to under TAIL of the total (at most max_len of them)."""
-    return weights(alpha, beta, phi, max_len)[0, : int(_cut(alpha, beta, phi, max_len)[0])]
+    w, cut = _faded(alpha, beta, phi, max_len)
+    return w[0, : int(cut[0])]

@@ -541,7 +541,9 @@ def _linear_candidates(y, plan):
             continue
         model = fit_linear_ar(train, None, lags, m)
         orders[lags] = model.seq_len
-        kind = "baseline" if not lags else "linear"
+        # the AR on the levels is a baseline where the holdout can measure it
+        # (see _choose); on a shorter one it only joins the mean
+        kind = "baseline" if not lags and _measures_single_models(plan) else "linear"
         candidate = Candidate(
             f"linear AR{_space_name(lags)}",
             kind,
@@ -859,6 +861,12 @@ def _independent(plan):
     return (plan.origins[-1] - plan.origins[0] + plan.horizon) / plan.horizon
 
 
+def _measures_single_models(plan):
+    """True when the holdout holds MIN_INDEPENDENT horizons or more: on
+    fewer, a single fitted model's backtest is mostly noise (see _choose)."""
+    return _independent(plan) >= MIN_INDEPENDENT
+
+
 def _best(candidates, kind):
     of_kind = [c for c in candidates if c.kind == kind and math.isfinite(c.mase)]
     return min(of_kind, key=lambda c: c.mase) if of_kind else None
@@ -871,7 +879,10 @@ def _choose(candidates, plan):
     best network, each only if clearly better than the choice so far
     (_better).  Those two compete only when the holdout holds at least
     MIN_INDEPENDENT horizons: on less, a choice among many candidates fits
-    its noise.
+    its noise.  So does the AR on the levels: on such a holdout it is a
+    linear model, not a baseline (_linear_candidates).  Picked whenever its
+    backtest was lowest, it forecast worse out of sample than the mean it
+    joins (benchmarks/forecasting.py --suite fertility).
 
     Why a combination first: averaging the ARs of the differencing spaces
     (and the damped trend) hedges between a trend that persists and one
@@ -884,7 +895,7 @@ def _choose(candidates, plan):
     winner = _best(finite, "combination") or baseline
     if baseline is not None and baseline.mase < winner.mase:
         winner = baseline
-    if _independent(plan) >= MIN_INDEPENDENT:
+    if _measures_single_models(plan):
         for kind in ("linear", "network"):
             best = _best(finite, kind)
             if best is not None and (winner is None or _better(best, winner, plan)):
@@ -926,8 +937,9 @@ def fit_forecaster(
        error over the in-sample mean absolute error of the seasonal naive
        forecast before the holdout).
     3. Candidates, each fitted on the part before the holdout: the baselines
-       (last value, seasonal naive, a linear AR by least squares with order
-       by AIC), linear ARs on the differenced series (lag 1, lag m, both),
+       (last value, seasonal naive, and a linear AR by least squares with
+       order by AIC when the holdout holds at least 4 horizons; on fewer it
+       is a linear model), linear ARs on the differenced series (lag 1, lag m, both),
        each pulled back to a unit root when its fit is explosive (roots of
        modulus above MAX_ROOT), damped-trend exponential smoothing
        (fit_damped_trend), the combination (an rnnc.Combination: the mean of

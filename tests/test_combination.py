@@ -175,6 +175,24 @@ def test_a_single_model_competes_only_on_a_long_enough_holdout():
         assert forecaster._choose([combined, network], plan).kind == expected
 
 
+def test_the_ar_on_the_levels_is_a_baseline_only_where_the_holdout_measures_it():
+    rng = np.random.default_rng(3)
+    y = np.cumsum(rng.normal(size=300)) + 0.2 * np.arange(300)
+    kinds = {}
+    for n in (40, 300):  # a holdout of 2 horizons, and one of 10
+        plan = forecaster.plan_backtest(n, 6, 1, y[:n])
+        found, _ = forecaster._linear_candidates(y[:n], plan)
+        kinds[n] = {c.name: c.kind for c in found}["linear AR"]
+        assert forecaster._measures_single_models(plan) == (n == 300)
+    assert kinds == {40: "linear", 300: "baseline"}
+    # on the short holdout, a levels AR that backtests lowest does not replace the mean
+    short_plan = plan_with(np.zeros(3))
+    paths = 1 + 0.1 * rng.normal(size=3)
+    combined = candidate("mean", "combination", paths, short_plan)
+    ar = candidate("linear AR", "linear", paths - 0.5, short_plan)
+    assert forecaster._choose([combined, ar], short_plan) is combined
+
+
 def test_fit_forecaster_returns_a_combination_that_round_trips(tmp_path, series):
     model = rnnc.fit_forecaster(series, horizon=6, period=12, max_epochs=0)
     table = {r["name"]: r for r in model.info["backtest"]}

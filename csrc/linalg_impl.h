@@ -264,16 +264,16 @@ RNNC_INLINE void NAME(gemm_tn_rows)(ptrdiff_t i, const int rows, ptrdiff_t k,
         }
     }
 #endif
-    /* the rest (all of it without vectors), summed in place over l */
+    /* the rest (all of it without vectors), each sum held in a register
+     * over l: summed in place in memory, every step waited on the store
+     * before it (the tail of hidden 100 took a third of the fused update) */
     for (int r = 0; r < rows; r++) {
         REAL *o = out + r * ldo - j0;
-        for (ptrdiff_t c = j; c < j1; c++)
-            o[c] = 0;
-        for (ptrdiff_t l = 0; l < k; l++) {
-            const REAL a = A[l * lda + i + r];
-            const REAL *b = B + l * ldb;
-            for (ptrdiff_t c = j; c < j1; c++)
-                o[c] += a * b[c];
+        for (ptrdiff_t c = j; c < j1; c++) {
+            REAL sum = 0;
+            for (ptrdiff_t l = 0; l < k; l++)
+                sum += A[l * lda + i + r] * B[l * ldb + c];
+            o[c] = sum;
         }
     }
 }
@@ -313,6 +313,52 @@ RNNC_INLINE void NAME(clip_sub_rows)(ptrdiff_t i, const int rows, ptrdiff_t k, p
     }
 }
 
+#if RNNC_VEC_BYTES
+/* c -= alpha * clip(s) for one VEC of a row, the product rounded as in
+ * clip_sub_rows */
+RNNC_INLINE void NAME(clip_sub_vec)(REAL *restrict c, VEC s, REAL lo, REAL hi, REAL alpha)
+{
+    const VEC vlo = (VEC){0} + lo, vhi = (VEC){0} + hi;
+    const IVEC below = s < vlo, above = s > vhi;   /* lanes of all ones where true */
+    const VEC clipped = (VEC)((below & (IVEC)vlo) | (above & (IVEC)vhi) |
+                              (~(below | above) & (IVEC)s));
+    *(VEC_U *)c -= alpha * clipped;
+}
+
+/* C[i:i+4, j:j+nv LANES] -= alpha * clip(the same block of A.T @ B): the
+ * block's sums held in registers over all of l, as in gemm_tile_vec (each
+ * step of l: 4 broadcasts of A, nv loads of B, 4 nv multiply-adds), then
+ * clipped and applied with no trip through memory */
+RNNC_INLINE void NAME(clip_sub_tile)(ptrdiff_t i, ptrdiff_t j, ptrdiff_t k,
+                                     const REAL *restrict A, ptrdiff_t lda,
+                                     const REAL *restrict B, ptrdiff_t ldb, REAL lo, REAL hi,
+                                     REAL alpha, REAL *restrict C, ptrdiff_t ldc, const int nv)
+{
+    VEC c00 = {0}, c10 = {0}, c20 = {0}, c30 = {0}, c01 = {0}, c11 = {0}, c21 = {0}, c31 = {0};
+    for (ptrdiff_t l = 0; l < k; l++) {
+        const VEC b0 = *(const VEC_U *)(B + l * ldb + j);
+        const REAL *a = A + l * lda + i;
+        const REAL a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+        c00 += a0 * b0; c10 += a1 * b0; c20 += a2 * b0; c30 += a3 * b0;
+        if (nv == 2) {
+            const VEC b1 = *(const VEC_U *)(B + l * ldb + j + LANES);
+            c01 += a0 * b1; c11 += a1 * b1; c21 += a2 * b1; c31 += a3 * b1;
+        }
+    }
+    REAL *c = C + i * ldc + j;
+    NAME(clip_sub_vec)(c, c00, lo, hi, alpha);
+    NAME(clip_sub_vec)(c + ldc, c10, lo, hi, alpha);
+    NAME(clip_sub_vec)(c + 2 * ldc, c20, lo, hi, alpha);
+    NAME(clip_sub_vec)(c + 3 * ldc, c30, lo, hi, alpha);
+    if (nv == 2) {
+        NAME(clip_sub_vec)(c + LANES, c01, lo, hi, alpha);
+        NAME(clip_sub_vec)(c + ldc + LANES, c11, lo, hi, alpha);
+        NAME(clip_sub_vec)(c + 2 * ldc + LANES, c21, lo, hi, alpha);
+        NAME(clip_sub_vec)(c + 3 * ldc + LANES, c31, lo, hi, alpha);
+    }
+}
+#endif
+
 RNNC_API
 void NAME(rnnc_gemm_tn_clip_sub)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict A,
                                  ptrdiff_t lda, const REAL *restrict B, ptrdiff_t ldb,
@@ -320,11 +366,21 @@ void NAME(rnnc_gemm_tn_clip_sub)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const RE
                                  int backwards)
 {
     /* C -= alpha * clip(A.T @ B) without writing the product out: C is read
-     * and written once; row groups last to first when backwards */
+     * and written once; row groups last to first when backwards.  Each
+     * element's sum runs over l in order, whichever path takes it. */
     const ptrdiff_t groups = m / 4;
-    for (ptrdiff_t b = 0; b < groups; b++)
-        NAME(clip_sub_rows)((backwards ? groups - 1 - b : b) * 4, 4, k, n, A, lda, B, ldb,
-                            lo, hi, alpha, C, ldc);
+    for (ptrdiff_t b = 0; b < groups; b++) {
+        const ptrdiff_t i = (backwards ? groups - 1 - b : b) * 4;
+        ptrdiff_t j = 0;
+#if RNNC_VEC_BYTES
+        for (; j + 2 * LANES <= n; j += 2 * LANES)
+            NAME(clip_sub_tile)(i, j, k, A, lda, B, ldb, lo, hi, alpha, C, ldc, 2);
+        for (; j + LANES <= n; j += LANES)
+            NAME(clip_sub_tile)(i, j, k, A, lda, B, ldb, lo, hi, alpha, C, ldc, 1);
+#endif
+        /* the columns past the last whole VEC (all of them without vectors) */
+        NAME(clip_sub_rows)(i, 4, k, n - j, A, lda, B + j, ldb, lo, hi, alpha, C + j, ldc);
+    }
     for (ptrdiff_t i = 4 * groups; i < m; i++)
         NAME(clip_sub_rows)(i, 1, k, n, A, lda, B, ldb, lo, hi, alpha, C, ldc);
 }

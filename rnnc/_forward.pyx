@@ -81,8 +81,9 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
             # Z = U @ x_t
             memset(Z, 0, hidden * B * sizeof(floating))
             gemm(hidden, F, B, &U[0, 0], x_t, Z)
-        # Z += W @ H;  H = f(Z)
-        gemm(hidden, hidden, B, &W[0, 0], H, Z)
+        # Z += W @ H (nothing from the zero states a record starts from);  H = f(Z)
+        if resume or t > 0:
+            gemm(hidden, hidden, B, &W[0, 0], H, Z)
         activate(activation, hidden * B, Z, H)
 
     for b in range(n_records):

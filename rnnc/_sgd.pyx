@@ -145,7 +145,7 @@ cdef int forward_record(const floating[:, ::1] U, const floating[:, ::1] UT, bin
                      next_pass_backwards(passes), width)
             for i in range(hidden):
                 hs[t, i] += Wh[t - 1, i]
-        else:
+        elif t > 1:   # h_0 = 0: the first step's z is a_1 alone
             # z = a_t + W @ h_{t-1}
             gemv(hidden, width, &W[0, 0], &hs[t - 1, 0], &hs[t, 0],
                  next_pass_backwards(passes), width)

@@ -318,10 +318,12 @@ RNNC_INLINE void NAME(clip_sub_rows)(ptrdiff_t i, const int rows, ptrdiff_t k, p
  * clip_sub_rows */
 RNNC_INLINE void NAME(clip_sub_vec)(REAL *restrict c, VEC s, REAL lo, REAL hi, REAL alpha)
 {
-    const VEC vlo = (VEC){0} + lo, vhi = (VEC){0} + hi;
+    /* lo - 0 keeps a bound of -0.0 (0 + lo would not) */
+    const VEC vlo = lo - (VEC){0}, vhi = hi - (VEC){0};
     const IVEC below = s < vlo, above = s > vhi;   /* lanes of all ones where true */
-    const VEC clipped = (VEC)((below & (IVEC)vlo) | (above & (IVEC)vhi) |
-                              (~(below | above) & (IVEC)s));
+    /* chosen in the scalar's order: lo, else hi, else s */
+    const VEC clipped = (VEC)((below & (IVEC)vlo) |
+                              (~below & ((above & (IVEC)vhi) | (~above & (IVEC)s))));
     *(VEC_U *)c -= alpha * clipped;
 }
 

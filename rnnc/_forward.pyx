@@ -26,11 +26,13 @@ from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, floating, gemm,
 ACTIVATIONS = {"sigmoid": SIGMOID, "tanh": TANH}
 
 # Records per block: a block's states (H x BLOCK) stay in the core's cache.
-# A short block is padded with zero inputs to a multiple of TILE, the width
-# of the gemm helper's register tiles (GEMM_NR in csrc/linalg.c).
+# A short block is padded with zero inputs to a multiple of TILE_BYTES, one
+# 512-bit vector: the narrowest register tile of the gemm helper (csrc/
+# linalg_impl.h, gemm_tile_vec) takes whole ones, where the columns past the
+# last tile would take its plain loop.
 cdef enum:
     BLOCK = 32
-    TILE = 16
+    TILE_BYTES = 64
 
 # Records per block, the unit of work a thread takes: callers that cut work
 # into chunks give each thread whole blocks.
@@ -53,7 +55,8 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
     steps at a time, so that Ctrl-C is seen between the pieces."""
     cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
     cdef Py_ssize_t tail = T - (A.shape[1] // F if linear else 0), j
-    cdef Py_ssize_t B = (n_records + TILE - 1) // TILE * TILE   # columns, padding included
+    cdef Py_ssize_t tile = TILE_BYTES // sizeof(floating)
+    cdef Py_ssize_t B = (n_records + tile - 1) // tile * tile   # columns, padding included
     cdef Py_ssize_t t, f, b, i, o
     cdef const floating *x_t
     cdef floating total

@@ -145,7 +145,11 @@ cdef int forward_record(const floating[:, ::1] U, const floating[:, ::1] UT, bin
                      next_pass_backwards(passes), width)
             for i in range(hidden):
                 hs[t, i] += Wh[t - 1, i]
-        elif t > 1:   # h_0 = 0: the first step's z is a_1 alone
+        elif t == 1:
+            # h_0 = 0: z = a_1 alone.  The pass still counts, so that every
+            # later one keeps its direction, and so gemv_t its sums' order
+            next_pass_backwards(passes)
+        else:
             # z = a_t + W @ h_{t-1}
             gemv(hidden, width, &W[0, 0], &hs[t - 1, 0], &hs[t, 0],
                  next_pass_backwards(passes), width)

@@ -541,8 +541,8 @@ def _linear_candidates(y, plan):
             continue
         model = fit_linear_ar(train, None, lags, m)
         orders[lags] = model.seq_len
-        # the AR on the levels is a baseline where the holdout can measure it
-        # (see _choose); on a shorter one it only joins the mean
+        # the AR on the levels is a baseline where the holdout can measure it,
+        # else a linear model, which competes only on such a holdout (_choose)
         kind = "baseline" if not lags and _measures_single_models(plan) else "linear"
         candidate = Candidate(
             f"linear AR{_space_name(lags)}",
@@ -879,10 +879,10 @@ def _choose(candidates, plan):
     best network, each only if clearly better than the choice so far
     (_better).  Those two compete only when the holdout holds at least
     MIN_INDEPENDENT horizons: on less, a choice among many candidates fits
-    its noise.  So does the AR on the levels: on such a holdout it is a
-    linear model, not a baseline (_linear_candidates).  Picked whenever its
-    backtest was lowest, it forecast worse out of sample than the mean it
-    joins (benchmarks/forecasting.py --suite fertility).
+    its noise.  On such a holdout the AR on the levels is no baseline
+    either, but a linear model (_linear_candidates): picked whenever its
+    backtest was lowest, it forecast worse out of sample
+    (benchmarks/forecasting.py --suite fertility).
 
     Why a combination first: averaging the ARs of the differencing spaces
     (and the damped trend) hedges between a trend that persists and one

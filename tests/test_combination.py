@@ -185,12 +185,20 @@ def test_the_ar_on_the_levels_is_a_baseline_only_where_the_holdout_measures_it()
         kinds[n] = {c.name: c.kind for c in found}["linear AR"]
         assert forecaster._measures_single_models(plan) == (n == 300)
     assert kinds == {40: "linear", 300: "baseline"}
-    # on the short holdout, a levels AR that backtests lowest does not replace the mean
-    short_plan = plan_with(np.zeros(3))
-    paths = 1 + 0.1 * rng.normal(size=3)
-    combined = candidate("mean", "combination", paths, short_plan)
-    ar = candidate("linear AR", "linear", paths - 0.5, short_plan)
-    assert forecaster._choose([combined, ar], short_plan) is combined
+
+
+def test_on_a_short_holdout_the_mean_stands_though_the_levels_ar_backtests_lowest():
+    # 30 values of a trending random walk: a holdout of 2 horizons of 5, on
+    # which the AR on the levels happens to score best; it joined the mean, and
+    # the mean, not the AR, is the model (no baseline won)
+    rng = np.random.default_rng(4)
+    y = 10 + np.cumsum(rng.normal(size=30)) + 0.5 * np.arange(30)
+    model = rnnc.fit_forecaster(y, max_epochs=0, period=1)
+    table = {r["name"]: r for r in model.info["backtest"]}
+    assert table["linear AR"]["kind"] == "linear"
+    assert table["linear AR"]["mase"] == min(r["mase"] for r in table.values())
+    assert model.info["winner"] == "mean of 3 linear models"
+    assert not model.info["baseline_won"]
 
 
 def test_fit_forecaster_returns_a_combination_that_round_trips(tmp_path, series):

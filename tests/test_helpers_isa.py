@@ -462,6 +462,43 @@ def test_fused_clipped_update(helpers, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_clipped_update_clips_as_the_scalar_rule(helpers, dtype):
+    # small integers: every product and sum is exact, so each column, in a
+    # vector or the tail, must give the scalar rule's bits, the sign of a zero
+    # bound included, and lo first where the bounds cross
+    rng = np.random.default_rng(9)
+    m, k, n = 8, 3, 37
+    A = rng.integers(-2, 3, size=(k, m)).astype(dtype)
+    B = rng.integers(-2, 3, size=(k, n)).astype(dtype)
+    product = A.T @ B
+    for lo, hi in ((-0.0, 2.0), (-2.0, -0.0), (1.0, -1.0), (-1.0, 1.0)):
+        C0 = np.where(rng.random((m, n)) < 0.5, -0.0, 0.0).astype(dtype)
+        clipped = np.where(product < lo, lo, np.where(product > hi, hi, product)).astype(dtype)
+        expected = C0 - dtype(1) * clipped
+        C = C0.copy()
+        call(
+            helpers,
+            "rnnc_gemm_tn_clip_sub",
+            dtype,
+            m,
+            k,
+            n,
+            A,
+            m,
+            B,
+            n,
+            dtype(lo),
+            dtype(hi),
+            dtype(1),
+            C,
+            n,
+            0,
+        )
+        assert np.array_equal(np.signbit(C), np.signbit(expected)), (lo, hi)
+        assert np.array_equal(C, expected), (lo, hi)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_sub_scaled_either_way(helpers, dtype):
     rng = np.random.default_rng(6)
     for n in (1, 7, 16, 33, 1000):

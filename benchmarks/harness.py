@@ -10,6 +10,10 @@ import time
 import numpy as np
 
 N_CORES = os.cpu_count() or 1
+# Seconds of rest before each timed run: thread pools that spin-wait after
+# their work (OpenMP's, BLAS's, XLA's) stop, so that no contender runs
+# beside the leftovers of the one before it.
+SETTLE = 0.2
 
 
 def optional(name):
@@ -34,6 +38,7 @@ def interleave(contenders, rounds):
         for name in order:
             run = contenders[name]()
             gc.collect()
+            time.sleep(SETTLE)
             gc.disable()
             start = time.perf_counter()
             run()

@@ -26,10 +26,10 @@ from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, floating, gemm,
 ACTIVATIONS = {"sigmoid": SIGMOID, "tanh": TANH}
 
 # Records per block: a block's states (H x BLOCK) stay in the core's cache.
-# A short block is padded with zero inputs to a multiple of TILE_BYTES, one
-# 512-bit vector: the narrowest register tile of the gemm helper (csrc/
-# linalg_impl.h, gemm_tile_vec) takes whole ones, where the columns past the
-# last tile would take its plain loop.
+# A short block is padded with zero inputs to a multiple of TILE_BYTES, a
+# whole number of every clone's vectors (64, 32 or 16 bytes): the gemm
+# helper's register tiles (csrc/linalg_impl.h, gemm_tile_vec) then cover it,
+# where columns past the last tile would take its plain loop.
 cdef enum:
     BLOCK = 32
     TILE_BYTES = 64

@@ -42,7 +42,7 @@ from rnnc.forecasting import (
 )
 from rnnc.initializers import scaled_weights
 from rnnc.model import Combination, Model
-from rnnc.scaling import standardisation
+from rnnc.scaling import in_units_of_largest, standardisation
 
 # Defaults, tuned on statsmodels' bundled series (README, "Forecasting").
 HIDDEN_DIM = 16
@@ -111,8 +111,7 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
         The period, 1 for none.
     """
     y = _series(series)
-    magnitude = float(np.max(np.abs(y))) or 1.0
-    d = np.diff(y / magnitude)  # the autocorrelation ignores units; these cannot overflow
+    d = np.diff(in_units_of_largest(y)[0])  # the autocorrelation ignores units
     n = len(d)
     d = d - d.mean()
     denominator = float(d @ d)

@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _validation as check
 from rnnc.model import Combination, Model
+from rnnc.scaling import in_units_of_largest
 
 
 def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
@@ -317,10 +318,9 @@ SPREAD_RATIO = 10
 
 def _level_and_spreads(values):
     """(mean, std, std of the first differences) of values, taken in units of
-    their largest magnitude so that no sum or square overflows (values near
-    1e300 are finite data too)."""
-    magnitude = float(np.max(np.abs(values))) or 1.0
-    unit = values / magnitude
+    their largest magnitude (in_units_of_largest)."""
+    unit, magnitude = in_units_of_largest(values)
+    magnitude = magnitude.item()
     step_std = float(np.std(np.diff(unit))) if len(unit) > 1 else 0.0
     return (
         float(np.mean(unit)) * magnitude,

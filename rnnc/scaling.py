@@ -6,6 +6,17 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 
+def in_units_of_largest(A: ArrayLike, axis: int | tuple[int, ...] | None = None):
+    """(A / magnitude, magnitude): A in float64 over its largest magnitude
+    (along axis, kept for broadcasting; 1 where all are zero), so that no sum
+    or square of it overflows, whatever the data's units (values near 1e300
+    are finite data too)."""
+    A = np.asarray(A, dtype=np.float64)
+    magnitude = np.max(np.abs(A), axis=axis, keepdims=True)
+    magnitude[magnitude == 0] = 1.0
+    return A / magnitude, magnitude
+
+
 def standardisation(
     A: ArrayLike, axis: int | tuple[int, ...] = 0
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -16,10 +27,7 @@ def standardisation(
     1e-12 of its magnitude is constant and gets scale 1.  Raises ValueError
     when the mean or spread is not representable in float64.
     """
-    A = np.asarray(A, dtype=np.float64)
-    magnitude = np.max(np.abs(A), axis=axis, keepdims=True)
-    magnitude[magnitude == 0] = 1.0
-    unit = A / magnitude
+    unit, magnitude = in_units_of_largest(A, axis)
     mean = (unit.mean(axis=axis, keepdims=True) * magnitude).reshape(-1)
     spread = unit.std(axis=axis, keepdims=True)
     scale = (spread * magnitude).reshape(-1)

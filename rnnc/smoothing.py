@@ -18,6 +18,8 @@ smoothing model is a linear skip term like every other linear model.
 
 import numpy as np
 
+from rnnc.scaling import in_units_of_largest
+
 ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 TREND_SHARES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0)  # beta, the slope's share of alpha
 DAMPINGS = (0.8, 0.9, 0.95, 0.98)
@@ -71,7 +73,7 @@ def fit_parameters(y, max_len):
     max_len values; the state starts at the first two values (level y[1],
     slope y[1] - y[0]).  alpha = beta = 1 always qualifies: its forecast
     reads two values, (1 + phi) y_t - phi y_{t-1}."""
-    y = y / (float(np.max(np.abs(y))) or 1.0)  # the same fit in units that cannot overflow
+    y = in_units_of_largest(y)[0]  # the same fit, in units that cannot overflow
     alpha, beta, phi = grid()
     fits = _faded(alpha, beta, phi, max_len)[1] <= max_len
     alpha, beta, phi = alpha[fits], beta[fits], phi[fits]

@@ -6,6 +6,7 @@ rnnc against standard baselines on real public series shipped inside statsmodels
     python -m benchmarks.forecasting --quick             # smoke test, under a minute
     python benchmarks/forecasting.py --series nile,co2 --origins 2 --seeds 3
     python benchmarks/forecasting.py --suite fertility    # 192 yearly series, summarised
+    python benchmarks/forecasting.py --suite other        # 14 series no other suite uses
 
 Every series is cut at several origins; at each origin every contender sees only
 the values before it and forecasts the next `horizon` values.  Scores:
@@ -151,6 +152,59 @@ def fertility_series():
                 )
             )
     return found
+
+
+def _column(dataset, column):
+    return getattr(_datasets(), dataset).load_pandas().data[column].to_numpy(float)
+
+
+# the "other" suite: statsmodels series that neither of the others uses, as a
+# check on choices tuned on those; (dataset, column, what it is, frequency, period, horizon)
+OTHER = [
+    *(
+        ("macrodata", column, f"US {what}, 1959Q1-2009Q3", "quarterly", 4, 8)
+        for column, what in (
+            ("realgovt", "real government spending"),
+            ("realdpi", "real disposable income"),
+            ("pop", "population"),
+            ("infl", "inflation rate"),
+            ("realint", "real interest rate"),
+        )
+    ),
+    *(
+        ("danish_data", column, f"Danish {what}, 1974Q1-1987Q3 (short)", "quarterly", 4, 8)
+        for column, what in (("lpy", "log prices"), ("ide", "deposit rate"))
+    ),
+    *(
+        ("interest_inflation", column, f"German {what}, 1972Q2-1998Q4", "quarterly", 4, 8)
+        for column, what in (("Dp", "inflation rate"), ("R", "interest rate"))
+    ),
+    *(
+        ("copper", column, f"world copper market: {what}, 1951-1975 (short)", "yearly", None, 3)
+        for column, what in (
+            ("WORLDCONSUMPTION", "consumption"),
+            ("COPPERPRICE", "copper price"),
+            ("INCOMEINDEX", "income index"),
+            ("ALUMPRICE", "aluminium price"),
+            ("INVENTORYINDEX", "inventory index"),
+        )
+    ),
+]
+
+
+def other_series():
+    """The other suite: one Series per row of OTHER."""
+    return [
+        Series(
+            f"{dataset.split('_')[0]}_{column.lower()}",
+            what,
+            frequency,
+            period,
+            horizon,
+            partial(_column, dataset, column),
+        )
+        for dataset, column, what, frequency, period, horizon in OTHER
+    ]
 
 
 # macrodata's other quarterly columns, 1959Q1-2009Q3: (name, what it is)
@@ -1001,11 +1055,13 @@ def main(argv=None):
     parser.add_argument("--series", help=f"comma-separated, of: {', '.join(SERIES)} (default: all)")
     parser.add_argument(
         "--suite",
-        choices=("standard", "fertility"),
+        choices=("standard", "fertility", "other"),
         default="standard",
         help="standard: the 15 series above (default); fertility: the yearly fertility rate "
         "of every country statsmodels has complete for 1960-2011, 4 origins each, "
-        "summarised (benchmarks/results/forecasting-fertility.md)",
+        "summarised (benchmarks/results/forecasting-fertility.md); other: 14 statsmodels "
+        "series neither of those uses, a check on choices tuned on them "
+        "(benchmarks/results/forecasting-other.md)",
     )
     parser.add_argument("--origins", type=int, help="rolling origins per series (default 8)")
     parser.add_argument("--stride", type=int, help="steps between origins (default: ceil(h/2))")
@@ -1036,11 +1092,13 @@ def main(argv=None):
         if value is not None and value < 1:
             parser.error(f"--{option.replace('_', '-')} must be at least 1")
 
-    if args.suite == "fertility" and args.series:
-        parser.error("--series picks from the standard suite; leave out --suite fertility")
+    if args.suite != "standard" and args.series:
+        parser.error(f"--series picks from the standard suite; leave out --suite {args.suite}")
     try:
         if args.suite == "fertility":
             series_list = fertility_series()
+        elif args.suite == "other":
+            series_list = other_series()
         else:
             series_list = (
                 [SERIES[n.strip()] for n in args.series.split(",")]

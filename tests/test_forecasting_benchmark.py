@@ -157,6 +157,23 @@ def test_a_suite_of_many_series_is_summarised(fc):
     assert f"| broken | fails | fails | {n} |" in text
 
 
+def test_the_other_suite_holds_series_no_other_suite_uses(fc):
+    # its point: data that choices tuned on the standard and fertility suites never saw
+    pytest.importorskip("statsmodels")
+    others = fc.other_series()
+    used = [s.load() for s in [*fc.SERIES.values(), *fc.fertility_series()]]
+    for s in others:
+        y = s.load()
+        assert y.ndim == 1 and np.all(np.isfinite(y)), s.name
+        ends = fc.origins(
+            len(y), s.horizon, 8, math.ceil(s.horizon / 2), fc.min_train(s.period, s.horizon)
+        )
+        assert ends, f"{s.name}: no origin leaves enough training data"
+        assert not any(u.shape == y.shape and np.array_equal(u, y) for u in used), s.name
+    names = [s.name for s in others]
+    assert len(set(names)) == len(names) and not set(names) & set(fc.SERIES)
+
+
 def test_missing_packages_and_entry_points_skip_a_contender(fc):
     missing = fc.Contender("x", None, requires=("no_such_module_xyz",))
     assert "no_such_module_xyz" in missing.unavailable()

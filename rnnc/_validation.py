@@ -39,7 +39,7 @@ def as_real_array(value, name):
         # refusing them; asked for numbers, every NumPy refuses them alike
         try:
             np.asarray(value, dtype=np.float64)
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:  # a dict, say, or a ragged list
             raise TypeError(f"{name} must be an array of numbers: {exc}") from None
     if a.dtype.kind not in "biuf":
         what = "complex numbers" if a.dtype.kind == "c" else f"dtype {a.dtype}"

@@ -34,6 +34,7 @@ import rnnc
 from rnnc import forecaster as forecaster_module
 from rnnc import spec
 from rnnc.forecasting import (
+    MAX_HORIZON,
     check_levels,
     n_inputs,
     reads_inputs,
@@ -1099,8 +1100,8 @@ def plot_forecast(path, model, table, column, end, result, actual=()):
     )
 
 
-def whole_number(minimum):
-    """An argparse type: an integer of at least `minimum`."""
+def whole_number(minimum, maximum=None):
+    """An argparse type: an integer of at least `minimum` (and at most `maximum`)."""
 
     def parse(text):
         try:
@@ -1110,6 +1111,8 @@ def whole_number(minimum):
         if value < minimum:
             need = "must not be negative" if minimum == 0 else f"must be at least {minimum}"
             raise argparse.ArgumentTypeError(f"{value} {need}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{value} must be at most {maximum}")
         return value
 
     return parse
@@ -1117,6 +1120,7 @@ def whole_number(minimum):
 
 positive_int = whole_number(1)
 non_negative_int = whole_number(0)
+horizon_steps = whole_number(1, MAX_HORIZON)
 
 
 def positive_float(text):
@@ -1376,7 +1380,9 @@ def parser():
     )
     add_series_options(predict)
     predict.add_argument(
-        "--horizon", type=positive_int, help="forecast this many steps past the end of the series"
+        "--horizon",
+        type=horizon_steps,
+        help=f"forecast this many steps past the end of the series (at most {MAX_HORIZON})",
     )
     predict.add_argument(
         "--output", metavar="FILE", help="write the CSV here instead of to standard output"

@@ -49,6 +49,9 @@ HIDDEN_DIM = 16
 MAX_EPOCHS = 60
 LEARNING_RATE = 3e-3
 N_MEMBERS = 3
+# Member i of an ensemble with seed s is seeded s * MAX_MEMBERS + i (_members),
+# so that the ensembles of different seeds share none.
+MAX_MEMBERS = 1000
 CHECK_EVERY = 2  # epochs between two backtests of a network in training
 PATIENCE = 12  # epochs without a better backtest before a network stops
 MAX_ORIGINS = 50  # forecast origins in the holdout (evenly spaced)
@@ -77,13 +80,19 @@ def _series(series):
     check.check_finite(y, "series")
     if len(y) < MIN_LENGTH:
         raise ValueError(f"series must hold at least {MIN_LENGTH} values, got {len(y)}")
-    largest = float(np.max(np.abs(y)))
+    _check_magnitude(y, "series")
+    return y.astype(np.float64)
+
+
+def _check_magnitude(values, name):
+    """A ValueError naming name unless its values are at most LARGEST in magnitude."""
+    largest = float(np.max(np.abs(values)))
     if largest > LARGEST:
         raise ValueError(
-            f"series values must be at most {LARGEST:g} in magnitude, got {largest:g}: the "
-            f"backtest sums their errors in float64; divide the series by a power of 10"
+            f"{name} values must be at most {LARGEST:g} in magnitude, got {largest:g}: "
+            f"rnnc differences them and sums their errors in float64; divide {name} by a "
+            f"power of 10"
         )
-    return y.astype(np.float64)
 
 
 def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
@@ -320,6 +329,7 @@ def _inputs(inputs, n):
             f"inputs must have one row per value of series, {n}, got {x.shape[0]} "
             f"(the future values go to rnnc.forecast, not here)"
         )
+    _check_magnitude(x, "inputs")
     return x
 
 
@@ -697,7 +707,7 @@ def _backtest_member(spec, y, plan, seed, max_epochs, x=None):
 
 
 def _members(seed, n_members):
-    return [seed * 1000 + i for i in range(n_members)]
+    return [seed * MAX_MEMBERS + i for i in range(n_members)]
 
 
 @dataclass
@@ -981,7 +991,7 @@ def fit_forecaster(
     period : int, optional
         The seasonal period, 1 for none (see 1.).
     n_members : int
-        Seeds per network ensemble.
+        Seeds per network ensemble, 1 to MAX_MEMBERS (1000).
     hidden_dim, max_epochs, learning_rate, activation
         The networks' size and training (Adam, full BPTT).
     seed : int
@@ -991,7 +1001,8 @@ def fit_forecaster(
     calendar_period : int, optional
         The season the series' dates imply (see 1.).
     inputs : array_like, (len(series), k) or (len(series),), optional
-        Other series known in advance (exogenous inputs), aligned with series.
+        Other series known in advance (exogenous inputs), aligned with series,
+        finite and at most LARGEST in magnitude as series' values.
         The candidates are then the baselines, the series' own linear ARs and
         the damped trend (which ignore the inputs), a linear ARX in each differencing space
         (the series' lags and each input's value at the forecast step and its
@@ -1035,7 +1046,7 @@ def fit_forecaster(
         hidden_dim=_at_least(hidden_dim, "hidden_dim", 1),
         max_epochs=_at_least(max_epochs, "max_epochs", 0),
         learning_rate=check.check_positive_real(learning_rate, "learning_rate"),
-        n_members=_at_least(n_members, "n_members", 1),
+        n_members=_at_least(n_members, "n_members", 1, MAX_MEMBERS),
         activation=check.check_choice(activation, "activation", ("sigmoid", "tanh")),
         seed=_at_least(seed, "seed", 0),
     )
@@ -1100,10 +1111,12 @@ def fit_forecaster(
     return model
 
 
-def _at_least(value, name, minimum):
+def _at_least(value, name, minimum, maximum=None):
     value = check.check_count(value, name)
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 

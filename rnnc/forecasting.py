@@ -195,7 +195,7 @@ def forecast(
     history : array_like, 1-D
         Raw values of the series, at least model.window_len of them.
     horizon : int
-        Steps to forecast, at least 1.
+        Steps to forecast, 1 to MAX_HORIZON (100,000).
     levels : float or sequence of float, optional
         Coverage of prediction intervals, each in (0, 1), e.g. (0.8, 0.95).
     inputs : array_like, (len(history) + horizon, k) or (len(history) + horizon,), optional
@@ -243,6 +243,11 @@ def forecast(
     horizon = check.check_count(horizon, "horizon")
     if horizon < 1:
         raise ValueError(f"horizon must be at least 1, got {horizon}")
+    if horizon > MAX_HORIZON:
+        raise ValueError(
+            f"horizon must be at most {MAX_HORIZON} (each step is one pass of the "
+            f"model), got {horizon}"
+        )
     history = check.as_real_array(history, "history")
     if history.ndim != 1:
         raise ValueError(
@@ -268,7 +273,18 @@ def forecast(
     mean = forecast_paths(model, history[None, first:], horizon, inputs=inputs)[0]
     if widths is None:
         return mean
-    return Forecast(mean, {level: (mean - w, mean + w) for level, w in widths.items()})
+    intervals = {}
+    with np.errstate(over="ignore"):
+        for level, w in widths.items():
+            lower, upper = mean - w, mean + w
+            bounded = np.isfinite(w)  # inf: too few origins back the level, by design
+            if not (np.all(np.isfinite(lower[bounded])) and np.all(np.isfinite(upper[bounded]))):
+                raise FloatingPointError(
+                    f"the {level} interval's bounds are beyond float64's range (the "
+                    f"forecast plus or minus its backtest errors overflows)"
+                )
+            intervals[level] = (lower, upper)
+    return Forecast(mean, intervals)
 
 
 def check_levels(levels):
@@ -311,9 +327,15 @@ def interval_widths(model, horizon, levels):
     return widths
 
 
+# The longest forecast: a recursive one takes a pass of the model per step, so
+# that a mistyped horizon would otherwise run for hours.
+MAX_HORIZON = 100_000
+
 # How far a history may stray from the training series before forecast notes it.
 LEVEL_STDS = 5
 SPREAD_RATIO = 10
+# A spread of steps below this fraction of the values' magnitude is rounding.
+ROUNDING = 1e-12
 
 
 def _level_and_spreads(values):
@@ -381,7 +403,9 @@ def _far_from(stats, recent, what, trained_on):
             f"({stats['std']:.3g}) outside the range the model was trained on "
             f"({stats['min']:.6g} to {stats['max']:.6g}): its forecast may mean little"
         )
-    if len(recent) > 2 and stats["step_std"] > 0:
+    # steps that vary by rounding alone (an exact trend's) do not count as a spread
+    magnitude = max(abs(stats["min"]), abs(stats["max"]))
+    if len(recent) > 2 and stats["step_std"] > ROUNDING * magnitude:
         ratio = step_std / stats["step_std"]
         if not 1 / SPREAD_RATIO <= ratio <= SPREAD_RATIO:
             return (
@@ -389,6 +413,20 @@ def _far_from(stats, recent, what, trained_on):
                 f"{trained_on} the model was trained on: its forecast may mean little"
             )
     return None
+
+
+def _mean_of_paths(paths):
+    """The mean of finite forecasts; where their sum overflows (values near
+    float64's largest), the mean in units of their largest magnitude, and a
+    FloatingPointError if even that is not finite."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.mean(paths, axis=0)
+        if not np.all(np.isfinite(mean)):
+            unit, magnitude = in_units_of_largest(paths)
+            mean = np.mean(unit, axis=0) * magnitude[0]
+    if not np.all(np.isfinite(mean)):
+        raise FloatingPointError("the mean of the models' forecasts is beyond float64's range")
+    return mean
 
 
 def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
@@ -403,7 +441,7 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
     if isinstance(model, Combination):
         starts = np.asarray(starts)
         width = starts.shape[1]
-        return np.mean(
+        return _mean_of_paths(
             [
                 forecast_paths(
                     m,
@@ -413,8 +451,7 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
                     None if inputs is None else inputs[:, width - m.window_len :],
                 )
                 for m in model.models
-            ],
-            axis=0,
+            ]
         )
     inputs_read = reads_inputs(model)
     paths = []

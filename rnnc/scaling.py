@@ -23,15 +23,20 @@ def standardisation(
     """(mean, scale) of A along axis (an int or tuple), as 1-D float64 arrays.
 
     Computed on A divided by its largest magnitude, so that neither the mean
-    nor the spread overflows or underflows; a column whose spread is below
-    1e-12 of its magnitude is constant and gets scale 1.  Raises ValueError
-    when the mean or spread is not representable in float64.
+    nor the spread overflows or underflows.  A column whose spread is below
+    1e-12 of its magnitude (constant but for rounding), or whose spread
+    underflows to 0 (subnormal values), is scaled by its magnitude (1 where
+    it is all zeros): scaled so, its values lie within 1 of 0, where a scale
+    of 1 left the rounding residue of values near 1e200 to overflow when
+    squared, and a scale of 0 divided by zero.  Raises ValueError when the
+    mean or spread is not representable in float64.
     """
     unit, magnitude = in_units_of_largest(A, axis)
     mean = (unit.mean(axis=axis, keepdims=True) * magnitude).reshape(-1)
     spread = unit.std(axis=axis, keepdims=True)
     scale = (spread * magnitude).reshape(-1)
-    scale[(spread <= 1e-12).reshape(-1)] = 1.0
+    flat = (spread <= 1e-12).reshape(-1) | (scale == 0)
+    scale[flat] = magnitude.reshape(-1)[flat]
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
         raise ValueError("the data's mean or spread is not representable in float64")
     return mean, scale

@@ -374,13 +374,11 @@ def read_table(
     except csv.Error as exc:
         raise SeriesError(f"{path} is not a readable CSV file: {exc}") from None
     header = [name.strip() for name in records[0]]
-    body = [
-        (line, row)
-        for line, row in enumerate(records[1:], start=2)
-        if row and any(cell.strip() for cell in row)
-    ]
-    if not body:
+    numbered = list(enumerate(records[1:], start=2))
+    filled = [i for i, (_, row) in enumerate(numbered) if any(cell.strip() for cell in row)]
+    if not filled:
         raise SeriesError(f"{path} has a header but no rows")
+    body = [numbered[i] for i in filled]
     index = {}
     for name in columns:
         if name not in header:
@@ -398,8 +396,13 @@ def read_table(
     def cells(col):
         return [row[col].strip() if col < len(row) else "" for _, row in body]
 
-    rows = [line for line, _ in body]
     date_col = _date_column(header, body, date, columns, path, cells)
+    if date_col is None:
+        # without dates, a blank line between values is a step with no value
+        # (a gap, as an empty cell is), not nothing; blank lines around the
+        # values are; with dates, the dates say which steps are missing
+        body = numbered[filled[0] : filled[-1] + 1]
+    rows = [line for line, _ in body]
     dates = None
     if date_col is not None:
         dates = parse_dates(cells(date_col), f"{path}: column {header[date_col]!r}")

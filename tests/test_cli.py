@@ -107,6 +107,10 @@ def test_train_then_predict_on_a_csv(capsys, tmp_path):
             'backprop="tutorial" is the tutorial\'s SGD rule',
         ),
         ("frobnicate", "invalid choice: 'frobnicate'"),
+        (
+            "predict --model m.npz --csv s.csv --column v --horizon 1000000000",
+            "--horizon: 1000000000 must be at most 100000",
+        ),
     ],
 )
 def test_argument_errors_are_one_line(capsys, argv, words):

@@ -451,6 +451,57 @@ def test_values_past_the_largest_magnitude_are_refused_by_name():
         rnnc.fit_forecaster(y * 1e299)
 
 
+@pytest.mark.parametrize(
+    "series, kwargs, error, message",
+    [
+        ({"a": 1}, {}, TypeError, "series must be an array of numbers"),
+        ((v for v in range(10)), {}, TypeError, "series must be an array of numbers"),
+        (np.arange(8.0), dict(n_members=1001), ValueError, "n_members must be at most 1000"),
+    ],
+)
+def test_arguments_out_of_reach_are_named(series, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        rnnc.fit_forecaster(series, **kwargs)
+
+
+def test_inputs_past_the_largest_magnitude_are_refused_by_name():
+    y = np.random.default_rng(5).normal(size=60)
+    with pytest.raises(ValueError, match=r"^inputs values must be at most 1e\+300"):
+        rnnc.fit_forecaster(y, max_epochs=0, inputs=np.tile([1e308, -1e308], 30))
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.linspace(0, 1e200, 60),  # its steps are equal but for a residue near 1e184
+        1e200 * (1 + 1e-14 * np.random.default_rng(0).normal(size=30)),
+        np.array([5e-324, 0.0] * 15),  # subnormal: the spread times the magnitude is 0
+        np.array([2e-323, 1.5e-323] * 15),
+    ],
+    ids=["line to 1e200", "flat at 1e200", "5e-324 and 0", "subnormal pairs"],
+)
+def test_series_of_extreme_magnitude_with_flat_steps_fit_and_forecast(y):
+    # such a column is scaled by its magnitude: scale 1 left 1e184 residues to
+    # square (overflow), and a spread that underflows left a scale of 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = rnnc.fit_forecaster(y, horizon=3, max_epochs=0)
+        path = rnnc.forecast(model, y, 3)
+    lo, hi = np.min(y), np.max(y)
+    assert np.all(np.isfinite(path))
+    # within the data's range widened by the line's own 3 steps
+    span = hi - lo
+    assert np.all((path >= lo - span) & (path <= hi + span))
+
+
+def test_a_flat_column_is_scaled_by_its_magnitude():
+    from rnnc.scaling import standardisation
+
+    mean, scale = standardisation(np.array([[1e200, 0.0, 5e-324], [1e200, 0.0, 0.0]]))
+    np.testing.assert_array_equal(mean[:2], [1e200, 0.0])
+    np.testing.assert_array_equal(scale, [1e200, 1.0, 5e-324])
+
+
 def test_inputs_too_many_for_a_short_series_are_named_not_dropped_silently():
     rng = np.random.default_rng(0)
     y, x = np.cumsum(rng.normal(size=16)), rng.normal(size=(16, 2))

@@ -1,6 +1,8 @@
 """rnnc.forecasting: windows as the tutorial builds them; forecast against a plain
 step-by-step loop over rnnc.reference."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -216,6 +218,8 @@ def test_forecast_overflow_is_reported(rng):
     "history, horizon, error, message",
     [
         (np.zeros(6), 0, ValueError, "horizon must be at least 1, got 0"),
+        (np.zeros(6), 100_001, ValueError, "horizon must be at most 100000 .*, got 100001"),
+        (np.zeros(6), 10**20, ValueError, "horizon must be at most 100000"),
         (np.zeros(6), -1, ValueError, "horizon must be >= 0"),
         (np.zeros(6), 2.0, TypeError, "horizon must be an integer"),
         (np.zeros(6), True, TypeError, "horizon must be an integer"),
@@ -309,6 +313,43 @@ def test_missing_future_inputs_are_counted(inputs, message):
 def test_inputs_for_a_model_without_them_are_refused(rng):
     with pytest.raises(ValueError, match="fitted without inputs"):
         forecast(univariate_model(rng, "shared"), np.zeros(8), 1, inputs=np.zeros((9, 1)))
+
+
+def test_a_combination_near_the_largest_float_forecasts_the_mean_of_its_models():
+    # each model's forecast is finite, their sum is not: the mean is still right
+    from rnnc.forecaster import naive_model
+
+    history = np.r_[np.ones(5), 1.5e308, 1.6e308]
+    combined = rnnc.Combination([naive_model(1), naive_model(2)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = forecast(combined, history, 3)
+    np.testing.assert_allclose(path, [1.55e308, 1.6e308, 1.55e308], rtol=1e-15)
+
+
+def test_interval_bounds_past_the_largest_float_are_an_error_not_inf():
+    from rnnc.forecaster import naive_model
+
+    model = naive_model(1)
+    model.info = dict(residuals=[[1.5e308] * 3] * 19)
+    history = np.r_[np.ones(5), 1.6e308]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FloatingPointError, match="the 0.8 interval's bounds are beyond"):
+            forecast(model, history, 3, levels=0.8)
+        # where too few origins back a level, its interval is unbounded by design
+        wide = forecast(model, history, 3, levels=0.99)
+    assert np.all(wide.intervals[0.99][1] == np.inf)
+
+
+def test_an_exact_trend_continued_is_not_called_unusual():
+    # the training steps differ by rounding alone (about 1e-15 of the values), the
+    # history's not at all: that is no change in spread
+    y = np.arange(30.0) * 3 + 7
+    model = rnnc.fit_forecaster(y, horizon=3, max_epochs=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast(model, np.arange(31.0) * 3 + 7, 3)
 
 
 def test_a_combination_of_arx_models_forecasts_the_mean_of_theirs():

@@ -81,6 +81,23 @@ def test_gaps_are_named_unless_filled(tmp_path):
     assert [format_date(d, dropped.frequency) for d in dropped.dates] == ["2020-01", "2020-05"]
 
 
+def test_a_blank_line_between_values_is_a_gap_without_dates(tmp_path):
+    # a step with no value, as an empty cell is; blank lines after the values are not
+    path = write(tmp_path, "value\n1\n2\n\n4\n5\n\n\n")
+    with pytest.raises(SeriesError, match="value has no value at line 4"):
+        read_table(path, ["value"])
+    np.testing.assert_array_equal(
+        read_table(path, ["value"], fill="interpolate").values[:, 0], [1, 2, 3, 4, 5]
+    )
+    two = write(tmp_path, "a,b\n1,2\n,\n3,4\n", "two.csv")
+    np.testing.assert_array_equal(
+        read_table(two, ["a", "b"], fill="previous").values, [[1, 2], [1, 2], [3, 4]]
+    )
+    # with dates, the dates say which steps are missing: a blank line is nothing
+    dated = write(tmp_path, "month,value\n2020-01,1\n\n2020-02,2\n2020-03,3\n", "dated.csv")
+    np.testing.assert_array_equal(read_table(dated, ["value"]).values[:, 0], [1, 2, 3])
+
+
 def test_gaps_at_the_ends_cannot_be_interpolated(tmp_path):
     path = write(tmp_path, "value\n\n1\n2\n".replace("\n\n", "\nNA\n", 1))
     with pytest.raises(SeriesError, match="starts or ends with a gap"):

@@ -44,7 +44,7 @@ from rnnc.forecasting import (
 )
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import check_save_path
-from rnnc.scaling import standardisation
+from rnnc.scaling import in_units_of_largest, standardisation
 from rnnc.series import FILLS, SeriesError, format_date, parse_dates, read_table, span_months
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
@@ -252,7 +252,14 @@ def fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate, shuffle=False):
 
 
 def rmse(predicted, actual):
-    return math.sqrt(np.mean((np.asarray(predicted) - np.asarray(actual)) ** 2))
+    """Root mean squared error, in units of the largest error, so that no square
+    overflows; inf where an error itself is beyond float64's range."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        errors = np.asarray(predicted, dtype=np.float64) - np.asarray(actual, dtype=np.float64)
+    if not np.all(np.isfinite(errors)):
+        return math.inf
+    unit, magnitude = in_units_of_largest(errors)
+    return math.sqrt(np.mean(unit**2)) * float(magnitude.item())
 
 
 def write_plots(out, prefix, model, X, Y, Xv, Yv, progress, what):
@@ -264,26 +271,35 @@ def write_plots(out, prefix, model, X, Y, Xv, Yv, progress, what):
         paths = [
             os.path.join(out, f"{prefix}_{name}.png") for name in ("training", "validation", "loss")
         ]
-        plots.fit(
-            paths[0],
-            model.from_network(Y),
-            model.predict(model.from_network(X)),
-            f"{what}: training windows (the data it learned from)",
-        )
-        plots.fit(
-            paths[1],
-            model.from_network(Yv),
-            model.predict(model.from_network(Xv)),
-            f"{what}: validation windows (held out)",
-        )
-        plots.losses(
-            paths[2], progress.train_losses, progress.validation_losses, f"{what}: loss per epoch"
-        )
+        # matplotlib's axis arithmetic overflows on values near float64's largest:
+        # its warnings are not the user's concern, and its error is reported below
+        with np.errstate(over="ignore", invalid="ignore"):
+            plots.fit(
+                paths[0],
+                model.from_network(Y),
+                model.predict(model.from_network(X)),
+                f"{what}: training windows (the data it learned from)",
+            )
+            plots.fit(
+                paths[1],
+                model.from_network(Yv),
+                model.predict(model.from_network(Xv)),
+                f"{what}: validation windows (held out)",
+            )
+            plots.losses(
+                paths[2],
+                progress.train_losses,
+                progress.validation_losses,
+                f"{what}: loss per epoch",
+            )
     except ImportError as exc:
         print(f"rnnc: no plots: {exc}", file=sys.stderr)
         return []
     except OSError as exc:
         raise CommandError(f"cannot write plots to {out}: {exc.strerror or exc}") from None
+    except (ValueError, OverflowError) as exc:  # axes over values near float64's largest
+        print(f"rnnc: no plots: matplotlib cannot draw these values ({exc})", file=sys.stderr)
+        return []
     return paths
 
 

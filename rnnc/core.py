@@ -390,6 +390,10 @@ def gradients(
     return gradient
 
 
+# The largest AdamState.step: the kernels count updates in a C int64 from there.
+MAX_ADAM_STEP = 2**62
+
+
 class AdamState:
     """Adam's update count and moment estimates for U, V, W (and the skip
     term's A and b, with linear = (A, b)).
@@ -451,10 +455,11 @@ class AdamState:
         if (
             isinstance(self.step, bool)
             or not isinstance(self.step, numbers.Integral)
-            or self.step < 0
+            or not 0 <= self.step <= MAX_ADAM_STEP
         ):
             raise ValueError(
-                f"optimizer_state.step must be a count of updates >= 0, got {self.step!r}"
+                f"optimizer_state.step must be a count of updates from 0 to "
+                f"2**62, got {self.step!r}"
             )
         params = self._pairs(U, V, W, linear)
         what = "U, V, W" + ("" if linear is None else ", A, b")
@@ -623,7 +628,11 @@ def _refuse_data_aliasing_weights(data, weights):
     """data (name: array or None) must not share memory with the weights that
     train updates in place: the data would change under it."""
     for data_name, d in data.items():
-        if not isinstance(d, np.ndarray):
+        if d is None:
+            continue
+        try:  # a memoryview or other buffer shares memory as the array it views does
+            d = np.asarray(d)
+        except Exception:  # not array-like: check_data names what is wrong with it
             continue
         for name, P in weights.items():
             if np.shares_memory(d, P):
@@ -635,12 +644,20 @@ def _refuse_data_aliasing_weights(data, weights):
 
 def _shuffler(shuffle, random_state):
     """A function giving each epoch's record order (None: in order)."""
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
     if not shuffle:
         return lambda n: None
     if isinstance(random_state, (np.random.Generator, np.random.RandomState)):
         rng = random_state
     else:
-        rng = np.random.default_rng(random_state)
+        try:
+            rng = np.random.default_rng(random_state)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"random_state must be None, an int >= 0, or a NumPy Generator or "
+                f"RandomState; got {random_state!r} ({exc})"
+            ) from None
     return lambda n: rng.permutation(n).astype(np.intp)
 
 
@@ -835,6 +852,8 @@ def train(
                 f"{type(adam_state).__name__}"
             )
         adam_state.check(U, V, W, linear)
+        moments = {f"optimizer_state.moments[{i}]": m for i, m in enumerate(adam_state.moments)}
+        _refuse_data_aliasing_weights(user_data, moments)
     elif optimizer_state is not None:
         raise ValueError(f"optimizer_state is for optimizer='adam', not {optimizer!r}")
     record_order = _shuffler(shuffle, random_state)
@@ -859,7 +878,7 @@ def train(
                     SIGNAL_CHECK_WORK,
                     record_order(len(X)),
                     *(linear or (None, None)),
-                    batch_size,
+                    min(batch_size, len(X)),  # one batch of all: C's size type holds it
                     _batch_threads(X, W, batch_size, threads),
                 )
             return _sgd.sgd_epoch(

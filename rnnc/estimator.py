@@ -17,6 +17,7 @@ import numpy as np
 try:
     import sklearn
     from sklearn.base import BaseEstimator, RegressorMixin
+    from sklearn.metrics import r2_score
     from sklearn.utils import check_random_state
     from sklearn.utils.validation import check_array, check_is_fitted
 except ImportError as exc:
@@ -57,6 +58,26 @@ def _as_sequences(X):
     if X.shape[2] == 0:
         raise ValueError(f"X has 0 features per step (shape {X.shape}); at least 1 is required")
     return X
+
+
+def _quiet_sums():
+    """scikit-learn's finiteness check sums the data: values near float64's
+    largest overflow that sum, finite as they are (the check still refuses NaN
+    and inf)."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
+def _in_fitted_units(values, mean, scale, name):
+    """(values - mean) / scale, or a ValueError naming name where finite values
+    lie so far outside the range the scaling was fitted on that it overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = (values - mean) / scale
+    if not np.all(np.isfinite(scaled)):
+        raise ValueError(
+            f"{name} holds values too far outside the range the estimator was fitted "
+            f"on: scaled by that range's mean and spread, they overflow float64"
+        )
+    return scaled
 
 
 class RNNRegressor(RegressorMixin, BaseEstimator):
@@ -224,12 +245,14 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _validate_fit_data(self, X, y, reset):
         """(X as (n, T, F), Y as (n, n_outputs)), checked against the fit if not reset."""
         if reset:
-            X, y = validate_data(
-                self, X, y, allow_nd=True, multi_output=True, y_numeric=True, dtype=np.float64
-            )
+            with _quiet_sums():
+                X, y = validate_data(
+                    self, X, y, allow_nd=True, multi_output=True, y_numeric=True, dtype=np.float64
+                )
         else:
             X = self._validate_predict_X(X)
-            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+            with _quiet_sums():
+                y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
             if len(y) != len(X):
                 raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
         X = _as_sequences(X)
@@ -263,11 +286,12 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 f'layout="per_step" has one input weight per time step and '
                 f"was fitted on {self.n_features_in_} steps"
             )
-        if per_step or n_timesteps in (None, self.n_features_in_):
-            X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
-        else:
-            # another length: the columns are other time steps, so names can't match
-            X = check_array(X, allow_nd=True, dtype=np.float64)
+        with _quiet_sums():
+            if per_step or n_timesteps in (None, self.n_features_in_):
+                X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
+            else:
+                # another length: the columns are other time steps, so names can't match
+                X = check_array(X, allow_nd=True, dtype=np.float64)
         X = _as_sequences(X)
         if X.shape[2] != self.n_features_per_step_:
             raise ValueError(
@@ -399,7 +423,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         return int(self.batch_size)
 
     def _scale_X(self, X):
-        return (X - self.X_mean_) / self.X_scale_
+        return _in_fitted_units(X, self.X_mean_, self.X_scale_, "X")
 
     def _fit(self, X, y, n_epochs, incremental):
         """fit and partial_fit; if anything fails, the estimator is left as it was."""
@@ -426,7 +450,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             X, Y, _ = self._validate_fit_data(X, y, reset=False)
             if not incremental:
                 self._rng = check_random_state(self.random_state)
-        Ys = (Y - self.y_mean_) / self.y_scale_
+        Ys = _in_fitted_units(Y, self.y_mean_, self.y_scale_, "y")
         self._run_epochs(self._scale_X(X), Ys, n_epochs, self._rng)
         return self
 
@@ -444,6 +468,22 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         The first call initialises the weights and fixes the scaling of X and y.
         """
         return self._fit(X, y, 1, incremental=True)
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the predictions, as scikit-learn's regressors score, computed on
+        y and the predictions scaled as y was at fit: R^2 is the same in any
+        units, and its sums of squares then stay in range for values near
+        float64's largest."""
+        with _quiet_sums():
+            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        predicted = self.predict(X)
+
+        def scaled(values):
+            return _in_fitted_units(
+                values.reshape(len(values), -1), self.y_mean_, self.y_scale_, "y"
+            )
+
+        return float(r2_score(scaled(y), scaled(predicted), sample_weight=sample_weight))
 
     def predict(self, X):
         """Predictions, (n_samples,) or (n_samples, n_outputs) as y was at fit."""

@@ -8,6 +8,23 @@ import math
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from rnnc import _validation as check
+
+
+def _sizes(hidden_dim, n_inputs, output_dim):
+    """The three sizes as ints of at least 1, or a TypeError / ValueError naming one."""
+    sizes = []
+    for name, value in (
+        ("hidden_dim", hidden_dim),
+        ("n_inputs", n_inputs),
+        ("output_dim", output_dim),
+    ):
+        value = check.check_count(value, name)
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+        sizes.append(value)
+    return sizes
+
 
 def tutorial_weights(
     hidden_dim: int = 100, n_inputs: int = 50, output_dim: int = 1, seed: int = 12161
@@ -30,7 +47,11 @@ def tutorial_weights(
         U (hidden_dim, n_inputs), V (output_dim, hidden_dim), W (hidden_dim,
         hidden_dim), float64.
     """
-    rng = np.random.RandomState(seed)
+    hidden_dim, n_inputs, output_dim = _sizes(hidden_dim, n_inputs, output_dim)
+    try:
+        rng = np.random.RandomState(seed)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"seed must be an int from 0 to 2**32 - 1, got {seed!r}") from None
     return (
         rng.uniform(0, 1, (hidden_dim, n_inputs)),
         rng.uniform(0, 1, (output_dim, hidden_dim)),
@@ -64,10 +85,18 @@ def scaled_weights(
         U (hidden_dim, n_inputs), V (output_dim, hidden_dim), W (hidden_dim,
         hidden_dim).
     """
+    hidden_dim, n_inputs, output_dim = _sizes(hidden_dim, n_inputs, output_dim)
+    if np.dtype(dtype) not in check.FLOAT_DTYPES:
+        raise TypeError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
     if isinstance(seed, (np.random.Generator, np.random.RandomState)):
         rng = seed
     else:
-        rng = np.random.default_rng(seed)
+        try:
+            rng = np.random.default_rng(seed)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"seed must be None, an int >= 0, or a NumPy Generator or RandomState; got {seed!r}"
+            ) from None
     bound = 1 / math.sqrt(hidden_dim)
     shapes = ((hidden_dim, n_inputs), (output_dim, hidden_dim), (hidden_dim, hidden_dim))
     return tuple(rng.uniform(-bound, bound, shape).astype(dtype) for shape in shapes)

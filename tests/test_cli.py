@@ -343,3 +343,12 @@ def test_warnings_are_one_line_notes(capsys):
     )
     status, _, err = run(capsys, "sine --epochs 1 --no-plots --quiet --bptt-truncate 49")
     assert status == 0 and err == ""
+
+
+def test_rmse_of_values_near_the_largest_float():
+    from rnnc.cli import rmse
+
+    with np.errstate(all="raise"):
+        assert rmse([1e308, -1e308], [0.0, 0.0]) == pytest.approx(1e308)
+        assert rmse([1e308], [-1e308]) == float("inf")  # the error itself is beyond float64
+        assert rmse([1.0, 2.0], [1.0, 4.0]) == pytest.approx(2**0.5)

@@ -86,13 +86,17 @@ def test_train_needs_writable_float_arrays(model):
         ("activation", "relu", ValueError, "activation must be one of"),
         ("callback", 3, TypeError, "callback must be callable"),
         ("n_threads", 0, ValueError, "n_threads must be between 1 and 4096"),
+        ("shuffle", "yes", TypeError, "shuffle must be a bool, got 'yes'"),
+        ("random_state", -1, ValueError, "random_state must be None, an int >= 0"),
+        ("random_state", 1.5, TypeError, "random_state must be None, an int >= 0"),
     ],
 )
 def test_bad_hyperparameters_are_named(model, option, value, error, words):
     U, V, W, X, Y = model
     before = [a.copy() for a in (U, V, W)]
+    shuffled = {"shuffle": True} if option == "random_state" else {}
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
-        rnnc.train(U, V, W, X, Y, None, None, verbose=False, **{option: value})
+        rnnc.train(U, V, W, X, Y, None, None, verbose=False, **shuffled, **{option: value})
     assert all(np.array_equal(a, b) for a, b in zip((U, V, W), before))
 
 
@@ -174,3 +178,71 @@ def test_train_refuses_weights_that_share_memory():
         rnnc.train(W, V, W, X, Y, None, None, verbose=False)
     with pytest.raises(ValueError, match="U and W share memory"):
         rnnc.train(W[:, :], V, W, X, Y, None, None, verbose=False)
+
+
+def test_data_viewing_a_weight_or_a_moment_is_refused_in_any_form():
+    # a memoryview of the weights' buffer, or an Adam moment that is the data:
+    # train would change the data under itself
+    rng = np.random.default_rng(4)
+    big = rng.normal(size=(12, 1))
+    V, W = rng.normal(size=(1, 4)), rng.normal(size=(4, 4))
+    Y = rng.normal(size=(12, 1))
+    with pytest.raises(ValueError, match="X shares memory with U"):
+        rnnc.train(big[:4], V, W, memoryview(big.reshape(12, 1, 1)), Y, None, None, verbose=False)
+    U = rng.normal(size=(4, 1))
+    X = rng.normal(size=(8, 1, 1))
+    state = rnnc.AdamState(U, V, W)
+    state.moments[0] = X.reshape(8, 1)[:4]
+    with pytest.raises(ValueError, match=r"X shares memory with optimizer_state.moments\[0\]"):
+        rnnc.train(
+            U, V, W, X, Y[:8], None, None, optimizer="adam", optimizer_state=state, verbose=False
+        )
+
+
+def test_counts_past_what_the_kernels_hold():
+    rng = np.random.default_rng(5)
+    U, V, W = rnnc.scaled_weights(4, 1, 1, seed=0)
+    X, Y = rng.normal(size=(10, 5, 1)), rng.normal(size=(10, 1))
+    # a batch larger than the data is one batch of all of it, however large
+    huge = [a.copy() for a in (U, V, W)]
+    rnnc.train(*huge, X, Y, None, None, batch_size=2**63, max_epochs=2, verbose=False)
+    whole = [a.copy() for a in (U, V, W)]
+    rnnc.train(*whole, X, Y, None, None, batch_size=10, max_epochs=2, verbose=False)
+    assert all(np.array_equal(a, b) for a, b in zip(huge, whole))
+    state = rnnc.AdamState(U, V, W)
+    state.step = 2**63
+    with pytest.raises(
+        ValueError, match=r"optimizer_state.step must be a count of updates from 0 to 2\*\*62"
+    ):
+        rnnc.train(
+            U, V, W, X, Y, None, None, optimizer="adam", optimizer_state=state, verbose=False
+        )
+    with pytest.raises(ValueError, match=r"seq_len must be at most 2\*\*62"):
+        rnnc.Model(U, V, W, seq_len=2**63, layout="shared")
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda: rnnc.scaled_weights(0, 5, 1), ValueError, "hidden_dim must be at least 1, got 0"),
+        (lambda: rnnc.tutorial_weights(4, 0, 1), ValueError, "n_inputs must be at least 1, got 0"),
+        (
+            lambda: rnnc.scaled_weights(4, 5, 1, dtype=np.int64),
+            TypeError,
+            "dtype must be float32 or float64",
+        ),
+        (
+            lambda: rnnc.scaled_weights(4, 5, 1, seed=-3),
+            ValueError,
+            "seed must be None, an int >= 0",
+        ),
+        (
+            lambda: rnnc.tutorial_weights(seed=2**32),
+            ValueError,
+            "seed must be an int from 0 to 2\\*\\*32 - 1",
+        ),
+    ],
+)
+def test_initial_weights_name_bad_arguments(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

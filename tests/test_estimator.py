@@ -407,3 +407,29 @@ def test_warm_start_refuses_another_linear_skip():
     model.set_params(linear_skip=2)
     model.partial_fit(X, y)
     assert model.n_iter_ == 2
+
+
+def test_values_near_the_largest_float_are_scored_and_named_without_warnings():
+    import warnings
+
+    from sklearn.base import RegressorMixin
+
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(40, 6)), rng.normal(size=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = RNNRegressor(max_epochs=2, hidden_dim=4, random_state=0).fit(X * 1e-3, y * 1e-3)
+        # finite data so far outside the fitted range that scaling it overflows
+        with pytest.raises(ValueError, match="X holds values too far outside the range"):
+            model.predict(np.full((2, 6), 1e308))
+        with pytest.raises(ValueError, match="y holds values too far outside the range"):
+            model.partial_fit(X[:2], np.full(2, 1e308))
+        # data of both signs near float64's largest: sums of squares in scaled units
+        big_X, big_y = np.tile([1e308, -1e308], (40, 3)), np.tile([1e308, -1e308], 20)
+        big = RNNRegressor(max_epochs=2, hidden_dim=4, random_state=0).fit(big_X, big_y)
+        assert np.isfinite(big.score(big_X, big_y))
+        fitted = RNNRegressor(max_epochs=20, hidden_dim=8, random_state=0).fit(X, X.sum(1))
+    # R^2 in scaled units is scikit-learn's R^2
+    assert fitted.score(X, X.sum(1)) == pytest.approx(
+        RegressorMixin.score(fitted, X, X.sum(1)), rel=1e-12
+    )

@@ -258,6 +258,30 @@ def check_count(value, name, allow_none=False):
     return int(value)
 
 
+def check_count_between(value, name, minimum, maximum=None):
+    """value as an int from minimum to maximum (None: no bound), or a
+    TypeError / ValueError naming name."""
+    value = check_count(value, name)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def as_generator(seed, name):
+    """A NumPy Generator or RandomState as given, else numpy.random.default_rng(seed),
+    or a TypeError / ValueError naming name."""
+    if isinstance(seed, (np.random.Generator, np.random.RandomState)):
+        return seed
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(
+            f"{name} must be None, an int >= 0, or a NumPy Generator or RandomState; got {seed!r}"
+        ) from None
+
+
 def check_clip(min_clip_val, max_clip_val):
     for name, v in (("min_clip_val", min_clip_val), ("max_clip_val", max_clip_val)):
         if math.isnan(as_real_number(v, name)):

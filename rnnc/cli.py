@@ -251,21 +251,51 @@ def fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate, shuffle=False):
     return progress
 
 
-def rmse(predicted, actual):
-    """Root mean squared error, in units of the largest error, so that no square
-    overflows; inf where an error itself is beyond float64's range."""
+def _in_range_mean(values):
+    """The mean of values >= 0; where their sum overflows, taken in units of the
+    largest; inf where a value itself is beyond float64's range."""
     with np.errstate(over="ignore", invalid="ignore"):
-        errors = np.asarray(predicted, dtype=np.float64) - np.asarray(actual, dtype=np.float64)
-    if not np.all(np.isfinite(errors)):
-        return math.inf
+        plain = float(np.mean(values))
+    if math.isfinite(plain) or not np.all(np.isfinite(values)):
+        return plain
+    unit, magnitude = in_units_of_largest(values)
+    return float(np.mean(unit)) * float(magnitude.item())
+
+
+def _errors(predicted, actual):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(predicted, dtype=np.float64) - np.asarray(actual, dtype=np.float64)
+
+
+def rmse(predicted, actual):
+    """Root mean squared error (see _in_range_mean)."""
+    errors = _errors(predicted, actual)
+    with np.errstate(over="ignore", invalid="ignore"):
+        plain = math.sqrt(np.mean(errors**2))
+    if math.isfinite(plain) or not np.all(np.isfinite(errors)):
+        return plain
     unit, magnitude = in_units_of_largest(errors)
     return math.sqrt(np.mean(unit**2)) * float(magnitude.item())
+
+
+def mae(predicted, actual):
+    """Mean absolute error (see _in_range_mean)."""
+    return _in_range_mean(np.abs(_errors(predicted, actual)))
+
+
+def fixed(value):
+    """value with 6 decimals, or 6 significant digits where it is 1e6 or more."""
+    return f"{value:.6f}" if abs(value) < 1e6 else f"{value:.6g}"
 
 
 def write_plots(out, prefix, model, X, Y, Xv, Yv, progress, what):
     """The training fit, the validation fit and the loss curves, as PNG files in out."""
     from rnnc import plots
 
+    fits = [
+        (model.from_network(Y), model.predict(model.from_network(X))),
+        (model.from_network(Yv), model.predict(model.from_network(Xv))),
+    ]
     try:
         os.makedirs(out, exist_ok=True)
         paths = [
@@ -274,18 +304,8 @@ def write_plots(out, prefix, model, X, Y, Xv, Yv, progress, what):
         # matplotlib's axis arithmetic overflows on values near float64's largest:
         # its warnings are not the user's concern, and its error is reported below
         with np.errstate(over="ignore", invalid="ignore"):
-            plots.fit(
-                paths[0],
-                model.from_network(Y),
-                model.predict(model.from_network(X)),
-                f"{what}: training windows (the data it learned from)",
-            )
-            plots.fit(
-                paths[1],
-                model.from_network(Yv),
-                model.predict(model.from_network(Xv)),
-                f"{what}: validation windows (held out)",
-            )
+            plots.fit(paths[0], *fits[0], f"{what}: training windows (the data it learned from)")
+            plots.fit(paths[1], *fits[1], f"{what}: validation windows (held out)")
             plots.losses(
                 paths[2],
                 progress.train_losses,
@@ -310,8 +330,8 @@ def report(model, Xv, Yv, train_mean, seconds, paths):
         print(f"wrote {path}")
     print(f"trained in {seconds:.2f} s")
     print(
-        f"Validation RMSE: {rmse(predicted, actual):.6f} (predicting the training mean: "
-        f"{rmse(np.full_like(actual, train_mean), actual):.6f})"
+        f"Validation RMSE: {fixed(rmse(predicted, actual))} (predicting the training mean: "
+        f"{fixed(rmse(np.full_like(actual, train_mean), actual))})"
     )
 
 
@@ -972,11 +992,11 @@ def error_summary(history, predicted, actual, model, intervals):
     intervals' coverage."""
     m = int(model.info.get("period", 1) or 1)
     m = m if len(history) > m else 1
-    scale = float(np.mean(np.abs(history[m:] - history[:-m]))) if len(history) > m else 0.0
-    errors = np.asarray(predicted) - np.asarray(actual)
-    mase = f"{np.mean(np.abs(errors)) / scale:.4g}" if scale > 0 else "n/a (constant history)"
+    scale = mae(history[m:], history[:-m]) if len(history) > m else 0.0
+    error = mae(predicted, actual)
+    mase = f"{error / scale:.4g}" if scale > 0 else "n/a (constant history)"
     line = (
-        f"error over the {len(actual)} known steps: MAE {np.mean(np.abs(errors)):.6g}, "
+        f"error over the {len(actual)} known steps: MAE {error:.6g}, "
         f"RMSE {rmse(predicted, actual):.6g}, MASE {mase} (against the history's "
         f"in-sample seasonal naive, period {m})"
     )
@@ -1345,7 +1365,7 @@ def parser():
     add_series_options(train)
     train.add_argument(
         "--horizon",
-        type=positive_int,
+        type=horizon_steps,
         help="forecaster: steps to backtest and forecast (default: a season, "
         "at least 6, at most a sixth of the series)",
     )

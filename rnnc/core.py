@@ -390,10 +390,6 @@ def gradients(
     return gradient
 
 
-# The largest AdamState.step: the kernels count updates in a C int64 from there.
-MAX_ADAM_STEP = 2**62
-
-
 class AdamState:
     """Adam's update count and moment estimates for U, V, W (and the skip
     term's A and b, with linear = (A, b)).
@@ -455,11 +451,11 @@ class AdamState:
         if (
             isinstance(self.step, bool)
             or not isinstance(self.step, numbers.Integral)
-            or not 0 <= self.step <= MAX_ADAM_STEP
+            or not 0 <= self.step <= spec.MAX_COUNT
         ):
             raise ValueError(
                 f"optimizer_state.step must be a count of updates from 0 to "
-                f"2**62, got {self.step!r}"
+                f"{spec.MAX_COUNT}, got {self.step!r}"
             )
         params = self._pairs(U, V, W, linear)
         what = "U, V, W" + ("" if linear is None else ", A, b")
@@ -648,16 +644,7 @@ def _shuffler(shuffle, random_state):
         raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
     if not shuffle:
         return lambda n: None
-    if isinstance(random_state, (np.random.Generator, np.random.RandomState)):
-        rng = random_state
-    else:
-        try:
-            rng = np.random.default_rng(random_state)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(
-                f"random_state must be None, an int >= 0, or a NumPy Generator or "
-                f"RandomState; got {random_state!r} ({exc})"
-            ) from None
+    rng = check.as_generator(random_state, "random_state")
     return lambda n: rng.permutation(n).astype(np.intp)
 
 

@@ -10,6 +10,7 @@ scikit-learn is an optional dependency: ``pip install rnnc[sklearn]``.
 """
 
 import copy
+import math
 import numbers
 
 import numpy as np
@@ -470,13 +471,16 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         return self._fit(X, y, 1, incremental=True)
 
     def score(self, X, y, sample_weight=None):
-        """R^2 of the predictions, as scikit-learn's regressors score, computed on
-        y and the predictions scaled as y was at fit: R^2 is the same in any
-        units, and its sums of squares then stay in range for values near
-        float64's largest."""
+        """R^2 of the predictions, as scikit-learn's regressors score; where its
+        sums of squares overflow (values near float64's largest), computed on y
+        and the predictions scaled as y was at fit (R^2 is the same in any units)."""
         with _quiet_sums():
             y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         predicted = self.predict(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            plain = float(r2_score(y, predicted, sample_weight=sample_weight))
+        if math.isfinite(plain):
+            return plain
 
         def scaled(values):
             return _in_fitted_units(

@@ -34,8 +34,10 @@ from rnnc import _validation as check
 from rnnc import core, smoothing
 from rnnc import differencing as diff
 from rnnc.forecasting import (
+    MAX_HORIZON,
     as_inputs,
     forecast_paths,
+    mean_of_paths,
     training_statistics,
     windows,
     with_inputs,
@@ -278,7 +280,7 @@ def fit_linear_ar(series, p=None, differencing=(), period=1):
     chooses it by AIC up to max_ar_order, and then an explosive fit is
     pulled back to a unit root (_not_explosive)."""
     w = diff.difference(_series_any(series), diff.check_lags(differencing))
-    period = _at_least(period, "period", 1)
+    period = check.check_count_between(period, "period", 1)
     offset, scale = _scaling(w)
     z = (w - offset) / scale
     if p is None:
@@ -309,7 +311,11 @@ def fit_damped_trend(series, max_window=None):
         model.info["smoothing"] holds (alpha, beta, phi).
     """
     y = _series(series)
-    max_window = len(y) // 2 if max_window is None else _at_least(max_window, "max_window", 2)
+    max_window = (
+        len(y) // 2
+        if max_window is None
+        else check.check_count_between(max_window, "max_window", 2)
+    )
     max_window = min(max_window, len(y) - 1)
     alpha, beta, phi = smoothing.fit_parameters(y, max_window)
     weights = smoothing.filter_weights(alpha, beta, phi, max_window)
@@ -381,7 +387,7 @@ def fit_linear_arx(series, inputs, p=None, differencing=(), period=1):
     y = _series_any(series)
     x = _inputs(inputs, len(y))
     lags = diff.check_lags(differencing)
-    period = _at_least(period, "period", 1)
+    period = check.check_count_between(period, "period", 1)
     Z, target, offset, scale = _scaled_steps(y, x, lags)
     if p is not None:
         p = _order(p, len(Z))
@@ -802,7 +808,10 @@ def _combination(candidates, plan, what="linear models"):
     if len(parts) < 2 or any(c.paths is None for c in parts):
         return None
     combined = Candidate(f"mean of {len(parts)} {what}", "combination", ())
-    combined.scored(np.mean([c.paths for c in parts], axis=0), plan)
+    try:
+        combined.scored(mean_of_paths([c.paths for c in parts]), plan)
+    except FloatingPointError:  # the mean overflows: as a model's overflowing forecast
+        combined.scored(None, plan)
 
     def refit(y_all, pool=None):
         return Combination([c.refit(y_all, pool) for c in parts])
@@ -1028,7 +1037,7 @@ def fit_forecaster(
     period_from = "given"
     if period is None:
         if calendar_period is not None:
-            calendar_period = _at_least(calendar_period, "calendar_period", 1)
+            calendar_period = check.check_count_between(calendar_period, "calendar_period", 1)
         period = detect_period(y, calendar_period)
         period_from = "dates" if period == calendar_period else "autocorrelation"
     else:
@@ -1039,18 +1048,18 @@ def fit_forecaster(
             )
     if horizon is None:
         horizon = default_horizon(n, period)
-    horizon = check.check_count(horizon, "horizon")
-    if horizon < 1:
-        raise ValueError(f"horizon must be at least 1, got {horizon}")
+    horizon = check.check_count_between(horizon, "horizon", 1, MAX_HORIZON)
     settings = Settings(
-        hidden_dim=_at_least(hidden_dim, "hidden_dim", 1),
-        max_epochs=_at_least(max_epochs, "max_epochs", 0),
+        hidden_dim=check.check_count_between(hidden_dim, "hidden_dim", 1),
+        max_epochs=check.check_count_between(max_epochs, "max_epochs", 0),
         learning_rate=check.check_positive_real(learning_rate, "learning_rate"),
-        n_members=_at_least(n_members, "n_members", 1, MAX_MEMBERS),
+        n_members=check.check_count_between(n_members, "n_members", 1, MAX_MEMBERS),
         activation=check.check_choice(activation, "activation", ("sigmoid", "tanh")),
-        seed=_at_least(seed, "seed", 0),
+        seed=check.check_count_between(seed, "seed", 0),
     )
-    n_jobs = os.cpu_count() or 1 if n_jobs is None else _at_least(n_jobs, "n_jobs", 1)
+    n_jobs = (
+        os.cpu_count() or 1 if n_jobs is None else check.check_count_between(n_jobs, "n_jobs", 1)
+    )
     plan = plan_backtest(n, horizon, period, y)
     x = None if inputs is None else _inputs(inputs, n)
 
@@ -1109,15 +1118,6 @@ def fit_forecaster(
         ),
     )
     return model
-
-
-def _at_least(value, name, minimum, maximum=None):
-    value = check.check_count(value, name)
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be at most {maximum}, got {value}")
-    return value
 
 
 def backtest_table(model):

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _validation as check
 from rnnc.model import Combination, Model
-from rnnc.scaling import in_units_of_largest
+from rnnc.scaling import ROUNDING, in_units_of_largest
 
 
 def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
@@ -240,14 +240,7 @@ def forecast(
             f"and the inputs fit_forecaster fitted it with), got "
             f"{model.n_features} feature(s) and output_dim {model.output_dim}"
         )
-    horizon = check.check_count(horizon, "horizon")
-    if horizon < 1:
-        raise ValueError(f"horizon must be at least 1, got {horizon}")
-    if horizon > MAX_HORIZON:
-        raise ValueError(
-            f"horizon must be at most {MAX_HORIZON} (each step is one pass of the "
-            f"model), got {horizon}"
-        )
+    horizon = check.check_count_between(horizon, "horizon", 1, MAX_HORIZON)
     history = check.as_real_array(history, "history")
     if history.ndim != 1:
         raise ValueError(
@@ -334,8 +327,6 @@ MAX_HORIZON = 100_000
 # How far a history may stray from the training series before forecast notes it.
 LEVEL_STDS = 5
 SPREAD_RATIO = 10
-# A spread of steps below this fraction of the values' magnitude is rounding.
-ROUNDING = 1e-12
 
 
 def _level_and_spreads(values):
@@ -369,9 +360,10 @@ def unusual_history(model, history, inputs=None):
     values from there to the end of inputs (the horizon's included).  Far:
     their mean more than 5 training standard deviations outside the training
     range [min, max], or the spread of their steps (std of first
-    differences) over 10 times or under a tenth of the training series'.
-    Differences, not the values, measure spread so that a trend does not
-    count as one.
+    differences) over 10 times or under a tenth of the training series', or
+    not 0 where the training series' was (a spread below ROUNDING of the
+    values' magnitude is rounding, and counts as 0).  Differences, not the
+    values, measure spread so that a trend does not count as one.
     """
     stats = model.info.get("training")
     if not stats:
@@ -403,19 +395,30 @@ def _far_from(stats, recent, what, trained_on):
             f"({stats['std']:.3g}) outside the range the model was trained on "
             f"({stats['min']:.6g} to {stats['max']:.6g}): its forecast may mean little"
         )
-    # steps that vary by rounding alone (an exact trend's) do not count as a spread
-    magnitude = max(abs(stats["min"]), abs(stats["max"]))
-    if len(recent) > 2 and stats["step_std"] > ROUNDING * magnitude:
-        ratio = step_std / stats["step_std"]
-        if not 1 / SPREAD_RATIO <= ratio <= SPREAD_RATIO:
-            return (
-                f"{what} move {ratio:.3g} times as much from step to step as the "
-                f"{trained_on} the model was trained on: its forecast may mean little"
-            )
+    if len(recent) <= 2:
+        return None
+    # steps that vary by rounding alone (an exact trend's) vary not at all
+    rounding = ROUNDING * max(abs(stats["min"]), abs(stats["max"]), abs(level))
+    trained = stats["step_std"] if stats["step_std"] > rounding else 0.0
+    moves = step_std if step_std > rounding else 0.0
+    if trained == 0:
+        if moves == 0:
+            return None
+        return (
+            f"{what} move from step to step by varying amounts, where the "
+            f"{trained_on} the model was trained on moved by equal steps: its "
+            f"forecast may mean little"
+        )
+    ratio = moves / trained
+    if not 1 / SPREAD_RATIO <= ratio <= SPREAD_RATIO:
+        return (
+            f"{what} move {ratio:.3g} times as much from step to step as the "
+            f"{trained_on} the model was trained on: its forecast may mean little"
+        )
     return None
 
 
-def _mean_of_paths(paths):
+def mean_of_paths(paths):
     """The mean of finite forecasts; where their sum overflows (values near
     float64's largest), the mean in units of their largest magnitude, and a
     FloatingPointError if even that is not finite."""
@@ -441,7 +444,7 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
     if isinstance(model, Combination):
         starts = np.asarray(starts)
         width = starts.shape[1]
-        return _mean_of_paths(
+        return mean_of_paths(
             [
                 forecast_paths(
                     m,
@@ -466,10 +469,14 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
             steps = (
                 with_inputs(window, inputs[:, step : step + length + 1]) if inputs_read else window
             )
-            with np.errstate(over="ignore", invalid="ignore"):  # reported below, as an error
-                # `one` was checked when made: no step checks its fields again
-                path[:, step] = one._predict_each(steps, n_threads)[0, :, 0]
-            if not np.all(np.isfinite(path[:, step])):
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):  # reported below
+                    # `one` was checked when made: no step checks its fields again
+                    path[:, step] = one._predict_each(steps, n_threads)[0, :, 0]
+                finite = np.all(np.isfinite(path[:, step]))
+            except FloatingPointError:  # a prediction beyond float64
+                finite = False
+            if not finite:
                 raise FloatingPointError(
                     f"forecast step {step + 1} is not finite: the model's output overflows"
                 )

@@ -13,17 +13,11 @@ from rnnc import _validation as check
 
 def _sizes(hidden_dim, n_inputs, output_dim):
     """The three sizes as ints of at least 1, or a TypeError / ValueError naming one."""
-    sizes = []
-    for name, value in (
-        ("hidden_dim", hidden_dim),
-        ("n_inputs", n_inputs),
-        ("output_dim", output_dim),
-    ):
-        value = check.check_count(value, name)
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}")
-        sizes.append(value)
-    return sizes
+    names = ("hidden_dim", "n_inputs", "output_dim")
+    return [
+        check.check_count_between(v, name, 1)
+        for name, v in zip(names, (hidden_dim, n_inputs, output_dim), strict=True)
+    ]
 
 
 def tutorial_weights(
@@ -88,15 +82,7 @@ def scaled_weights(
     hidden_dim, n_inputs, output_dim = _sizes(hidden_dim, n_inputs, output_dim)
     if np.dtype(dtype) not in check.FLOAT_DTYPES:
         raise TypeError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
-    if isinstance(seed, (np.random.Generator, np.random.RandomState)):
-        rng = seed
-    else:
-        try:
-            rng = np.random.default_rng(seed)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(
-                f"seed must be None, an int >= 0, or a NumPy Generator or RandomState; got {seed!r}"
-            ) from None
+    rng = check.as_generator(seed, "seed")
     bound = 1 / math.sqrt(hidden_dim)
     shapes = ((hidden_dim, n_inputs), (output_dim, hidden_dim), (hidden_dim, hidden_dim))
     return tuple(rng.uniform(-bound, bound, shape).astype(dtype) for shape in shapes)

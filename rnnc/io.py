@@ -58,7 +58,6 @@ COMBINATION_FORMAT_VERSION = 3
 PER_FEATURE_FORMAT_VERSION = 4  # any file with per-feature offset and scale
 COMBINATION = "combination"  # the kind of a Combination's file
 COMPONENT = "model"  # a Combination's i-th model is stored under "model{i}/"
-MAX_SEQ_LEN = 2**62  # a file stores seq_len as an int64; no window is longer
 # kept for code that read them here; rnnc.spec is their home
 LAYOUTS = spec.LAYOUTS
 ACTIVATIONS = spec.ACTIVATIONS
@@ -210,11 +209,7 @@ def _check_fields(
         raise TypeError(f"U, V and W must share one dtype, got {U.dtype}, {V.dtype} and {W.dtype}")
     # shapes and finiteness; the dtype is already one float dtype, so nothing is converted
     U, V, W = check.check_weights(U, V, W)
-    seq_len = check.check_count(seq_len, "seq_len")
-    if seq_len < 1:
-        raise ValueError(f"seq_len must be at least 1, got {seq_len}")
-    if seq_len > MAX_SEQ_LEN:
-        raise ValueError(f"seq_len must be at most 2**62, got {seq_len}")
+    seq_len = check.check_count_between(seq_len, "seq_len", 1, spec.MAX_COUNT)
     check.check_choice(layout, "layout", LAYOUTS)
     check.check_choice(activation, "activation", ACTIVATIONS)
     if layout == "per_step" and U.shape[1] != seq_len:

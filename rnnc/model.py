@@ -189,9 +189,15 @@ class Model:
             out.append(
                 predict(U, V, W, Z, activation=self.activation, n_threads=n_threads, **linear)
             )
-        out = self.from_network(np.stack(out))
-        if self.differencing:
-            out = diff.undo_step(out, X[None, :, None, :, 0], self.differencing)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self.from_network(np.stack(out))
+            if self.differencing:
+                out = diff.undo_step(out, X[None, :, None, :, 0], self.differencing)
+        if not np.all(np.isfinite(out)):
+            raise FloatingPointError(
+                "a prediction is beyond float64's range in raw units (the network's "
+                "output times the model's scale, plus its offset, overflows)"
+            )
         return out
 
     def predict(self, X: ArrayLike, n_threads: int | None = None) -> NDArray[np.float64]:

@@ -5,6 +5,9 @@ as mean + scale * output."""
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+# Variation below this fraction of the values' magnitude is rounding, not data.
+ROUNDING = 1e-12
+
 
 def in_units_of_largest(A: ArrayLike, axis: int | tuple[int, ...] | None = None):
     """(A / magnitude, magnitude): A in float64 over its largest magnitude
@@ -24,19 +27,22 @@ def standardisation(
 
     Computed on A divided by its largest magnitude, so that neither the mean
     nor the spread overflows or underflows.  A column whose spread is below
-    1e-12 of its magnitude (constant but for rounding), or whose spread
-    underflows to 0 (subnormal values), is scaled by its magnitude (1 where
-    it is all zeros): scaled so, its values lie within 1 of 0, where a scale
-    of 1 left the rounding residue of values near 1e200 to overflow when
-    squared, and a scale of 0 divided by zero.  Raises ValueError when the
-    mean or spread is not representable in float64.
+    ROUNDING of its magnitude is constant but for rounding: it gets scale 1,
+    or ROUNDING times its magnitude where that is larger, so that its
+    rounding residue stays within about 1 of 0 (scale 1 left the residue of
+    values near 1e200 to overflow when squared).  A column whose spread
+    underflows to 0 (subnormal values) is scaled by its magnitude.  Raises
+    ValueError when the mean or spread is not representable in float64.
     """
     unit, magnitude = in_units_of_largest(A, axis)
     mean = (unit.mean(axis=axis, keepdims=True) * magnitude).reshape(-1)
-    spread = unit.std(axis=axis, keepdims=True)
-    scale = (spread * magnitude).reshape(-1)
-    flat = (spread <= 1e-12).reshape(-1) | (scale == 0)
-    scale[flat] = magnitude.reshape(-1)[flat]
+    spread = unit.std(axis=axis, keepdims=True).reshape(-1)
+    magnitude = magnitude.reshape(-1)
+    scale = spread * magnitude
+    flat = spread <= ROUNDING
+    scale[flat] = np.maximum(1.0, ROUNDING * magnitude[flat])
+    underflowed = scale == 0
+    scale[underflowed] = magnitude[underflowed]
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
         raise ValueError("the data's mean or spread is not representable in float64")
     return mean, scale

@@ -325,11 +325,13 @@ def read_table(
         The name of the date column; None to look for an obvious one (a
         column named like a date whose cells all read as dates); False for none.
     fill : {None, "interpolate", "previous", "drop"}
-        What to do with a missing value (an empty or NA cell, or a date
-        skipped): None raises a SeriesError naming the first; "interpolate"
-        draws a straight line across the gap, "previous" repeats the last
-        value, "drop" removes the step (its date too, so the steps stay
-        regular only where nothing is dropped mid-series).
+        What to do with a missing value (an empty or NA cell, a date
+        skipped, or in a file without dates an empty line between values,
+        unless one follows every value: a double-spaced file): None raises
+        a SeriesError naming the first; "interpolate" draws a straight line
+        across the gap, "previous" repeats the last value, "drop" removes
+        the step (its date too, so the steps stay regular only where nothing
+        is dropped mid-series).
     delimiter : str, optional
         One character; by default sniffed from the header (comma, semicolon,
         tab or pipe).
@@ -398,10 +400,18 @@ def read_table(
 
     date_col = _date_column(header, body, date, columns, path, cells)
     if date_col is None:
-        # without dates, a blank line between values is a step with no value
-        # (a gap, as an empty cell is), not nothing; blank lines around the
-        # values are; with dates, the dates say which steps are missing
-        body = numbered[filled[0] : filled[-1] + 1]
+        # without dates, a row of empty cells or an empty line between values
+        # is a step with no value (a gap, as an empty cell is); but where an
+        # empty line follows every value, the file is double-spaced (line
+        # endings written twice, as on Windows) and its empty lines are no
+        # steps.  Lines around the values are none either; with dates, the
+        # dates say which steps are missing.
+        spaced = all(numbered[i + 1][1] == [] for i in filled[:-1]) and len(filled) > 1
+        body = [
+            (line, row)
+            for line, row in numbered[filled[0] : filled[-1] + 1]
+            if not (spaced and row == [])
+        ]
     rows = [line for line, _ in body]
     dates = None
     if date_col is not None:

@@ -30,6 +30,10 @@ BACKPROPS = ("bptt", "tutorial")
 NO_TRUNCATION = -1
 FULL_BPTT_FROM = 2**62
 
+# The largest count a kernel or a model file holds: a sequence length, an Adam
+# step.  The kernels count in C int64, and a count past this has no meaning.
+MAX_COUNT = 2**62
+
 
 def truncation_code(k):
     """bptt_truncate (None or a count >= 0) as stored: NO_TRUNCATION or k."""

@@ -346,9 +346,32 @@ def test_warnings_are_one_line_notes(capsys):
 
 
 def test_rmse_of_values_near_the_largest_float():
-    from rnnc.cli import rmse
+    from rnnc.cli import fixed, mae, rmse
 
     with np.errstate(all="raise"):
         assert rmse([1e308, -1e308], [0.0, 0.0]) == pytest.approx(1e308)
         assert rmse([1e308], [-1e308]) == float("inf")  # the error itself is beyond float64
-        assert rmse([1.0, 2.0], [1.0, 4.0]) == pytest.approx(2**0.5)
+        assert rmse([1.0, 2.0], [1.0, 4.0]) == 2**0.5  # the plain sum where it fits
+        assert mae([1.7e308, -1.7e308], [0.0, 0.0]) == pytest.approx(1.7e308)
+        assert mae([1.0, 2.0], [1.0, 4.0]) == 1.0
+    assert (fixed(0.0021), fixed(1.5e300)) == ("0.002100", "1.5e+300")
+
+
+def test_a_series_near_the_largest_float_gives_an_error_not_numpy_warnings(capsys, tmp_path):
+    import warnings
+
+    write_series(tmp_path / "big.csv", [1e308] * 30 + [-1e308] * 30, column="value")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        status, out, err = run(
+            capsys,
+            "train --preset tutorial --seq-len 5 --epochs 2 --csv {tmp}/big.csv --column value "
+            "--save {tmp}/m.npz --out {tmp}/plots",
+            tmp_path,
+        )
+    # the fit's predictions, in raw units, are beyond float64: said so in one line
+    assert status == 2
+    assert err.strip().splitlines()[-1] == (
+        "rnnc train: error: a prediction is beyond float64's range in raw units (the "
+        "network's output times the model's scale, plus its offset, overflows)"
+    )

@@ -212,12 +212,12 @@ def test_counts_past_what_the_kernels_hold():
     state = rnnc.AdamState(U, V, W)
     state.step = 2**63
     with pytest.raises(
-        ValueError, match=r"optimizer_state.step must be a count of updates from 0 to 2\*\*62"
+        ValueError, match=f"optimizer_state.step must be a count of updates from 0 to {2**62}"
     ):
         rnnc.train(
             U, V, W, X, Y, None, None, optimizer="adam", optimizer_state=state, verbose=False
         )
-    with pytest.raises(ValueError, match=r"seq_len must be at most 2\*\*62"):
+    with pytest.raises(ValueError, match=f"seq_len must be at most {2**62}"):
         rnnc.Model(U, V, W, seq_len=2**63, layout="shared")
 
 

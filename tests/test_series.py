@@ -93,6 +93,11 @@ def test_a_blank_line_between_values_is_a_gap_without_dates(tmp_path):
     np.testing.assert_array_equal(
         read_table(two, ["a", "b"], fill="previous").values, [[1, 2], [1, 2], [3, 4]]
     )
+    # a double-spaced file (line endings written twice, as csv.writer does on
+    # Windows without newline=""): its blank lines are no steps
+    for spaced in ("value\n\n1\n\n2\n\n3\n\n4\n", "value\r\r\n1\r\r\n2\r\r\n3\r\r\n4\r\r\n"):
+        path = write(tmp_path, spaced, "spaced.csv")
+        np.testing.assert_array_equal(read_table(path, ["value"]).values[:, 0], [1, 2, 3, 4])
     # with dates, the dates say which steps are missing: a blank line is nothing
     dated = write(tmp_path, "month,value\n2020-01,1\n\n2020-02,2\n2020-03,3\n", "dated.csv")
     np.testing.assert_array_equal(read_table(dated, ["value"]).values[:, 0], [1, 2, 3])

@@ -472,7 +472,7 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
             try:
                 with np.errstate(over="ignore", invalid="ignore"):  # reported below
                     # `one` was checked when made: no step checks its fields again
-                    path[:, step] = one._predict_each(steps, n_threads)[0, :, 0]
+                    path[:, step] = one._predict_each(steps, n_threads, "history")[0, :, 0]
                 finite = np.all(np.isfinite(path[:, step]))
             except FloatingPointError:  # a prediction beyond float64
                 finite = False

@@ -171,8 +171,9 @@ class Model:
         self.check()  # fields may have changed since the model was made
         return self._predict_each(X, n_threads)
 
-    def _predict_each(self, X, n_threads=None):
-        """predict_each for fields already checked (rnnc.forecast's steps)."""
+    def _predict_each(self, X, n_threads=None, name="X"):
+        """predict_each for fields already checked (rnnc.forecast's steps);
+        errors name the windows X as name."""
         from rnnc.core import predict
 
         X = self._windows(X)
@@ -180,7 +181,7 @@ class Model:
             Z = self.to_network(diff.difference(X, self.differencing, axis=1))
         if np.all(np.isfinite(X)) and not np.all(np.isfinite(Z)):
             raise ValueError(
-                f"X is too large for this model's scaling: (values - offset) / "
+                f"{name} is too large for this model's scaling: (values - offset) / "
                 f"scale overflows float64 (offset {self.offset}, scale {self.scale})"
             )
         out = []

@@ -560,9 +560,9 @@ def test_one_file_for_two_outputs_is_refused_before_work(tmp_path):
 
 def test_values_beyond_a_models_scaling_are_named(saved_model):
     tiny = rnnc.Model(saved_model.U, saved_model.V, saved_model.W, seq_len=6, scale=1e-300)
-    with pytest.raises(ValueError, match="too large for this model's scaling"):
+    with pytest.raises(ValueError, match="^X is too large for this model's scaling"):
         tiny.predict(np.full((1, 6), 1e10))
-    with pytest.raises(ValueError, match="too large for this model's scaling"):
+    with pytest.raises(ValueError, match="^history is too large for this model's scaling"):
         rnnc.forecast(tiny, np.full(6, 1e10), 2)
 
 

@@ -45,7 +45,16 @@ from rnnc.forecasting import (
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import check_save_path
 from rnnc.scaling import in_units_of_largest, standardisation
-from rnnc.series import FILLS, SeriesError, format_date, parse_dates, read_table, span_months
+from rnnc.series import (
+    FILLS,
+    KEEP_GAPS,
+    SeriesError,
+    filled_each_side,
+    format_date,
+    parse_dates,
+    read_table,
+    span_months,
+)
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
 # about 0.003 in seconds): small initial weights so that the sigmoid starts
@@ -78,28 +87,42 @@ COLUMN = "{column}"
 
 
 def read_target(args, column, inputs=()):
-    """The Table of --csv's column and the inputs, with the command's date,
-    fill and delimiter options, as that column alone would be read: its own
-    gaps, fill and end.  The rows after the last where the column has a value
-    are the future (Table.end), where only the inputs have values."""
+    """(Table, end): --csv's column and the inputs, with the command's date,
+    fill and delimiter options, as that column alone would be read (its own
+    gaps, fill and end), and the steps up to the forecast origin: --until's
+    (origin), else all the column's values.  The rows after the last where
+    the column has a value are the future (Table.end), where only the inputs
+    have values.  With --until, the gaps on each side of it are filled on
+    their own (filled_each_side), so that no value up to it is filled from
+    one after it."""
     date = False if args.no_date else args.date
     try:
-        return read_table(
+        table = read_table(
             args.csv,
             [column, *(name for name in inputs if name != column)],
             date=date,
-            fill=args.fill,
+            fill=args.fill if args.until is None else KEEP_GAPS,
             delimiter=args.delimiter,
             future=[column],
         )
+        if args.until is None:
+            return table, table.end
+        end = origin(args.until, table, args.csv)
+        if end > table.end:
+            raise CommandError(
+                f"--until {args.until}: {column} ends at "
+                f"{origin_name(table, table.end)}; the rows after it are the inputs' future"
+            )
+        return filled_each_side(table, end, args.fill, args.csv)
     except SeriesError as exc:
         raise CommandError(str(exc)) from None
 
 
 def read_tables(args, inputs):
-    """{column: its Table (read_target)} for each --column, all read before any
-    work; inputs maps each column to its input columns."""
-    return {column: read_target(args, column, inputs[column]) for column in args.column}
+    """({column: Table}, {column: end}) of read_target for each --column, all
+    read before any work; inputs maps each column to its input columns."""
+    read = {column: read_target(args, column, inputs[column]) for column in args.column}
+    return {c: table for c, (table, _) in read.items()}, {c: end for c, (_, end) in read.items()}
 
 
 def training_tables(args, inputs):
@@ -107,15 +130,11 @@ def training_tables(args, inputs):
     step (Table.end), so that a model can be fitted on the past of a date
     that predict --until then forecasts from.  The later rows are still
     read (a gap there still needs --fill), but not trained on."""
-    tables = read_tables(args, inputs)
+    tables, ends = read_tables(args, inputs)
     if args.until is None:
         return tables
     for column, table in tables.items():
-        end = origin(args.until, table, args.csv)
-        if end > table.end:
-            raise CommandError(
-                f"--until {args.until}: {column} ends at {origin_name(table, table.end)}"
-            )
+        end = ends[column]
         if args.preset == FORECASTER and end < forecaster_module.MIN_LENGTH:
             raise CommandError(
                 f"--until {args.until}: {column} has {end} values up to it; the "
@@ -708,16 +727,9 @@ def command_predict(args):
         if getattr(args, option) is not None and args.horizon is None:
             raise CommandError(f"--{option} is for forecasts: give --horizon too")
     inputs = {column: model_inputs(args, models[column], paths[column]) for column in models}
-    tables = read_tables(args, inputs)
-    ends = {}
+    tables, ends = read_tables(args, inputs)
     for column, model in models.items():
-        table = tables[column]
-        end = table.end if args.until is None else origin(args.until, table, args.csv)
-        if end > table.end:
-            raise CommandError(
-                f"--until {args.until}: {column} ends at "
-                f"{origin_name(table, table.end)}; the rows after it are the inputs' future"
-            )
+        table, end = tables[column], ends[column]
         window = model.window_len  # seq_len, plus what the model's differencing uses up
         if end < window:
             upto = "" if args.until is None else f" up to --until {args.until}"
@@ -734,7 +746,6 @@ def command_predict(args):
                 UserWarning,
                 stacklevel=1,
             )
-        ends[column] = end
     numbered = [table.rows for table in tables.values() if table.dates is None]
     if len(numbered) > 1 and any(rows != numbered[0] for rows in numbered):
         warnings.warn(
@@ -1043,7 +1054,8 @@ def origin(text, table, path):
     """How many values --until keeps: up to and including the last step of
     the span the date it names reaches (steps_within: 2001 in a monthly file
     is 2001-12, in a yearly one the step holding 2001) or its 1-based row of
-    the series; a number that reads as a date of the file is that date."""
+    the series; in a file with dates, a number that reads as a date (a year)
+    is that date."""
     n = len(table.values)
     if table.dates is not None:
         try:
@@ -1054,13 +1066,14 @@ def origin(text, table, path):
             match = np.flatnonzero(steps_within(table, when, span_months(text)))
             if match.size:  # a span of several steps (2001 in monthly data) ends at its last
                 return int(match[-1]) + 1
-            if not text.strip().isdigit():
-                f = table.frequency
-                raise CommandError(
-                    f"--until {text}: no such date in {path}, whose "
-                    f"{f.name} dates run from {format_date(table.dates[0], f)} "
-                    f"to {format_date(table.dates[-1], f)}"
-                )
+            # a year (four digits) is a date here, never a row: 2014 in daily data
+            # from 2015 is no date of the file, not its 2014th row
+            f = table.frequency
+            raise CommandError(
+                f"--until {text}: no such date in {path}, whose "
+                f"{f.name} dates run from {format_date(table.dates[0], f)} "
+                f"to {format_date(table.dates[-1], f)}"
+            )
     if text.strip().isascii() and text.strip().isdigit():
         row = int(text)
         if not 1 <= row <= n:

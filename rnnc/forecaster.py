@@ -998,7 +998,8 @@ def fit_forecaster(
     horizon : int, optional
         Steps the model is chosen to forecast (see 1.).
     period : int, optional
-        The seasonal period, 1 for none (see 1.).
+        The seasonal period, 1 for none (see 1.), below the number of values
+        before the backtest's holdout.
     n_members : int
         Seeds per network ensemble, 1 to MAX_MEMBERS (1000).
     hidden_dim, max_epochs, learning_rate, activation
@@ -1061,6 +1062,12 @@ def fit_forecaster(
         os.cpu_count() or 1 if n_jobs is None else check.check_count_between(n_jobs, "n_jobs", 1)
     )
     plan = plan_backtest(n, horizon, period, y)
+    if period_from == "given" and period >= plan.start:
+        # the season would be ignored (plan_backtest scales by lag 1): say so
+        raise ValueError(
+            f"period must be below the {plan.start} values before the backtest's "
+            f"holdout (a season needs one whole season before it), got {period}"
+        )
     x = None if inputs is None else _inputs(inputs, n)
 
     if x is None:

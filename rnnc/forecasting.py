@@ -409,10 +409,15 @@ def _far_from(stats, recent, what, trained_on):
             f"{trained_on} the model was trained on moved by equal steps: its "
             f"forecast may mean little"
         )
+    if moves == 0:
+        return (
+            f"{what} move by equal steps, where the {trained_on} the model was "
+            f"trained on moved by varying ones: its forecast may mean little"
+        )
     ratio = moves / trained
     if not 1 / SPREAD_RATIO <= ratio <= SPREAD_RATIO:
         return (
-            f"{what} move {ratio:.3g} times as much from step to step as the "
+            f"{what} vary {ratio:.3g} times as much from step to step as the "
             f"{trained_on} the model was trained on: its forecast may mean little"
         )
     return None

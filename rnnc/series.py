@@ -24,6 +24,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 FILLS = ("interpolate", "previous", "drop")
+# read_table's fill that leaves the gaps as NaN, for a caller that cuts the
+# table first and then fills each side of the cut on its own (filled_each_side)
+KEEP_GAPS = "keep"
 # Cells that mean "no value" in the files spreadsheets, R and pandas write.
 MISSING = frozenset(["", "na", "n/a", "nan", "null", "none", "-", "#n/a", "?"])
 # A number as CSV files write one: ASCII digits, a point, an exponent
@@ -355,7 +358,7 @@ def read_table(
     ValueError
         For options out of range.
     """
-    if fill is not None and fill not in FILLS:
+    if fill is not None and fill not in (*FILLS, KEEP_GAPS):
         raise ValueError(f"fill must be None or one of {', '.join(map(repr, FILLS))}, got {fill!r}")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
@@ -455,6 +458,35 @@ def read_table(
     )
 
 
+def filled_each_side(table, cut, fill, path):
+    """(table, cut) for a table read with KEEP_GAPS, its gaps filled on each side
+    of step cut (a forecast origin) on its own, so that no step before the cut
+    reads a value after it (interpolating across the cut had).  The side after
+    it runs to table.end and starts from the step before the cut, so that
+    "previous" and "interpolate" have a value on the left; the rows after
+    table.end (the future) stay as read.  The cut moves back by the steps
+    "drop" removes before it."""
+    before = _filled(_steps(table, slice(0, cut)), fill, path)
+    if fill == "drop" or cut >= table.end:
+        after = _filled(_steps(table, slice(cut, table.end)), fill, path)
+    else:
+        joined = _steps(table, slice(cut - 1, table.end))
+        joined.values = np.vstack([before.values[-1:], joined.values[1:]])
+        after = _steps(_filled(joined, fill, path), slice(1, None))
+    future = _steps(table, slice(table.end, None))
+    parts = (before, after, future)
+    whole = Table(
+        np.vstack([part.values for part in parts]),
+        table.names,
+        None if table.dates is None else np.concatenate([part.dates for part in parts]),
+        table.frequency,
+        [row for part in parts for row in part.rows],
+        table.date_name,
+        len(before.values) + len(after.values),
+    )
+    return whole, len(before.values)
+
+
 def _steps(table, where):
     """The table's steps in the slice where."""
     dates = None if table.dates is None else table.dates[where]
@@ -477,13 +509,23 @@ def _date_column(header, body, date, columns, path, cells):
                 f"{path} has no date column {date!r}; its columns are "
                 f"{', '.join(map(repr, header))}"
             )
+        if date in columns:
+            raise SeriesError(
+                f"{path}: column {date!r} cannot be both the dates and a value column"
+            )
         return header.index(date)
     for i, name in enumerate(header):
-        if name.lower() in DATE_NAMES and name not in columns:
+        if name.lower() in DATE_NAMES:
             try:
                 parse_dates(cells(i))
             except SeriesError:
                 continue
+            if name in columns:  # the dates, asked for as values: a slip, most likely
+                raise SeriesError(
+                    f"{path}: column {name!r} holds the file's dates, not values to "
+                    f"forecast; to read it as values, say the file has no dates "
+                    f"(date=False, --no-date)"
+                )
             return i
     return None
 
@@ -503,7 +545,7 @@ def _regular_steps(values, dates, rows, frequency):
 
 def _filled(table, fill, path):
     missing = np.isnan(table.values)
-    if not missing.any():
+    if not missing.any() or fill == KEEP_GAPS:
         return table
     step, col = np.argwhere(missing)[0]
     if fill is None:

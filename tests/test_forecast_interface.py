@@ -192,6 +192,62 @@ def test_until_and_interval_need_a_horizon(capsys, tmp_path):
         assert status == 2 and f"{option.split()[0]} is for forecasts: give --horizon" in err
 
 
+def test_a_year_is_a_date_in_a_dated_file_never_a_row(capsys, tmp_path):
+    # 2014 in daily data from 2015 is no date of the file: before, it was read as
+    # the 2014th row and the model trained on the wrong part of the series
+    days = np.datetime64("2015-01-01") + np.arange(2100)
+    write_dated_csv(tmp_path / "d.csv", [str(d) for d in days], seasonal_series(2100, 7))
+    train = "train --csv {tmp}/d.csv --column y --save {tmp}/m.npz --epochs 0 --quiet --no-plots"
+    assert run_cli(capsys, train, tmp_path)[0] == 0
+    predict = "predict --model {tmp}/m.npz --csv {tmp}/d.csv --column y --horizon 3"
+    for command in (train, predict):
+        status, _, err = run_cli(capsys, command + " --until 2014", tmp_path)
+        assert status == 2
+        assert f"--until 2014: no such date in {tmp_path}" in err
+        assert f"daily dates run from 2015-01-01 to {days[-1]}" in err
+
+
+@pytest.mark.parametrize(
+    "fill, history",
+    [
+        ("interpolate", None),  # a gap at the cut: nothing before it on the right
+        ("previous", [*range(1, 10), 9]),
+        ("drop", [*range(1, 10)]),  # --until counts the file's rows, not those kept
+    ],
+)
+def test_until_fills_no_value_before_it_from_one_after_it(capsys, tmp_path, fill, history):
+    # rows 1..9 hold 1..9, row 10 is a gap, then 100s: filling the whole file
+    # before cutting at row 10 had filled the gap from the 100 after it (54.5),
+    # and drop had counted row 10 among the rows kept (the first 100)
+    values = [*range(1, 10), "", 100, 100]
+    (tmp_path / "s.csv").write_text("y\n" + "".join(f"{v}\n" for v in values))
+    command = (
+        f"train --csv {{tmp}}/s.csv --column y --until 10 --fill {fill} "
+        "--save {tmp}/m.npz --epochs 0 --quiet --no-plots"
+    )
+    status, _, err = run_cli(capsys, command, tmp_path)
+    if history is None:
+        assert status == 2 and "ends with a gap, which interpolation cannot fill" in err
+        return
+    assert status == 0, err
+    stats = rnnc.load(tmp_path / "m.npz").info["training"]
+    assert (stats["max"], stats["mean"]) == (9, pytest.approx(np.mean(history)))
+
+
+def test_the_date_column_is_no_value_column(capsys, tmp_path):
+    years = [str(y) for y in range(1990, 2020)]
+    write_dated_csv(tmp_path / "y.csv", years, seasonal_series(30, 4))
+    text = (tmp_path / "y.csv").read_text().replace("date,", "year,", 1)
+    (tmp_path / "y.csv").write_text(text)
+    base = "train --csv {tmp}/y.csv --save {tmp}/m.npz --epochs 0 --quiet --no-plots"
+    status, _, err = run_cli(capsys, base + " --column year", tmp_path)
+    assert status == 2 and "column 'year' holds the file's dates, not values" in err
+    status, _, err = run_cli(capsys, base + " --column year --date year", tmp_path)
+    assert status == 2 and "column 'year' cannot be both the dates and a value column" in err
+    status, _, err = run_cli(capsys, base + " --column year --no-date", tmp_path)
+    assert status == 0, err
+
+
 # --- gaps and formats ------------------------------------------------------------------
 
 

@@ -457,6 +457,8 @@ def test_values_past_the_largest_magnitude_are_refused_by_name():
         ({"a": 1}, {}, TypeError, "series must be an array of numbers"),
         ((v for v in range(10)), {}, TypeError, "series must be an array of numbers"),
         (np.arange(8.0), dict(n_members=1001), ValueError, "n_members must be at most 1000"),
+        # 20 values hold out 6: a season of 14 or more has no whole one before them
+        (np.arange(20.0), dict(period=14), ValueError, "period must be below the 14 values"),
     ],
 )
 def test_arguments_out_of_reach_are_named(series, kwargs, error, message):

@@ -354,6 +354,10 @@ def test_an_exact_trend_continued_is_not_called_unusual():
     noisy = np.arange(31.0) * 3 + 7 + np.random.default_rng(0).normal(size=31)
     with pytest.warns(UserWarning, match="by varying amounts, where the series .* equal steps"):
         forecast(model, noisy, 3)
+    # and equal steps after a fit on varying ones are said to be equal, not "0 times"
+    varying = rnnc.fit_forecaster(noisy, horizon=3, max_epochs=0)
+    with pytest.warns(UserWarning, match="move by equal steps, where the series .* varying ones"):
+        forecast(varying, np.arange(40.0) * 3 + 7, 3)
 
 
 def test_a_combination_of_arx_models_forecasts_the_mean_of_theirs():

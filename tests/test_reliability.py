@@ -497,9 +497,10 @@ def read_column(path, column):
     from rnnc.cli import read_target
 
     options = argparse.Namespace(
-        csv=path, column=[column], date=None, no_date=False, fill=None, delimiter=None
+        csv=path, column=[column], date=None, no_date=False, fill=None, delimiter=None, until=None
     )
-    return read_target(options, column).column(column)
+    table, _ = read_target(options, column)
+    return table.column(column)
 
 
 @pytest.mark.parametrize(

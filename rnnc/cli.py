@@ -109,9 +109,9 @@ def read_target(args, column, inputs=()):
             return table, table.end
         end = origin(args.until, table, args.csv)
         if end > table.end:
+            future = "; the rows after it are the inputs' future" if len(table.names) > 1 else ""
             raise CommandError(
-                f"--until {args.until}: {column} ends at "
-                f"{origin_name(table, table.end)}; the rows after it are the inputs' future"
+                f"--until {args.until}: {column} ends at {origin_name(table, table.end)}{future}"
             )
         return filled_each_side(table, end, args.fill, args.csv)
     except SeriesError as exc:

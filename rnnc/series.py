@@ -459,22 +459,40 @@ def read_table(
 
 
 def filled_each_side(table, cut, fill, path):
-    """(table, cut) for a table read with KEEP_GAPS, its gaps filled on each side
-    of step cut (a forecast origin) on its own, so that no step before the cut
-    reads a value after it (interpolating across the cut had).  The side after
-    it runs to table.end and starts from the step before the cut, so that
-    "previous" and "interpolate" have a value on the left; the rows after
-    table.end (the future) stay as read.  The cut moves back by the steps
-    "drop" removes before it."""
-    before = _filled(_steps(table, slice(0, cut)), fill, path)
-    if fill == "drop" or cut >= table.end:
-        after = _filled(_steps(table, slice(cut, table.end)), fill, path)
-    else:
-        joined = _steps(table, slice(cut - 1, table.end))
-        joined.values = np.vstack([before.values[-1:], joined.values[1:]])
-        after = _steps(_filled(joined, fill, path), slice(1, None))
+    """(table, cut) for a table read with KEEP_GAPS, its first column (the
+    target) filled on each side of step cut (a forecast origin) on its own, so
+    that no value of it before the cut is filled from one after it; the other
+    columns (inputs, known in advance) are filled over both sides at once.
+    The side after the cut runs to table.end and starts from the step before
+    the cut, so that "previous" and "interpolate" have a value on the left;
+    the rows after table.end (the future) stay as read.  "drop" drops whole
+    steps, so it runs on each side on its own for every column, and the cut
+    moves back by the steps it drops before it."""
+    if fill == "interpolate" and cut < table.end and np.isnan(table.values[cut - 1, 0]):
+        raise SeriesError(
+            f"{path}: {table.names[0]} has no value at the forecast origin (--until), "
+            f"and interpolating it would read the value after it: fill with "
+            f"previous or drop, or cut at another step"
+        )
+    known = _steps(table, slice(0, table.end))
     future = _steps(table, slice(table.end, None))
-    parts = (before, after, future)
+    if fill == "drop":
+        before = _filled(_steps(known, slice(0, cut)), fill, path)
+        after = _filled(_steps(known, slice(cut, None)), fill, path)
+        parts = (before, after, future)
+        cut = len(before.values)
+    else:
+        filled = _filled(known, fill, path)  # the inputs' values, and all the dates
+        alone = replace(known, values=known.values[:, :1], names=known.names[:1])
+        target = _filled(_steps(alone, slice(0, cut)), fill, path).values[:, 0]
+        if cut < table.end:
+            rest = _steps(alone, slice(cut - 1, None))
+            rest.values = rest.values.copy()
+            rest.values[0, 0] = target[-1]
+            target = np.concatenate([target, _filled(rest, fill, path).values[1:, 0]])
+        values = filled.values.copy()
+        values[:, 0] = target
+        parts = (replace(filled, values=values), future)
     whole = Table(
         np.vstack([part.values for part in parts]),
         table.names,
@@ -482,9 +500,9 @@ def filled_each_side(table, cut, fill, path):
         table.frequency,
         [row for part in parts for row in part.rows],
         table.date_name,
-        len(before.values) + len(after.values),
+        sum(len(part.values) for part in parts[:-1]),
     )
-    return whole, len(before.values)
+    return whole, cut
 
 
 def _steps(table, where):
@@ -514,19 +532,22 @@ def _date_column(header, body, date, columns, path, cells):
                 f"{path}: column {date!r} cannot be both the dates and a value column"
             )
         return header.index(date)
+    asked_for = None  # a column named like dates that reads as dates, asked for as values
     for i, name in enumerate(header):
         if name.lower() in DATE_NAMES:
             try:
                 parse_dates(cells(i))
             except SeriesError:
                 continue
-            if name in columns:  # the dates, asked for as values: a slip, most likely
-                raise SeriesError(
-                    f"{path}: column {name!r} holds the file's dates, not values to "
-                    f"forecast; to read it as values, say the file has no dates "
-                    f"(date=False, --no-date)"
-                )
-            return i
+            if name not in columns:
+                return i
+            asked_for = asked_for or name
+    if asked_for is not None:  # the file's only dates, asked for as values: a slip, most likely
+        raise SeriesError(
+            f"{path}: column {asked_for!r} holds the file's dates, not values to "
+            f"forecast; to read it as values, say the file has no dates "
+            f"(date=False, --no-date) or name its date column (date=..., --date)"
+        )
     return None
 
 

@@ -227,11 +227,29 @@ def test_until_fills_no_value_before_it_from_one_after_it(capsys, tmp_path, fill
     )
     status, _, err = run_cli(capsys, command, tmp_path)
     if history is None:
-        assert status == 2 and "ends with a gap, which interpolation cannot fill" in err
+        assert status == 2 and "y has no value at the forecast origin (--until)" in err
         return
     assert status == 0, err
     stats = rnnc.load(tmp_path / "m.npz").info["training"]
     assert (stats["max"], stats["mean"]) == (9, pytest.approx(np.mean(history)))
+
+
+def test_until_interpolates_inputs_across_it(capsys, tmp_path):
+    # an input is known in advance: its gap at the cut is filled from both sides,
+    # as the whole file filled before the cut had it, while the target's sides
+    # are filled each on its own
+    months = monthly(48)
+    y, x = seasonal_series(48), np.arange(48) * 0.5
+    rows = [f"{d},{a},{'' if i == 29 else b}" for i, (d, a, b) in enumerate(zip(months, y, x))]
+    (tmp_path / "s.csv").write_text("date,y,x\n" + "\n".join(rows) + "\n")
+    command = (
+        "train --csv {tmp}/s.csv --column y --inputs x --until 30 --fill interpolate "
+        "--save {tmp}/m.npz --epochs 0 --quiet --no-plots"
+    )
+    status, _, err = run_cli(capsys, command, tmp_path)
+    assert status == 0, err
+    stats = rnnc.load(tmp_path / "m.npz").info["training_inputs"][0]
+    assert stats["max"] == 14.5 and stats["mean"] == pytest.approx(np.mean(x[:30]))
 
 
 def test_the_date_column_is_no_value_column(capsys, tmp_path):
@@ -245,6 +263,19 @@ def test_the_date_column_is_no_value_column(capsys, tmp_path):
     status, _, err = run_cli(capsys, base + " --column year --date year", tmp_path)
     assert status == 2 and "column 'year' cannot be both the dates and a value column" in err
     status, _, err = run_cli(capsys, base + " --column year --no-date", tmp_path)
+    assert status == 0, err
+    # an input named like dates, beside the file's own date column: no slip
+    text = "year,date,y\n" + "".join(
+        f"{1990 + i // 12},{m},{v}\n"
+        for i, (m, v) in enumerate(zip(monthly(48), seasonal_series(48)))
+    )
+    (tmp_path / "yd.csv").write_text(text)
+    status, _, err = run_cli(
+        capsys,
+        "train --csv {tmp}/yd.csv --column y --inputs year --save {tmp}/m.npz --epochs 0 "
+        "--quiet --no-plots",
+        tmp_path,
+    )
     assert status == 0, err
 
 

@@ -44,7 +44,7 @@ from rnnc.forecasting import (
 )
 from rnnc.initializers import scaled_weights, tutorial_weights
 from rnnc.io import check_save_path
-from rnnc.scaling import in_units_of_largest, standardisation
+from rnnc.scaling import in_units_of_largest, mean_in_range, standardisation
 from rnnc.series import (
     FILLS,
     KEEP_GAPS,
@@ -270,24 +270,14 @@ def fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate, shuffle=False):
     return progress
 
 
-def _in_range_mean(values):
-    """The mean of values >= 0; where their sum overflows, taken in units of the
-    largest; inf where a value itself is beyond float64's range."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        plain = float(np.mean(values))
-    if math.isfinite(plain) or not np.all(np.isfinite(values)):
-        return plain
-    unit, magnitude = in_units_of_largest(values)
-    return float(np.mean(unit)) * float(magnitude.item())
-
-
 def _errors(predicted, actual):
     with np.errstate(over="ignore", invalid="ignore"):
         return np.asarray(predicted, dtype=np.float64) - np.asarray(actual, dtype=np.float64)
 
 
 def rmse(predicted, actual):
-    """Root mean squared error (see _in_range_mean)."""
+    """Root mean squared error; where the squares overflow, in units of the
+    largest error; inf where an error itself is beyond float64's range."""
     errors = _errors(predicted, actual)
     with np.errstate(over="ignore", invalid="ignore"):
         plain = math.sqrt(np.mean(errors**2))
@@ -298,8 +288,8 @@ def rmse(predicted, actual):
 
 
 def mae(predicted, actual):
-    """Mean absolute error (see _in_range_mean)."""
-    return _in_range_mean(np.abs(_errors(predicted, actual)))
+    """Mean absolute error, also near float64's largest (mean_in_range)."""
+    return float(mean_in_range(np.abs(_errors(predicted, actual))))
 
 
 def fixed(value):

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _validation as check
 from rnnc.model import Combination, Model
-from rnnc.scaling import ROUNDING, in_units_of_largest
+from rnnc.scaling import ROUNDING, in_units_of_largest, mean_in_range
 
 
 def windows(series: ArrayLike, seq_len: int) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
@@ -424,14 +424,9 @@ def _far_from(stats, recent, what, trained_on):
 
 
 def mean_of_paths(paths):
-    """The mean of finite forecasts; where their sum overflows (values near
-    float64's largest), the mean in units of their largest magnitude, and a
-    FloatingPointError if even that is not finite."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean = np.mean(paths, axis=0)
-        if not np.all(np.isfinite(mean)):
-            unit, magnitude = in_units_of_largest(paths)
-            mean = np.mean(unit, axis=0) * magnitude[0]
+    """The mean of finite forecasts (mean_in_range: also near float64's
+    largest), or a FloatingPointError where the mean itself is beyond it."""
+    mean = mean_in_range(paths, axis=0)
     if not np.all(np.isfinite(mean)):
         raise FloatingPointError("the mean of the models' forecasts is beyond float64's range")
     return mean

@@ -20,6 +20,19 @@ def in_units_of_largest(A: ArrayLike, axis: int | tuple[int, ...] | None = None)
     return A / magnitude, magnitude
 
 
+def mean_in_range(A: ArrayLike, axis: int | None = None):
+    """np.mean of A in float64; where the sum overflows (finite values near
+    float64's largest), the mean in units of their largest magnitude, so that
+    it is finite wherever the mean itself is."""
+    A = np.asarray(A, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.mean(A, axis=axis)
+        if np.all(np.isfinite(mean)) or not np.all(np.isfinite(A)):
+            return mean
+        unit, magnitude = in_units_of_largest(A, axis)
+        return np.mean(unit, axis=axis) * np.squeeze(magnitude, axis=axis)
+
+
 def standardisation(
     A: ArrayLike, axis: int | tuple[int, ...] = 0
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

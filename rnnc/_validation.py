@@ -153,10 +153,10 @@ def input_layout(U, X, name):
     if U.shape[1] == F:
         return Layout(False, T, F)
     hint = f"(hidden_dim, seq_len) = ({U.shape[0]}, {T}) for one input per step"
+    features = "feature" if F == 1 else "features"
     raise ValueError(
-        f"U has shape {U.shape}, which does not fit {name} with shape "
-        f"{X.shape}: expected {hint}, or (hidden_dim, n_features) = "
-        f"({U.shape[0]}, {F})"
+        f"U has shape {U.shape}, which does not fit {name} ({T} steps of {F} "
+        f"{features}): expected {hint}, or (hidden_dim, n_features) = ({U.shape[0]}, {F})"
     )
 
 
@@ -220,7 +220,10 @@ def check_record(U, V, x, y):
             f"x must be one record, (seq_len,) or (seq_len, n_features), got {_describe(x)}"
         )
     X = (x[:, None] if x.ndim == 1 else x)[None]
-    Y = as_real_array(y, "y").reshape(1, -1)
+    y = as_real_array(y, "y")
+    if y.size != V.shape[0]:
+        raise ValueError(f"y must be (output_dim,) = ({V.shape[0]},), got {_describe(y)}")
+    Y = y.reshape(1, -1)
     X, Y, layout = check_data(U, V, X, Y, names=("x", "y"))
     return X[0], Y[0], layout
 

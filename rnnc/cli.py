@@ -956,7 +956,8 @@ def predict_horizon(args, models, inputs, tables, ends, plots, paths):
                 model,
                 result.intervals if args.interval else {},
             )
-            summaries.append(f"{column}: {summary}" if several else summary)
+            if summary:
+                summaries.append(f"{column}: {summary}" if several else summary)
         if plots[column]:
             plotted.append((plots[column], model, column, result, actual))
         widths.append(len(columns))
@@ -990,19 +991,26 @@ def number(value):
 def error_summary(history, predicted, actual, model, intervals):
     """One line: MAE, RMSE and MASE of the forecast against the values that followed
     (MASE scaled by the history's in-sample seasonal naive error), and the
-    intervals' coverage."""
+    intervals' coverage, over the steps where the file has a value (actual is
+    NaN at its gaps after --until); None when it has none."""
+    known = ~np.isnan(actual)
+    if not known.any():
+        return None
+    predicted, actual = predicted[known], actual[known]
     m = int(model.info.get("period", 1) or 1)
     m = m if len(history) > m else 1
     scale = mae(history[m:], history[:-m]) if len(history) > m else 0.0
     error = mae(predicted, actual)
     mase = f"{error / scale:.4g}" if scale > 0 else "n/a (constant history)"
+    gaps = f" ({np.sum(~known)} more are gaps in the file)" if not known.all() else ""
     line = (
-        f"error over the {len(actual)} known steps: MAE {error:.6g}, "
+        f"error over the {len(actual)} known steps{gaps}: MAE {error:.6g}, "
         f"RMSE {rmse(predicted, actual):.6g}, MASE {mase} (against the history's "
         f"in-sample seasonal naive, period {m})"
     )
     for level, (lower, upper) in intervals.items():
-        inside = int(np.sum((lower[: len(actual)] <= actual) & (actual <= upper[: len(actual)])))
+        lower, upper = lower[: len(known)][known], upper[: len(known)][known]
+        inside = int(np.sum((lower <= actual) & (actual <= upper)))
         line += f"; {percent(level)}% interval holds {inside}/{len(actual)}"
     return line
 
@@ -1059,10 +1067,11 @@ def origin(text, table, path):
             # a year (four digits) is a date here, never a row: 2014 in daily data
             # from 2015 is no date of the file, not its 2014th row
             f = table.frequency
+            year = " (read as a year: in a file with dates, a row is named by its date)"
             raise CommandError(
                 f"--until {text}: no such date in {path}, whose "
                 f"{f.name} dates run from {format_date(table.dates[0], f)} "
-                f"to {format_date(table.dates[-1], f)}"
+                f"to {format_date(table.dates[-1], f)}{year if text.strip().isdigit() else ''}"
             )
     if text.strip().isascii() and text.strip().isdigit():
         row = int(text)

@@ -460,14 +460,15 @@ def read_table(
 
 def filled_each_side(table, cut, fill, path):
     """(table, cut) for a table read with KEEP_GAPS, its first column (the
-    target) filled on each side of step cut (a forecast origin) on its own, so
-    that no value of it before the cut is filled from one after it; the other
-    columns (inputs, known in advance) are filled over both sides at once.
-    The side after the cut runs to table.end and starts from the step before
-    the cut, so that "previous" and "interpolate" have a value on the left;
-    the rows after table.end (the future) stay as read.  "drop" drops whole
-    steps, so it runs on each side on its own for every column, and the cut
-    moves back by the steps it drops before it."""
+    target) filled before step cut (a forecast origin) on its own, so that no
+    value of it before the cut is filled from one after it; the other columns
+    (inputs, known in advance) are filled over both sides at once.  After the
+    cut the target stays as read, gaps included: its values there are only
+    ever compared with forecasts, and a gap is no value to compare with.  The
+    rows after table.end (the future) stay as read.  "drop" drops whole
+    steps: before the cut, those with a gap in any column; after it, those
+    with a gap in an input (the forecast reads them); the cut moves back by
+    the steps dropped before it."""
     if fill == "interpolate" and cut < table.end and np.isnan(table.values[cut - 1, 0]):
         raise SeriesError(
             f"{path}: {table.names[0]} has no value at the forecast origin (--until), "
@@ -478,21 +479,18 @@ def filled_each_side(table, cut, fill, path):
     future = _steps(table, slice(table.end, None))
     if fill == "drop":
         before = _filled(_steps(known, slice(0, cut)), fill, path)
-        after = _filled(_steps(known, slice(cut, None)), fill, path)
+        after = _steps(known, slice(cut, None))
+        after = _kept(after, ~np.isnan(after.values[:, 1:]).any(axis=1))
         parts = (before, after, future)
         cut = len(before.values)
     else:
-        filled = _filled(known, fill, path)  # the inputs' values, and all the dates
+        inputs = replace(known, values=known.values[:, 1:], names=known.names[1:])
         alone = replace(known, values=known.values[:, :1], names=known.names[:1])
-        target = _filled(_steps(alone, slice(0, cut)), fill, path).values[:, 0]
-        if cut < table.end:
-            rest = _steps(alone, slice(cut - 1, None))
-            rest.values = rest.values.copy()
-            rest.values[0, 0] = target[-1]
-            target = np.concatenate([target, _filled(rest, fill, path).values[1:, 0]])
-        values = filled.values.copy()
-        values[:, 0] = target
-        parts = (replace(filled, values=values), future)
+        before = _filled(_steps(alone, slice(0, cut)), fill, path).values
+        values = np.column_stack(
+            [np.r_[before[:, 0], known.values[cut:, 0]], _filled(inputs, fill, path).values]
+        )
+        parts = (replace(known, values=values), future)
     whole = Table(
         np.vstack([part.values for part in parts]),
         table.names,
@@ -564,6 +562,13 @@ def _regular_steps(values, dates, rows, frequency):
     return full, frequency.add(dates[0], np.arange(len(full))), all_rows
 
 
+def _kept(table, keep):
+    """The table's steps where keep (a boolean mask) is true."""
+    rows = [r for r, k in zip(table.rows, keep, strict=True) if k]
+    dates = None if table.dates is None else table.dates[keep]
+    return replace(table, values=table.values[keep], dates=dates, rows=rows, end=None)
+
+
 def _filled(table, fill, path):
     missing = np.isnan(table.values)
     if not missing.any() or fill == KEEP_GAPS:
@@ -579,12 +584,9 @@ def _filled(table, fill, path):
             f"{path}: {table.names[col]} has no value at {where}; say what to "
             f"do with gaps (fill: interpolate, previous or drop)"
         )
-    values = table.values.copy()
     if fill == "drop":
-        keep = ~missing.any(axis=1)
-        rows = [r for r, k in zip(table.rows, keep, strict=True) if k]
-        dates = None if table.dates is None else table.dates[keep]
-        return replace(table, values=values[keep], dates=dates, rows=rows, end=None)
+        return _kept(table, ~missing.any(axis=1))
+    values = table.values.copy()
     for j in range(values.shape[1]):
         column = values[:, j]
         known = np.flatnonzero(~np.isnan(column))

@@ -55,6 +55,16 @@ def test_bad_targets_are_named(model):
         rnnc.train(U, V, W, X, Y, X, None, verbose=False)
 
 
+def test_a_bad_record_is_named_with_its_own_shape(model):
+    # gradients takes one record: its errors had shown the shapes it was
+    # reshaped to, (1, seq_len, n_features) and (1, output_dim)
+    U, V, W, X, Y = model
+    with pytest.raises(ValueError, match=r"does not fit x \(4 steps of 3 features\)"):
+        rnnc.gradients(U, V, W, np.zeros((4, 3)), Y[0])
+    with pytest.raises(ValueError, match=r"y must be \(output_dim,\) = \(1,\), got shape \(2,\)"):
+        rnnc.gradients(U, V, W, X[0], np.zeros(2))
+
+
 def test_train_needs_writable_float_arrays(model):
     U, V, W, X, Y = model
     with pytest.raises(TypeError, match="U must have dtype float32 or float64"):

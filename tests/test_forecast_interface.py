@@ -204,7 +204,7 @@ def test_a_year_is_a_date_in_a_dated_file_never_a_row(capsys, tmp_path):
         status, _, err = run_cli(capsys, command + " --until 2014", tmp_path)
         assert status == 2
         assert f"--until 2014: no such date in {tmp_path}" in err
-        assert f"daily dates run from 2015-01-01 to {days[-1]}" in err
+        assert f"daily dates run from 2015-01-01 to {days[-1]} (read as a year" in err
 
 
 @pytest.mark.parametrize(
@@ -232,6 +232,44 @@ def test_until_fills_no_value_before_it_from_one_after_it(capsys, tmp_path, fill
     assert status == 0, err
     stats = rnnc.load(tmp_path / "m.npz").info["training"]
     assert (stats["max"], stats["mean"]) == (9, pytest.approx(np.mean(history)))
+
+
+@pytest.mark.parametrize("fill", ["", "--fill previous", "--fill interpolate", "--fill drop"])
+def test_gaps_after_until_are_no_known_values(capsys, tmp_path, fill):
+    # the values after --until are only compared with the forecast: a gap there
+    # was filled (or dropped, skipping its month among the forecast's dates) and
+    # counted as a known step; it needs no --fill, shows as no actual value and
+    # is left out of the error
+    values, dates = seasonal_series(60), monthly(60)
+    cells = [repr(float(v)) for v in values]
+    for gap in (49, 51):
+        cells[gap] = ""
+    (tmp_path / "s.csv").write_text(
+        "date,y\n" + "".join(f"{d},{c}\n" for d, c in zip(dates, cells, strict=True))
+    )
+    until = f"--until {dates[47]} {fill}"
+    train = f"train --csv {{tmp}}/s.csv --column y --save {{tmp}}/m.npz {FAST} {until}"
+    status, _, err = run_cli(capsys, train, tmp_path)
+    assert status == 0, err
+    status, out, err = run_cli(
+        capsys,
+        f"predict --model {{tmp}}/m.npz --csv {{tmp}}/s.csv --column y --horizon 6 "
+        f"--interval 0.8 {until}",
+        tmp_path,
+    )
+    assert status == 0, err
+    rows = rows_of(out)
+    assert [r[0] for r in rows[1:]] == dates[48:54]
+    assert [r[-1] for r in rows[1:]] == [cells[i] and str(values[i]) for i in range(48, 54)]
+    result = rnnc.forecast(rnnc.load(tmp_path / "m.npz"), values[:48], 6, levels=(0.8,))
+    known = [0, 2, 4, 5]
+    mae = np.mean(np.abs(result.mean[known] - values[48:54][known]))
+    line = re.search(r"MAE (\S+), RMSE", err)
+    assert line and "error over the 4 known steps (2 more are gaps in the file)" in err, err
+    assert float(line.group(1)) == pytest.approx(mae, rel=1e-5)
+    lower, upper = result.intervals[0.8]
+    inside = np.sum((lower[known] <= values[48:54][known]) & (values[48:54][known] <= upper[known]))
+    assert f"80% interval holds {inside}/4" in err
 
 
 def test_until_interpolates_inputs_across_it(capsys, tmp_path):

@@ -2,7 +2,11 @@
 input layout, next to the roofline measured in the same run; and training at
 hidden 400 against PyTorch."""
 
+import functools
+
 import numpy as np
+
+import rnnc
 
 from .contenders import pytorch, rnnc_kernels
 from .harness import N_CORES, fixed, fmt_time, interleave, med
@@ -163,6 +167,7 @@ def section_scaling(report, rounds, torch, numba, quick):
 
     if torch is not None:
         against_torch(report, rounds, torch, budget, rng)
+        few_records_against_torch(report, rounds, torch, rng)
     return plot
 
 
@@ -188,6 +193,42 @@ def against_torch(report, rounds, torch, budget, rng):
             a, b = med(times["rnnc"]), med(times["PyTorch"])
             rows.append((T, np.dtype(dtype).name, fmt_time(a), fmt_time(b), f"{b / a:.2f}"))
     report.table(["seq", "dtype", "rnnc", "PyTorch", "PyTorch / rnnc"], rows)
+
+
+def few_records_against_torch(report, rounds, torch, rng):
+    """predict on 1 to 32 records of 50 steps: rnnc on one thread and PyTorch's nn.RNN."""
+    report(
+        "### Predict on a few records against PyTorch (50 steps, tanh, float64, one "
+        "thread; PyTorch's nn.RNN)"
+    )
+    report()
+    report(
+        "One window is what each step of a forecast reads. rnnc runs a block of at "
+        "most 2 records (float64) one record at a time, and more as a matrix product "
+        "over a whole tile of 8 columns."
+    )
+    report()
+    make = pytorch.make_predictor(torch)
+    calls = 20  # per timed run: one call takes tens of microseconds
+    rows = []
+    for H in (10, 100, 256):
+        for n in (1, 2, 4, 32):
+            weights, X, _ = scaling_data(n, 50, H, np.float64, False, rng)
+            theirs = make(weights, X)
+            ours = functools.partial(rnnc.predict, *weights, X, activation="tanh", n_threads=1)
+            difference = np.max(np.abs(ours() - theirs()))
+            times = interleave(
+                {
+                    name: fixed(lambda f: [f() for _ in range(calls)], f)
+                    for name, f in (("rnnc", ours), ("PyTorch", theirs))
+                },
+                rounds,
+            )
+            a, b = med(times["rnnc"]) / calls, med(times["PyTorch"]) / calls
+            rows.append((H, n, fmt_time(a), fmt_time(b), f"{b / a:.2f}", f"{difference:.1e}"))
+    report.table(
+        ["hidden", "records", "rnnc", "PyTorch", "PyTorch / rnnc", "max |difference|"], rows
+    )
 
 
 def plot_hidden(plot, path):

@@ -5,18 +5,22 @@
 #define RNNC_TEMPLATE "linalg_impl.h"
 
 #define REAL double
+#define REAL_FMA __builtin_fma
 #define SUFFIX _d
 #define LANE_INT long long
 #include "rnnc_instances.h"
 #undef REAL
+#undef REAL_FMA
 #undef SUFFIX
 #undef LANE_INT
 
 #define REAL float
+#define REAL_FMA __builtin_fmaf
 #define SUFFIX _s
 #define LANE_INT int
 #include "rnnc_instances.h"
 #undef REAL
+#undef REAL_FMA
 #undef SUFFIX
 #undef LANE_INT
 
@@ -33,6 +37,8 @@ RNNC_IFUNC(rnnc_gemm_tn_clip_sub_d)
 RNNC_IFUNC(rnnc_gemm_tn_clip_sub_s)
 RNNC_IFUNC(rnnc_gemm_d)
 RNNC_IFUNC(rnnc_gemm_s)
+RNNC_IFUNC(rnnc_gemv_cols_d)
+RNNC_IFUNC(rnnc_gemv_cols_s)
 RNNC_IFUNC(rnnc_gemm_strided_d)
 RNNC_IFUNC(rnnc_gemm_strided_s)
 RNNC_IFUNC(rnnc_pack_panels_d)

@@ -6,6 +6,17 @@
  * `omp simd` so it may reorder the sums.
  */
 
+/* x * y + z in the scalar sums that must round as the vector code's: fused
+ * where the variant has a multiply-add instruction (RNNC_FMA; the compiler
+ * then fuses the vector code's, under -ffp-contract=fast), else rounded
+ * twice, as there.  A plain x * y + z is left to the compiler, which fuses
+ * it or not depending on how it vectorises the loop around it. */
+#if RNNC_FMA
+#define MADD(x, y, z) REAL_FMA(x, y, z)
+#else
+#define MADD(x, y, z) ((x) * (y) + (z))
+#endif
+
 #if RNNC_VEC_BYTES
 /* Vectors are only passed between always-inline functions: no ABI to keep. */
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -26,6 +37,9 @@ typedef LANE_INT NAME(ivec_u) __attribute__((vector_size(RNNC_VEC_BYTES), aligne
 /* rows of a gemv block: at least 8, so that 8 independent sums are in flight
  * (two multiply-add units of 4 cycles' latency) with narrow vectors too */
 #define GEMV_ROWS (LANES < 8 ? 8 : LANES)
+/* vectors of sums per gemv_cols tile: two multiply-add units of 4 cycles'
+ * latency need 8 chains in flight */
+#define GEMV_COLS_TILE 8
 
 /* Lanes of a and b summed pairwise into one vector: if lanes [k s, (k+1) s)
  * of the concatenation (a, b) hold partial sums of one row for each even k,
@@ -477,21 +491,71 @@ void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict
             NAME(gemm_tile_plain)(k, A + i * k, k, B + j, n, C + i * n + j, n);
         n_tiles = j;
     }
-    /* the rows and columns the tiles leave, one output row at a time */
-    for (ptrdiff_t i = 0; i < m; i++) {
-        const ptrdiff_t j0 = i < m_tiles ? n_tiles : 0;
-        if (j0 == n)
-            continue;
-        REAL *c = C + i * n;
-        for (ptrdiff_t l = 0; l < k; l++) {
-            const REAL a = A[i * k + l];
-            const REAL *b = B + l * n;
-            for (ptrdiff_t j = j0; j < n; j++)
-                c[j] += a * b[j];
+    /* the rows and columns the tiles leave, one element at a time, summed as
+     * the tiles sum theirs: from zero, over l in order, then added to C */
+    for (ptrdiff_t i = 0; i < m; i++)
+        for (ptrdiff_t j = i < m_tiles ? n_tiles : 0; j < n; j++) {
+            REAL s = 0;
+            for (ptrdiff_t l = 0; l < k; l++)
+                s = MADD(A[i * k + l], B[l * n + j], s);
+            C[i * n + j] += s;
         }
-    }
 }
 #undef PLAIN_NR
+
+#if RNNC_VEC_BYTES
+/* y[i:i+nv LANES] += their sums in gemv_cols: nv vectors of sums held in
+ * registers over all of l (one load of AT and one multiply-add per vector
+ * and step), independent chains enough to keep both multiply-add units busy */
+RNNC_INLINE void NAME(gemv_cols_tile)(ptrdiff_t i, ptrdiff_t k, const REAL *restrict AT,
+                                      ptrdiff_t ldat, const REAL *restrict x,
+                                      REAL *restrict y, const int nv)
+{
+    VEC acc[GEMV_COLS_TILE];
+    #pragma GCC unroll 8
+    for (int v = 0; v < nv; v++)
+        acc[v] = (VEC){0};
+    for (ptrdiff_t l = 0; l < k; l++) {
+        const REAL xl = x[l];
+        #pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            acc[v] += *(const VEC_U *)(AT + l * ldat + i + v * LANES) * xl;
+    }
+    #pragma GCC unroll 8
+    for (int v = 0; v < nv; v++)
+        *(VEC_U *)(y + i + v * LANES) += acc[v];
+}
+#endif
+
+RNNC_API
+void NAME(rnnc_gemv_cols)(ptrdiff_t m, ptrdiff_t k, const REAL *restrict AT, ptrdiff_t ldat,
+                          const REAL *restrict x, REAL *restrict y)
+{
+    /* each y[i]'s sum runs over l in order from zero and is added once, as
+     * rnnc_gemm sums every element of C: one column of a gemm, to the bit,
+     * without a block's other columns.  A.T's rows make the sums of
+     * neighbouring rows of A neighbouring lanes. */
+    ptrdiff_t i = 0;
+#if RNNC_VEC_BYTES
+    for (; i + GEMV_COLS_TILE * LANES <= m; i += GEMV_COLS_TILE * LANES)
+        NAME(gemv_cols_tile)(i, k, AT, ldat, x, y, GEMV_COLS_TILE);
+    for (; i + LANES <= m; i += LANES)
+        NAME(gemv_cols_tile)(i, k, AT, ldat, x, y, 1);
+#endif
+    /* the last rows (fewer than a tile's), their sums side by side: one
+     * row's sums wait on each other, k multiply-adds in a row */
+    while (i < m) {
+        enum { ROWS = 16 };
+        const ptrdiff_t rows = m - i < ROWS ? m - i : ROWS;
+        REAL s[ROWS] = {0};
+        for (ptrdiff_t l = 0; l < k; l++)
+            for (ptrdiff_t r = 0; r < rows; r++)
+                s[r] = MADD(AT[l * ldat + i + r], x[l], s[r]);
+        for (ptrdiff_t r = 0; r < rows; r++)
+            y[i + r] += s[r];
+        i += rows;
+    }
+}
 
 /* gemm_strided's tiles: the sum s of a piece of A @ B put into C as mode says */
 RNNC_INLINE void NAME(put)(REAL *restrict c, REAL s, int mode)
@@ -726,6 +790,7 @@ REAL NAME(rnnc_max_abs)(ptrdiff_t n, const REAL *restrict x)
     return nan ? (REAL)NAN : m;
 }
 
+#undef MADD
 #if RNNC_VEC_BYTES
 #undef VEC
 #undef VEC_U
@@ -734,4 +799,5 @@ REAL NAME(rnnc_max_abs)(ptrdiff_t n, const REAL *restrict x)
 #undef LANES
 #undef LOG2_LANES
 #undef GEMV_ROWS
+#undef GEMV_COLS_TILE
 #endif

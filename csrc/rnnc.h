@@ -36,11 +36,19 @@ void rnnc_gemm_tn_clip_sub_d(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const double
 void rnnc_gemm_tn_clip_sub_s(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const float *A,
                              ptrdiff_t lda, const float *B, ptrdiff_t ldb, float lo,
                              float hi, float alpha, float *C, ptrdiff_t ldc, int backwards);
-/* C += A @ B,  A (m, k), B (k, n), C (m, n) */
+/* C += A @ B,  A (m, k), B (k, n), C (m, n); each element of C one sum over
+ * l in order, from zero, then added */
 void rnnc_gemm_d(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const double *A, const double *B,
                  double *C);
 void rnnc_gemm_s(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const float *A, const float *B,
                  float *C);
+/* y += A @ x,  A (m, k) given as AT = A.T, (k, m) with rows ldat apart:
+ * each y[i] summed as rnnc_gemm sums each element of C (over l in order,
+ * from zero, then added), so that y is bit for bit a column of that gemm */
+void rnnc_gemv_cols_d(ptrdiff_t m, ptrdiff_t k, const double *AT, ptrdiff_t ldat,
+                      const double *x, double *y);
+void rnnc_gemv_cols_s(ptrdiff_t m, ptrdiff_t k, const float *AT, ptrdiff_t ldat,
+                      const float *x, float *y);
 /* How rnnc_gemm_strided puts the product P into C */
 enum { RNNC_SET = 0, RNNC_ADD = 1, RNNC_MUL = 2 };   /* C = P, C += P, C *= P */
 /* C (mode)= A @ B,  A (m, k) with A[i, l] at A[i * ar + l * ac] (ar = 1, ac =

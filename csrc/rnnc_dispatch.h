@@ -95,6 +95,13 @@ __attribute__((visibility("hidden"))) int rnnc_cpu_level(void);
 #define RNNC_TARGET_VEC_BYTES 0
 #endif
 
+/* 1 where a build for one target multiplies and adds in one instruction */
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+#define RNNC_TARGET_FMA 1
+#else
+#define RNNC_TARGET_FMA 0
+#endif
+
 /* MSVC's C compiler spells C99's restrict as __restrict */
 #if defined(_MSC_VER) && !defined(__cplusplus) && !defined(restrict)
 #define restrict __restrict

@@ -7,7 +7,8 @@
  * The target pragmas apply to every function of the template, the inline
  * helpers too; their feature lists are GCC's for -march=x86-64-v4 and -v3.
  * RNNC_VEC_BYTES is the width of the template's vectors: one register of the
- * variant (ZMM, YMM, XMM), 0 without GCC's vector extension.
+ * variant (ZMM, YMM, XMM), 0 without GCC's vector extension; RNNC_FMA is 1
+ * where the variant multiplies and adds in one instruction.
  * The AVX-512 variant's loops that the compiler vectorises itself (the
  * activations, clip, the updates, gemv_t) prefer 256-bit vectors, as GCC's
  * tuning for Intel's AVX-512 CPUs does (GCC 8+; clang keeps its default): rows
@@ -23,6 +24,7 @@
 #if RNNC_DISPATCHED
 #define VARIANT _v4
 #define RNNC_VEC_BYTES (RNNC_VECTORS ? 64 : 0)
+#define RNNC_FMA 1
 #if defined(__clang__)
 #pragma clang attribute push (__attribute__((target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave"))), apply_to = function)
 #else
@@ -41,9 +43,11 @@
 #endif
 #undef VARIANT
 #undef RNNC_VEC_BYTES
+#undef RNNC_FMA
 
 #define VARIANT _v3
 #define RNNC_VEC_BYTES (RNNC_VECTORS ? 32 : 0)
+#define RNNC_FMA 1
 #if defined(__clang__)
 #pragma clang attribute push (__attribute__((target("avx,avx2,bmi,bmi2,cx16,f16c,fma,lzcnt,movbe,popcnt,sahf,sse3,sse4.1,sse4.2,ssse3,xsave"))), apply_to = function)
 #else
@@ -58,19 +62,24 @@
 #endif
 #undef VARIANT
 #undef RNNC_VEC_BYTES
+#undef RNNC_FMA
 
 #define VARIANT _base
 #define RNNC_VEC_BYTES (RNNC_VECTORS ? 16 : 0)
+#define RNNC_FMA 0
 #include RNNC_TEMPLATE
 #undef VARIANT
 #undef RNNC_VEC_BYTES
+#undef RNNC_FMA
 
 #else   /* one plain build, under the public names */
 #define VARIANT
 #define RNNC_VEC_BYTES RNNC_TARGET_VEC_BYTES
+#define RNNC_FMA RNNC_TARGET_FMA
 #include RNNC_TEMPLATE
 #undef VARIANT
 #undef RNNC_VEC_BYTES
+#undef RNNC_FMA
 #endif
 
 #undef NAME

@@ -19,7 +19,7 @@ import numpy as np
 from cython.parallel cimport parallel, prange, threadid
 from libc.string cimport memset
 
-from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, floating, gemm,
+from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, floating, gemm, gemv_cols,
                             rnnc_dispatched, rnnc_simd_path)
 
 # The kernels' codes for the hidden layer's activation.
@@ -54,12 +54,10 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
     states H0[record] (h_{step0}) instead of 0: long records are run a few
     steps at a time, so that Ctrl-C is seen between the pieces."""
     cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = W.shape[0]
-    cdef Py_ssize_t tail = T - (A.shape[1] // F if linear else 0), j
     cdef Py_ssize_t tile = TILE_BYTES // sizeof(floating)
     cdef Py_ssize_t B = (n_records + tile - 1) // tile * tile   # columns, padding included
-    cdef Py_ssize_t t, f, b, i, o
+    cdef Py_ssize_t t, f, b, i
     cdef const floating *x_t
-    cdef floating total
 
     # inputs[t, f, b] = X[first_record + b, t, f]: step t of the block as rows of B
     for b in range(B):
@@ -90,20 +88,57 @@ cdef void forward_block(const floating[:, ::1] U, const floating[:, ::1] W,
         activate(activation, hidden * B, Z, H)
 
     for b in range(n_records):
-        if project:
-            # yhat = V @ h_T (+ A @ x_tail + bias)
-            for o in range(V.shape[0]):
-                total = 0
-                for i in range(hidden):
-                    total = total + V[o, i] * H[i * B + b]
-                if linear:
-                    for j in range(A.shape[1]):
-                        total = total + A[o, j] * (&X[first_record + b, tail, 0])[j]
-                    total = total + bias[o]
-                out[first_record + b, o] = total
-        else:
+        put_output(H + b, B, X, first_record + b, V, project, linear, A, bias, out)
+
+
+cdef void forward_alone(const floating[:, ::1] U, const floating[:, ::1] WT,
+                        const floating[:, :, ::1] X, Py_ssize_t record, bint per_step,
+                        Activation activation, bint resume, const floating[:, ::1] H0,
+                        Py_ssize_t step0, floating *z, floating *h, const floating[:, ::1] V,
+                        bint project, bint linear, const floating[:, ::1] A,
+                        const floating[::1] bias, floating[:, ::1] out) noexcept nogil:
+    """forward_block for one record on its own, to the bit (gemv_cols sums W @ h
+    as gemm sums each column), with WT = W.T: a block of a few records padded
+    to a whole tile of columns did the work of the tile."""
+    cdef Py_ssize_t T = X.shape[1], F = X.shape[2], hidden = WT.shape[0], t, i
+    for i in range(hidden):
+        h[i] = H0[record, i] if resume else 0
+    for t in range(T):
+        if per_step or F == 1:
             for i in range(hidden):
-                out[first_record + b, i] = H[i * B + b]
+                z[i] = U[i, step0 + t if per_step else 0] * X[record, t, 0]
+        else:
+            memset(z, 0, hidden * sizeof(floating))
+            gemm(hidden, F, 1, &U[0, 0], &X[record, t, 0], z)
+        if resume or t > 0:
+            gemv_cols(hidden, hidden, &WT[0, 0], h, z)
+        activate(activation, hidden, z, h)
+    put_output(h, 1, X, record, V, project, linear, A, bias, out)
+
+
+cdef void put_output(const floating *h_T, Py_ssize_t stride, const floating[:, :, ::1] X,
+                     Py_ssize_t record, const floating[:, ::1] V, bint project, bint linear,
+                     const floating[:, ::1] A, const floating[::1] bias,
+                     floating[:, ::1] out) noexcept nogil:
+    """out[record] = the record's h_T (h_T[i * stride]), or with project, V h_T
+    (+ A x_tail + bias with the skip term, when linear)."""
+    cdef Py_ssize_t hidden = out.shape[1] if not project else V.shape[1], i, j, o
+    cdef Py_ssize_t tail = X.shape[1] - (A.shape[1] // X.shape[2] if linear else 0)
+    cdef floating total
+    if not project:
+        for i in range(hidden):
+            out[record, i] = h_T[i * stride]
+        return
+    # yhat = V @ h_T (+ A @ x_tail + bias)
+    for o in range(V.shape[0]):
+        total = 0
+        for i in range(hidden):
+            total = total + V[o, i] * h_T[i * stride]
+        if linear:
+            for j in range(A.shape[1]):
+                total = total + A[o, j] * (&X[record, tail, 0])[j]
+            total = total + bias[o]
+        out[record, o] = total
 
 
 def final_hidden_states(const floating[:, ::1] U, const floating[:, ::1] W,
@@ -135,6 +170,22 @@ def final_outputs(const floating[:, ::1] U, const floating[:, ::1] V,
     return forward_records(U, W, X, per_step, activation, n_threads, V, True, A, b, H0, step0)
 
 
+cdef transposed(const floating[:, ::1] W):
+    """W.T, C-contiguous, copied a square of 16 x 16 at a time: NumPy's
+    element by element copy reads down W's columns, a stride that maps every
+    read of a power-of-two width (256 in float64) to the same few cache sets."""
+    cdef Py_ssize_t m = W.shape[0], n = W.shape[1], i0, j0, i, j
+    out_array = np.empty((n, m), dtype=np.float64 if floating is double else np.float32)
+    cdef floating[:, ::1] out = out_array
+    with nogil:
+        for i0 in range(0, m, 16):
+            for j0 in range(0, n, 16):
+                for j in range(j0, min(j0 + 16, n)):
+                    for i in range(i0, min(i0 + 16, m)):
+                        out[j, i] = W[i, j]
+    return out_array
+
+
 cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
                      const floating[:, :, ::1] X, bint per_step, Activation activation,
                      int n_threads, const floating[:, ::1] V, bint project,
@@ -148,7 +199,7 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
     cdef floating[:, ::1] out = out_array
     if n == 0 or T == 0:
         return out_array
-    cdef Py_ssize_t n_blocks = (n + BLOCK - 1) // BLOCK, block, first, thread
+    cdef Py_ssize_t n_blocks = (n + BLOCK - 1) // BLOCK, block, first, thread, record
     cdef bint linear = A is not None
     if linear and not (b is not None and A.shape[0] == b.shape[0] == V.shape[0]
                        and A.shape[1] % F == 0 and 0 < A.shape[1] // F <= T):
@@ -159,6 +210,11 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
     if step0 < 0 or (per_step and step0 + T > U.shape[1]):
         raise ValueError("step0 and T do not fit U")
     n_threads = max(1, min(n_threads, n_blocks))
+    # a last block of at most a quarter of a tile of records (2 in float64, 4
+    # in float32) runs them one at a time, reading W.T: at more, the tile's
+    # product was as fast on AVX2 (benchmarks/bench.py, section 3)
+    cdef Py_ssize_t alone = TILE_BYTES // sizeof(floating) // 4, count
+    cdef const floating[:, ::1] WT = transposed(W) if 0 < n % BLOCK <= alone else W
     # each thread's workspace, allocated here so that no thread can fail alone
     # inside the parallel region (all must enter the same worksharing loops)
     cdef floating[:, ::1] inputs = np.empty((n_threads, T * F * BLOCK), dtype=dtype)
@@ -169,9 +225,16 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
         for block in prange(n_blocks, schedule="dynamic"):
             thread = threadid()
             first = block * BLOCK
-            forward_block(U, W, X, first, min(BLOCK, n - first), per_step, activation,
-                          resume, H0, step0, &inputs[thread, 0], &Z[thread, 0, 0],
-                          &H[thread, 0, 0], V, project, linear, A, b, out)
+            count = min(BLOCK, n - first)
+            if count <= alone:
+                for record in range(first, first + count):
+                    forward_alone(U, WT, X, record, per_step, activation, resume, H0, step0,
+                                  &Z[thread, 0, 0], &H[thread, 0, 0], V, project, linear, A,
+                                  b, out)
+            else:
+                forward_block(U, W, X, first, count, per_step, activation, resume, H0,
+                              step0, &inputs[thread, 0], &Z[thread, 0, 0], &H[thread, 0, 0],
+                              V, project, linear, A, b, out)
     return out_array
 
 

@@ -28,6 +28,10 @@ cdef extern from "rnnc.h" nogil:
                      const double *B, double *C)
     void rnnc_gemm_s(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const float *A,
                      const float *B, float *C)
+    void rnnc_gemv_cols_d(Py_ssize_t m, Py_ssize_t k, const double *AT, Py_ssize_t ldat,
+                          const double *x, double *y)
+    void rnnc_gemv_cols_s(Py_ssize_t m, Py_ssize_t k, const float *AT, Py_ssize_t ldat,
+                          const float *x, float *y)
     enum:
         RNNC_SET
         RNNC_ADD
@@ -128,6 +132,16 @@ cdef inline void gemm(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *
         rnnc_gemm_d(m, k, n, A, B, C)
     else:
         rnnc_gemm_s(m, k, n, A, B, C)
+
+
+cdef inline void gemv_cols(Py_ssize_t m, Py_ssize_t k, const floating *AT,
+                           const floating *x, floating *y) noexcept nogil:
+    """y += AT.T @ x (AT (k, m)), each y[i] summed as gemm sums C's elements:
+    bit for bit a column of gemm(m, k, n, AT.T, B, C)"""
+    if floating is double:
+        rnnc_gemv_cols_d(m, k, AT, m, x, y)
+    else:
+        rnnc_gemv_cols_s(m, k, AT, m, x, y)
 
 
 cdef inline void gemm_strided(Py_ssize_t m, Py_ssize_t k, Py_ssize_t n, const floating *A,

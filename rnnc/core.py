@@ -256,7 +256,8 @@ def predict(
     linear : (A, b) or None
         The skip term: yhat += A x_tail + b, a linear autoregression on each
         record's last p steps, with A (output_dim, p * n_features) and b
-        (output_dim,).
+        (output_dim,); x_tail is those steps flattened step by step,
+        ``x[-p:].reshape(-1)`` (a step's features side by side).
 
     Returns
     -------
@@ -350,7 +351,7 @@ def gradients(
     x : array_like, (seq_len,) or (seq_len, n_features)
         One record.
     y : array_like, (output_dim,)
-    bptt_truncate : int or None
+    bptt_truncate : int >= 0 or None
         k; None (or any k >= seq_len - 1) is full backpropagation through time.
     activation, linear
         As for `predict`.
@@ -729,7 +730,7 @@ def train(
         The step: P -= learning_rate * clip(dP) for SGD, Adam's step size.
     max_epochs : int
         Passes over the records.
-    bptt_truncate : int or None
+    bptt_truncate : int >= 0 or None
         k: the gradient flows through the last k + 1 steps; None is full
         backpropagation through time.
     min_clip_val, max_clip_val : float
@@ -753,9 +754,12 @@ def train(
         Threads for the loss passes (None: all cores); per-record updates
         run on one, batches on all of them.
     shuffle : bool
-        Visit the records in a new random order each epoch.
+        Visit the records in a new random order each epoch:
+        ``rng.permutation(n_records)``, drawn at the epoch's start (batches
+        are consecutive runs of it).
     random_state : int, numpy Generator or RandomState, or None
-        Where the orders come from.
+        rng: a Generator or RandomState as given (it advances), else
+        ``numpy.random.default_rng(random_state)``, made once per call.
     history : bool
         Measure the losses after each epoch (see Returns); with
         history=False, verbose=False and no callback, no loss is measured.

@@ -111,7 +111,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     learning_rate : float, default=3e-3
     max_epochs : int, default=100
         Passes over the data in fit; partial_fit makes one.
-    bptt_truncate : int or None, default=None
+    bptt_truncate : int >= 0 or None, default=None
         None: full backpropagation through time; k: gradient through the last
         k+1 steps only (see rnnc.reference).
     min_clip_val, max_clip_val : float, default=-1.0, 1.0

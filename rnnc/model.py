@@ -38,7 +38,7 @@ class Model:
         "per_step": U is (hidden, seq_len), one value per step, the
         tutorial's; "shared": U is (hidden, n_features), any length.
     activation : {"sigmoid", "tanh"}
-    bptt_truncate : int or None
+    bptt_truncate : int >= 0 or None
         What it was trained with.
     offset, scale : float or ndarray of float64, (n_features,)
         The scaling, finite, scale not 0: one for all values, or one per

@@ -345,6 +345,28 @@ def test_gemm(helpers, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gemv_cols_is_a_column_of_gemm_to_the_bit(helpers, dtype):
+    # predict runs a block of one or two records through gemv_cols, and more
+    # through gemm: a record's forecast must not depend on its neighbours.
+    # Rows of every remainder (tiles of 4 rows in gemm, of vectors here),
+    # AT's rows further apart than m (what lies between is never read).
+    rng = np.random.default_rng(11)
+    for m in (1, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 33, 64, 65, 100, 130):
+        for k in (1, 2, 7, 33, 100):
+            n = 16  # every build's tiles cover the columns (64 bytes of floats)
+            A = rng.normal(size=(m, k)).astype(dtype)
+            B = rng.normal(size=(k, n)).astype(dtype)
+            C = rng.normal(size=(m, n)).astype(dtype)
+            y0 = C[:, 5].copy()
+            call(helpers, "rnnc_gemm", dtype, m, k, n, A, B, C)
+            AT = np.full((k, m + 3), np.nan, dtype)
+            AT[:, :m] = A.T
+            x = np.ascontiguousarray(B[:, 5])
+            call(helpers, "rnnc_gemv_cols", dtype, m, k, AT, m + 3, x, y0)
+            assert np.array_equal(y0, C[:, 5]), (m, k)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_strided_and_packed_products(helpers, dtype):
     # C = P, C += P, C *= P for P = A @ B with A read as stored or transposed,
     # rows of A, B and C further apart than their lengths (what lies between is

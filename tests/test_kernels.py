@@ -76,6 +76,28 @@ def test_threads_do_not_change_predictions(rng, monkeypatch, chunk_work):
     assert np.array_equal(one, rnnc.predict(U, V, W, X, n_threads=2))
 
 
+@pytest.mark.parametrize("chunk_work", [1e8, 1e3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("hidden,T,F,n_out,per_step,k", SHAPES + [(100, 20, 1, 1, False, 0)])
+def test_a_record_predicts_the_same_alone_as_in_a_batch(
+    rng, monkeypatch, chunk_work, dtype, hidden, T, F, n_out, per_step, k
+):
+    # a block of one or two records (four in float32) runs record by record,
+    # a larger one as a matrix product: to the bit the same; with a small
+    # CHUNK_WORK, long records run in pieces of steps, which resume
+    monkeypatch.setattr(core, "CHUNK_WORK", chunk_work)
+    U, V, W, _, _ = random_model(rng, hidden, T, F, n_out, per_step, dtype)
+    X = rng.normal(size=(37, T, F)).astype(dtype)
+    skip = rng.normal(size=(n_out, F * min(T, 2))).astype(dtype), rng.normal(size=n_out)
+    for activation in ("sigmoid", "tanh"):
+        for linear in (None, (skip[0], skip[1].astype(dtype))):
+            kwargs = dict(activation=activation, linear=linear, n_threads=1)
+            batch = rnnc.predict(U, V, W, X, **kwargs)
+            for rows in ([0], [36], [3, 4], [1, 2, 3], [33, 34, 35, 36], list(range(28, 37))):
+                alone = rnnc.predict(U, V, W, X[rows], **kwargs)
+                assert np.array_equal(alone, batch[rows]), (activation, linear is None, rows)
+
+
 @pytest.mark.parametrize("hidden,T", [(10, 5), (100, 50), (400, 400), (2000, 400)])
 def test_chunks_give_every_thread_whole_blocks(hidden, T):
     X, W = np.zeros((1, T, 1)), np.zeros((hidden, hidden))

@@ -52,3 +52,28 @@ def make_trainer(torch):
         return tuple(p.detach().numpy() for p in (U, V, W))
 
     return train
+
+
+def make_predictor(torch):
+    """Prediction as a PyTorch user writes it for a tanh network: nn.RNN (its
+    fused CPU loop) and a linear output without biases, under no_grad, one
+    thread.  predict(weights, X) -> (n, 1)."""
+    torch.set_num_threads(1)
+
+    def predict(weights, X):
+        U, V, W = weights
+        rnn = torch.nn.RNN(U.shape[1], W.shape[0], bias=False, batch_first=True)
+        output = torch.nn.Linear(W.shape[0], V.shape[0], bias=False)
+        with torch.no_grad():
+            rnn.weight_ih_l0 = torch.nn.Parameter(torch.from_numpy(U))
+            rnn.weight_hh_l0 = torch.nn.Parameter(torch.from_numpy(W))
+            output.weight = torch.nn.Parameter(torch.from_numpy(V))
+        X = torch.from_numpy(X)
+
+        def run():
+            with torch.no_grad():
+                return output(rnn(X)[0][:, -1]).numpy()
+
+        return run
+
+    return predict

@@ -59,6 +59,8 @@ static int call(const char *name, arg *args, double *result)
                                 I(11), (int)I(12));
     else if (IS("rnnc_gemm_d")) rnnc_gemm_d(I(0), I(1), I(2), P(3), P(4), P(5));
     else if (IS("rnnc_gemm_s")) rnnc_gemm_s(I(0), I(1), I(2), P(3), P(4), P(5));
+    else if (IS("rnnc_gemv_cols_d")) rnnc_gemv_cols_d(I(0), I(1), P(2), I(3), P(4), P(5));
+    else if (IS("rnnc_gemv_cols_s")) rnnc_gemv_cols_s(I(0), I(1), P(2), I(3), P(4), P(5));
     else if (IS("rnnc_gemm_strided_d"))
         rnnc_gemm_strided_d(I(0), I(1), I(2), P(3), I(4), I(5), P(6), I(7), P(8), I(9), (int)I(10));
     else if (IS("rnnc_gemm_strided_s"))

@@ -42,4 +42,5 @@ rnnc.train(
     max_epochs=args.epochs or epochs,
 )
 rmse = math.sqrt(np.mean((rnnc.predict(U, V, W, X_validation) - Y_validation) ** 2))
-print(f"validation RMSE: {rmse:.4f} (predicting the mean: {np.std(Y_validation):.4f})")
+mean_rmse = math.sqrt(np.mean((np.mean(Y) - Y_validation) ** 2))
+print(f"validation RMSE: {rmse:.4f} (predicting the training mean: {mean_rmse:.4f})")

@@ -17,6 +17,8 @@ for _name in ("rnnc._batch", "rnnc._forward", "rnnc._numpy_loops", "rnnc._sgd"):
             "which looks like a source checkout). Either install rnnc from the checkout's "
             "top directory with `pip install .`, or build the kernels in place there with "
             "`pip install setuptools cython numpy` and then "
-            "`python setup.py build_ext --inplace`.",
+            "`python setup.py build_ext --inplace`. If rnnc is installed already, "
+            "Python was started in the checkout's top directory, where this unbuilt "
+            "rnnc/ hides the installed one: start it from another directory.",
             name=_name,
         ) from None

@@ -255,7 +255,7 @@ def fit(U, V, W, X, Y, Xv, Yv, args, epochs, learning_rate, shuffle=False):
             Yv,
             learning_rate=learning_rate,
             max_epochs=epochs,
-            bptt_truncate=args.bptt_truncate,
+            bptt_truncate=spec.truncation_from_code(args.bptt_truncate),
             backprop=args.backprop,
             optimizer=args.optimizer,
             activation=args.activation,
@@ -352,7 +352,7 @@ def make_model(U, V, W, args, seq_len, offset, scale, info):
         seq_len=seq_len,
         layout="per_step",
         activation=args.activation,
-        bptt_truncate=args.bptt_truncate,
+        bptt_truncate=spec.truncation_from_code(args.bptt_truncate),
         offset=offset,
         scale=scale,
         info=info,
@@ -387,6 +387,21 @@ def settings(args):
     preset = PRESETS[args.preset]
     if args.optimizer is None:  # the tutorial's rule is an SGD rule
         args.optimizer = "sgd" if args.backprop == "tutorial" else preset["optimizer"]
+    if args.backprop == "tutorial":  # what rnnc.train refuses, named by the options
+        given = [
+            f"--{name} {value}"
+            for name, value, rule in (
+                ("optimizer", args.optimizer, "sgd"),
+                ("activation", args.activation, "sigmoid"),
+                ("batch-size", args.batch_size, 1),
+            )
+            if value != rule
+        ]
+        if given:
+            raise CommandError(
+                f"--backprop tutorial is the tutorial's rule: per-record SGD on a sigmoid "
+                f"network; it takes no {' or '.join(given)}"
+            )
     return (
         preset["init"],
         preset["learning_rate"] if args.learning_rate is None else args.learning_rate,
@@ -805,10 +820,11 @@ def group(column, what, several):
 
 
 def step_key(table, i):
-    """(key, label) of the series' step i (0-based): its date, or i itself;
-    the keys of several columns' tables (read from one file) sort together."""
+    """(key, label) of the series' step i (0-based): its date, or its 1-based
+    number, as --until and the errors count rows; the keys of several
+    columns' tables (read from one file) sort together."""
     if table.dates is None:
-        return i, str(i)
+        return i, str(i + 1)
     last = len(table.dates) - 1
     date = table.dates[i] if i <= last else table.frequency.add(table.dates[-1], i - last)
     return date, format_date(date, table.frequency)
@@ -1168,6 +1184,16 @@ def whole_number(minimum, maximum=None):
 
 positive_int = whole_number(1)
 non_negative_int = whole_number(0)
+
+
+def truncation(text):
+    """An argparse type: --bptt-truncate N, or none for full BPTT (stored as
+    spec.NO_TRUNCATION, as model files store it: None means not given)."""
+    if text.strip().lower() == "none":
+        return spec.NO_TRUNCATION
+    return non_negative_int(text)
+
+
 horizon_steps = whole_number(1, MAX_HORIZON)
 
 
@@ -1284,52 +1310,62 @@ def add_training_options(parser, out_default, preset, forecaster=False):
         "100 epochs; tutorial: the tutorial's uniform(0, 1) weights from "
         f"seed 12161, SGD at 1e-4, 25 epochs (default: {preset})",
     )
+    # train's default is the forecaster, which takes some options and refuses the rest
+    only = "presets: " if forecaster else ""
+
+    def theirs(text):
+        return f"; the forecaster's: {text}" if forecaster else ""
+
     parser.add_argument(
         "--backprop",
         choices=spec.BACKPROPS,
-        help="bptt: exact truncated gradients; tutorial: the tutorial's "
+        help=f"{only}bptt: exact truncated gradients; tutorial: the tutorial's "
         "own update rule (default: bptt)",
     )
     parser.add_argument(
         "--optimizer",
         choices=spec.OPTIMIZERS,
-        help="per-record SGD, as the tutorial, or Adam (default: the preset's)",
+        help=f"{only}per-record SGD, as the tutorial, or Adam (default: the preset's)",
     )
     parser.add_argument(
         "--activation",
         choices=spec.ACTIVATIONS,
-        help="the hidden layer's activation (default: sigmoid; the forecaster's: tanh)",
+        help=f"the hidden layer's activation (default: sigmoid{theirs('tanh')})",
     )
     parser.add_argument(
         "--epochs",
         type=non_negative_int,
-        help="passes over the training windows (default: the preset's)",
+        help="passes over the training windows (default: the preset's"
+        f"{theirs(f'at most {forecaster_module.MAX_EPOCHS}, stopped early by backtest')})",
     )
     parser.add_argument(
-        "--learning-rate", type=positive_float, help="step size (default: the preset's)"
+        "--learning-rate",
+        type=positive_float,
+        help="step size (default: the preset's"
+        f"{theirs(f'Adam at {forecaster_module.LEARNING_RATE:g}')})",
     )
     parser.add_argument(
         "--hidden",
         type=positive_int,
-        help=f"hidden units (default: {rnnc.hidden_dim}; the forecaster's: "
-        f"{forecaster_module.HIDDEN_DIM})",
+        help=f"hidden units (default: {rnnc.hidden_dim}{theirs(forecaster_module.HIDDEN_DIM)})",
     )
     parser.add_argument(
         "--bptt-truncate",
-        type=non_negative_int,
-        help=f"gradient flows through the last N+1 steps (default: {rnnc.bptt_truncate})",
+        type=truncation,
+        help=f"{only}gradient flows through the last N+1 steps; none: through all of "
+        f"them (default: {rnnc.bptt_truncate})",
     )
     parser.add_argument(
         "--batch-size",
         type=positive_int,
-        help="records per update: 1 updates after each record (the "
+        help=f"{only}records per update: 1 updates after each record (the "
         "tutorial's); B > 1 steps along the mean gradient of B records "
         "at a time, on all cores (default: 1)",
     )
     parser.add_argument(
         "--seed",
         type=non_negative_int,
-        help="seed of the initial weights (default: the tutorial's, 12161)",
+        help=f"seed of the initial weights (default: the tutorial's, 12161{theirs(0)})",
     )
     parser.add_argument(
         "--out", default=out_default, help=f"directory for the PNG plots (default: {out_default})"
@@ -1458,6 +1494,7 @@ def parser():
         "in it stands for each --column's name (required with several)",
     )
     predict.set_defaults(run=command_predict)
+    top.commands = {"sine": sine, "train": train, "predict": predict}
     return top
 
 
@@ -1502,7 +1539,10 @@ class ClosedStreamSafe:
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    top = parser()
+    args, unknown = top.parse_known_args(argv)
+    if unknown:  # named by the command's parser, not the top one: its --help lists them
+        top.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     stdout, sys.stdout = sys.stdout, ClosedStreamSafe(sys.stdout)
     with warnings.catch_warnings():
         # a warning is a note to the user, in one line, not a line of Python source

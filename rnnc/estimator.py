@@ -86,7 +86,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
     Each sample is a sequence x_1..x_T and the prediction is ``V h_T``::
 
-        h_t = f(a_t + W ``h_``{t-1}),  h_0 = 0,  f = tanh or sigmoid
+        h_t = f(a_t + W h_{t-1}),  h_0 = 0,  f = tanh or sigmoid
 
     with the input term ``a_t = U @ x_t`` (``layout="shared"``: one weight
     matrix for every step, so sequences of any length can be predicted) or

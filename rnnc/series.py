@@ -191,8 +191,24 @@ def span_months(text):
     return 0
 
 
-def parse_dates(cells, name="date"):
-    """The cells as datetime64[s], in the first form that reads every one of them."""
+def parse_dates(cells, name="date", rows=None):
+    """The cells as datetime64[s], in the first form that reads every one of
+    them; rows, the file's line of each cell, for the errors."""
+
+    def where(i):
+        return "" if rows is None else f" on line {rows[i]}"
+
+    def made(make, matches):
+        dates = []
+        for i, m in enumerate(matches):
+            try:
+                dates.append(make(m))
+            except ValueError:
+                raise SeriesError(
+                    f"{name} holds {cells[i]!r}{where(i)}, which is not a date of the calendar"
+                ) from None
+        return np.array(dates, dtype="datetime64[s]")
+
     forms = [
         (_ISO, lambda m: _date(*m.groups())),
         (_QUARTER, lambda m: _date(m[1], 3 * int(m[2]) - 2, 1)),
@@ -203,12 +219,7 @@ def parse_dates(cells, name="date"):
     for pattern, make in forms:
         matches = [pattern.fullmatch(c) for c in cells]
         if all(matches):
-            try:
-                return np.array([make(m) for m in matches], dtype="datetime64[s]")
-            except ValueError as exc:
-                raise SeriesError(
-                    f"{name} holds {exc.args[0][:10]!r}, which is not a date of the calendar"
-                ) from None
+            return made(make, matches)
     slashed = [_SLASHED.fullmatch(c) for c in cells]
     if all(slashed):
         first = [int(m[1]) for m in slashed]
@@ -225,24 +236,29 @@ def parse_dates(cells, name="date"):
                 f"YYYY-MM-DD"
             )
         day_first = max(first) > 12
-        try:
-            return np.array(
-                [
-                    _date(m[3], m[2], m[1]) if day_first else _date(m[3], m[1], m[2])
-                    for m in slashed
-                ],
-                dtype="datetime64[s]",
-            )
-        except ValueError as exc:
-            raise SeriesError(
-                f"{name} holds {exc.args[0][:10]!r}, which is not a date of the calendar"
-            ) from None
+        return made(
+            lambda m: _date(m[3], m[2], m[1]) if day_first else _date(m[3], m[1], m[2]), slashed
+        )
+    # no form reads every cell: name the first cell that the commonest form misses
     patterns = [pattern for pattern, _ in forms] + [_SLASHED]
-    bad = next((c for c in cells if not any(p.fullmatch(c) for p in patterns)), cells[0])
+    common = max(patterns, key=lambda p: sum(bool(p.fullmatch(c)) for c in cells))
+    i = next(i for i, c in enumerate(cells) if not common.fullmatch(c))
+    forms = "YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, YYYY-MM, YYYY, YYYYQn, DD/MM/YYYY, MM/DD/YYYY"
+    before = next((c for c in cells[:i] if common.fullmatch(c)), None)
+    if before is not None:
+        raise SeriesError(
+            f"{name} holds {cells[i]!r}{where(i)}, written unlike {before!r} above it: "
+            f"a column's dates must all take one form ({forms})"
+        )
     raise SeriesError(
-        f"{name} holds {bad!r}, which is not a date rnnc reads (YYYY-MM-DD, "
-        f"YYYY-MM-DD HH:MM:SS, YYYY-MM, YYYY, YYYYQn, DD/MM/YYYY, MM/DD/YYYY)"
+        f"{name} holds {cells[i]!r}{where(i)}, which is not a date rnnc reads ({forms})"
     )
+
+
+def reads_as_dates(cells):
+    """True when some cell is written as a date rnnc reads."""
+    patterns = (_ISO, _QUARTER, _YEAR_MONTH_DAY, _YEAR_MONTH, _YEAR, _SLASHED)
+    return any(p.fullmatch(c) for c in cells for p in patterns)
 
 
 def infer_frequency(dates, name="date", rows=None):
@@ -418,7 +434,7 @@ def read_table(
     rows = [line for line, _ in body]
     dates = None
     if date_col is not None:
-        dates = parse_dates(cells(date_col), f"{path}: column {header[date_col]!r}")
+        dates = parse_dates(cells(date_col), f"{path}: column {header[date_col]!r}", rows)
     values = np.empty((len(body), len(columns)))
     for j, name in enumerate(columns):
         for i, cell in enumerate(cells(index[name])):
@@ -536,7 +552,16 @@ def _date_column(header, body, date, columns, path, cells):
             try:
                 parse_dates(cells(i))
             except SeriesError:
-                continue
+                if name in columns or not reads_as_dates(cells(i)):
+                    continue
+                # dates with a slip: read without them, the file would lose its
+                # calendar (its season, its labels) without a word
+                try:
+                    parse_dates(cells(i), f"{path}: column {name!r}", [line for line, _ in body])
+                except SeriesError as exc:
+                    raise SeriesError(
+                        f"{exc}; to read the file without dates, say so (date=False, --no-date)"
+                    ) from None
             if name not in columns:
                 return i
             asked_for = asked_for or name
@@ -582,7 +607,7 @@ def _filled(table, fill, path):
         )
         raise SeriesError(
             f"{path}: {table.names[col]} has no value at {where}; say what to "
-            f"do with gaps (fill: interpolate, previous or drop)"
+            f"do with gaps (--fill, or fill=: interpolate, previous or drop)"
         )
     if fill == "drop":
         return _kept(table, ~missing.any(axis=1))

@@ -79,6 +79,7 @@ def test_train_then_predict_on_a_csv(capsys, tmp_path):
     # a record's prediction may differ in the last bit with the batch it is computed in
     assert float(rows[1][1]) == pytest.approx(model.predict(X[:1])[0, 0], rel=1e-14)
     assert float(rows[1][2]) == values[10] and rows[-1][2] == ""
+    assert rows[1][0] == "11"  # the 11th value follows the first window of 10
 
     forecast_csv = tmp_path / "f.csv"
     status, out, err = run(
@@ -90,7 +91,8 @@ def test_train_then_predict_on_a_csv(capsys, tmp_path):
     assert status == 0, err
     rows = list(csv.reader(open(forecast_csv)))
     assert rows[0] == ["step", "forecast"]
-    assert [r[0] for r in rows[1:]] == ["120", "121", "122", "123"]
+    # numbered from 1, as --until counts: the file's values are rows 1 to 120
+    assert [r[0] for r in rows[1:]] == ["121", "122", "123", "124"]
     np.testing.assert_array_equal([float(r[1]) for r in rows[1:]], rnnc.forecast(model, values, 4))
     assert (tmp_path / "f.png").exists()
 
@@ -102,9 +104,18 @@ def test_train_then_predict_on_a_csv(capsys, tmp_path):
         ("sine --learning-rate nan", "--learning-rate: nan must be a positive number"),
         ("sine --preset fast", "invalid choice: 'fast'"),
         ("train --csv x.csv", "the following arguments are required"),
+        # named by the options, not by rnnc.train's arguments
         (
             "sine --backprop tutorial --optimizer adam --epochs 1 --no-plots",
-            'backprop="tutorial" is the tutorial\'s SGD rule',
+            "--backprop tutorial is the tutorial's rule: per-record SGD on a sigmoid "
+            "network; it takes no --optimizer adam",
+        ),
+        ("sine --backprop tutorial --batch-size 10", "it takes no --batch-size 10"),
+        ("sine --backprop tutorial --activation tanh", "it takes no --activation tanh"),
+        # an option the command lacks is named by the command, whose --help lists them
+        (
+            "sine --seq-len 20",
+            "rnnc sine: error: unrecognized arguments: --seq-len 20 (see rnnc sine --help)",
         ),
         ("frobnicate", "invalid choice: 'frobnicate'"),
         (
@@ -172,6 +183,33 @@ def test_every_option_has_help(capsys):
 
 
 @pytest.mark.slow
+def test_the_forecasters_seed_is_the_one_its_help_names(capsys, tmp_path):
+    # the help had said 12161, the tutorial's seed, which only the presets use
+    help_text = " ".join(run(capsys, "train --help")[1].split())
+    assert "(default: the tutorial's, 12161; the forecaster's: 0)" in help_text
+    (tmp_path / "s.csv").write_text(
+        "y\n" + "".join(f"{np.sin(i / 3) + i / 50}\n" for i in range(80))
+    )
+    train = "train --csv {tmp}/s.csv --column y --epochs 2 --no-plots --save {tmp}/"
+    for name, seed in (("default", ""), ("zero", " --seed 0")):
+        assert run(capsys, f"{train}{name}.npz{seed}", tmp_path)[0] == 0
+    default, zero = (rnnc.load(tmp_path / f"{n}.npz") for n in ("default", "zero"))
+    assert default.info["backtest"] == zero.info["backtest"]
+
+
+def test_bptt_truncate_none_is_full_backpropagation(capsys, tmp_path):
+    # the option had taken counts only: full BPTT, which trains every input
+    # weight of the per-step layout, had no spelling on the command line
+    status, _, err = run(
+        capsys, "sine --bptt-truncate none --epochs 1 --no-plots --save {tmp}/m.npz", tmp_path
+    )
+    assert status == 0, err
+    assert "will never change" not in err
+    assert rnnc.load(tmp_path / "m.npz").bptt_truncate is None
+    status, _, err = run(capsys, "sine --epochs 1 --no-plots", tmp_path)
+    assert status == 0 and "will never change" in err
+
+
 def test_python_dash_m_runs_the_same_command():
     done = run_python("-m", "rnnc", "--version")
     assert done.returncode == 0 and done.stdout.strip() == f"rnnc {rnnc.__version__}"

@@ -81,7 +81,7 @@ def test_a_file_without_dates_keeps_step_numbers(capsys, tmp_path):
         capsys, "predict --model {tmp}/m.npz --csv {tmp}/s.csv --column y --horizon 2", tmp_path
     )
     assert status == 0, err
-    assert rows_of(out)[0] == ["step", "forecast"] and rows_of(out)[1][0] == "60"
+    assert rows_of(out)[0] == ["step", "forecast"] and rows_of(out)[1][0] == "61"
 
 
 def test_repeated_dates_and_other_steps(capsys, tmp_path):
@@ -1029,8 +1029,8 @@ def test_columns_numbered_among_their_own_rows_get_a_note(capsys, tmp_path):
     predict = "predict --csv {tmp}/n.csv --column a,b --model {tmp}/m-{column}.npz --horizon 2"
     status, out, err = run_cli(capsys, f"{predict} --fill drop", tmp_path)
     assert status == 0, err
-    assert [r[0] for r in rows_of(out)[1:]] == ["39", "40", "41"]
+    assert [r[0] for r in rows_of(out)[1:]] == ["40", "41", "42"]
     assert "note: --fill drop dropped different rows" in err and "numbered among its own" in err
     status, out, err = run_cli(capsys, f"{predict} --fill interpolate", tmp_path)
     assert status == 0 and "dropped" not in err
-    assert [r[0] for r in rows_of(out)[1:]] == ["40", "41"]
+    assert [r[0] for r in rows_of(out)[1:]] == ["41", "42"]

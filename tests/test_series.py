@@ -49,15 +49,40 @@ def test_frequency_and_the_dates_after(tmp_path, dates, frequency, future):
             ["2020-01-01", "2020-01-03", "2020-01-06"],
             "irregular: 2020-01-06 on line 4 comes 3 days after",
         ),
-        (["2020-01-01", "2020-02-30"], "not a date of the calendar"),
+        (
+            ["2020-01-01", "2020-02-30"],
+            "'2020-02-30' on line 3, which is not a date of the calendar",
+        ),
+        (
+            ["13/01/2020", "31/02/2020"],
+            "'31/02/2020' on line 3, which is not a date of the calendar",
+        ),
         (["01/02/2020", "02/03/2020"], "no value decides"),
-        (["yesterday", "today"], "'yesterday', which is not a date"),
+        (["yesterday", "today"], "'yesterday' on line 2, which is not a date"),
+        (["2001-01", "2001-02", "2001-01-15"], "'2001-01-15' on line 4, written unlike '2001-01'"),
     ],
 )
 def test_dates_that_are_not_a_regular_series_are_named(tmp_path, dates, message):
+    # the cell and its line: the calendar's error had shown the first 10
+    # characters of Python's message ('Month out '), and a cell in another
+    # form had been blamed on the first date, which was fine
     text = "date,value\n" + "".join(f"{d},1\n" for d in dates)
     with pytest.raises(SeriesError, match=message):
         read_table(write(tmp_path, text), ["value"], date="date")
+
+
+def test_a_date_column_with_a_slip_is_named_not_dropped(tmp_path):
+    # found, a date column with one bad cell was read as no dates at all: the
+    # series lost its calendar, and with it its season, without a word
+    months = [f"1960-{m:02d}" for m in range(1, 13)]
+    months[6] = "1960-13"
+    path = write(tmp_path, "date,value\n" + "".join(f"{d},{i}\n" for i, d in enumerate(months)))
+    with pytest.raises(SeriesError, match=r"'1960-13' on line 8, .* \(date=False, --no-date\)"):
+        read_table(path, ["value"])
+    assert read_table(path, ["value"], date=False).dates is None
+    # a column named like dates that holds none is no date column
+    text = "date,value\n" + "".join(f"note {i},{i}\n" for i in range(12))
+    assert read_table(write(tmp_path, text), ["value"]).dates is None
 
 
 def test_gaps_are_named_unless_filled(tmp_path):

@@ -491,14 +491,22 @@ void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict
             NAME(gemm_tile_plain)(k, A + i * k, k, B + j, n, C + i * n + j, n);
         n_tiles = j;
     }
-    /* the rows and columns the tiles leave, one element at a time, summed as
-     * the tiles sum theirs: from zero, over l in order, then added to C */
+    /* the rows and columns the tiles leave, a row's run of up to REST_NC
+     * columns at a time, summed as the tiles sum theirs: from zero, over l in
+     * order, then added to C (the run's sums side by side, so they vectorise) */
+    enum { REST_NC = 64 };
     for (ptrdiff_t i = 0; i < m; i++)
-        for (ptrdiff_t j = i < m_tiles ? n_tiles : 0; j < n; j++) {
-            REAL s = 0;
-            for (ptrdiff_t l = 0; l < k; l++)
-                s = MADD(A[i * k + l], B[l * n + j], s);
-            C[i * n + j] += s;
+        for (ptrdiff_t j0 = i < m_tiles ? n_tiles : 0; j0 < n; j0 += REST_NC) {
+            const ptrdiff_t width = n - j0 < REST_NC ? n - j0 : REST_NC;
+            REAL s[REST_NC] = {0};
+            for (ptrdiff_t l = 0; l < k; l++) {
+                const REAL a = A[i * k + l];
+                const REAL *b = B + l * n + j0;
+                for (ptrdiff_t j = 0; j < width; j++)
+                    s[j] = MADD(a, b[j], s[j]);
+            }
+            for (ptrdiff_t j = 0; j < width; j++)
+                C[i * n + j0 + j] += s[j];
         }
 }
 #undef PLAIN_NR

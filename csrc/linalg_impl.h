@@ -491,12 +491,28 @@ void NAME(rnnc_gemm)(ptrdiff_t m, ptrdiff_t k, ptrdiff_t n, const REAL *restrict
             NAME(gemm_tile_plain)(k, A + i * k, k, B + j, n, C + i * n + j, n);
         n_tiles = j;
     }
-    /* the rows and columns the tiles leave, a row's run of up to REST_NC
-     * columns at a time, summed as the tiles sum theirs: from zero, over l in
-     * order, then added to C (the run's sums side by side, so they vectorise) */
+#if RNNC_VEC_BYTES
+    /* the rows the tiles leave, one at a time over the tiles' columns, with
+     * the tiles' vector sums */
+    if (m_tiles == 0)
+        n_tiles = n - n % LANES;
+    for (ptrdiff_t i = m_tiles; i < m; i++)
+        for (ptrdiff_t j = 0; j < n_tiles; j += LANES) {
+            VEC acc = {0};
+            for (ptrdiff_t l = 0; l < k; l++)
+                acc += A[i * k + l] * *(const VEC_U *)(B + l * n + j);
+            *(VEC_U *)(C + i * n + j) += acc;
+        }
+    const ptrdiff_t rows_done = m;
+#else
+    const ptrdiff_t rows_done = m_tiles;
+#endif
+    /* the columns the tiles leave (and, in plain builds, the rows), a row's
+     * run of up to REST_NC columns at a time, summed as the tiles sum theirs:
+     * from zero, over l in order, then added to C */
     enum { REST_NC = 64 };
     for (ptrdiff_t i = 0; i < m; i++)
-        for (ptrdiff_t j0 = i < m_tiles ? n_tiles : 0; j0 < n; j0 += REST_NC) {
+        for (ptrdiff_t j0 = i < rows_done ? n_tiles : 0; j0 < n; j0 += REST_NC) {
             const ptrdiff_t width = n - j0 < REST_NC ? n - j0 : REST_NC;
             REAL s[REST_NC] = {0};
             for (ptrdiff_t l = 0; l < k; l++) {

@@ -211,8 +211,8 @@ cdef forward_records(const floating[:, ::1] U, const floating[:, ::1] W,
         raise ValueError("step0 and T do not fit U")
     n_threads = max(1, min(n_threads, n_blocks))
     # a last block of at most a quarter of a tile of records (2 in float64, 4
-    # in float32) runs them one at a time, reading W.T: at more, the tile's
-    # product was as fast on AVX2 (benchmarks/bench.py, section 3)
+    # in float32) runs them one at a time, reading W.T: at more, timed on the
+    # AVX2 and AVX-512 clones, the tile's product was as fast or faster
     cdef Py_ssize_t alone = TILE_BYTES // sizeof(floating) // 4, count
     cdef const floating[:, ::1] WT = transposed(W) if 0 < n % BLOCK <= alone else W
     # each thread's workspace, allocated here so that no thread can fail alone

@@ -388,19 +388,14 @@ def settings(args):
     if args.optimizer is None:  # the tutorial's rule is an SGD rule
         args.optimizer = "sgd" if args.backprop == "tutorial" else preset["optimizer"]
     if args.backprop == "tutorial":  # what rnnc.train refuses, named by the options
-        given = [
-            f"--{name} {value}"
-            for name, value, rule in (
-                ("optimizer", args.optimizer, "sgd"),
-                ("activation", args.activation, "sigmoid"),
-                ("batch-size", args.batch_size, 1),
-            )
-            if value != rule
-        ]
-        if given:
+        off = spec.off_tutorial_rule(
+            optimizer=args.optimizer, activation=args.activation, batch_size=args.batch_size
+        )
+        if off:
+            given = " or ".join(f"--{name.replace('_', '-')} {value}" for name, value in off)
             raise CommandError(
                 f"--backprop tutorial is the tutorial's rule: per-record SGD on a sigmoid "
-                f"network; it takes no {' or '.join(given)}"
+                f"network; it takes no {given}"
             )
     return (
         preset["init"],

@@ -522,15 +522,23 @@ def _check_train_options(
     check.check_choice(backprop, "backprop", spec.BACKPROPS)
     check.check_choice(optimizer, "optimizer", spec.OPTIMIZERS)
     _activation(activation)
-    if backprop == "tutorial" and (optimizer, activation) != ("sgd", "sigmoid"):
-        raise ValueError(
-            f'backprop="tutorial" is the tutorial\'s SGD rule for a sigmoid '
-            f'network: it needs optimizer="sgd" and activation="sigmoid", got '
-            f"{optimizer!r} and {activation!r}"
-        )
+    if backprop == "tutorial":
+        _check_tutorial_rule(optimizer=optimizer, activation=activation)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {callback!r}")
     return learning_rate, max_epochs, k, lo, hi
+
+
+def _check_tutorial_rule(**settings):
+    """A ValueError naming the settings given that backprop="tutorial" cannot take."""
+    off = spec.off_tutorial_rule(**settings)
+    if off:
+        needs = ", ".join(f"{name}={spec.TUTORIAL_RULE[name]!r}" for name, _ in off)
+        got = ", ".join(f"{name}={value!r}" for name, value in off)
+        raise ValueError(
+            f'backprop="tutorial" is the tutorial\'s rule, per-record SGD on a sigmoid '
+            f"network: it needs {needs}, got {got}"
+        )
 
 
 def _batch_threads(X, W, batch_size, threads):
@@ -800,11 +808,8 @@ def train(
         activation,
     )
     batch_size = _check_batch_size(batch_size)
-    if batch_size > 1 and backprop == "tutorial":
-        raise ValueError(
-            f'backprop="tutorial" is the tutorial\'s per-record rule: it needs '
-            f"batch_size=1, got {batch_size}"
-        )
+    if backprop == "tutorial":
+        _check_tutorial_rule(batch_size=batch_size)
     user_weights = (U, V, W)
     U, V, W = check.check_weights(U, V, W, in_place=True)
     if lr > float(np.finfo(U.dtype).max):

@@ -167,6 +167,9 @@ _YEAR_MONTH_DAY = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII)
 _YEAR = re.compile(r"(\d{4})", re.ASCII)
 _QUARTER = re.compile(r"(\d{4})[- ]?[Qq]([1-4])", re.ASCII)
 _SLASHED = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", re.ASCII)
+# every way of writing a date that parse_dates reads, and how the errors name them
+_DATE_PATTERNS = (_ISO, _QUARTER, _YEAR_MONTH_DAY, _YEAR_MONTH, _YEAR, _SLASHED)
+_DATE_FORMS = "YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, YYYY-MM, YYYY, YYYYQn, DD/MM/YYYY, MM/DD/YYYY"
 
 
 def _date(year, month, day, hour=0, minute=0, second=0):
@@ -240,25 +243,22 @@ def parse_dates(cells, name="date", rows=None):
             lambda m: _date(m[3], m[2], m[1]) if day_first else _date(m[3], m[1], m[2]), slashed
         )
     # no form reads every cell: name the first cell that the commonest form misses
-    patterns = [pattern for pattern, _ in forms] + [_SLASHED]
-    common = max(patterns, key=lambda p: sum(bool(p.fullmatch(c)) for c in cells))
+    common = max(_DATE_PATTERNS, key=lambda p: sum(bool(p.fullmatch(c)) for c in cells))
     i = next(i for i, c in enumerate(cells) if not common.fullmatch(c))
-    forms = "YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, YYYY-MM, YYYY, YYYYQn, DD/MM/YYYY, MM/DD/YYYY"
     before = next((c for c in cells[:i] if common.fullmatch(c)), None)
     if before is not None:
         raise SeriesError(
             f"{name} holds {cells[i]!r}{where(i)}, written unlike {before!r} above it: "
-            f"a column's dates must all take one form ({forms})"
+            f"a column's dates must all take one form ({_DATE_FORMS})"
         )
     raise SeriesError(
-        f"{name} holds {cells[i]!r}{where(i)}, which is not a date rnnc reads ({forms})"
+        f"{name} holds {cells[i]!r}{where(i)}, which is not a date rnnc reads ({_DATE_FORMS})"
     )
 
 
 def reads_as_dates(cells):
     """True when some cell is written as a date rnnc reads."""
-    patterns = (_ISO, _QUARTER, _YEAR_MONTH_DAY, _YEAR_MONTH, _YEAR, _SLASHED)
-    return any(p.fullmatch(c) for c in cells for p in patterns)
+    return any(p.fullmatch(c) for c in cells for p in _DATE_PATTERNS)
 
 
 def infer_frequency(dates, name="date", rows=None):

@@ -22,6 +22,14 @@ ACTIVATIONS = ("sigmoid", "tanh")
 OPTIMIZERS = ("sgd", "adam")
 # "bptt": exact truncated gradients; "tutorial": the tutorial's own update rule.
 BACKPROPS = ("bptt", "tutorial")
+# The settings the tutorial's rule is written for: per-record SGD on a sigmoid network.
+TUTORIAL_RULE = {"optimizer": "sgd", "activation": "sigmoid", "batch_size": 1}
+
+
+def off_tutorial_rule(**settings):
+    """[(name, value)] of the settings given that the tutorial's rule cannot take."""
+    return [(name, value) for name, value in settings.items() if value != TUTORIAL_RULE[name]]
+
 
 # bptt_truncate as the kernels and model files store it: NO_TRUNCATION for
 # None (full backpropagation through time).  Any k at least FULL_BPTT_FROM

@@ -248,8 +248,8 @@ def test_gaps_after_until_are_no_known_values(capsys, tmp_path, fill):
         "date,y\n" + "".join(f"{d},{c}\n" for d, c in zip(dates, cells, strict=True))
     )
     until = f"--until {dates[47]} {fill}"
-    train = f"train --csv {{tmp}}/s.csv --column y --save {{tmp}}/m.npz {FAST} {until}"
-    status, _, err = run_cli(capsys, train, tmp_path)
+    command = f"train --csv {{tmp}}/s.csv --column y --save {{tmp}}/m.npz {FAST} {until}"
+    status, _, err = run_cli(capsys, command, tmp_path)
     assert status == 0, err
     status, out, err = run_cli(
         capsys,

@@ -49,6 +49,8 @@ RNNC_IFUNC(rnnc_clip_d)
 RNNC_IFUNC(rnnc_clip_s)
 RNNC_IFUNC(rnnc_sub_scaled_d)
 RNNC_IFUNC(rnnc_sub_scaled_s)
+RNNC_IFUNC(rnnc_adam_d)
+RNNC_IFUNC(rnnc_adam_s)
 RNNC_IFUNC(rnnc_max_abs_d)
 RNNC_IFUNC(rnnc_max_abs_s)
 #endif

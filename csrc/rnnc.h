@@ -88,6 +88,14 @@ int rnnc_clip_s(ptrdiff_t n, float *x, float lo, float hi);
 /* y -= alpha * x; backwards: last element first (same results) */
 void rnnc_sub_scaled_d(ptrdiff_t n, double alpha, const double *x, double *y, int backwards);
 void rnnc_sub_scaled_s(ptrdiff_t n, float alpha, const float *x, float *y, int backwards);
+/* Adam's update (PyTorch's form of the bias correction) of n parameters p
+ * with gradient g and moments m, v, all updated in place:
+ * m = beta1 m + (1-beta1) g;  v = beta2 v + (1-beta2) g^2;
+ * p -= step_size * m / (sqrt(v) / root_correction2 + eps), computed in double */
+void rnnc_adam_d(ptrdiff_t n, double *p, const double *g, double *m, double *v, double beta1,
+                 double beta2, double eps, double step_size, double root_correction2);
+void rnnc_adam_s(ptrdiff_t n, float *p, const float *g, float *m, float *v, double beta1,
+                 double beta2, double eps, double step_size, double root_correction2);
 /* max(abs(x)); NaN if x holds one */
 double rnnc_max_abs_d(ptrdiff_t n, const double *x);
 float rnnc_max_abs_s(ptrdiff_t n, const float *x);

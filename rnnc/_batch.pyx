@@ -28,12 +28,11 @@ overflow, or Ctrl-C stops the epoch before it touches the weights.
 """
 import numpy as np
 from cython.parallel cimport parallel, prange, threadid
-from libc.math cimport sqrt
 from libc.string cimport memset
 
 from rnnc._helpers cimport (RNNC_ADD, RNNC_MUL, RNNC_SET, SIGMOID, TANH, Activation, activate,
-                            activate_with_slope, clip, floating, gemm_packed, gemm_strided, max_abs,
-                            pack_panels, rnnc_flush_subnormals_begin,
+                            activate_with_slope, adam_update, clip, floating, gemm_packed,
+                            gemm_strided, max_abs, pack_panels, rnnc_flush_subnormals_begin,
                             rnnc_flush_subnormals_end, sub_scaled)
 
 cdef extern from "Python.h":
@@ -235,26 +234,13 @@ cdef void untranspose(Py_ssize_t rows, Py_ssize_t cols, const floating *src, dou
             dst[i * rows + j] = src[j * cols + i] / scale
 
 
-# Adam's constants, as in Kingma & Ba (2015) and PyTorch's defaults.
-cdef double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8
-
-
 cdef void apply_update(Py_ssize_t n, floating *P, const floating *g, double lr,
                        Py_ssize_t step, floating *m, floating *v) noexcept nogil:
-    """P -= lr * g (step 0: SGD), or Adam's update number step (PyTorch's form):
-    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
-    P -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps)"""
-    cdef Py_ssize_t j
-    cdef double step_size, root_correction2
+    """P -= lr * g (step 0: SGD), or Adam's update number step"""
     if step == 0:
         sub_scaled(n, lr, g, P)
-        return
-    step_size = lr / (1 - BETA1 ** step)
-    root_correction2 = sqrt(1 - BETA2 ** step)
-    for j in range(n):
-        m[j] = BETA1 * m[j] + (1 - BETA1) * g[j]
-        v[j] = BETA2 * v[j] + (1 - BETA2) * g[j] * g[j]
-        P[j] -= step_size * m[j] / (sqrt(v[j]) / root_correction2 + EPS)
+    else:
+        adam_update(n, P, g, m, v, lr, step)
 
 
 def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,

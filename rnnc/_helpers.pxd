@@ -1,6 +1,7 @@
 # The C helpers of csrc/, and one fused-type wrapper for each so that kernels
 # written over `floating` call the double or the float version.
 from cython cimport floating
+from libc.math cimport sqrt
 
 cdef extern from "rnnc.h" nogil:
     void rnnc_gemv_d(Py_ssize_t m, Py_ssize_t n, const double *A, Py_ssize_t lda,
@@ -65,6 +66,12 @@ cdef extern from "rnnc.h" nogil:
     void rnnc_sub_scaled_d(Py_ssize_t n, double alpha, const double *x, double *y,
                            int backwards)
     void rnnc_sub_scaled_s(Py_ssize_t n, float alpha, const float *x, float *y, int backwards)
+    void rnnc_adam_d(Py_ssize_t n, double *p, const double *g, double *m, double *v,
+                     double beta1, double beta2, double eps, double step_size,
+                     double root_correction2)
+    void rnnc_adam_s(Py_ssize_t n, float *p, const float *g, float *m, float *v,
+                     double beta1, double beta2, double eps, double step_size,
+                     double root_correction2)
     double rnnc_max_abs_d(Py_ssize_t n, const double *x)
     float rnnc_max_abs_s(Py_ssize_t n, const float *x)
     unsigned rnnc_flush_subnormals_begin()
@@ -225,6 +232,21 @@ cdef inline void sub_scaled(Py_ssize_t n, double alpha, const floating *x,
         rnnc_sub_scaled_d(n, alpha, x, y, backwards)
     else:
         rnnc_sub_scaled_s(n, <float>alpha, x, y, backwards)
+
+
+cdef inline void adam_update(Py_ssize_t n, floating *p, const floating *g, floating *m,
+                             floating *v, double lr, Py_ssize_t step) noexcept nogil:
+    """Adam's update number step (from 1) of n parameters p with gradient g and
+    moments m, v (Kingma & Ba, 2015, with PyTorch's defaults and form of the
+    bias correction): m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+    p -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps)"""
+    cdef double beta1 = 0.9, beta2 = 0.999, eps = 1e-8
+    cdef double step_size = lr / (1 - beta1 ** step)
+    cdef double root_correction2 = sqrt(1 - beta2 ** step)
+    if floating is double:
+        rnnc_adam_d(n, p, g, m, v, beta1, beta2, eps, step_size, root_correction2)
+    else:
+        rnnc_adam_s(n, p, g, m, v, beta1, beta2, eps, step_size, root_correction2)
 
 
 cdef inline double max_abs(Py_ssize_t n, const floating *x) noexcept nogil:

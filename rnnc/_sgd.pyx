@@ -31,12 +31,10 @@ before it touches the weights and is reported to the caller.
 import numpy as np
 from libc.string cimport memset
 
-from libc.math cimport sqrt
-
-from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_with_slope, clip,
-                            floating, gemm_tn, gemm_tn_clip_sub, gemv, gemv_t, ger, max_abs,
-                            rnnc_flush_subnormals_begin, rnnc_flush_subnormals_end,
-                            sub_scaled)
+from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_with_slope,
+                            adam_update, clip, floating, gemm_tn, gemm_tn_clip_sub, gemv,
+                            gemv_t, ger, max_abs, rnnc_flush_subnormals_begin,
+                            rnnc_flush_subnormals_end, sub_scaled)
 from rnnc._numpy_loops cimport numpy_exp, numpy_matvec
 from rnnc._numpy_loops import matches_numpy
 
@@ -341,48 +339,38 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
                          backwards)
 
 
-# Adam's constants, as in Kingma & Ba (2015) and PyTorch's defaults.
-cdef double ADAM_BETA1 = 0.9, ADAM_BETA2 = 0.999, ADAM_EPS = 1e-8
-
-
-cdef inline void adam_step(floating *p, floating g, floating *m, floating *v,
-                           double step_size, double root_correction2) noexcept nogil:
-    """One Adam update of one parameter (PyTorch's form of the bias correction):
-    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
-    p -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps)"""
-    m[0] = ADAM_BETA1 * m[0] + (1 - ADAM_BETA1) * g
-    v[0] = ADAM_BETA2 * v[0] + (1 - ADAM_BETA2) * g * g
-    p[0] -= step_size * m[0] / (sqrt(v[0]) / root_correction2 + ADAM_EPS)
-
-
 cdef void apply_adam_update(bint per_step, double lr, Py_ssize_t step,
                             floating[:, ::1] U, floating[:, ::1] UT, floating[:, ::1] V,
                             floating[:, ::1] W,
                             floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
                             floating[:, ::1] mU, floating[:, ::1] vU,
                             floating[:, ::1] mV, floating[:, ::1] vV,
-                            floating[:, ::1] mW, floating[:, ::1] vW) noexcept nogil:
+                            floating[:, ::1] mW, floating[:, ::1] vW,
+                            floating[:, ::1] dU_by_rows) noexcept nogil:
     """Adam's update of every weight with the clipped gradient (step = t, from 1).
 
     Per-step layout: dU is stored transposed (see bptt_gradients), and its
     rows outside the truncation window are zero: Adam still decays their moments,
-    so every column of U moves, and UT = U.T is kept in step.
+    so every column of U moves, and UT = U.T is kept in step.  dU_by_rows, shaped
+    like U, receives dU.T there, so that U's update runs along its rows.
     """
-    cdef double step_size = lr / (1 - ADAM_BETA1 ** step)
-    cdef double root_correction2 = sqrt(1 - ADAM_BETA2 ** step)
     cdef Py_ssize_t i, j
-    for i in range(U.shape[0]):
-        for j in range(U.shape[1]):
-            adam_step(&U[i, j], dU[j, i] if per_step else dU[i, j], &mU[i, j], &vU[i, j],
-                      step_size, root_correction2)
-            if per_step:
+    if per_step:
+        for i in range(U.shape[0]):
+            for j in range(U.shape[1]):
+                dU_by_rows[i, j] = dU[j, i]
+        dU = dU_by_rows
+    adam_update(U.shape[0] * U.shape[1], &U[0, 0], &dU[0, 0], &mU[0, 0], &vU[0, 0], lr, step)
+    if per_step:
+        for i in range(U.shape[0]):
+            for j in range(U.shape[1]):
                 UT[j, i] = U[i, j]
-    for i in range(V.shape[0]):
-        for j in range(V.shape[1]):
-            adam_step(&V[i, j], dV[i, j], &mV[i, j], &vV[i, j], step_size, root_correction2)
-    for i in range(W.shape[0]):
-        for j in range(dW.shape[1]):     # W's rows may be padded (see sgd_epoch)
-            adam_step(&W[i, j], dW[i, j], &mW[i, j], &vW[i, j], step_size, root_correction2)
+    adam_update(V.shape[0] * V.shape[1], &V[0, 0], &dV[0, 0], &mV[0, 0], &vV[0, 0], lr, step)
+    if W.shape[1] == dW.shape[1]:
+        adam_update(W.shape[0] * W.shape[1], &W[0, 0], &dW[0, 0], &mW[0, 0], &vW[0, 0], lr, step)
+        return
+    for i in range(W.shape[0]):     # W's rows padded (see sgd_epoch), dW's not: a row at a time
+        adam_update(dW.shape[1], &W[i, 0], &dW[i, 0], &mW[i, 0], &vW[i, 0], lr, step)
 
 
 cdef void apply_linear_update(double lr, Py_ssize_t step, floating[:, ::1] A, floating[::1] b,
@@ -391,19 +379,12 @@ cdef void apply_linear_update(double lr, Py_ssize_t step, floating[:, ::1] A, fl
                               floating[::1] vb) noexcept nogil:
     """The skip term's update with its clipped gradient: A -= lr * dA and
     b -= lr * db for SGD (step 0), or Adam's step t = step >= 1."""
-    cdef Py_ssize_t i, j
-    cdef double step_size, root_correction2
     if step == 0:
         sub_scaled(A.shape[0] * A.shape[1], lr, &dA[0, 0], &A[0, 0])
         sub_scaled(b.shape[0], lr, &db[0], &b[0])
         return
-    step_size = lr / (1 - ADAM_BETA1 ** step)
-    root_correction2 = sqrt(1 - ADAM_BETA2 ** step)
-    for i in range(A.shape[0]):
-        for j in range(A.shape[1]):
-            adam_step(&A[i, j], dA[i, j], &mA[i, j], &vA[i, j], step_size, root_correction2)
-    for i in range(b.shape[0]):
-        adam_step(&b[i], db[i], &mb[i], &vb[i], step_size, root_correction2)
+    adam_update(A.shape[0] * A.shape[1], &A[0, 0], &dA[0, 0], &mA[0, 0], &vA[0, 0], lr, step)
+    adam_update(b.shape[0], &b[0], &db[0], &mb[0], &vb[0], lr, step)
 
 
 cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
@@ -551,6 +532,9 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef floating[:, ::1] mU, vU, mV, vV, mW, vW
     cdef bint use_adam = adam is not None
     cdef Py_ssize_t step = 0
+    # per-step layout: Adam's update reads dU.T, a row of U at a time, from here
+    cdef floating[:, ::1] dU_by_rows = np.zeros(np.shape(U) if use_adam and per_step else (0, 0),
+                                                dtype=dtype)
     if use_adam:
         step, mU, vU, mV, vV, mW, vW = adam[:7]
     # the skip term's gradient and Adam moments (empty without it)
@@ -627,7 +611,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 elif use_adam:
                     step += 1
                     apply_adam_update(per_step, learning_rate, step, U, UT, V, Wk, dU, dV, dW,
-                                      mU, vU, mV, vV, mW, vW)
+                                      mU, vU, mV, vV, mW, vW, dU_by_rows)
                 else:
                     apply_bptt_update(first, T, per_step, learning_rate, U, UT, V, Wk, dU, dV,
                                       dW, dW_formed, rows, hs, min_clip_val, max_clip_val,

@@ -537,6 +537,37 @@ def test_sub_scaled_either_way(helpers, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam(helpers, dtype):
+    # three steps on every length around the vector widths, against the same
+    # formulas in float64, each moment rounded to dtype as the helper stores it
+    rng = np.random.default_rng(8)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for n in (1, 3, 4, 5, 8, 9, 16, 17, 33, 100):
+        p, m, v = rng.normal(size=n).astype(dtype), np.zeros(n, dtype), np.zeros(n, dtype)
+        want_p, want_m, want_v = p.astype(np.float64), m.astype(np.float64), v.astype(np.float64)
+        for step in (1, 2, 3):
+            g = (rng.normal(size=n) * 10.0 ** rng.integers(-6, 3, size=n)).astype(dtype)
+            step_size, root = 0.01 / (1 - beta1**step), np.sqrt(1 - beta2**step)
+            args = (beta1, beta2, eps, step_size, root)
+            call(helpers, "rnnc_adam", dtype, n, p, g, m, v, *map(np.float64, args))
+            g64 = g.astype(np.float64)
+            want_m = (beta1 * want_m + (1 - beta1) * g64).astype(dtype).astype(np.float64)
+            want_v = (beta2 * want_v + (1 - beta2) * g64**2).astype(dtype).astype(np.float64)
+            move = step_size * want_m / (np.sqrt(want_v) / root + eps)
+            want_p = (want_p - move).astype(dtype).astype(np.float64)
+            # fused multiply-adds round once where the formulas round twice:
+            # a few float64 ulps of each term, and then dtype's rounding
+            for got, want, size in (
+                (m, want_m, np.abs(want_m) + np.abs(g64)),
+                (v, want_v, want_v),
+                (p, want_p, np.abs(want_p) + np.abs(move)),
+            ):
+                bound = 8 * np.finfo(np.float64).eps * size + np.spacing(np.abs(want).astype(dtype))
+                assert np.all(np.abs(got - want) <= bound), (n, step)
+            want_m, want_v, want_p = (a.astype(np.float64) for a in (m, v, p))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_sigmoid(helpers, dtype):
     z = np.linspace(-40, 40, 1001).astype(dtype)
     out = np.empty_like(z)

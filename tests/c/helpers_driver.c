@@ -83,6 +83,10 @@ static int call(const char *name, arg *args, double *result)
     else if (IS("rnnc_clip_s")) *result = rnnc_clip_s(I(0), P(1), F(2), F(3));
     else if (IS("rnnc_sub_scaled_d")) rnnc_sub_scaled_d(I(0), D(1), P(2), P(3), (int)I(4));
     else if (IS("rnnc_sub_scaled_s")) rnnc_sub_scaled_s(I(0), F(1), P(2), P(3), (int)I(4));
+    else if (IS("rnnc_adam_d"))
+        rnnc_adam_d(I(0), P(1), P(2), P(3), P(4), D(5), D(6), D(7), D(8), D(9));
+    else if (IS("rnnc_adam_s"))
+        rnnc_adam_s(I(0), P(1), P(2), P(3), P(4), D(5), D(6), D(7), D(8), D(9));
     else if (IS("rnnc_max_abs_d")) *result = rnnc_max_abs_d(I(0), P(1));
     else if (IS("rnnc_max_abs_s")) *result = rnnc_max_abs_s(I(0), P(1));
     else if (IS("rnnc_dispatched")) *result = rnnc_dispatched();

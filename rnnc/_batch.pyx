@@ -30,10 +30,10 @@ import numpy as np
 from cython.parallel cimport parallel, prange, threadid
 from libc.string cimport memset
 
-from rnnc._helpers cimport (RNNC_ADD, RNNC_MUL, RNNC_SET, SIGMOID, TANH, Activation, activate,
-                            activate_with_slope, adam_update, clip, floating, gemm_packed,
-                            gemm_strided, max_abs, pack_panels, rnnc_flush_subnormals_begin,
-                            rnnc_flush_subnormals_end, sub_scaled)
+from rnnc._helpers cimport (RNNC_ADD, RNNC_MUL, RNNC_SET, SIGMOID, TANH, Activation, AdamStep,
+                            activate, activate_with_slope, adam_step, adam_update, clip, floating,
+                            gemm_packed, gemm_strided, max_abs, pack_panels,
+                            rnnc_flush_subnormals_begin, rnnc_flush_subnormals_end, sub_scaled)
 
 cdef extern from "Python.h":
     ctypedef struct PyObject
@@ -235,12 +235,12 @@ cdef void untranspose(Py_ssize_t rows, Py_ssize_t cols, const floating *src, dou
 
 
 cdef void apply_update(Py_ssize_t n, floating *P, const floating *g, double lr,
-                       Py_ssize_t step, floating *m, floating *v) noexcept nogil:
-    """P -= lr * g (step 0: SGD), or Adam's update number step"""
-    if step == 0:
+                       const AdamStep *adam, floating *m, floating *v) noexcept nogil:
+    """P -= lr * g (adam NULL: SGD), or Adam's update adam"""
+    if adam == NULL:
         sub_scaled(n, lr, g, P)
     else:
-        adam_update(n, P, g, m, v, lr, step)
+        adam_update(n, P, g, m, v, adam)
 
 
 def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
@@ -325,6 +325,7 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
         params[3], params[4] = &A[0, 0], &b[0]
         sizes[3], sizes[4] = n_A, s.out
     cdef bint use_adam = adam is not None
+    cdef AdamStep update     # this batch's, with Adam
     cdef Py_ssize_t step = 0
     cdef floating[::1] flat
     if use_adam:
@@ -424,9 +425,11 @@ def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                         break
                 if use_adam:
                     step += 1
+                    update = adam_step(learning_rate, step)
                 offset = 0
                 for p in range(n_params):
-                    apply_update(sizes[p], params[p], &grad[offset], learning_rate, step,
+                    apply_update(sizes[p], params[p], &grad[offset], learning_rate,
+                                 &update if use_adam else NULL,
                                  moments[2 * p] if use_adam else NULL,
                                  moments[2 * p + 1] if use_adam else NULL)
                     offset = offset + sizes[p]

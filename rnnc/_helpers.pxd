@@ -234,19 +234,30 @@ cdef inline void sub_scaled(Py_ssize_t n, double alpha, const floating *x,
         rnnc_sub_scaled_s(n, <float>alpha, x, y, backwards)
 
 
-cdef inline void adam_update(Py_ssize_t n, floating *p, const floating *g, floating *m,
-                             floating *v, double lr, Py_ssize_t step) noexcept nogil:
-    """Adam's update number step (from 1) of n parameters p with gradient g and
-    moments m, v (Kingma & Ba, 2015, with PyTorch's defaults and form of the
-    bias correction): m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+cdef struct AdamStep:
+    # Adam's constants and the scales of its update number t (from 1)
+    double beta1, beta2, eps, step_size, root_correction2
+
+
+cdef inline AdamStep adam_step(double lr, Py_ssize_t t) noexcept nogil:
+    """Adam's update number t (Kingma & Ba, 2015, with PyTorch's defaults and
+    form of the bias correction): m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
     p -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps)"""
-    cdef double beta1 = 0.9, beta2 = 0.999, eps = 1e-8
-    cdef double step_size = lr / (1 - beta1 ** step)
-    cdef double root_correction2 = sqrt(1 - beta2 ** step)
+    cdef AdamStep s
+    s.beta1, s.beta2, s.eps = 0.9, 0.999, 1e-8
+    s.step_size = lr / (1 - s.beta1 ** t)
+    s.root_correction2 = sqrt(1 - s.beta2 ** t)
+    return s
+
+
+cdef inline void adam_update(Py_ssize_t n, floating *p, const floating *g, floating *m,
+                             floating *v, const AdamStep *s) noexcept nogil:
+    """Adam's update s (see adam_step) of n parameters p with gradient g and
+    moments m, v"""
     if floating is double:
-        rnnc_adam_d(n, p, g, m, v, beta1, beta2, eps, step_size, root_correction2)
+        rnnc_adam_d(n, p, g, m, v, s.beta1, s.beta2, s.eps, s.step_size, s.root_correction2)
     else:
-        rnnc_adam_s(n, p, g, m, v, beta1, beta2, eps, step_size, root_correction2)
+        rnnc_adam_s(n, p, g, m, v, s.beta1, s.beta2, s.eps, s.step_size, s.root_correction2)
 
 
 cdef inline double max_abs(Py_ssize_t n, const floating *x) noexcept nogil:

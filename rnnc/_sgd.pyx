@@ -31,9 +31,9 @@ before it touches the weights and is reported to the caller.
 import numpy as np
 from libc.string cimport memset
 
-from rnnc._helpers cimport (SIGMOID, TANH, Activation, activate, activate_with_slope,
-                            adam_update, clip, floating, gemm_tn, gemm_tn_clip_sub, gemv,
-                            gemv_t, ger, max_abs, rnnc_flush_subnormals_begin,
+from rnnc._helpers cimport (SIGMOID, TANH, Activation, AdamStep, activate, activate_with_slope,
+                            adam_step, adam_update, clip, floating, gemm_tn, gemm_tn_clip_sub,
+                            gemv, gemv_t, ger, max_abs, rnnc_flush_subnormals_begin,
                             rnnc_flush_subnormals_end, sub_scaled)
 from rnnc._numpy_loops cimport numpy_exp, numpy_matvec
 from rnnc._numpy_loops import matches_numpy
@@ -355,22 +355,23 @@ cdef void apply_adam_update(bint per_step, double lr, Py_ssize_t step,
     like U, receives dU.T there, so that U's update runs along its rows.
     """
     cdef Py_ssize_t i, j
+    cdef AdamStep s = adam_step(lr, step)
     if per_step:
         for i in range(U.shape[0]):
             for j in range(U.shape[1]):
                 dU_by_rows[i, j] = dU[j, i]
         dU = dU_by_rows
-    adam_update(U.shape[0] * U.shape[1], &U[0, 0], &dU[0, 0], &mU[0, 0], &vU[0, 0], lr, step)
+    adam_update(U.shape[0] * U.shape[1], &U[0, 0], &dU[0, 0], &mU[0, 0], &vU[0, 0], &s)
     if per_step:
         for i in range(U.shape[0]):
             for j in range(U.shape[1]):
                 UT[j, i] = U[i, j]
-    adam_update(V.shape[0] * V.shape[1], &V[0, 0], &dV[0, 0], &mV[0, 0], &vV[0, 0], lr, step)
+    adam_update(V.shape[0] * V.shape[1], &V[0, 0], &dV[0, 0], &mV[0, 0], &vV[0, 0], &s)
     if W.shape[1] == dW.shape[1]:
-        adam_update(W.shape[0] * W.shape[1], &W[0, 0], &dW[0, 0], &mW[0, 0], &vW[0, 0], lr, step)
+        adam_update(W.shape[0] * W.shape[1], &W[0, 0], &dW[0, 0], &mW[0, 0], &vW[0, 0], &s)
         return
     for i in range(W.shape[0]):     # W's rows padded (see sgd_epoch), dW's not: a row at a time
-        adam_update(dW.shape[1], &W[i, 0], &dW[i, 0], &mW[i, 0], &vW[i, 0], lr, step)
+        adam_update(dW.shape[1], &W[i, 0], &dW[i, 0], &mW[i, 0], &vW[i, 0], &s)
 
 
 cdef void apply_linear_update(double lr, Py_ssize_t step, floating[:, ::1] A, floating[::1] b,
@@ -383,8 +384,9 @@ cdef void apply_linear_update(double lr, Py_ssize_t step, floating[:, ::1] A, fl
         sub_scaled(A.shape[0] * A.shape[1], lr, &dA[0, 0], &A[0, 0])
         sub_scaled(b.shape[0], lr, &db[0], &b[0])
         return
-    adam_update(A.shape[0] * A.shape[1], &A[0, 0], &dA[0, 0], &mA[0, 0], &vA[0, 0], lr, step)
-    adam_update(b.shape[0], &b[0], &db[0], &mb[0], &vb[0], lr, step)
+    cdef AdamStep s = adam_step(lr, step)
+    adam_update(A.shape[0] * A.shape[1], &A[0, 0], &dA[0, 0], &mA[0, 0], &vA[0, 0], &s)
+    adam_update(b.shape[0], &b[0], &db[0], &mb[0], &vb[0], &s)
 
 
 cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,

@@ -799,13 +799,9 @@ void NAME(rnnc_sub_scaled)(ptrdiff_t n, REAL alpha, const REAL *restrict x, REAL
             y[i] -= alpha * x[i];
 }
 
-/* Adam's update of n parameters, in double precision whatever REAL (each
- * moment rounded to REAL as it is stored, then read back):
- *   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
- *   p -= step_size * m / (sqrt(v) / root_correction2 + eps)
- * A plain loop the compiler vectorises, sqrt and division included (no errno
- * under HELPER_FLAGS): in the Cython kernels, built for baseline x86-64, it
- * ran one element at a time and took a third of a small network's epoch. */
+/* Adam's update (rnnc.h): a plain loop, which the compiler vectorises, square
+ * roots and divisions included (no errno to set under HELPER_FLAGS); each
+ * moment is used as stored, rounded to REAL. */
 RNNC_API
 void NAME(rnnc_adam)(ptrdiff_t n, REAL *restrict p, const REAL *restrict g, REAL *restrict m,
                      REAL *restrict v, double beta1, double beta2, double eps, double step_size,

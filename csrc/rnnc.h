@@ -88,8 +88,9 @@ int rnnc_clip_s(ptrdiff_t n, float *x, float lo, float hi);
 /* y -= alpha * x; backwards: last element first (same results) */
 void rnnc_sub_scaled_d(ptrdiff_t n, double alpha, const double *x, double *y, int backwards);
 void rnnc_sub_scaled_s(ptrdiff_t n, float alpha, const float *x, float *y, int backwards);
-/* Adam's update (PyTorch's form of the bias correction) of n parameters p
- * with gradient g and moments m, v, all updated in place:
+/* Adam's update number t (PyTorch's form of the bias correction) of n
+ * parameters p with gradient g and moments m, v, all updated in place, with
+ * step_size = lr / (1 - beta1^t) and root_correction2 = sqrt(1 - beta2^t):
  * m = beta1 m + (1-beta1) g;  v = beta2 v + (1-beta2) g^2;
  * p -= step_size * m / (sqrt(v) / root_correction2 + eps), computed in double */
 void rnnc_adam_d(ptrdiff_t n, double *p, const double *g, double *m, double *v, double beta1,
@@ -99,6 +100,23 @@ void rnnc_adam_s(ptrdiff_t n, float *p, const float *g, float *m, float *v, doub
 /* max(abs(x)); NaN if x holds one */
 double rnnc_max_abs_d(ptrdiff_t n, const double *x);
 float rnnc_max_abs_s(ptrdiff_t n, const float *x);
+
+/* Starts loading the n bytes at p into the caches, where the compiler can ask
+ * for it (GCC, clang; elsewhere it does nothing): for data read soon in an
+ * order the hardware cannot guess, such as shuffled records. */
+static inline void rnnc_prefetch(const void *p, ptrdiff_t n)
+{
+#if defined(__GNUC__)
+    const char *bytes = (const char *)p;
+    for (ptrdiff_t i = 0; i < n; i += 64)
+        __builtin_prefetch(bytes + i);
+    if (n > 0)
+        __builtin_prefetch(bytes + n - 1);   /* the last line, when p is not on a line */
+#else
+    (void)p;
+    (void)n;
+#endif
+}
 
 /* Flush subnormal results to zero in this thread (see float_env.c); end
  * restores what begin returned. */

@@ -74,6 +74,7 @@ cdef extern from "rnnc.h" nogil:
                      double root_correction2)
     double rnnc_max_abs_d(Py_ssize_t n, const double *x)
     float rnnc_max_abs_s(Py_ssize_t n, const float *x)
+    void rnnc_prefetch(const void *p, Py_ssize_t n)
     unsigned rnnc_flush_subnormals_begin()
     void rnnc_flush_subnormals_end(unsigned saved)
     int rnnc_dispatched()

@@ -34,7 +34,7 @@ from libc.string cimport memset
 from rnnc._helpers cimport (SIGMOID, TANH, Activation, AdamStep, activate, activate_with_slope,
                             adam_step, adam_update, clip, floating, gemm_tn, gemm_tn_clip_sub,
                             gemv, gemv_t, ger, max_abs, rnnc_flush_subnormals_begin,
-                            rnnc_flush_subnormals_end, sub_scaled)
+                            rnnc_flush_subnormals_end, rnnc_prefetch, sub_scaled)
 from rnnc._numpy_loops cimport numpy_exp, numpy_matvec
 from rnnc._numpy_loops import matches_numpy
 
@@ -339,54 +339,52 @@ cdef void apply_bptt_update(Py_ssize_t first, Py_ssize_t T, bint per_step, doubl
                          backwards)
 
 
-cdef void apply_adam_update(bint per_step, double lr, Py_ssize_t step,
+cdef void apply_adam_update(bint per_step, const AdamStep *update,
                             floating[:, ::1] U, floating[:, ::1] UT, floating[:, ::1] V,
                             floating[:, ::1] W,
                             floating[:, ::1] dU, floating[:, ::1] dV, floating[:, ::1] dW,
                             floating[:, ::1] mU, floating[:, ::1] vU,
                             floating[:, ::1] mV, floating[:, ::1] vV,
                             floating[:, ::1] mW, floating[:, ::1] vW,
-                            floating[:, ::1] dU_by_rows) noexcept nogil:
-    """Adam's update of every weight with the clipped gradient (step = t, from 1).
+                            floating[:, ::1] dU_like_U) noexcept nogil:
+    """Adam's update of every weight with the clipped gradient.
 
     Per-step layout: dU is stored transposed (see bptt_gradients), and its
     rows outside the truncation window are zero: Adam still decays their moments,
-    so every column of U moves, and UT = U.T is kept in step.  dU_by_rows, shaped
-    like U, receives dU.T there, so that U's update runs along its rows.
+    so every column of U moves, and UT = U.T is kept in step.  dU_like_U
+    receives dU.T there, laid out as U and its moments are, for one pass over U.
     """
     cdef Py_ssize_t i, j
-    cdef AdamStep s = adam_step(lr, step)
     if per_step:
         for i in range(U.shape[0]):
             for j in range(U.shape[1]):
-                dU_by_rows[i, j] = dU[j, i]
-        dU = dU_by_rows
-    adam_update(U.shape[0] * U.shape[1], &U[0, 0], &dU[0, 0], &mU[0, 0], &vU[0, 0], &s)
+                dU_like_U[i, j] = dU[j, i]
+        dU = dU_like_U
+    adam_update(U.shape[0] * U.shape[1], &U[0, 0], &dU[0, 0], &mU[0, 0], &vU[0, 0], update)
     if per_step:
         for i in range(U.shape[0]):
             for j in range(U.shape[1]):
                 UT[j, i] = U[i, j]
-    adam_update(V.shape[0] * V.shape[1], &V[0, 0], &dV[0, 0], &mV[0, 0], &vV[0, 0], &s)
+    adam_update(V.shape[0] * V.shape[1], &V[0, 0], &dV[0, 0], &mV[0, 0], &vV[0, 0], update)
     if W.shape[1] == dW.shape[1]:
-        adam_update(W.shape[0] * W.shape[1], &W[0, 0], &dW[0, 0], &mW[0, 0], &vW[0, 0], &s)
+        adam_update(W.shape[0] * W.shape[1], &W[0, 0], &dW[0, 0], &mW[0, 0], &vW[0, 0], update)
         return
     for i in range(W.shape[0]):     # W's rows padded (see sgd_epoch), dW's not: a row at a time
-        adam_update(dW.shape[1], &W[i, 0], &dW[i, 0], &mW[i, 0], &vW[i, 0], &s)
+        adam_update(dW.shape[1], &W[i, 0], &dW[i, 0], &mW[i, 0], &vW[i, 0], update)
 
 
-cdef void apply_linear_update(double lr, Py_ssize_t step, floating[:, ::1] A, floating[::1] b,
-                              floating[:, ::1] dA, floating[::1] db, floating[:, ::1] mA,
-                              floating[:, ::1] vA, floating[::1] mb,
+cdef void apply_linear_update(double lr, const AdamStep *update, floating[:, ::1] A,
+                              floating[::1] b, floating[:, ::1] dA, floating[::1] db,
+                              floating[:, ::1] mA, floating[:, ::1] vA, floating[::1] mb,
                               floating[::1] vb) noexcept nogil:
     """The skip term's update with its clipped gradient: A -= lr * dA and
-    b -= lr * db for SGD (step 0), or Adam's step t = step >= 1."""
-    if step == 0:
+    b -= lr * db for SGD (update NULL), or Adam's update."""
+    if update == NULL:
         sub_scaled(A.shape[0] * A.shape[1], lr, &dA[0, 0], &A[0, 0])
         sub_scaled(b.shape[0], lr, &db[0], &b[0])
         return
-    cdef AdamStep s = adam_step(lr, step)
-    adam_update(A.shape[0] * A.shape[1], &A[0, 0], &dA[0, 0], &mA[0, 0], &vA[0, 0], &s)
-    adam_update(b.shape[0], &b[0], &db[0], &mb[0], &vb[0], &s)
+    adam_update(A.shape[0] * A.shape[1], &A[0, 0], &dA[0, 0], &mA[0, 0], &vA[0, 0], update)
+    adam_update(b.shape[0], &b[0], &db[0], &mb[0], &vb[0], update)
 
 
 cdef int tutorial_update(const floating[:, ::1] U, const floating[:, ::1] V,
@@ -534,9 +532,11 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef floating[:, ::1] mU, vU, mV, vV, mW, vW
     cdef bint use_adam = adam is not None
     cdef Py_ssize_t step = 0
-    # per-step layout: Adam's update reads dU.T, a row of U at a time, from here
-    cdef floating[:, ::1] dU_by_rows = np.zeros(np.shape(U) if use_adam and per_step else (0, 0),
-                                                dtype=dtype)
+    cdef AdamStep update     # this record's, with Adam
+    memset(&update, 0, sizeof(update))
+    # per-step layout with Adam: dU.T, laid out as U and its moments are
+    cdef floating[:, ::1] dU_like_U = np.zeros(np.shape(U) if use_adam and per_step else (0, 0),
+                                               dtype=dtype)
     if use_adam:
         step, mU, vU, mV, vV, mW, vW = adam[:7]
     # the skip term's gradient and Adam moments (empty without it)
@@ -555,7 +555,7 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
     cdef double step_bound = (8 * learning_rate if use_adam else
                               learning_rate * max(abs(min_clip_val), abs(max_clip_val)))
     cdef double bound
-    cdef Py_ssize_t r, i
+    cdef Py_ssize_t r, i, t
     cdef Status status = OK
     cdef Py_ssize_t passes = 0     # over W in this record, to alternate their direction
     cdef bint dW_formed = True
@@ -577,6 +577,12 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                 # depends on the weights and the record only
                 passes = 0
                 i = r if in_order else order[r]
+                if not in_order and r + 1 < n:
+                    # the next record's data, while this one trains: in an
+                    # order no hardware prefetcher can follow
+                    for t in range(T):   # a step at a time: records may be strided views
+                        rnnc_prefetch(&X[order[r + 1], t, 0], X.shape[2] * sizeof(floating))
+                    rnnc_prefetch(&Y[order[r + 1], 0], Y.shape[1] * sizeof(floating))
                 if tutorial_rule:
                     if tutorial_update(U, V, W, X[i], &Y[i, 0], k, per_step, min_clip_val,
                                        max_clip_val, numpy_rounding, hs, rows, dV, work,
@@ -612,14 +618,16 @@ def sgd_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,
                     apply_tutorial_update(learning_rate, U, V, W, dV, work)
                 elif use_adam:
                     step += 1
-                    apply_adam_update(per_step, learning_rate, step, U, UT, V, Wk, dU, dV, dW,
-                                      mU, vU, mV, vV, mW, vW, dU_by_rows)
+                    update = adam_step(learning_rate, step)
+                    apply_adam_update(per_step, &update, U, UT, V, Wk, dU, dV, dW,
+                                      mU, vU, mV, vV, mW, vW, dU_like_U)
                 else:
                     apply_bptt_update(first, T, per_step, learning_rate, U, UT, V, Wk, dU, dV,
                                       dW, dW_formed, rows, hs, min_clip_val, max_clip_val,
                                       &passes)
                 if linear:
-                    apply_linear_update(learning_rate, step, A, b, dA, db, mA, vA, mb, vb)
+                    apply_linear_update(learning_rate, &update if use_adam else NULL, A, b, dA,
+                                        db, mA, vA, mb, vb)
                 bound += step_bound
     finally:   # Ctrl-C included: W and the update count must match the moments
         if W_padded is not None:

@@ -56,8 +56,15 @@ def check_finite(a, name):
         )
 
 
+def as_kernel_array(a, dtype):
+    """a as the kernels read arrays: C-contiguous, aligned, of dtype (a copy only
+    where a is not; np.frombuffer at an odd offset, say, gives unaligned ones)."""
+    return np.require(np.asarray(a), dtype=dtype, requirements="CA")
+
+
 def as_weights_dtype(a, name, dtype):
-    """Finite data a as C-contiguous dtype (the weights'), or a ValueError."""
+    """Finite data a as an aligned C-contiguous array of dtype (the weights'),
+    or a ValueError."""
     check_finite(a, name)
     if a.dtype.kind == "f" and np.finfo(a.dtype).max > np.finfo(dtype).max:
         largest = np.max(np.abs(a))
@@ -66,7 +73,7 @@ def as_weights_dtype(a, name, dtype):
                 f"{name} holds {largest:g}, beyond the range of the weights' "
                 f"dtype {np.dtype(dtype).name}"
             )
-    return np.ascontiguousarray(a, dtype=dtype)
+    return as_kernel_array(a, dtype)
 
 
 def weights_dtype(arrays):
@@ -96,7 +103,7 @@ def check_weight_shapes(shapes):
 
 
 def check_weights(U, V, W, *, in_place=False):
-    """(U, V, W) as C-contiguous arrays of one floating dtype, shapes checked.
+    """(U, V, W) as aligned C-contiguous arrays of one floating dtype, shapes checked.
 
     in_place (train): the user's arrays are updated, so they must already be
     writable float32 or float64 ndarrays of one dtype.
@@ -130,7 +137,7 @@ def check_weights(U, V, W, *, in_place=False):
     check_weight_shapes({name: (a.shape, a.dtype) for name, a in arrays.items()})
     U, V, W = arrays["U"], arrays["V"], arrays["W"]
     dtype = weights_dtype(arrays.values())
-    out = tuple(np.ascontiguousarray(a, dtype=dtype) for a in (U, V, W))
+    out = tuple(as_kernel_array(a, dtype) for a in (U, V, W))
     for name, a in zip("UVW", out):
         check_finite(a, name)
     return out

@@ -446,7 +446,7 @@ class AdamState:
     ) -> None:
         """A ValueError or TypeError, naming what is wrong, unless this state
         can carry the training of U, V, W (and linear's A and b): a count
-        >= 0 and, for each weight, two writable C-contiguous arrays of its
+        >= 0 and, for each weight, two writable, aligned C-contiguous arrays of its
         shape and dtype, finite, the second (v) never negative, sharing no
         memory with each other or the weights."""
         if (
@@ -482,9 +482,10 @@ class AdamState:
                     f"{name} must be an array of shape {P.shape} and dtype "
                     f"{U.dtype}, like the weight it follows; got {got}"
                 )
-            if not (m.flags.c_contiguous and m.flags.writeable):
+            if not (m.flags.c_contiguous and m.flags.aligned and m.flags.writeable):
                 raise ValueError(
-                    f"{name} must be a writable C-contiguous array (Adam updates it in place)"
+                    f"{name} must be a writable, aligned C-contiguous array (Adam "
+                    f"updates it in place)"
                 )
             check.check_finite(m, name)
             if i % 2 and np.any(m < 0):

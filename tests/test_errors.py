@@ -131,6 +131,39 @@ def test_training_non_contiguous_weights_updates_them_in_place(model):
     assert np.array_equal(Uf, U) and np.array_equal(Wf, W)
 
 
+def unaligned(a):
+    """A writable copy of a whose data starts one byte past an element boundary."""
+    buffer = np.zeros(a.nbytes + 1, np.uint8)
+    out = np.frombuffer(buffer.data, a.dtype, a.size, offset=1).reshape(a.shape)
+    out[...] = a
+    assert not out.flags.aligned and out.flags.writeable
+    return out
+
+
+def test_unaligned_arrays_train_and_predict_as_aligned_ones(model):
+    # the C helpers read whole elements: such arrays go to them as aligned
+    # copies, and the weights come back into the user's arrays
+    U, V, W, X, Y = model
+    weights = [unaligned(a) for a in (U, V, W)]
+    data = [unaligned(X), unaligned(Y)]
+    aligned = [U.copy(), V.copy(), W.copy()]
+    for w, (x, y) in ((weights, data), (aligned, (X, Y))):
+        rnnc.train(*w, x, y, None, None, max_epochs=2, learning_rate=0.1, verbose=False)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, aligned))
+    assert np.array_equal(rnnc.predict(*weights, data[0]), rnnc.predict(*aligned, X))
+
+
+def test_an_unaligned_adam_moment_is_refused(model):
+    # Adam updates its moments in place, so they cannot be swapped for copies
+    U, V, W, X, Y = model
+    state = rnnc.AdamState(U, V, W)
+    state.moments[2] = unaligned(state.moments[2])
+    with pytest.raises(ValueError, match=r"moments\[2\] must be a writable, aligned C-contiguous"):
+        rnnc.train(
+            U, V, W, X, Y, None, None, optimizer="adam", optimizer_state=state, verbose=False
+        )
+
+
 def test_read_only_inputs_work_where_nothing_is_written(model):
     U, V, W, X, Y = model
     want = (

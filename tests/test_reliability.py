@@ -178,9 +178,13 @@ def _adam_case(rng):
         (
             lambda s: s.moments.__setitem__(4, np.asfortranarray(s.moments[4])),
             ValueError,
-            "writable C-contiguous",
+            "writable, aligned C-contiguous",
         ),
-        (lambda s: s.moments[3].setflags(write=False), ValueError, "writable C-contiguous"),
+        (
+            lambda s: s.moments[3].setflags(write=False),
+            ValueError,
+            "writable, aligned C-contiguous",
+        ),
         (lambda s: s.moments.__setitem__(1, s.moments[0]), ValueError, "shares memory"),
         (lambda s: s.moments.__setitem__(0, "m"), ValueError, r"moments\[0\] must be an array"),
     ],

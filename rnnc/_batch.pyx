@@ -235,12 +235,12 @@ cdef void untranspose(Py_ssize_t rows, Py_ssize_t cols, const floating *src, dou
 
 
 cdef void apply_update(Py_ssize_t n, floating *P, const floating *g, double lr,
-                       const AdamStep *adam, floating *m, floating *v) noexcept nogil:
-    """P -= lr * g (adam NULL: SGD), or Adam's update adam"""
-    if adam == NULL:
+                       const AdamStep *update, floating *m, floating *v) noexcept nogil:
+    """P -= lr * g (update NULL: SGD), or Adam's update"""
+    if update == NULL:
         sub_scaled(n, lr, g, P)
     else:
-        adam_update(n, P, g, m, v, adam)
+        adam_update(n, P, g, m, v, update)
 
 
 def batch_epoch(floating[:, ::1] U, floating[:, ::1] V, floating[:, ::1] W,

@@ -7,6 +7,7 @@ import pytest
 from support import random_model, relative_error
 
 import rnnc
+from rnnc import _validation as check
 from rnnc import reference
 
 
@@ -146,6 +147,10 @@ def test_unaligned_arrays_train_and_predict_as_aligned_ones(model):
     U, V, W, X, Y = model
     weights = [unaligned(a) for a in (U, V, W)]
     data = [unaligned(X), unaligned(Y)]
+    # what the kernels are handed (x86 reads unaligned elements correctly, so the
+    # results alone would not show it)
+    handed = [*check.check_weights(*weights), check.check_records(data[0], "X", X.dtype)]
+    assert all(a.flags.aligned and a.flags.c_contiguous for a in handed)
     aligned = [U.copy(), V.copy(), W.copy()]
     for w, (x, y) in ((weights, data), (aligned, (X, Y))):
         rnnc.train(*w, x, y, None, None, max_epochs=2, learning_rate=0.1, verbose=False)

@@ -8,7 +8,7 @@ import numpy as np
 
 import rnnc
 
-from .contenders import pytorch, rnnc_kernels
+from .contenders import numpy_forward, pytorch, rnnc_kernels
 from .harness import N_CORES, fixed, fmt_time, interleave, med
 from .roofline import measure_rooflines
 from .workloads import K, predict_flops, scaling_data, train_flops
@@ -17,6 +17,8 @@ HIDDENS = (10, 100, 400)
 SEQS = (50, 400)
 RECORDS = (100, 5000)
 DTYPES = (np.float64, np.float32)
+# the columns that name a cell of the grid
+CELL = ["hidden", "seq", "records", "dtype", "layout"]
 
 
 def grid(budget):
@@ -76,7 +78,7 @@ def section_scaling(report, rounds, torch, numba, quick):
         "size and dtype (predict: / chained gemm n x n @ n x 32)."
     )
     report()
-    rows, plot = [], []
+    rows, plot, against_numpy = [], [], []
     for H, T, n in cells:
         for dtype in DTYPES:
             for per_step in (False, True):
@@ -85,11 +87,25 @@ def section_scaling(report, rounds, torch, numba, quick):
                     "train": rnnc_kernels.sgd_epoch(weights, X, Y, per_step),
                     "predict 1T": rnnc_kernels.predict(weights, X, 1),
                     f"predict {N_CORES}T": rnnc_kernels.predict(weights, X, N_CORES),
+                    "NumPy": numpy_forward.setup(weights, X, per_step),
                 }
                 times = interleave(contenders, rounds)
                 dname = np.dtype(dtype).name
                 tf, pf = train_flops(H, T, 1, K), predict_flops(H, T, 1)
-                t_train, t_p1, t_pn = (med(times[k]) for k in contenders)
+                t_train, t_p1, t_pn, t_np = (med(times[k]) for k in contenders)
+                against_numpy.append(
+                    (
+                        H,
+                        T,
+                        n,
+                        dname,
+                        layout(per_step),
+                        fmt_time(t_p1),
+                        fmt_time(t_np),
+                        f"{t_np / t_p1:.2f}",
+                        f"{relative_difference(weights, X, per_step):.1e}",
+                    )
+                )
                 g_train = n * tf / t_train / 1e9
                 g_p1 = n * pf / t_p1 / 1e9
                 roof_v = best.get((dname, H, "gemv"), float("nan"))
@@ -126,11 +142,7 @@ def section_scaling(report, rounds, torch, numba, quick):
                 )
     report.table(
         [
-            "hidden",
-            "seq",
-            "records",
-            "dtype",
-            "layout",
+            *CELL,
             "train epoch",
             "train ns/rec-step",
             "train GFLOP/s",
@@ -143,6 +155,25 @@ def section_scaling(report, rounds, torch, numba, quick):
             f"{N_CORES}T speed-up",
         ],
         rows,
+    )
+
+    report(
+        "Batched predict on one thread against a plain NumPy forward pass on the same "
+        "records (every record a column of one matrix: per step one np.matmul on "
+        "OpenBLAS, one thread, and the sigmoid as NumPy ufuncs into buffers made once; "
+        "benchmarks/contenders/numpy_forward.py), timed in the same rounds; difference: "
+        "max |rnnc - NumPy| / max |rnnc| over the predictions."
+    )
+    report()
+    report.table(
+        [
+            *CELL,
+            "rnnc predict 1T",
+            "NumPy forward",
+            "NumPy / rnnc",
+            "difference",
+        ],
+        against_numpy,
     )
 
     # float32 against float64
@@ -169,6 +200,13 @@ def section_scaling(report, rounds, torch, numba, quick):
         against_torch(report, rounds, torch, budget, rng)
         few_records_against_torch(report, rounds, torch, rng)
     return plot
+
+
+def relative_difference(weights, X, per_step):
+    """max |rnnc.predict - the NumPy forward| / max |rnnc.predict|."""
+    ours = rnnc.predict(*weights, X, n_threads=1)
+    theirs = numpy_forward.predict(*weights, X, per_step)
+    return float(np.max(np.abs(ours - theirs)) / np.max(np.abs(ours)))
 
 
 def against_torch(report, rounds, torch, budget, rng):

@@ -8,9 +8,9 @@
  * exp(x) = 2^n * exp(r) with n = round(x / ln 2), r = x - n ln 2 in
  * [-ln2/2, ln2/2], exp(r) by its Taylor series (degree 13 for double, 7 for
  * float: truncation error below a tenth of an ulp; evaluated by Estrin's
- * scheme, for a short chain of dependent operations), and 2^n built from its
- * bits in two factors so that results down to the smallest subnormal are
- * right (while the SGD kernel runs, subnormal results are flushed to zero:
+ * scheme, for a short chain of dependent operations), and 2^n as a normal
+ * power of two built from its bits times a constant one, so that results
+ * down to the smallest subnormal are right (while the SGD kernel runs, subnormal results are flushed to zero:
  * see float_env.c).  NaN in gives NaN out; +-inf give 1 and 0.
  *
  * tanh(z) = sign(z) (1 - e) / (1 + e) with e = exp(-2|z|), written with
@@ -43,14 +43,13 @@ RNNC_INLINE double expm1_parts_d(double x, double *scale)
     const double q = r * (lo + r8 * hi);         /* exp(r) - 1 */
     uint64_t tbits;
     memcpy(&tbits, &t, sizeof t);
-    int64_t n = (int64_t)(tbits - 0x4338000000000000ULL);     /* -1077 <= n <= 0 */
-    int64_t n1 = (int64_t)((uint64_t)(n + 1077) >> 1) - 538;  /* n = n1 + n2, both normal */
-    int64_t n2 = n - n1;
-    uint64_t b1 = (uint64_t)(n1 + 1023) << 52, b2 = (uint64_t)(n2 + 1023) << 52;
-    double s1, s2;
-    memcpy(&s1, &b1, sizeof s1);
-    memcpy(&s2, &b2, sizeof s2);
-    *scale = s1 * s2;                            /* 2^n; for n < -1022 a product of two */
+    /* n (-1077 <= n <= 0) sits in t's low bits: 2^(n + 56) is normal for
+     * every n, and one product scales it down to 2^n, rounded once where
+     * 2^n is subnormal (exactly, down to n = -1074) */
+    const uint64_t bits = (tbits - 0x4338000000000000ULL + 56 + 1023) << 52;
+    double s;
+    memcpy(&s, &bits, sizeof s);
+    *scale = s * 0x1p-56;
     return q;
 }
 
@@ -68,14 +67,11 @@ RNNC_INLINE float expm1_parts_s(float x, float *scale)
                          r4 * ((1 / 120.0f + r * (1 / 720.0f)) + r2 * (1 / 5040.0f)));
     uint32_t tbits;
     memcpy(&tbits, &t, sizeof t);
-    int32_t n = (int32_t)(tbits - 0x4B400000U);                /* -151 <= n <= 0 */
-    int32_t n1 = (int32_t)((uint32_t)(n + 151) >> 1) - 75;
-    int32_t n2 = n - n1;
-    uint32_t b1 = (uint32_t)(n1 + 127) << 23, b2 = (uint32_t)(n2 + 127) << 23;
-    float s1, s2;
-    memcpy(&s1, &b1, sizeof s1);
-    memcpy(&s2, &b2, sizeof s2);
-    *scale = s1 * s2;
+    /* -151 <= n <= 0; 2^(n + 25) is normal, then scaled as in the double's */
+    const uint32_t bits = (tbits - 0x4B400000U + 25 + 127) << 23;
+    float s;
+    memcpy(&s, &bits, sizeof s);
+    *scale = s * 0x1p-25f;
     return q;
 }
 

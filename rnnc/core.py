@@ -271,12 +271,24 @@ def predict(
     FloatingPointError
         Where finite inputs give an output that overflows.
     """
+    return _predictor(U, V, W, activation, linear)(X, n_threads)
+
+
+def _predictor(U, V, W, activation, linear=None):
+    """predict with the weights checked once: a function (X, n_threads) ->
+    outputs, for the many calls of a recursive forecast (the checks of the
+    weights cost more than a forecast step's kernel at small sizes)."""
     U, V, W = check.check_weights(U, V, W)
-    X, _, layout = check.check_data(U, V, X, None)
-    linear = check.check_linear(linear, U, V, layout)
-    return _refuse_non_finite(
-        _outputs(U, V, W, X, layout, activation, n_threads, linear=linear), "a prediction"
-    )
+    linear_for = {}  # Layout -> the skip term checked against it
+
+    def predict_checked(X, n_threads):
+        X, _, layout = check.check_data(U, V, X, None)
+        if layout not in linear_for:
+            linear_for[layout] = check.check_linear(linear, U, V, layout)
+        outputs = _outputs(U, V, W, X, layout, activation, n_threads, linear=linear_for[layout])
+        return _refuse_non_finite(outputs, "a prediction")
+
+    return predict_checked
 
 
 def calculate_loss(

@@ -8,6 +8,7 @@ where order = sum(lags) values are used up.  Undoing it is
 y_t = w_t - sum_j c_j y_{t-j}.
 """
 
+import functools
 import numbers
 
 import numpy as np
@@ -36,13 +37,20 @@ def check_lags(lags, name="differencing"):
 
 
 def coefficients(lags):
-    """c_0..c_order of D(B) = prod (1 - B^lag), c_0 = 1, as float64."""
+    """c_0..c_order of D(B) = prod (1 - B^lag), c_0 = 1, as float64 (read-only:
+    kept for the next call, as a forecast differences its window every step)."""
+    return _coefficients(tuple(lags))
+
+
+@functools.lru_cache(maxsize=64)
+def _coefficients(lags):
     c = np.ones(1)
     for lag in lags:
         shifted = np.zeros(len(c) + lag)
         shifted[: len(c)] += c
         shifted[lag:] -= c
         c = shifted
+    c.flags.writeable = False
     return c
 
 
@@ -58,15 +66,19 @@ def difference(values, lags, axis=-1):
     d = len(c) - 1
     if d == 0:
         return values
-    values = np.moveaxis(values, axis, -1)
-    n = values.shape[-1]
+    axis %= values.ndim
+    n = values.shape[axis]
     if n <= d:
         raise ValueError(f"differencing with lags {lags} needs more than {d} values, got {n}")
-    out = values[..., d:].copy()
+
+    def along(start, stop):  # values[start:stop] along axis
+        return values[(slice(None),) * axis + (slice(start, stop),)]
+
+    out = along(d, n).copy()
     for j in range(1, d + 1):
         if c[j] != 0:
-            out += c[j] * values[..., d - j : n - j]
-    return np.moveaxis(out, -1, axis)
+            out += c[j] * along(d - j, n - j)
+    return out
 
 
 def undo_step(w_next, previous, lags):

@@ -462,6 +462,7 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
         one = replace(
             model, U=network[0], V=network[1], W=network[2], A=network[3], b=network[4], members=[]
         )
+        predictors = one._predictors()
         window = np.array(starts, dtype=np.float64)
         length = window.shape[1]
         path = np.empty((len(window), horizon))
@@ -472,7 +473,8 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
             try:
                 with np.errstate(over="ignore", invalid="ignore"):  # reported below
                     # `one` was checked when made: no step checks its fields again
-                    path[:, step] = one._predict_each(steps, n_threads, "history")[0, :, 0]
+                    each = one._predict_each(steps, n_threads, "history", predictors)
+                    path[:, step] = each[0, :, 0]
                 finite = np.all(np.isfinite(path[:, step]))
             except FloatingPointError:  # a prediction beyond float64
                 finite = False

@@ -171,25 +171,29 @@ class Model:
         self.check()  # fields may have changed since the model was made
         return self._predict_each(X, n_threads)
 
-    def _predict_each(self, X, n_threads=None, name="X"):
-        """predict_each for fields already checked (rnnc.forecast's steps);
-        errors name the windows X as name."""
-        from rnnc.core import predict
+    def _predictors(self):
+        """rnnc.core's predict for each network, its weights checked once."""
+        from rnnc.core import _predictor
 
+        return [
+            _predictor(U, V, W, self.activation, None if A is None else (A, b))
+            for U, V, W, A, b in self.networks
+        ]
+
+    def _predict_each(self, X, n_threads=None, name="X", predictors=None):
+        """predict_each for fields already checked (rnnc.forecast's steps);
+        errors name the windows X as name; predictors: _predictors(), made
+        once for many calls."""
         X = self._windows(X)
         with np.errstate(over="ignore", invalid="ignore"):
             Z = self.to_network(diff.difference(X, self.differencing, axis=1))
-        if np.all(np.isfinite(X)) and not np.all(np.isfinite(Z)):
+        if not np.all(np.isfinite(Z)) and np.all(np.isfinite(X)):
             raise ValueError(
                 f"{name} is too large for this model's scaling: (values - offset) / "
                 f"scale overflows float64 (offset {self.offset}, scale {self.scale})"
             )
-        out = []
-        for U, V, W, A, b in self.networks:
-            linear = {} if A is None else {"linear": (A, b)}
-            out.append(
-                predict(U, V, W, Z, activation=self.activation, n_threads=n_threads, **linear)
-            )
+        predictors = predictors or self._predictors()
+        out = [predict(Z, n_threads) for predict in predictors]
         with np.errstate(over="ignore", invalid="ignore"):
             out = self.from_network(np.stack(out))
             if self.differencing:

@@ -12,8 +12,10 @@ linear function of the past values, so the one-step forecast is a weighted
 sum of them, c_0 y_t + c_1 y_{t-1} + ...; fed its own forecasts as if they
 were observed (zero errors), that sum reproduces the k-step forecasts.  So
 an AR on a window of the weights forecasts as the smoothing does, up to the
-weights cut off past the window.  rnnc.forecaster uses it that way: a
-smoothing model is a linear skip term like every other linear model.
+weights cut off past the window (those kept are scaled to sum to 1, as all
+of them do, so that a series moved by c forecasts as before plus c).
+rnnc.forecaster uses it that way: a smoothing model is a linear skip term
+like every other linear model.
 """
 
 import numpy as np
@@ -93,6 +95,10 @@ def fit_parameters(y, max_len):
 
 def filter_weights(alpha, beta, phi, max_len):
     """The weights of one parameter set (newest first), cut where the rest
-    sum to under TAIL of the total (at most max_len of them)."""
+    sum to under TAIL of the total (at most max_len of them), and scaled to
+    sum to 1 as the whole filter's do: a cut filter sums to 1 - O(TAIL), so
+    its forecast of y + c would move by c (1 - O(TAIL)), each step adding to
+    the last, off by a few steps of a series at 1e6 (a review's finding)."""
     w, cut = _faded(alpha, beta, phi, max_len)
-    return w[0, : int(cut[0])]
+    kept = w[0, : int(cut[0])]
+    return kept / kept.sum()

@@ -445,6 +445,25 @@ def test_the_linear_choice_does_not_depend_on_units_even_near_the_float_limits(u
     np.testing.assert_allclose(path.mean / units, rnnc.forecast(plain, y, 6), rtol=1e-9)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_a_series_moved_by_a_constant_gets_the_same_model_and_forecasts_moved(seed):
+    # every linear candidate forecasts y + c as y's forecast + c: the damped
+    # trend's cut filter once summed to 1 - 1e-6, which at c = 1e6 moved its
+    # forecasts by steps, changed the backtest and so the winner
+    rng = np.random.default_rng(seed)
+    y = np.cumsum(rng.normal(0.3, 1, int(rng.integers(25, 121))))
+    plain = rnnc.fit_forecaster(y, max_epochs=0)
+    moved = rnnc.fit_forecaster(y + 1e6, max_epochs=0)
+    assert moved.info["winner"] == plain.info["winner"]
+    assert [row["mase"] for row in moved.info["backtest"]] == pytest.approx(
+        [row["mase"] for row in plain.info["backtest"]], rel=1e-6
+    )
+    horizon = plain.info["horizon"]
+    step = np.mean(np.abs(np.diff(y)))
+    difference = rnnc.forecast(moved, y + 1e6, horizon) - 1e6 - rnnc.forecast(plain, y, horizon)
+    assert np.max(np.abs(difference)) < 1e-6 * step
+
+
 def test_values_past_the_largest_magnitude_are_refused_by_name():
     y = np.cumsum(np.random.default_rng(5).normal(size=40)) + 100
     with pytest.raises(ValueError, match=r"series values must be at most 1e\+300 in magnitude"):

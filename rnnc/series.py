@@ -160,7 +160,9 @@ def format_date(date, frequency):
 # ---- reading dates ------------------------------------------------------------------
 
 _ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?Z?", re.ASCII
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?",
+    re.ASCII,
 )
 _YEAR_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})", re.ASCII)
 _YEAR_MONTH_DAY = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII)
@@ -213,7 +215,7 @@ def parse_dates(cells, name="date", rows=None):
         return np.array(dates, dtype="datetime64[s]")
 
     forms = [
-        (_ISO, lambda m: _date(*m.groups())),
+        (_ISO, lambda m: _date(*m.groups()[:6])),
         (_QUARTER, lambda m: _date(m[1], 3 * int(m[2]) - 2, 1)),
         (_YEAR_MONTH_DAY, lambda m: _date(m[1], m[2], m[3])),
         (_YEAR_MONTH, lambda m: _date(m[1], m[2], 1)),
@@ -222,6 +224,8 @@ def parse_dates(cells, name="date", rows=None):
     for pattern, make in forms:
         matches = [pattern.fullmatch(c) for c in cells]
         if all(matches):
+            if pattern is _ISO:
+                _check_times(cells, matches, name, where)
             return made(make, matches)
     slashed = [_SLASHED.fullmatch(c) for c in cells]
     if all(slashed):
@@ -254,6 +258,29 @@ def parse_dates(cells, name="date", rows=None):
     raise SeriesError(
         f"{name} holds {cells[i]!r}{where(i)}, which is not a date rnnc reads ({_DATE_FORMS})"
     )
+
+
+def _check_times(cells, matches, name, where):
+    """ISO dates written alike: a time of day on all of them or on few (those
+    without one are midnights, as some writers leave them out), and one UTC
+    offset.  A time on a few dates of many (a slip in a daily file) would
+    make the steps hours, and the file's every other step a gap."""
+    timed = [m[4] is not None for m in matches]
+    if any(timed) and sum(timed) * 2 < len(timed):
+        i = timed.index(True)
+        raise SeriesError(
+            f"{name} holds {cells[i]!r}{where(i)}, a time of day where most of its "
+            f"dates have none ({cells[timed.index(False)]!r}): a column's dates "
+            f"must all take one form"
+        )
+    offsets = [(m[7] or "").replace(":", "") for m in matches]
+    if any(o != offsets[0] for o in offsets):
+        i = next(i for i, o in enumerate(offsets) if o != offsets[0])
+        raise SeriesError(
+            f"{name} holds {cells[i]!r}{where(i)}, whose UTC offset is not that of "
+            f"{cells[0]!r} (daylight saving?): write the dates in one offset, UTC say, "
+            f"as the steps between them must be regular"
+        )
 
 
 def reads_as_dates(cells):
@@ -342,7 +369,8 @@ def read_table(
         Names of the value columns.
     date : str, bool or None
         The name of the date column; None to look for an obvious one (a
-        column named like a date whose cells all read as dates); False for none.
+        column named like a date, or with no name, whose cells all read as
+        dates); False for none.
     fill : {None, "interpolate", "previous", "drop"}
         What to do with a missing value (an empty or NA cell, a date
         skipped, or in a file without dates an empty line between values,
@@ -384,22 +412,27 @@ def read_table(
     except UnicodeDecodeError as exc:
         raise SeriesError(f"{path} is not UTF-8 text: {exc}") from None
     lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if blank == len(lines):
         raise SeriesError(f"{path} is empty")
     if delimiter is None:
-        delimiter = _sniff_delimiter(lines[0])
+        delimiter = _sniff_delimiter(lines[blank])
     elif len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, got {delimiter!r}")
-    try:
-        records = list(csv.reader(lines, delimiter=delimiter))
-    except csv.Error as exc:
-        raise SeriesError(f"{path} is not a readable CSV file: {exc}") from None
-    header = [name.strip() for name in records[0]]
-    numbered = list(enumerate(records[1:], start=2))
+    numbered = _records(lines, blank, delimiter, path)
+    header = [name.strip() for name in numbered.pop(0)[1]]
     filled = [i for i, (_, row) in enumerate(numbered) if any(cell.strip() for cell in row)]
     if not filled:
         raise SeriesError(f"{path} has a header but no rows")
     body = [numbered[i] for i in filled]
+    for line, row in body:
+        if any(cell.strip() for cell in row[len(header) :]):
+            raise SeriesError(
+                f"{path}, line {line}: {len(row)} cells where the header names "
+                f"{len(header)}: a number written with the delimiter {delimiter!r} in it "
+                f"(1{delimiter}000.5, 10{delimiter}5) must be quoted, or the file read "
+                f"with another delimiter"
+            )
     index = {}
     for name in columns:
         if name not in header:
@@ -431,7 +464,7 @@ def read_table(
             for line, row in numbered[filled[0] : filled[-1] + 1]
             if not (spaced and row == [])
         ]
-    rows = [line for line, _ in body]
+    rows = _lines(body)
     dates = None
     if date_col is not None:
         dates = parse_dates(cells(date_col), f"{path}: column {header[date_col]!r}", rows)
@@ -525,6 +558,20 @@ def _steps(table, where):
     return replace(table, values=table.values[where], dates=dates, rows=table.rows[where], end=None)
 
 
+def _records(lines, first, delimiter, path):
+    """(the file's line a record starts on, the record) from lines[first:]
+    on: a quoted cell may hold line breaks, so records and lines differ."""
+    reader = csv.reader(lines[first:], delimiter=delimiter)
+    numbered, read = [], first
+    try:
+        for record in reader:
+            numbered.append((read + 1, record))
+            read = first + reader.line_num
+    except csv.Error as exc:
+        raise SeriesError(f"{path} is not a readable CSV file: {exc}") from None
+    return numbered
+
+
 def _sniff_delimiter(header):
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
@@ -547,21 +594,28 @@ def _date_column(header, body, date, columns, path, cells):
             )
         return header.index(date)
     asked_for = None  # a column named like dates that reads as dates, asked for as values
+    unread = None  # a column named like dates, written like dates rnnc does not read
     for i, name in enumerate(header):
-        if name.lower() in DATE_NAMES:
+        if not name:  # no name: pandas' index, say; dates if every cell reads as one
             try:
                 parse_dates(cells(i))
             except SeriesError:
-                if name in columns or not reads_as_dates(cells(i)):
+                continue
+            return i
+        if _named_like_dates(name):
+            try:
+                parse_dates(cells(i))
+            except SeriesError:
+                if name in columns:
+                    continue
+                if not reads_as_dates(cells(i)):
+                    text = [c for c in cells(i) if c.lower() not in MISSING]
+                    if unread is None and text and all(map(_written_like_a_date, text)):
+                        unread = i
                     continue
                 # dates with a slip: read without them, the file would lose its
                 # calendar (its season, its labels) without a word
-                try:
-                    parse_dates(cells(i), f"{path}: column {name!r}", [line for line, _ in body])
-                except SeriesError as exc:
-                    raise SeriesError(
-                        f"{exc}; to read the file without dates, say so (date=False, --no-date)"
-                    ) from None
+                _refuse_dates(cells(i), f"{path}: column {name!r}", _lines(body))
             if name not in columns:
                 return i
             asked_for = asked_for or name
@@ -571,7 +625,46 @@ def _date_column(header, body, date, columns, path, cells):
             f"forecast; to read it as values, say the file has no dates "
             f"(date=False, --no-date) or name its date column (date=..., --date)"
         )
+    if unread is not None:  # dates in a form rnnc does not read: say so, not read without them
+        _refuse_dates(cells(unread), f"{path}: column {header[unread]!r}", _lines(body))
     return None
+
+
+def _refuse_dates(cells, name, lines):
+    """parse_dates' error on the cells of a column taken for dates, with the
+    way to read the file without them."""
+    try:
+        parse_dates(cells, name, lines)
+    except SeriesError as exc:
+        raise SeriesError(
+            f"{exc}; to read the file without dates, say so (date=False, --no-date)"
+        ) from None
+
+
+# words that make a column's name a date column's wherever they stand in it
+# (observation_date, Date (UTC)); the others of DATE_NAMES only as the whole
+# name, as "day" in sales_per_day names values
+DATE_WORDS = ("date", "time", "datetime", "timestamp")
+
+
+def _named_like_dates(name):
+    return name.lower() in DATE_NAMES or any(
+        word in DATE_WORDS for word in re.findall(r"[a-z]+", name.lower())
+    )
+
+
+def _written_like_a_date(cell):
+    """Not a number, and numbers in it as dates have them: two runs of digits
+    (25 Mar 2021, 2021-W12, Q1 2021) or a year among words (Mar 2021)."""
+    runs = re.findall(r"\d+", cell)
+    return not NUMBER.fullmatch(cell) and (
+        len(runs) >= 2 or (any(len(r) == 4 for r in runs) and re.search(r"[A-Za-z]", cell))
+    )
+
+
+def _lines(body):
+    """The file's line of each of body's records."""
+    return [line for line, _ in body]
 
 
 def _regular_steps(values, dates, rows, frequency):

@@ -224,3 +224,88 @@ def test_rows_after_the_targets_last_value_are_the_future(tmp_path):
     empty = write(tmp_path, "sales,price\n,1\n,2\n", "e.csv")
     with pytest.raises(SeriesError, match="sales has no values at all"):
         read_table(empty, ["sales", "price"], future=["sales"])
+
+
+# --- found by a review of messy files (each read wrongly, or silently, before) --------
+
+
+def monthly(n, first_line="date,value", time=""):
+    return (
+        first_line
+        + "\n"
+        + "".join(f"{2000 + i // 12}-{i % 12 + 1:02d}-01{time},{i}\n" for i in range(n))
+    )
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused_by_line(tmp_path):
+    # an unquoted thousands separator had split 1,000.0 into 1 and a cell
+    # past the header, which was dropped: every value of 1,000 or more read as 1
+    text = "date,sales\n2020-01-01,950.0\n2020-02-01,1,000.0\n2020-03-01,980.0\n"
+    with pytest.raises(SeriesError, match=r"line 3: 3 cells where the header names 2.*quoted"):
+        read_table(write(tmp_path, text), ["sales"])
+    # an empty cell past the header (a trailing delimiter) holds nothing to lose
+    table = read_table(write(tmp_path, "date,sales\n2020-01-01,1,\n2020-02-01,2,\n"), ["sales"])
+    np.testing.assert_array_equal(table.column("sales"), [1, 2])
+
+
+def test_lines_are_the_files_own_past_a_quoted_cell_with_line_breaks(tmp_path):
+    text = 'date,value,note\n2020-01-01,1,"one\ntwo"\n2020-02-01,2,ok\n2020-03-01,x,ok\n'
+    with pytest.raises(SeriesError, match="line 5: value is 'x'"):
+        read_table(write(tmp_path, text), ["value"])
+
+
+def test_blank_lines_before_the_header_are_skipped(tmp_path):
+    table = read_table(write(tmp_path, "\n\n" + monthly(24)), ["value"])
+    assert table.frequency.name == "monthly" and table.rows[0] == 4
+
+
+@pytest.mark.parametrize("name", ["", "observation_date", "Date (UTC)", "time_utc"])
+def test_a_date_column_named_otherwise_is_found(tmp_path, name):
+    # pandas writes its unnamed index with no name; FRED names it observation_date
+    table = read_table(write(tmp_path, monthly(24, f"{name},value")), ["value"])
+    assert table.frequency.name == "monthly" and table.date_name == name
+
+
+def test_an_unnamed_column_of_numbers_is_no_date_column(tmp_path):
+    text = ",value\n" + "".join(f"{i},{i * 2}\n" for i in range(30))
+    assert read_table(write(tmp_path, text), ["value"]).dates is None
+
+
+@pytest.mark.parametrize(
+    "cell", ["2021-03-25 01:00:00 CET", "25 Mar 2021", "Mar 2021", "2021-W12", "Q1 2021"]
+)
+def test_dates_in_a_form_rnnc_does_not_read_are_named_not_dropped(tmp_path, cell):
+    text = "date,value\n" + "".join(f"{cell},{i}\n" for i in range(5))
+    with pytest.raises(SeriesError, match=r"line 2.*not a date rnnc reads.*--no-date"):
+        read_table(write(tmp_path, text), ["value"])
+    assert read_table(write(tmp_path, text), ["value"], date=False).dates is None
+
+
+def test_a_column_named_like_dates_beside_the_dates_may_hold_text(tmp_path):
+    text = "day,date,value\n" + "".join(
+        f"{d},2020-01-0{i + 1},{i}\n" for i, d in enumerate(["Wed", "Thu", "Fri", "Sat"])
+    )
+    assert read_table(write(tmp_path, text), ["value"]).frequency.name == "daily"
+
+
+def test_a_time_of_day_on_a_few_dates_of_many_is_refused_by_line(tmp_path):
+    # it had made the steps 12 hours, and every other step a gap
+    lines = monthly(24).splitlines()
+    lines[5] = "2000-05-01 12:00,4"
+    with pytest.raises(SeriesError, match="'2000-05-01 12:00' on line 6, a time of day"):
+        read_table(write(tmp_path, "\n".join(lines) + "\n"), ["value"])
+
+
+def test_midnights_written_without_their_time_among_times_are_read(tmp_path):
+    text = "date,value\n" + "".join(
+        f"2020-01-01{'' if h == 0 else f' {h:02d}:00'},{h}\n" for h in range(24)
+    )
+    assert read_table(write(tmp_path, text), ["value"]).frequency.name == "every 3600 seconds"
+
+
+def test_dates_with_one_utc_offset_are_read_and_a_change_of_offset_is_refused(tmp_path):
+    table = read_table(write(tmp_path, monthly(24, time="T00:00:00+00:00")), ["value"])
+    assert table.frequency.name == "monthly"
+    text = "date,value\n2021-03-27T00:00:00+01:00,1\n2021-03-28T00:00:00+02:00,2\n"
+    with pytest.raises(SeriesError, match=r"line 3, whose UTC offset.*daylight saving"):
+        read_table(write(tmp_path, text), ["value"])

@@ -192,7 +192,7 @@ def origin_name(table, end):
     """The forecast origin as the user sees it: its date, or its row."""
     if table.dates is not None:
         return format_date(table.dates[end - 1], table.frequency)
-    return f"row {end}"
+    return f"row {table.number(end - 1)}"
 
 
 def date_info(table, end=None):
@@ -746,15 +746,6 @@ def command_predict(args):
                 UserWarning,
                 stacklevel=1,
             )
-    numbered = [table.rows for table in tables.values() if table.dates is None]
-    if len(numbered) > 1 and any(rows != numbered[0] for rows in numbered):
-        warnings.warn(
-            f"--fill {args.fill} dropped different rows of {args.csv} for "
-            f"{', '.join(args.column)}, and it has no dates: each column's steps are "
-            f"numbered among its own rows",
-            UserWarning,
-            stacklevel=1,
-        )
     if args.horizon is not None:
         return predict_horizon(args, models, inputs, tables, ends, plots, paths)
     return predict_next(args, models, inputs, tables, ends, plots)
@@ -816,10 +807,10 @@ def group(column, what, several):
 
 def step_key(table, i):
     """(key, label) of the series' step i (0-based): its date, or its 1-based
-    number, as --until and the errors count rows; the keys of several
-    columns' tables (read from one file) sort together."""
+    number among the file's steps (Table.number), as --until counts rows; the
+    keys of several columns' tables (read from one file) sort together."""
     if table.dates is None:
-        return i, str(i + 1)
+        return table.number(i), str(table.number(i))
     last = len(table.dates) - 1
     date = table.dates[i] if i <= last else table.frequency.add(table.dates[-1], i - last)
     return date, format_date(date, table.frequency)

@@ -115,7 +115,10 @@ class Table:
     file has none) and their frequency; rows, the file's line of each step
     (None for a step a fill inserted); date_name, the date column's name;
     end, the steps up to the last value of read_table's future columns (the
-    rest are the future: those columns are NaN there), all steps by default."""
+    rest are the future: those columns are NaN there), all steps by default;
+    numbers, each step's 1-based place among the file's steps, which names
+    the steps of a file without dates (a step that fill="drop" removes
+    leaves a hole: the others keep their numbers)."""
 
     values: np.ndarray
     names: list
@@ -124,10 +127,19 @@ class Table:
     rows: list
     date_name: str | None = None
     end: int | None = None
+    numbers: np.ndarray | None = None
 
     def __post_init__(self):
         if self.end is None:
             self.end = len(self.values)
+        if self.numbers is None:
+            self.numbers = np.arange(1, len(self.values) + 1)
+
+    def number(self, i):
+        """The number of step i (0-based), also past the last: the steps
+        after it count on from its number."""
+        last = len(self.numbers) - 1
+        return int(self.numbers[i]) if i <= last else int(self.numbers[last]) + i - last
 
     def column(self, name):
         return self.values[:, self.names.index(name)]
@@ -504,6 +516,7 @@ def read_table(
         past.rows + ahead.rows,
         date_name,
         len(past.values),
+        np.concatenate([past.numbers, ahead.numbers]),
     )
 
 
@@ -548,6 +561,7 @@ def filled_each_side(table, cut, fill, path):
         [row for part in parts for row in part.rows],
         table.date_name,
         sum(len(part.values) for part in parts[:-1]),
+        np.concatenate([part.numbers for part in parts]),
     )
     return whole, cut
 
@@ -555,7 +569,14 @@ def filled_each_side(table, cut, fill, path):
 def _steps(table, where):
     """The table's steps in the slice where."""
     dates = None if table.dates is None else table.dates[where]
-    return replace(table, values=table.values[where], dates=dates, rows=table.rows[where], end=None)
+    return replace(
+        table,
+        values=table.values[where],
+        dates=dates,
+        rows=table.rows[where],
+        end=None,
+        numbers=table.numbers[where],
+    )
 
 
 def _records(lines, first, delimiter, path):
@@ -684,7 +705,14 @@ def _kept(table, keep):
     """The table's steps where keep (a boolean mask) is true."""
     rows = [r for r, k in zip(table.rows, keep, strict=True) if k]
     dates = None if table.dates is None else table.dates[keep]
-    return replace(table, values=table.values[keep], dates=dates, rows=rows, end=None)
+    return replace(
+        table,
+        values=table.values[keep],
+        dates=dates,
+        rows=rows,
+        end=None,
+        numbers=table.numbers[keep],
+    )
 
 
 def _filled(table, fill, path):

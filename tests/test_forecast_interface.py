@@ -1015,7 +1015,10 @@ def test_the_frequency_note_checks_every_model(capsys, tmp_path):
     assert err.count("\n") == 1 and "b: " in err and "trained on quarterly ones" in err
 
 
-def test_columns_numbered_among_their_own_rows_get_a_note(capsys, tmp_path):
+def test_steps_keep_the_files_numbers_when_rows_are_dropped(capsys, tmp_path):
+    # without dates a step is named by its place in the file, also after
+    # --fill drop: b's forecast had been numbered among its own 39 rows, a
+    # row before a's, and --until counted the file's rows while the labels did not
     a, b = seasonal_series(40, seed=1), seasonal_series(40, seed=2)
     cells = [[repr(float(v)) for v in c] for c in (a, b)]
     cells[1][5] = ""
@@ -1027,10 +1030,12 @@ def test_columns_numbered_among_their_own_rows_get_a_note(capsys, tmp_path):
         tmp_path,
     )
     predict = "predict --csv {tmp}/n.csv --column a,b --model {tmp}/m-{column}.npz --horizon 2"
-    status, out, err = run_cli(capsys, f"{predict} --fill drop", tmp_path)
+    for fill in ("drop", "interpolate"):
+        status, out, err = run_cli(capsys, f"{predict} --fill {fill}", tmp_path)
+        assert status == 0, err
+        assert [r[0] for r in rows_of(out)[1:]] == ["41", "42"]
+        assert all(all(cells) for cells in rows_of(out)[1:])  # both columns on each row
+    status, out, err = run_cli(capsys, f"{predict} --fill drop --until 30", tmp_path)
     assert status == 0, err
-    assert [r[0] for r in rows_of(out)[1:]] == ["40", "41", "42"]
-    assert "note: --fill drop dropped different rows" in err and "numbered among its own" in err
-    status, out, err = run_cli(capsys, f"{predict} --fill interpolate", tmp_path)
-    assert status == 0 and "dropped" not in err
-    assert [r[0] for r in rows_of(out)[1:]] == ["41", "42"]
+    assert [r[0] for r in rows_of(out)[1:]] == ["31", "32"]
+    assert [float(r[-1]) for r in rows_of(out)[1:]] == pytest.approx(b[30:32])  # b's actuals

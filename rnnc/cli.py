@@ -50,7 +50,6 @@ from rnnc.series import (
     KEEP_GAPS,
     SeriesError,
     filled_each_side,
-    format_date,
     parse_dates,
     read_table,
     span_months,
@@ -191,7 +190,7 @@ def future_inputs(table, names, end, horizon, where):
 def origin_name(table, end):
     """The forecast origin as the user sees it: its date, or its row."""
     if table.dates is not None:
-        return format_date(table.dates[end - 1], table.frequency)
+        return table.write_date(table.dates[end - 1])
     return f"row {table.number(end - 1)}"
 
 
@@ -204,7 +203,7 @@ def date_info(table, end=None):
     return dict(
         date_column=table.date_name,
         frequency=dict(unit=f.unit, n=f.n, month_end=f.month_end, name=f.name),
-        last_date=format_date(table.dates[(table.end if end is None else end) - 1], f),
+        last_date=table.write_date(table.dates[(table.end if end is None else end) - 1]),
     )
 
 
@@ -661,7 +660,7 @@ def fit_column(args, table, column, inputs, path, options):
     if table.frequency is not None:
         print(
             f"{len(series)} {table.frequency.name} values, "
-            f"{format_date(table.dates[0], table.frequency)} to {info['last_date']}"
+            f"{table.write_date(table.dates[0])} to {info['last_date']}"
         )
     source = {"dates": ", from the dates", "autocorrelation": ", detected"}.get(
         info["period_from"], ""
@@ -813,7 +812,7 @@ def step_key(table, i):
         return table.number(i), str(table.number(i))
     last = len(table.dates) - 1
     date = table.dates[i] if i <= last else table.frequency.add(table.dates[-1], i - last)
-    return date, format_date(date, table.frequency)
+    return date, table.write_date(date)
 
 
 def merged_rows(groups, widths):
@@ -1072,8 +1071,8 @@ def origin(text, table, path):
             year = " (read as a year: in a file with dates, a row is named by its date)"
             raise CommandError(
                 f"--until {text}: no such date in {path}, whose "
-                f"{f.name} dates run from {format_date(table.dates[0], f)} "
-                f"to {format_date(table.dates[-1], f)}{year if text.strip().isdigit() else ''}"
+                f"{f.name} dates run from {table.write_date(table.dates[0])} "
+                f"to {table.write_date(table.dates[-1])}{year if text.strip().isdigit() else ''}"
             )
     if text.strip().isascii() and text.strip().isdigit():
         row = int(text)

@@ -128,6 +128,7 @@ class Table:
     date_name: str | None = None
     end: int | None = None
     numbers: np.ndarray | None = None
+    style: "DateStyle | None" = None  # how the file writes its dates
 
     def __post_init__(self):
         if self.end is None:
@@ -143,6 +144,10 @@ class Table:
 
     def column(self, name):
         return self.values[:, self.names.index(name)]
+
+    def write_date(self, date):
+        """date as the file writes its dates (format_date's form without a style)."""
+        return format_date(date, self.frequency) if self.style is None else self.style.write(date)
 
     def future_dates(self, horizon, after=None):
         """The dates of the horizon steps after the last date (or after index `after`)."""
@@ -167,6 +172,70 @@ def format_date(date, frequency):
     if frequency is not None and frequency.unit == "s":
         return str(date.astype("datetime64[s]")).replace("T", " ")
     return str(date.astype("datetime64[D]"))
+
+
+@dataclass(frozen=True)
+class DateStyle:
+    """How a file writes its dates (date_style), to write the dates that
+    follow them alike: form is one of "iso" (with time, "" or the
+    separator before a time of day, and seconds), "quarter", "year-month",
+    "year/month/day", "year", "day-first" or "month-first" (slashed);
+    separator, between the fields where the form leaves it open; padded,
+    months and days written with two digits; suffix, a UTC offset as written."""
+
+    form: str
+    separator: str = "-"
+    padded: bool = True
+    time: str = ""
+    seconds: bool = False
+    suffix: str = ""
+
+    def write(self, date):
+        text = str(np.datetime64(date, "s"))  # YYYY-MM-DDTHH:MM:SS
+        year, month, day = text[:4], int(text[5:7]), int(text[8:10])
+        width = "02d" if self.padded else "d"
+        if self.form == "year":
+            return year
+        if self.form == "quarter":
+            return f"{year}{self.separator}{(month - 1) // 3 + 1}"
+        if self.form == "year-month":
+            return f"{year}{self.separator}{month:{width}}"
+        if self.form == "year/month/day":
+            return f"{year}/{month:{width}}/{day:{width}}"
+        if self.form in ("day-first", "month-first"):
+            first, second = (day, month) if self.form == "day-first" else (month, day)
+            sep = self.separator
+            return f"{first:{width}}{sep}{second:{width}}{sep}{year}"
+        clock = text[11:19] if self.seconds else text[11:16]
+        return text[:10] + (self.time + clock if self.time else "") + self.suffix
+
+
+def date_style(cells):
+    """The DateStyle of cells, which parse_dates reads as dates."""
+    first = cells[0]
+    unpadded = any(re.search(r"(?<!\d)\d(?!\d)", c) for c in cells)  # a one-digit field
+    iso = [_ISO.fullmatch(c) for c in cells]
+    if all(iso):
+        timed = next((m for m in iso if m[4] is not None), None)
+        return DateStyle(
+            "iso",
+            time="" if timed is None else timed[0][10],
+            seconds=timed is not None and timed[6] is not None,
+            suffix=iso[0][7] or "",
+        )
+    if _QUARTER.fullmatch(first):
+        q = first.upper().index("Q", 4)
+        return DateStyle("quarter", separator=first[4:q] + first[q])
+    if _YEAR_MONTH_DAY.fullmatch(first):
+        return DateStyle("year/month/day", padded=not unpadded)
+    if _YEAR_MONTH.fullmatch(first):
+        return DateStyle("year-month", separator=first[4], padded=not unpadded)
+    if _YEAR.fullmatch(first):
+        return DateStyle("year")
+    m = _SLASHED.fullmatch(first)
+    day_first = max(int(_SLASHED.fullmatch(c)[1]) for c in cells) > 12  # as parse_dates decides
+    form = "day-first" if day_first else "month-first"
+    return DateStyle(form, separator=first[len(m[1])], padded=not unpadded)
 
 
 # ---- reading dates ------------------------------------------------------------------
@@ -477,9 +546,10 @@ def read_table(
             if not (spaced and row == [])
         ]
     rows = _lines(body)
-    dates = None
+    dates = style = None
     if date_col is not None:
         dates = parse_dates(cells(date_col), f"{path}: column {header[date_col]!r}", rows)
+        style = date_style(cells(date_col))
     values = np.empty((len(body), len(columns)))
     for j, name in enumerate(columns):
         for i, cell in enumerate(cells(index[name])):
@@ -499,7 +569,7 @@ def read_table(
         frequency = infer_frequency(dates, where, rows)
         values, dates, rows = _regular_steps(values, dates, rows, frequency)
     date_name = None if date_col is None else header[date_col]
-    table = Table(values, list(columns), dates, frequency, rows, date_name)
+    table = Table(values, list(columns), dates, frequency, rows, date_name, style=style)
     if not future:
         return _filled(table, fill, path)
     known = ~np.isnan(values[:, [list(columns).index(name) for name in future]])
@@ -517,6 +587,7 @@ def read_table(
         date_name,
         len(past.values),
         np.concatenate([past.numbers, ahead.numbers]),
+        style,
     )
 
 
@@ -562,6 +633,7 @@ def filled_each_side(table, cut, fill, path):
         table.date_name,
         sum(len(part.values) for part in parts[:-1]),
         np.concatenate([part.numbers for part in parts]),
+        table.style,
     )
     return whole, cut
 
@@ -724,7 +796,7 @@ def _filled(table, fill, path):
         where = (
             f"line {table.rows[step]}"
             if table.rows[step] is not None
-            else f"the date {format_date(table.dates[step], table.frequency)}, which the file skips"
+            else f"the date {table.write_date(table.dates[step])}, which the file skips"
         )
         raise SeriesError(
             f"{path}: {table.names[col]} has no value at {where}; say what to "

@@ -783,8 +783,8 @@ def test_a_model_without_inputs_refuses_them(capsys, tmp_path):
         # quarter starts as the file writes them: 2001-05 is in 2001Q2
         ([f"{1995 + i // 4}Q{i % 4 + 1}" for i in range(40)], "2001-05", "2001Q3"),
         # yearly steps dated mid-year: 2000 is the step dated 2000-07-01
-        ([f"{1980 + i}-07-01" for i in range(40)], "2000", "2001-07"),
-        ([f"{1980 + i}-07-01" for i in range(40)], "2000-03", "2001-07"),
+        ([f"{1980 + i}-07-01" for i in range(40)], "2000", "2001-07-01"),
+        ([f"{1980 + i}-07-01" for i in range(40)], "2000-03", "2001-07-01"),
         # quarterly steps dated mid-quarter: 2001Q2 is the step dated 2001-05-15
         (
             [f"{1995 + i // 4}-{'02 05 08 11'.split()[i % 4]}-15" for i in range(40)],

@@ -309,3 +309,30 @@ def test_dates_with_one_utc_offset_are_read_and_a_change_of_offset_is_refused(tm
     text = "date,value\n2021-03-27T00:00:00+01:00,1\n2021-03-28T00:00:00+02:00,2\n"
     with pytest.raises(SeriesError, match=r"line 3, whose UTC offset.*daylight saving"):
         read_table(write(tmp_path, text), ["value"])
+
+
+@pytest.mark.parametrize(
+    "dates,future",
+    [
+        (["2020-01-01", "2020-02-01", "2020-03-01"], ["2020-04-01", "2020-05-01"]),
+        (["2020-01", "2020-02", "2020-03"], ["2020-04", "2020-05"]),
+        (["2020/1", "2020/2", "2020/3"], ["2020/4", "2020/5"]),
+        (["1960-01-01", "1961-01-01", "1962-01-01"], ["1963-01-01", "1964-01-01"]),
+        (["2010-Q3", "2010-Q4", "2011-Q1"], ["2011-Q2", "2011-Q3"]),
+        (["2021-03-25T00:00", "2021-03-26T00:00"], ["2021-03-27T00:00", "2021-03-28T00:00"]),
+        (
+            ["2021-01-01 00:00:00+00:00", "2021-01-01 01:00:00+00:00"],
+            ["2021-01-01 02:00:00+00:00", "2021-01-01 03:00:00+00:00"],
+        ),
+        (["30/11/2020", "31/12/2020", "31/01/2021"], ["28/02/2021", "31/03/2021"]),
+        (["1/31/2020", "2/29/2020", "3/31/2020"], ["4/30/2020", "5/31/2020"]),
+        (["2020/01/06", "2020/01/13", "2020/01/20"], ["2020/01/27", "2020/02/03"]),
+    ],
+)
+def test_the_dates_after_are_written_as_the_file_writes_its_own(tmp_path, dates, future):
+    # forecasts are joined back onto the file by date: monthly 2015-01-01 had
+    # come out as 2020-01, yearly 1960-01-01 as 2000, times without their T
+    text = "date,value\n" + "".join(f"{d},{i}\n" for i, d in enumerate(dates))
+    table = read_table(write(tmp_path, text), ["value"])
+    assert [table.write_date(d) for d in table.future_dates(2)] == future
+    assert [table.write_date(d) for d in table.dates] == dates

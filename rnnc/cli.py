@@ -709,7 +709,8 @@ def plot_training_forecast(args, model, table, column, inputs):
 
 
 def write_csv(f, header, rows):
-    writer = csv.writer(f)
+    # lines end in \n, as the pipes and files a command's output goes to read them
+    writer = csv.writer(f, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
 

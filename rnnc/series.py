@@ -381,8 +381,7 @@ def infer_frequency(dates, name="date", rows=None):
         if step <= np.timedelta64(0, "s"):
             what = "repeats" if step == np.timedelta64(0, "s") else "goes back to"
             raise SeriesError(
-                f"{name} {what} {format_date(dates[i + 1], None)} on line "
-                f"{rows[i + 1]}: dates must increase"
+                f"{name} {what} {_moment(dates[i + 1])} on line {rows[i + 1]}: dates must increase"
             )
     seconds = (steps / np.timedelta64(1, "s")).astype(np.int64)
     at_midnight = np.all(dates.astype("datetime64[D]") == dates)
@@ -407,10 +406,16 @@ def infer_frequency(dates, name="date", rows=None):
             return frequency
     i = int(np.argmax(seconds != seconds.min()))
     raise SeriesError(
-        f"{name} is irregular: {format_date(dates[i + 1], None)} on line "
+        f"{name} is irregular: {_moment(dates[i + 1])} on line "
         f"{rows[i + 1]} comes {_duration(seconds[i])} after the date before, "
         f"where the smallest step is {_duration(seconds.min())}"
     )
+
+
+def _moment(date):
+    """A date for an error: its day, and its time when it has one."""
+    text = str(np.datetime64(date, "s")).replace("T", " ")
+    return text[:10] if text.endswith("00:00:00") else text
 
 
 def _same_day_of_month(days):
@@ -666,9 +671,10 @@ def _records(lines, first, delimiter, path):
 
 
 def _sniff_delimiter(header):
-    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+    """The delimiter that splits the header into the most cells, quotes
+    kept (a quoted name may hold a comma: "Menge, kg";Wert), comma on a tie."""
+    cells = {d: len(next(csv.reader([header], delimiter=d))) for d in (",", ";", "\t", "|")}
+    return max(cells, key=cells.get)
 
 
 def _date_column(header, body, date, columns, path, cells):

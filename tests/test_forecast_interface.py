@@ -1039,3 +1039,16 @@ def test_steps_keep_the_files_numbers_when_rows_are_dropped(capsys, tmp_path):
     assert status == 0, err
     assert [r[0] for r in rows_of(out)[1:]] == ["31", "32"]
     assert [float(r[-1]) for r in rows_of(out)[1:]] == pytest.approx(b[30:32])  # b's actuals
+
+
+def test_predict_writes_lines_ending_in_a_newline_alone(capsys, tmp_path):
+    # csv's default \r\n had left a \r on every line read from a Unix pipe
+    write_table(tmp_path / "s.csv", ["y"], [[repr(float(v))] for v in seasonal_series(40)])
+    run_cli(capsys, "train --csv {tmp}/s.csv --column y --save {tmp}/m.npz " + FAST, tmp_path)
+    predict = "predict --csv {tmp}/s.csv --column y --model {tmp}/m.npz --horizon 3"
+    status, out, err = run_cli(capsys, predict, tmp_path)
+    assert status == 0, err
+    assert "\r" not in out and out.count("\n") == 4
+    status, _, err = run_cli(capsys, predict + " --output {tmp}/f.csv", tmp_path)
+    assert status == 0, err
+    assert b"\r" not in (tmp_path / "f.csv").read_bytes()

@@ -336,3 +336,16 @@ def test_the_dates_after_are_written_as_the_file_writes_its_own(tmp_path, dates,
     table = read_table(write(tmp_path, text), ["value"])
     assert [table.write_date(d) for d in table.future_dates(2)] == future
     assert [table.write_date(d) for d in table.dates] == dates
+
+
+def test_a_quoted_name_holding_a_comma_does_not_decide_the_delimiter(tmp_path):
+    text = '"Datum, lokal";Wert;"Menge, kg"\n2020-01-01;1;2\n2020-01-02;3;4\n'
+    table = read_table(write(tmp_path, text), ["Wert"])
+    np.testing.assert_array_equal(table.column("Wert"), [1, 3])
+
+
+def test_a_repeated_or_irregular_time_is_named_with_its_time_of_day(tmp_path):
+    hours = [f"2021-10-31 0{h}:00" for h in (0, 1, 2, 2, 3)]  # daylight saving ends
+    text = "date,value\n" + "".join(f"{d},{i}\n" for i, d in enumerate(hours))
+    with pytest.raises(SeriesError, match="repeats 2021-10-31 02:00:00 on line 5"):
+        read_table(write(tmp_path, text), ["value"])

@@ -943,8 +943,9 @@ def fit_forecaster(
 
     1. period: the seasonal period (1: none); by default detect_period's
        autocorrelation rule.  calendar_period, the season the series' dates
-       imply (12 for monthly steps, 4 quarterly, 52 weekly, 7 daily: what
-       rnnc train passes), is taken only when that rule confirms it: the
+       imply (12 for monthly steps, 4 quarterly, 52 weekly, 7 daily, 5
+       business-daily: what rnnc train passes), is taken only when that rule
+       confirms it: the
        autocorrelation peaks at that lag and again at twice it (so 52 needs
        more than 4 years of weeks); otherwise the rule's own answer stands.
        horizon: steps to forecast; by default a season (at least 6), at most

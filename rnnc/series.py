@@ -54,8 +54,9 @@ class SeriesError(ValueError):
 
 @dataclass(frozen=True)
 class Frequency:
-    """The regular step between dates: n units of "D" (days), "M" (months) or
-    "s" (seconds); weeks are 7 days, quarters 3 months, years 12 months.
+    """The regular step between dates: n units of "D" (days), "B" (business
+    days, Monday to Friday, as markets keep them), "M" (months) or "s"
+    (seconds); weeks are 7 days, quarters 3 months, years 12 months.
     month_end: monthly dates fall on the last day of their month."""
 
     unit: str
@@ -66,6 +67,7 @@ class Frequency:
     def name(self):
         named = {
             ("D", 1): "daily",
+            ("B", 1): "business-daily",
             ("D", 7): "weekly",
             ("M", 1): "monthly",
             ("M", 3): "quarterly",
@@ -73,14 +75,15 @@ class Frequency:
         }
         if (self.unit, self.n) in named:
             return named[(self.unit, self.n)]
-        what = {"D": "days", "M": "months", "s": "seconds"}[self.unit]
+        what = {"D": "days", "B": "business days", "M": "months", "s": "seconds"}[self.unit]
         return f"every {self.n} {what}"
 
     @property
     def season(self):
         """The calendar's season in steps, or None: a year of months (12), of
-        quarters (4) or of weeks (52), a week of days (7)."""
-        return {("M", 1): 12, ("M", 3): 4, ("D", 7): 52, ("D", 1): 7}.get((self.unit, self.n))
+        quarters (4) or of weeks (52), a week of days (7) or business days (5)."""
+        seasons = {("M", 1): 12, ("M", 3): 4, ("D", 7): 52, ("D", 1): 7, ("B", 1): 5}
+        return seasons.get((self.unit, self.n))
 
     def add(self, date, k):
         """The date k steps after date (k may be an array)."""
@@ -93,11 +96,20 @@ class Frequency:
             first = month.astype("datetime64[D]")
             length = ((month + 1).astype("datetime64[D]") - first).astype(int)
             return first + np.minimum(day, length - 1)
+        if self.unit == "B":
+            day = np.busday_offset(date.astype("datetime64[D]"), k * self.n, roll="forward")
+            return day.astype(date.dtype)
         step = np.timedelta64(self.n, self.unit)
         return date + k * step
 
     def steps_between(self, earlier, later):
         """How many steps later is after earlier, or None if not a whole number."""
+        if self.unit == "B":
+            days = [np.datetime64(d, "D") for d in (earlier, later)]
+            if not all(np.is_busday(days)) or any(d != np.datetime64(d, "s") for d in days):
+                return None
+            count = int(np.busday_count(*days))
+            return count // self.n if count % self.n == 0 else None
         if self.unit == "M":
             months = (later.astype("datetime64[M]") - earlier.astype("datetime64[M]")).astype(int)
             if months % self.n:
@@ -394,11 +406,13 @@ def infer_frequency(dates, name="date", rows=None):
         smallest = int(months.min())
         if smallest > 0:
             candidates.append(Frequency("M", smallest, month_end and not month_start))
+    if at_midnight and _business_days(days):
+        candidates.append(Frequency("B", 1))
     if at_midnight:
         candidates.append(Frequency("D", int(np.gcd.reduce(seconds // 86400)) or 1))
     candidates.append(Frequency("s", int(np.gcd.reduce(seconds))))
     for frequency in candidates:
-        if frequency.unit != "M":
+        if frequency.unit in ("D", "s"):
             smallest = int(seconds.min()) // (86400 if frequency.unit == "D" else 1)
             if smallest != frequency.n:  # steps of 2 and 3 days: no regular step
                 continue
@@ -410,6 +424,18 @@ def infer_frequency(dates, name="date", rows=None):
         f"{rows[i + 1]} comes {_duration(seconds[i])} after the date before, "
         f"where the smallest step is {_duration(seconds.min())}"
     )
+
+
+def _business_days(days):
+    """Days a market keeps: none on a weekend, some week's Friday followed by
+    its Monday (so that the weekends are skipped, not missing), and most
+    steps to the next business day (the others skip holidays: gaps)."""
+    if not np.all(np.is_busday(days)):
+        return False
+    steps = np.diff(days).astype(np.int64)
+    fridays = np.is_busday(days[:-1], weekmask="Fri")
+    next_day = np.busday_count(days[:-1], days[1:]) == 1
+    return bool(np.any(fridays & (steps == 3)) and 2 * np.sum(next_day) > len(steps))
 
 
 def _moment(date):

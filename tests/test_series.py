@@ -30,6 +30,12 @@ def write(tmp_path, text, name="s.csv", encoding="utf-8"):
         (["1/31/2020", "2/29/2020", "3/31/2020"], "monthly", ["2020-04-30", "2020-05-31"]),
         (["31.01.2020", "29.02.2020", "31.03.2020"], "monthly", ["2020-04-30", "2020-05-31"]),
         (["2020-01-01", "2020-01-04", "2020-01-07"], "every 3 days", ["2020-01-10", "2020-01-13"]),
+        # weekdays only, a Friday then its Monday: a market's days, no weekend a gap
+        (
+            ["2020-01-09", "2020-01-10", "2020-01-13", "2020-01-14", "2020-01-15", "2020-01-16"],
+            "business-daily",
+            ["2020-01-17", "2020-01-20"],
+        ),
     ],
 )
 def test_frequency_and_the_dates_after(tmp_path, dates, frequency, future):
@@ -349,3 +355,14 @@ def test_a_repeated_or_irregular_time_is_named_with_its_time_of_day(tmp_path):
     text = "date,value\n" + "".join(f"{d},{i}\n" for i, d in enumerate(hours))
     with pytest.raises(SeriesError, match="repeats 2021-10-31 02:00:00 on line 5"):
         read_table(write(tmp_path, text), ["value"])
+
+
+def test_a_business_day_the_market_skips_is_a_gap_and_weekends_are_none(tmp_path):
+    days = np.busday_offset(np.datetime64("2019-06-03"), np.arange(30), roll="forward")
+    text = "Date,Close\n" + "".join(f"{d},{i}\n" for i, d in enumerate(days) if i != 12)
+    path = write(tmp_path, text)
+    with pytest.raises(SeriesError, match=f"no value at the date {days[12]}, which the file"):
+        read_table(path, ["Close"])
+    table = read_table(path, ["Close"], fill="interpolate")
+    assert table.frequency.name == "business-daily" and len(table.values) == 30
+    assert table.frequency.season == 5

@@ -408,7 +408,8 @@ def infer_frequency(dates, name="date", rows=None):
             candidates.append(Frequency("M", smallest, month_end and not month_start))
     if at_midnight and _business_days(days):
         candidates.append(Frequency("B", 1))
-    if at_midnight:
+    # days at one time of day (a reading at 09:00) are days too, weeks 7 of them
+    if np.all((dates - days) == (dates[0] - days[0])) and np.all(seconds % 86400 == 0):
         candidates.append(Frequency("D", int(np.gcd.reduce(seconds // 86400)) or 1))
     candidates.append(Frequency("s", int(np.gcd.reduce(seconds))))
     for frequency in candidates:

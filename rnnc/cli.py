@@ -1025,6 +1025,9 @@ def step_contains(table, when):
     when the dates fall on month ends, as 2001-06-30 for 2001-06; those from
     it otherwise); for other steps, the date itself."""
     f = table.frequency
+    if f.unit in ("D", "B") and when == when.astype("datetime64[D]"):
+        # a day finds its step whatever time of day the file stamps (09:00)
+        return table.dates.astype("datetime64[D]") == when
     if f.unit != "M":
         return table.dates == when
     months = table.dates.astype("datetime64[M]")

@@ -96,9 +96,10 @@ class Frequency:
             first = month.astype("datetime64[D]")
             length = ((month + 1).astype("datetime64[D]") - first).astype(int)
             return first + np.minimum(day, length - 1)
-        if self.unit == "B":
-            day = np.busday_offset(date.astype("datetime64[D]"), k * self.n, roll="forward")
-            return day.astype(date.dtype)
+        if self.unit == "B":  # the date's business day moved, at its time of day
+            day = date.astype("datetime64[D]")
+            moved = np.busday_offset(day, k * self.n, roll="forward")
+            return moved.astype(date.dtype) + (date - day)
         step = np.timedelta64(self.n, self.unit)
         return date + k * step
 
@@ -106,7 +107,7 @@ class Frequency:
         """How many steps later is after earlier, or None if not a whole number."""
         if self.unit == "B":
             days = [np.datetime64(d, "D") for d in (earlier, later)]
-            if not all(np.is_busday(days)) or any(d != np.datetime64(d, "s") for d in days):
+            if not all(np.is_busday(days)) or earlier - days[0] != later - days[1]:
                 return None
             count = int(np.busday_count(*days))
             return count // self.n if count % self.n == 0 else None
@@ -201,6 +202,7 @@ class DateStyle:
     time: str = ""
     seconds: bool = False
     suffix: str = ""
+    bare_midnight: bool = False  # midnights written without their time
 
     def write(self, date):
         text = str(np.datetime64(date, "s"))  # YYYY-MM-DDTHH:MM:SS
@@ -219,7 +221,8 @@ class DateStyle:
             sep = self.separator
             return f"{first:{width}}{sep}{second:{width}}{sep}{year}"
         clock = text[11:19] if self.seconds else text[11:16]
-        return text[:10] + (self.time + clock if self.time else "") + self.suffix
+        timed = self.time and not (self.bare_midnight and text.endswith("00:00:00"))
+        return text[:10] + (self.time + clock if timed else "") + self.suffix
 
 
 def date_style(cells):
@@ -234,6 +237,7 @@ def date_style(cells):
             time="" if timed is None else timed[0][10],
             seconds=timed is not None and timed[6] is not None,
             suffix=iso[0][7] or "",
+            bare_midnight=any(m[4] is None for m in iso),
         )
     if _QUARTER.fullmatch(first):
         q = first.upper().index("Q", 4)
@@ -354,12 +358,13 @@ def parse_dates(cells, name="date", rows=None):
 
 
 def _check_times(cells, matches, name, where):
-    """ISO dates written alike: a time of day on all of them or on few (those
-    without one are midnights, as some writers leave them out), and one UTC
-    offset.  A time on a few dates of many (a slip in a daily file) would
-    make the steps hours, and the file's every other step a gap."""
+    """ISO dates written alike: a time of day on all of them or on a quarter
+    or more (those without one are midnights, as some writers leave them
+    out: every other date of 12-hourly steps), and one UTC offset.  A time on
+    a few dates of many (a slip in a daily file) would make the steps hours,
+    and the file's every other step a gap."""
     timed = [m[4] is not None for m in matches]
-    if any(timed) and sum(timed) * 2 < len(timed):
+    if any(timed) and sum(timed) * 4 < len(timed):
         i = timed.index(True)
         raise SeriesError(
             f"{name} holds {cells[i]!r}{where(i)}, a time of day where most of its "
@@ -406,10 +411,11 @@ def infer_frequency(dates, name="date", rows=None):
         smallest = int(months.min())
         if smallest > 0:
             candidates.append(Frequency("M", smallest, month_end and not month_start))
-    if at_midnight and _business_days(days):
-        candidates.append(Frequency("B", 1))
     # days at one time of day (a reading at 09:00) are days too, weeks 7 of them
-    if np.all((dates - days) == (dates[0] - days[0])) and np.all(seconds % 86400 == 0):
+    one_time = bool(np.all((dates - days) == (dates[0] - days[0])))
+    if one_time and _business_days(days):
+        candidates.append(Frequency("B", 1))
+    if one_time and np.all(seconds % 86400 == 0):
         candidates.append(Frequency("D", int(np.gcd.reduce(seconds // 86400)) or 1))
     candidates.append(Frequency("s", int(np.gcd.reduce(seconds))))
     for frequency in candidates:
@@ -722,13 +728,7 @@ def _date_column(header, body, date, columns, path, cells):
     asked_for = None  # a column named like dates that reads as dates, asked for as values
     unread = None  # a column named like dates, written like dates rnnc does not read
     for i, name in enumerate(header):
-        if not name:  # no name: pandas' index, say; dates if every cell reads as one
-            try:
-                parse_dates(cells(i))
-            except SeriesError:
-                continue
-            return i
-        if _named_like_dates(name):
+        if name.lower() in DATE_NAMES:
             try:
                 parse_dates(cells(i))
             except SeriesError:
@@ -753,6 +753,19 @@ def _date_column(header, body, date, columns, path, cells):
         )
     if unread is not None:  # dates in a form rnnc does not read: say so, not read without them
         _refuse_dates(cells(unread), f"{path}: column {header[unread]!r}", _lines(body))
+    # no column named a date: one with no name (pandas' index) or with date or
+    # time in its name (observation_date), if its cells are dates of a regular
+    # series, and more than years (numbers of four digits: an index, times)
+    for i, name in enumerate(header):
+        if name in columns or not (name == "" or _named_partly_like_dates(name)):
+            continue
+        try:
+            dates = parse_dates(cells(i))
+            if not any(_YEAR.fullmatch(c) for c in cells(i)):
+                infer_frequency(dates)
+                return i
+        except SeriesError:
+            continue
     return None
 
 
@@ -773,10 +786,8 @@ def _refuse_dates(cells, name, lines):
 DATE_WORDS = ("date", "time", "datetime", "timestamp")
 
 
-def _named_like_dates(name):
-    return name.lower() in DATE_NAMES or any(
-        word in DATE_WORDS for word in re.findall(r"[a-z]+", name.lower())
-    )
+def _named_partly_like_dates(name):
+    return any(word in DATE_WORDS for word in re.findall(r"[a-z]+", name.lower()))
 
 
 def _written_like_a_date(cell):

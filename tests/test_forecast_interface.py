@@ -1052,3 +1052,13 @@ def test_predict_writes_lines_ending_in_a_newline_alone(capsys, tmp_path):
     status, _, err = run_cli(capsys, predict + " --output {tmp}/f.csv", tmp_path)
     assert status == 0, err
     assert b"\r" not in (tmp_path / "f.csv").read_bytes()
+
+
+def test_until_a_day_finds_the_step_stamped_at_a_time_of_that_day(capsys, tmp_path):
+    days = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-03-01"))
+    write_dated_csv(tmp_path / "d.csv", [f"{d} 09:00" for d in days], seasonal_series(60, 7))
+    run_cli(capsys, "train --csv {tmp}/d.csv --column y --save {tmp}/m.npz " + FAST, tmp_path)
+    predict = "predict --csv {tmp}/d.csv --column y --model {tmp}/m.npz --horizon 2"
+    status, out, err = run_cli(capsys, predict + " --until 2020-02-01", tmp_path)
+    assert status == 0, err
+    assert [r[0] for r in rows_of(out)[1:]] == ["2020-02-02 09:00", "2020-02-03 09:00"]

@@ -335,6 +335,16 @@ def test_dates_with_one_utc_offset_are_read_and_a_change_of_offset_is_refused(tm
         (["30/11/2020", "31/12/2020", "31/01/2021"], ["28/02/2021", "31/03/2021"]),
         (["1/31/2020", "2/29/2020", "3/31/2020"], ["4/30/2020", "5/31/2020"]),
         (["2020/01/06", "2020/01/13", "2020/01/20"], ["2020/01/27", "2020/02/03"]),
+        # 12-hourly steps whose midnights are written bare (a review's case)
+        (
+            [f"2020-01-{1 + i // 2:02d}{' 12:00' if i % 2 else ''}" for i in range(41)],
+            ["2020-01-21 12:00", "2020-01-22"],
+        ),
+        # weekdays at 09:00 are business days: Friday 2018-01-26, then Monday
+        (
+            [f"{d} 09:00" for d in np.busday_offset("2018-01-01", np.arange(20), "forward")],
+            ["2018-01-29 09:00", "2018-01-30 09:00"],
+        ),
     ],
 )
 def test_the_dates_after_are_written_as_the_file_writes_its_own(tmp_path, dates, future):
@@ -368,3 +378,39 @@ def test_a_business_day_the_market_skips_is_a_gap_and_weekends_are_none(tmp_path
     table = read_table(path, ["Close"], fill="interpolate")
     assert table.frequency.name == "business-daily" and len(table.values) == 30
     assert table.frequency.season == 5
+
+
+@pytest.mark.parametrize(
+    "header,cells,dates",
+    [
+        # pandas' unnamed index beside the real date column
+        (
+            ",date,value",
+            lambda i: f"{2000 + i},{2015 + i // 12}-{i % 12 + 1:02d}-01,{i}",
+            "monthly",
+        ),
+        (",value", lambda i: f"{1000 + i},{i}", None),  # an index of four digits: no years
+        (
+            "last_update_time,date,value",
+            lambda i: f"2023-05-0{i % 3 + 1} 11:2{i % 7},2015-{i % 12 + 1:02d}-01,{i}",
+            None,
+        ),
+        ("value,load_time", lambda i: f"{i},{1000 + 5 * i}", None),
+        ("value,lap_time", lambda i: f"{i},1:0{i % 10}", None),
+        ("value,lead_time", lambda i: f"{i},{i % 3}-{i % 3 + 2}", None),
+    ],
+)
+def test_columns_named_partly_like_dates_are_dates_only_as_a_last_resort(
+    tmp_path, header, cells, dates
+):
+    # found by a review: a no-name or *_time column of numbers had been taken
+    # for years ahead of the real date column, or refused as unreadable dates
+    n = 12 if header.startswith("last_update") else 40
+    text = header + "\n" + "".join(cells(i) + "\n" for i in range(n))
+    table = read_table(write(tmp_path, text), ["value"])
+    if header.startswith("last_update"):
+        assert table.date_name == "date" and table.frequency.name == "monthly"
+    elif dates is None:
+        assert table.dates is None
+    else:
+        assert table.frequency.name == dates and table.date_name == "date"

@@ -604,7 +604,16 @@ def read_table(
     frequency = None
     if dates is not None:
         where = f"{path}: column {header[date_col]!r}"
-        frequency = infer_frequency(dates, where, rows)
+        try:
+            frequency = infer_frequency(dates, where, rows)
+        except SeriesError as exc:
+            if date is not None:  # the column asked for: no other reading to offer
+                raise
+            # a column taken for the dates on its name (a year beside a month, say)
+            raise SeriesError(
+                f"{exc}; to read the file without dates, say so (date=False, "
+                f"--no-date), or name the date column (date=..., --date)"
+            ) from None
         values, dates, rows = _regular_steps(values, dates, rows, frequency)
     date_name = None if date_col is None else header[date_col]
     table = Table(values, list(columns), dates, frequency, rows, date_name, style=style)

@@ -414,3 +414,13 @@ def test_columns_named_partly_like_dates_are_dates_only_as_a_last_resort(
         assert table.dates is None
     else:
         assert table.frequency.name == dates and table.date_name == "date"
+
+
+def test_dates_found_on_their_name_that_repeat_say_how_to_read_without_them(tmp_path):
+    # a year column beside a month one is taken for the dates: say the way out
+    text = "year,month,value\n" + "".join(f"{2015 + i // 12},{i % 12 + 1},{i}\n" for i in range(24))
+    with pytest.raises(SeriesError, match=r"repeats 2015-01-01 on line 3.*--no-date.*--date"):
+        read_table(write(tmp_path, text), ["value"])
+    with pytest.raises(SeriesError) as named:
+        read_table(write(tmp_path, text), ["value"], date="year")
+    assert "--no-date" not in str(named.value)

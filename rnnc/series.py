@@ -768,13 +768,14 @@ def _date_column(header, body, date, columns, path, cells):
     for i, name in enumerate(header):
         if name in columns or not (name == "" or _named_partly_like_dates(name)):
             continue
+        column = cells(i)
+        if any(_YEAR.fullmatch(c) for c in column):
+            continue
         try:
-            dates = parse_dates(cells(i))
-            if not any(_YEAR.fullmatch(c) for c in cells(i)):
-                infer_frequency(dates)
-                return i
+            infer_frequency(parse_dates(column))
         except SeriesError:
             continue
+        return i
     return None
 
 

@@ -381,19 +381,19 @@ def test_a_business_day_the_market_skips_is_a_gap_and_weekends_are_none(tmp_path
 
 
 @pytest.mark.parametrize(
-    "header,cells,dates",
+    "header,cells,found",
     [
         # pandas' unnamed index beside the real date column
         (
             ",date,value",
             lambda i: f"{2000 + i},{2015 + i // 12}-{i % 12 + 1:02d}-01,{i}",
-            "monthly",
+            ("date", "monthly"),
         ),
         (",value", lambda i: f"{1000 + i},{i}", None),  # an index of four digits: no years
         (
             "last_update_time,date,value",
-            lambda i: f"2023-05-0{i % 3 + 1} 11:2{i % 7},2015-{i % 12 + 1:02d}-01,{i}",
-            None,
+            lambda i: f"2023-05-0{i % 3 + 1} 11:2{i % 7},{2015 + i // 12}-{i % 12 + 1:02d}-01,{i}",
+            ("date", "monthly"),
         ),
         ("value,load_time", lambda i: f"{i},{1000 + 5 * i}", None),
         ("value,lap_time", lambda i: f"{i},1:0{i % 10}", None),
@@ -401,19 +401,16 @@ def test_a_business_day_the_market_skips_is_a_gap_and_weekends_are_none(tmp_path
     ],
 )
 def test_columns_named_partly_like_dates_are_dates_only_as_a_last_resort(
-    tmp_path, header, cells, dates
+    tmp_path, header, cells, found
 ):
     # found by a review: a no-name or *_time column of numbers had been taken
     # for years ahead of the real date column, or refused as unreadable dates
-    n = 12 if header.startswith("last_update") else 40
-    text = header + "\n" + "".join(cells(i) + "\n" for i in range(n))
+    text = header + "\n" + "".join(cells(i) + "\n" for i in range(40))
     table = read_table(write(tmp_path, text), ["value"])
-    if header.startswith("last_update"):
-        assert table.date_name == "date" and table.frequency.name == "monthly"
-    elif dates is None:
+    if found is None:
         assert table.dates is None
     else:
-        assert table.frequency.name == dates and table.date_name == "date"
+        assert (table.date_name, table.frequency.name) == found
 
 
 def test_dates_found_on_their_name_that_repeat_say_how_to_read_without_them(tmp_path):

@@ -7,6 +7,7 @@ rnnc against standard baselines on real public series shipped inside statsmodels
     python benchmarks/forecasting.py --series nile,co2 --origins 2 --seeds 3
     python benchmarks/forecasting.py --suite fertility    # 192 yearly series, summarised
     python benchmarks/forecasting.py --suite other        # 14 series no other suite uses
+    python benchmarks/forecasting.py --suite short        # 15 six-year monthly segments
 
 Every series is cut at several origins; at each origin every contender sees only
 the values before it and forecasts the next `horizon` values.  Scores:
@@ -205,6 +206,57 @@ def other_series():
         )
         for dataset, column, what, frequency, period, horizon in OTHER
     ]
+
+
+# the "short" suite: what a user often has, a few years of monthly values with a season
+SHORT_LENGTH = 72  # six years
+SHORT_SEGMENTS = 4  # per series at most, newest first
+
+
+def _elec_equip():
+    _datasets()  # the message when statsmodels is missing
+    from statsmodels.datasets import elec_equip  # not in statsmodels.api.datasets
+
+    return elec_equip.load_pandas().data.iloc[:, 0].to_numpy(float)
+
+
+def _housing():
+    # US housing starts, not seasonally adjusted, monthly 1959-2018: the data
+    # statsmodels' Holt-Winters tests ship (statsmodels.datasets has no such series)
+    import pandas as pd
+    import statsmodels
+
+    path = Path(statsmodels.__file__).parent / "tsa/holtwinters/tests/results/housing-data.csv"
+    return pd.read_csv(path)["HOUSTNSA"].to_numpy(float)
+
+
+SHORT = [
+    ("elec_equip", "EU electrical equipment orders, 1995-2016", _elec_equip),
+    ("housing", "US housing starts (not seasonally adjusted), 1959-2018", _housing),
+    ("co2", "Mauna Loa CO2, monthly means 1958-2001", _co2),
+    ("elnino", "El Nino sea surface temperature, 1950-2010", _elnino),
+]
+
+
+def short_series():
+    """The short suite: monthly seasonal series cut into SHORT_LENGTH-value
+    segments, newest first, up to SHORT_SEGMENTS of each (h = 12, m = 12)."""
+    found = []
+    for name, what, load in SHORT:
+        values = load()
+        for k in range(min(SHORT_SEGMENTS, len(values) // SHORT_LENGTH)):
+            end = len(values) - k * SHORT_LENGTH
+            found.append(
+                Series(
+                    f"{name}_{k + 1}",
+                    f"{what}: values {end - SHORT_LENGTH + 1}-{end}",
+                    "monthly",
+                    12,
+                    12,
+                    lambda load=load, end=end: load()[end - SHORT_LENGTH : end],
+                )
+            )
+    return found
 
 
 # macrodata's other quarterly columns, 1959Q1-2009Q3: (name, what it is)
@@ -1055,13 +1107,15 @@ def main(argv=None):
     parser.add_argument("--series", help=f"comma-separated, of: {', '.join(SERIES)} (default: all)")
     parser.add_argument(
         "--suite",
-        choices=("standard", "fertility", "other"),
+        choices=("standard", "fertility", "other", "short"),
         default="standard",
         help="standard: the 15 series above (default); fertility: the yearly fertility rate "
         "of every country statsmodels has complete for 1960-2011, 4 origins each, "
         "summarised (benchmarks/results/forecasting-fertility.md); other: 14 statsmodels "
         "series neither of those uses, a check on choices tuned on them "
-        "(benchmarks/results/forecasting-other.md)",
+        "(benchmarks/results/forecasting-other.md); short: 15 six-year segments of "
+        "monthly seasonal series, 4 origins each, fitted on 42-60 values "
+        "(benchmarks/results/forecasting-short.md)",
     )
     parser.add_argument("--origins", type=int, help="rolling origins per series (default 8)")
     parser.add_argument("--stride", type=int, help="steps between origins (default: ceil(h/2))")
@@ -1099,6 +1153,8 @@ def main(argv=None):
             series_list = fertility_series()
         elif args.suite == "other":
             series_list = other_series()
+        elif args.suite == "short":
+            series_list = short_series()
         else:
             series_list = (
                 [SERIES[n.strip()] for n in args.series.split(",")]
@@ -1117,7 +1173,9 @@ def main(argv=None):
         return 2
     if args.horizon:
         series_list = [dataclasses.replace(s, horizon=args.horizon) for s in series_list]
-    n_origins = args.origins or (1 if args.quick else 4 if args.suite == "fertility" else 8)
+    n_origins = args.origins or (
+        1 if args.quick else 4 if args.suite in ("fertility", "short") else 8
+    )
     max_length = args.max_length or (150 if args.quick else None)
 
     skipped = {c.name: why for c in contenders if (why := c.unavailable())}

@@ -25,7 +25,7 @@ import math
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -57,6 +57,7 @@ MAX_MEMBERS = 1000
 CHECK_EVERY = 2  # epochs between two backtests of a network in training
 PATIENCE = 12  # epochs without a better backtest before a network stops
 MAX_ORIGINS = 50  # forecast origins in the holdout (evenly spaced)
+MAX_REFITS = 12  # fits of a linear candidate across the holdout (_refitted_forecasts)
 # A more complex candidate must beat the simplest one within this fraction of
 # the best MASE: early stopping on the holdout flatters networks a little.
 MARGIN = 0.02
@@ -103,12 +104,17 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
     The rule: the autocorrelation r of the first differences (which removes a
     trend that would dominate it); a lag m in 2..len/4 is a season when r has
     a local maximum there of at least max(0.3, 3 / sqrt(len)) and repeats at
-    2m (r there, +-1, at least 80% of r(m): a season repeats, a quasi-cycle
-    such as the sunspots' decays).  calendar, the period the dates imply (12
-    for monthly steps, ...), is the answer when it passes that test itself,
-    or when a lag within 2% of it does (52 weeks when 53 peaks: a year is
-    52.18 weeks); otherwise, of the seasons found, the highest peak wins, and of peaks
-    within 10% of the highest, the shortest lag (a season's multiples peak too).
+    2m: the mean product there, +-1, is at least 80% of that at m (a season
+    repeats, a quasi-cycle such as the sunspots' decays).  Mean products, as r
+    sums fewer of them the longer the lag: on r, five years of monthly values
+    fail the test by that alone.
+
+    calendar, the period the dates imply (12 for monthly steps, ...), is
+    tested up to len/2, and is the answer when it passes that test itself, or
+    when a lag within 2% of it does (52 weeks when 53 peaks: a year is 52.18
+    weeks); otherwise, of the seasons found, the highest peak wins, and of
+    peaks within 10% of the highest, the shortest lag (a season's multiples
+    peak too).
 
     Parameters
     ----------
@@ -127,21 +133,33 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
     d = d - d.mean()
     denominator = float(d @ d)
     last = n // 4
-    if last < 2 or denominator == 0:
+
+    def near_calendar(m):
+        return calendar is not None and abs(m - calendar) <= calendar // 50
+
+    # a calendar season is tested past len/4, as long as twice its lag still is in range
+    top = last
+    if calendar is not None and 2 * (calendar + calendar // 50) + 2 <= n:
+        top = max(last, calendar + calendar // 50)
+    if top < 2 or denominator == 0:
         return 1
-    r = np.array([float(d[lag:] @ d[: n - lag]) / denominator for lag in range(2 * last + 2)])
+    lags = np.arange(2 * top + 2)
+    r = np.array([float(d[lag:] @ d[: n - lag]) / denominator for lag in lags])
+    # r(lag) sums n - lag products: compare lags on the mean product instead
+    per_pair = r * n / (n - lags)
     threshold = max(MIN_SEASONAL_ACF, 3 / math.sqrt(n))
     peaks = [
         m
-        for m in range(2, last + 1)
-        if r[m] > r[m - 1]
+        for m in range(2, top + 1)
+        if (m <= last or near_calendar(m))
+        and r[m] > r[m - 1]
         and r[m] >= r[m + 1]
         and r[m] >= threshold
-        and max(r[2 * m - 1 : 2 * m + 2]) >= 0.8 * r[m]
+        and max(per_pair[2 * m - 1 : 2 * m + 2]) >= 0.8 * per_pair[m]
     ]
     # a calendar season a fraction off whole steps (a year is 52.18 weeks)
     # peaks a step either side of it: within 2% of the lag counts as it
-    if calendar is not None and any(abs(m - calendar) <= calendar // 50 for m in peaks):
+    if any(near_calendar(m) for m in peaks):
         return calendar
     if not peaks:
         return 1
@@ -440,7 +458,7 @@ class Plan:
     period: int
     mase_scale: float
     actual: np.ndarray  # (n_origins, horizon)
-    # the part before the holdout shows the season (detect_period confirms it)
+    # the series shows the season (detect_period confirms it on all of it)
     seasonal: bool = False
 
     def starts(self, y, window_len):
@@ -474,7 +492,7 @@ def plan_backtest(n, horizon, period, y):
     if scale == 0:
         scale = float(np.mean(np.abs(y[:start]))) or 1.0
     actual = np.stack([y[o : o + horizon] for o in origins])
-    seasonal = period > 1 and start >= MIN_LENGTH and detect_period(y[:start], period) == period
+    seasonal = period > 1 and detect_period(y, period) == period
     return Plan(start, origins, horizon, period, scale, actual, seasonal)
 
 
@@ -531,6 +549,28 @@ def _forecasts(model, y, plan, n_threads=1, x=None):
         return None
 
 
+def _refitted_forecasts(fit, y, plan, x=None):
+    """A linear candidate's forecasts from the holdout's origins, as _forecasts
+    gives them from fit(values before the holdout), except on a holdout of
+    fewer than MIN_INDEPENDENT horizons: there fit is run again on the values
+    before each of up to MAX_REFITS origins, evenly spread, and forecasts from
+    there to the next.  On such a holdout only the combination and the naive
+    baselines compete (_choose), and one fit before it had seen half of a
+    short seasonal series (five years of monthly values hold out two): the
+    seasonal naive forecast beat the mean on the holdout and lost to it
+    afterwards.  On longer holdouts the networks, trained once before the
+    holdout, compete with the linear models, so those are fitted once too."""
+    refits = 1 if _measures_single_models(plan) else min(MAX_REFITS, len(plan.origins))
+    paths = []
+    for group in np.array_split(plan.origins, refits):
+        model = fit(y[: group[0]])
+        path = _forecasts(model, y, replace(plan, origins=group), x=x)
+        if path is None:
+            return None
+        paths.append(path)
+    return np.concatenate(paths)
+
+
 def _space_name(lags):
     return "" if not lags else " on " + "".join("Δ" if lag == 1 else f"Δ{lag}" for lag in lags)
 
@@ -559,21 +599,25 @@ def _linear_candidates(y, plan):
         # the AR on the levels is a baseline where the holdout can measure it,
         # else a linear model, which competes only on such a holdout (_choose)
         kind = "baseline" if not lags and _measures_single_models(plan) else "linear"
+
+        # refitted (on the values before an origin, or all), the order is chosen again
+        def fit(values, lags=lags):
+            return fit_linear_ar(values, None, lags, m)
+
         candidate = Candidate(
             f"linear AR{_space_name(lags)}",
             kind,
             lags,
             seq_len=model.seq_len,
             skip=model.seq_len,
-        ).scored(_forecasts(model, y, plan), plan)
-        # refitted on all the data, the order is chosen again
-        candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_ar(y_all, None, lags, m)
+        ).scored(_refitted_forecasts(fit, y, plan), plan)
+        candidate.refit = lambda y_all, pool=None, fit=fit: fit(y_all)
         found.append(candidate)
     if plan.start >= MIN_LENGTH:
         model = fit_damped_trend(train)
         candidate = Candidate(
             "damped trend", "linear", (), seq_len=model.seq_len, skip=model.seq_len, smoothing=True
-        ).scored(_forecasts(model, y, plan), plan)
+        ).scored(_refitted_forecasts(fit_damped_trend, y, plan), plan)
         candidate.refit = lambda y_all, pool=None: fit_damped_trend(y_all)
         found.append(candidate)
     for candidate in found[:2]:
@@ -795,11 +839,14 @@ def _refit_network(spec, y, epochs, seeds, pool, x=None):
 def _combination(candidates, plan, what="linear models"):
     """The candidate forecasting the mean of the linear models' forecasts
     (an AR per differencing space, and the damped trend), or None when fewer
-    than two were fitted.  The seasonal spaces join only when the data
-    before the holdout show the season, and the damped trend only when they
-    do not: a season given for a series without one (seasonally adjusted
-    data, say) made the mean worse on the benchmark's series, and a model
-    with no season term pulls a seasonal mean off its season."""
+    than two were fitted.  The seasonal spaces join only when the series
+    shows the season (Plan.seasonal), and the damped trend only when it does
+    not: a season given for a series without one (seasonally adjusted data,
+    say) made the mean worse on the benchmark's series, and a model with no
+    season term pulls a seasonal mean off its season.  The test reads the
+    whole series, as the refitted mean will: on the part before the holdout
+    alone it failed on most series of five years of monthly values, and the
+    backtest then measured a mean without the season."""
     parts = [c for c in candidates if c.kind in ("baseline", "linear") and c.seq_len]
     if plan.seasonal:
         parts = [c for c in parts if not c.smoothing]
@@ -834,17 +881,19 @@ def _input_candidates(y, x, plan):
             continue
         model = fit_linear_arx(y[:start], x[:start], None, lags, m)
         orders[lags] = model.seq_len
+
+        # refitted (on the values before an origin, or all), the order is chosen again
+        def fit(values, lags=lags):
+            return fit_linear_arx(values, x[: len(values)], None, lags, m)
+
         candidate = Candidate(
             f"linear ARX{_space_name(lags)}",
             "linear",
             lags,
             seq_len=model.seq_len,
             skip=model.seq_len,
-        ).scored(_forecasts(model, y, plan, x=x), plan)
-        # refitted on all the data (y_all is all of y), the order is chosen again
-        candidate.refit = lambda y_all, pool=None, lags=lags: fit_linear_arx(
-            y_all, x, None, lags, m
-        )
+        ).scored(_refitted_forecasts(fit, y, plan, x), plan)
+        candidate.refit = lambda y_all, pool=None, fit=fit: fit(y_all)
         arx.append(candidate)
     if not arx:  # every candidate would ignore the inputs: say so, not silently
         warnings.warn(
@@ -946,8 +995,9 @@ def fit_forecaster(
        imply (12 for monthly steps, 4 quarterly, 52 weekly, 7 daily, 5
        business-daily: what rnnc train passes), is taken only when that rule
        confirms it: the
-       autocorrelation peaks at that lag and again at twice it (so 52 needs
-       more than 4 years of weeks); otherwise the rule's own answer stands.
+       autocorrelation peaks at that lag and again at twice it (so 12 needs
+       27 values, 52 more than two years of weeks); otherwise the rule's own
+       answer stands.
        horizon: steps to forecast; by default a season (at least 6), at most
        a sixth of the series.
     2. The holdout is the last max(2 horizon, len / 5) values (at most half);
@@ -955,7 +1005,9 @@ def fit_forecaster(
        from everything before them, and are scored by MASE (mean absolute
        error over the in-sample mean absolute error of the seasonal naive
        forecast before the holdout).
-    3. Candidates, each fitted on the part before the holdout: the baselines
+    3. Candidates, each fitted on the part before the holdout (on a holdout
+       of fewer than 4 horizons the linear ones are fitted again before each
+       of up to 12 of its origins, as they go: _refitted_forecasts): the baselines
        (last value, seasonal naive, and a linear AR by least squares with
        order by AIC when the holdout holds at least 4 horizons; on fewer it
        is a linear model), linear ARs on the differenced series (lag 1, lag m, both),
@@ -963,8 +1015,8 @@ def fit_forecaster(
        modulus above MAX_ROOT), damped-trend exponential smoothing
        (fit_damped_trend), the combination (an rnnc.Combination: the mean of
        the linear models' forecasts; the seasonal spaces join only when the
-       data before the holdout show the season by step 1's test, the damped
-       trend only when they do not), and Elman networks (shared input
+       series shows the season by step 1's test, the damped trend only when
+       it does not), and Elman networks (shared input
        weights, full BPTT, Adam, shuffled windows) in the two differencing
        spaces whose linear AR backtested best, with and without a linear
        skip term (started at that space's AR, V = 0).  Networks are

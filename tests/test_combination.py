@@ -191,7 +191,7 @@ def test_on_a_short_holdout_the_mean_stands_though_the_levels_ar_backtests_lowes
     # 30 values of a trending random walk: a holdout of 2 horizons of 5, on
     # which the AR on the levels happens to score best; it joined the mean, and
     # the mean, not the AR, is the model (no baseline won)
-    rng = np.random.default_rng(4)
+    rng = np.random.default_rng(8)
     y = 10 + np.cumsum(rng.normal(size=30)) + 0.5 * np.arange(30)
     model = rnnc.fit_forecaster(y, max_epochs=0, period=1)
     table = {r["name"]: r for r in model.info["backtest"]}
@@ -232,6 +232,51 @@ def test_the_season_decides_between_seasonal_spaces_and_the_damped_trend_in_the_
     assert [m.info.get("smoothing") is not None for m in mean.models] == [False, False, True]
     names, _ = combined(seasonal)  # the ARs of the four spaces
     assert names == ["mean of 4 linear models"]
+
+
+def test_a_short_series_with_a_season_backtests_the_seasonal_mean():
+    # five years of monthly values: the 36 before the 24 held out are too few
+    # to show the season, all 60 show it, and the refitted mean has it, so the
+    # backtest measures that mean, not one without the season
+    rng = np.random.default_rng(5)
+    t = np.arange(60)
+    y = 50 + 0.3 * t + 6 * np.sin(2 * np.pi * t / 12) + rng.normal(size=60)
+    assert rnnc.detect_period(y[:36], 12) == 1 and rnnc.detect_period(y, 12) == 12
+    plan = forecaster.plan_backtest(len(y), 12, 12, y)
+    assert plan.start == 36 and plan.seasonal
+    candidates, _ = forecaster._linear_candidates(y, plan)
+    mean = forecaster._combination(candidates, plan).refit(y)
+    assert [m.differencing for m in mean.models] == [(), (1,), (12,), (1, 12)]
+
+
+def _counting(fit, calls):
+    def counted(values):
+        calls.append(len(values))
+        return fit(values)
+
+    return counted
+
+
+@pytest.mark.parametrize("n", [40, 300])  # a holdout of 2 horizons, and one of 10
+def test_linear_candidates_are_refitted_across_a_short_holdout_only(n):
+    rng = np.random.default_rng(6)
+    y = (10 + np.cumsum(rng.normal(size=300)) + 0.2 * np.arange(300))[:n]
+    plan = forecaster.plan_backtest(n, 6, 1, y)
+    calls = []
+    fit = _counting(lambda values: forecaster.fit_linear_ar(values, None, (1,)), calls)
+    paths = forecaster._refitted_forecasts(fit, y, plan)
+    if forecaster._measures_single_models(plan):  # the networks compete: one fit, as theirs
+        assert calls == [plan.start]
+        expected = forecaster._forecasts(fit(y[: plan.start]), y, plan)
+        np.testing.assert_array_equal(paths, expected)
+        return
+    # each origin forecast by the fit on the values before the first origin of its group
+    assert 1 < len(calls) <= min(forecaster.MAX_REFITS, len(plan.origins))
+    assert calls[0] == plan.start and calls == sorted(set(calls))
+    for origin, path in zip(plan.origins, paths, strict=True):
+        fitted_at = max(c for c in calls if c <= origin)
+        model = forecaster.fit_linear_ar(y[:fitted_at], None, (1,))
+        np.testing.assert_array_equal(path, rnnc.forecast(model, y[:origin], plan.horizon))
 
 
 def test_an_error_in_a_combined_model_names_the_model(tmp_path, models):

@@ -64,6 +64,28 @@ def test_detects_the_period_of_a_sine_not_its_multiples():
     assert rnnc.detect_period(y) == 12
 
 
+@pytest.mark.parametrize("n", [36, 48, 60, 72])
+def test_detects_the_calendar_season_of_three_to_six_years_of_months(n):
+    # the calendar's lag is tested up to len/2, and r's repeat at 2m on mean
+    # products: r(24) sums 12 fewer than r(12) and, on 60 values, fell short
+    rng = np.random.default_rng(n)
+    t = np.arange(n)
+    pattern = rng.normal(size=12)
+    y = 100 + 0.2 * t + 3 * pattern[t % 12] + rng.normal(size=n)
+    assert rnnc.detect_period(y, calendar=12) == 12
+    if n >= 53:  # 12 within len/4: found without the calendar too
+        assert rnnc.detect_period(y) == 12
+    assert rnnc.detect_period(y[:26], calendar=12) == 1  # too short to test 12
+
+
+@pytest.mark.parametrize("n", [30, 40, 60])
+def test_few_noise_series_show_a_calendar_season(n):
+    rng = np.random.default_rng(n)
+    found = [rnnc.detect_period(rng.normal(size=n), calendar=12) for _ in range(200)]
+    walks = [rnnc.detect_period(np.cumsum(rng.normal(size=n)), calendar=12) for _ in range(200)]
+    assert found.count(12) <= 4 and walks.count(12) <= 4  # 2%; 0-1% measured
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_no_period_in_noise_or_a_random_walk(seed):
     rng = np.random.default_rng(seed)

@@ -174,6 +174,21 @@ def test_the_other_suite_holds_series_no_other_suite_uses(fc):
     assert len(set(names)) == len(names) and not set(names) & set(fc.SERIES)
 
 
+def test_the_short_suite_is_six_year_segments_of_monthly_series(fc):
+    pytest.importorskip("statsmodels")
+    short = fc.short_series()
+    assert len(short) == 15 and len({s.name for s in short}) == 15
+    for s in short:
+        y = s.load()
+        assert len(y) == fc.SHORT_LENGTH == 72 and np.all(np.isfinite(y)), s.name
+        assert (s.period, s.horizon) == (12, 12)
+        assert fc.origins(72, 12, 4, 6, fc.min_train(12, 12)) == [42, 48, 54, 60]
+    co2 = fc._co2()
+    segments = [s.load() for s in short if s.name.startswith("co2_")]
+    for k, segment in enumerate(segments):  # newest first, side by side
+        np.testing.assert_array_equal(segment, co2[len(co2) - 72 * (k + 1) :][:72])
+
+
 def test_missing_packages_and_entry_points_skip_a_contender(fc):
     missing = fc.Contender("x", None, requires=("no_such_module_xyz",))
     assert "no_such_module_xyz" in missing.unavailable()

@@ -68,14 +68,16 @@ MIN_WINDOW = 8
 # An autocorrelation peak must reach this (and 3 / sqrt(n)) to count as a season.
 MIN_SEASONAL_ACF = 0.3
 # A calendar season is taken too when its strength (seasonal_strength) reaches
-# this on at least STRENGTH_SEASONS seasons of values: on white noise, random
-# walks and AR(1) and AR(2) series of 4 to 8 seasons of 4, 7 or 12 steps it did
-# so in at most 1.5% of 1,000 draws each (the worst, an AR(2) cycle of 11 months).
+# this on at least STRENGTH_SEASONS seasons and STRENGTH_VALUES values: on white
+# noise, random walks and AR(1) and AR(2) series of 4 to 8 seasons of 7 or 12
+# steps, and 5 to 8 of 4, it did so in at most 1.5% of 1,000 draws each (the
+# worst, an AR(2) cycle of 11 months); on 16 quarters of white noise, in 4%.
 # An AR(2) cycle of exactly the calendar's period that fades slowly (0.9 a
 # step) is a season over a few of them: it takes 16-42% of those at 4 seasons,
 # 5% at 5 of 12 months, where the autocorrelation rule takes 2-22% of them.
 MIN_SEASONAL_STRENGTH = 0.75
 STRENGTH_SEASONS = 4
+STRENGTH_VALUES = 24
 # The largest magnitude of a series' values: the backtest's differences and sums
 # of errors over many origins stay far from float64's limit (1.8e308).
 LARGEST = 1e300
@@ -128,7 +130,7 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
     answer when it passes that test itself, or
     when a lag within 2% of it does (52 weeks when 53 peaks: a year is 52.18
     weeks), or when its seasonal_strength is at least 0.75 on 4 seasons of
-    values or more (a season under swings of the trend, which fill the
+    values or more, and 24 values (a season under swings of the trend, which fill the
     differences' autocorrelation: five years of US housing starts); otherwise,
     of the seasons found, the highest peak wins, and of peaks within 10% of
     the highest, the shortest lag (a season's multiples peak too).
@@ -187,7 +189,7 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
     if (
         calendar is not None
         and 1 < calendar
-        and len(y) >= STRENGTH_SEASONS * calendar
+        and len(y) >= max(STRENGTH_SEASONS * calendar, STRENGTH_VALUES)
         and seasonal_strength(y, calendar) >= MIN_SEASONAL_STRENGTH
     ):
         return calendar
@@ -202,10 +204,20 @@ def seasonal_strength(series: ArrayLike, period: int) -> float:
     1 - var(R) / var(S + R), at least 0, by classical decomposition (the
     trend a centred moving average over one season, the season the mean of
     the detrended values at each of its steps, R the rest), as in Wang,
-    Smith and Hyndman (2006).  1 for a series that is trend and season only.
-    Needs 2 period + 1 values or more (0 on fewer)."""
+    Smith and Hyndman (2006).  1 for a series that is trend and season only,
+    0 for period 1 or a series of under 2 period + 1 values; on few seasons
+    it is high by chance (white noise: 0.92 on average over 25 values at
+    period 12), so detect_period reads it on 4 seasons or more.
+
+    Parameters
+    ----------
+    series : array_like, 1-D
+        At least MIN_LENGTH (8) finite values.
+    period : int
+        At least 1."""
+    m = check.check_count_between(period, "period", 1)
     y = in_units_of_largest(_series(series))[0]
-    n, m = len(y), int(period)
+    n = len(y)
     if m < 2 or n < 2 * m + 1:
         return 0.0
     # a window of one season centred on each value: m + 1 values, the ends

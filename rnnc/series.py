@@ -57,11 +57,15 @@ class Frequency:
     """The regular step between dates: n units of "D" (days), "B" (business
     days, Monday to Friday, as markets keep them), "M" (months) or "s"
     (seconds); weeks are 7 days, quarters 3 months, years 12 months.
-    month_end: monthly dates fall on the last day of their month."""
+    month_end: monthly dates fall on the last day of their month; day: the
+    day of the month monthly dates fall on (1 to 31), or on the month's last
+    day when it is shorter (the 30th, and February's last), None for the
+    date's own day."""
 
     unit: str
     n: int
     month_end: bool = False
+    day: int | None = None
 
     @property
     def name(self):
@@ -93,6 +97,8 @@ class Frequency:
             if self.month_end:
                 return (month + 1).astype("datetime64[D]") - 1
             day = (date.astype("datetime64[D]") - date.astype("datetime64[M]")).astype(int)
+            if self.day is not None:
+                day = self.day - 1
             first = month.astype("datetime64[D]")
             length = ((month + 1).astype("datetime64[D]") - first).astype(int)
             return first + np.minimum(day, length - 1)
@@ -406,11 +412,13 @@ def infer_frequency(dates, name="date", rows=None):
     month_end = bool(np.all((days + 1).astype("datetime64[M]") != days.astype("datetime64[M]")))
     month_start = bool(np.all(days.astype("datetime64[M]").astype("datetime64[D]") == days))
     candidates = []
-    if at_midnight and (month_start or month_end or _same_day_of_month(days)):
+    day = _day_of_month(days)
+    if at_midnight and (month_start or month_end or day is not None):
         months = np.diff(days.astype("datetime64[M]")).astype(np.int64)
         smallest = int(months.min())
         if smallest > 0:
-            candidates.append(Frequency("M", smallest, month_end and not month_start))
+            ends = month_end and not month_start
+            candidates.append(Frequency("M", smallest, ends, None if ends else day))
     # days at one time of day (a reading at 09:00) are days too, weeks 7 of them
     one_time = bool(np.all((dates - days) == (dates[0] - days[0])))
     if one_time and _business_days(days):
@@ -451,9 +459,15 @@ def _moment(date):
     return text[:10] if text.endswith("00:00:00") else text
 
 
-def _same_day_of_month(days):
-    day = (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(int)
-    return bool(np.all(day == day[0]))
+def _day_of_month(days):
+    """The day of the month (1-31) every date of days falls on, or on its
+    month's last day where the month is shorter (the 30th of each month and
+    February's 28th), or None."""
+    first = days.astype("datetime64[M]")
+    day = (days - first.astype("datetime64[D]")).astype(int)
+    length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(int)
+    anchor = int(day.max())
+    return anchor + 1 if bool(np.all(day == np.minimum(anchor, length - 1))) else None
 
 
 def _duration(seconds):

@@ -335,6 +335,11 @@ def test_dates_with_one_utc_offset_are_read_and_a_change_of_offset_is_refused(tm
         (["30/11/2020", "31/12/2020", "31/01/2021"], ["28/02/2021", "31/03/2021"]),
         (["1/31/2020", "2/29/2020", "3/31/2020"], ["4/30/2020", "5/31/2020"]),
         (["2020/01/06", "2020/01/13", "2020/01/20"], ["2020/01/27", "2020/02/03"]),
+        # the 30th of each month, February's last day: monthly (it had been refused
+        # as irregular), and the 30th again after a February
+        (["2020-12-30", "2021-01-30", "2021-02-28"], ["2021-03-30", "2021-04-30"]),
+        (["2019-12-29", "2020-01-29", "2020-02-29"], ["2020-03-29", "2020-04-29"]),
+        (["2020-11-30", "2020-12-30", "2021-01-30"], ["2021-02-28", "2021-03-30"]),
         # 12-hourly steps whose midnights are written bare (a review's case)
         (
             [f"2020-01-{1 + i // 2:02d}{' 12:00' if i % 2 else ''}" for i in range(41)],

@@ -680,6 +680,13 @@ def fit_column(args, table, column, inputs, path, options):
         )
     else:
         print(f"chosen: {info['winner']}, refitted on all {len(series)} values")
+    if table.frequency is None and args.period is None and info["period"] == 1:
+        # without dates a season is looked for up to a quarter of the values only
+        print(
+            f"note: no dates and no season found (lags up to {(len(series) - 1) // 4}, a "
+            f"quarter of the values, were tested); if the series has one, give it with "
+            f"--period (12 for monthly values, 4 quarterly) or add a date column"
+        )
     if not args.no_plots:
         plot_training_forecast(args, model, table, column, inputs)
     print(f"trained in {seconds:.2f} s")

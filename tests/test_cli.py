@@ -336,6 +336,20 @@ def test_forecaster_says_plainly_when_a_baseline_won(capsys, tmp_path):
     np.testing.assert_array_equal(rnnc.forecast(model, values, 5), values[-5:])
 
 
+def test_without_dates_a_series_with_no_season_found_gets_a_note_on_period(capsys, tmp_path):
+    # 40 values of a 12-step season: a quarter of them reaches lag 9 only
+    t = np.arange(40)
+    values = 10 + 3 * np.sin(2 * np.pi * t / 12) + 0.1 * np.random.default_rng(1).normal(size=40)
+    write_series(tmp_path / "s.csv", values)
+    command = "train --csv {tmp}/s.csv --column level --epochs 0 --no-plots --save {tmp}/m.npz"
+    status, out, err = run(capsys, command, tmp_path)
+    assert status == 0, err
+    assert "note: no dates and no season found (lags up to 9," in out and "--period" in out
+    status, out, err = run(capsys, command + " --period 12", tmp_path)  # given: no note
+    assert status == 0, err
+    assert "no season found" not in out
+
+
 def spy_on_train(monkeypatch):
     """The keywords of the last rnnc.train call the command makes."""
     seen = {}

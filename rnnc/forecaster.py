@@ -70,7 +70,7 @@ MIN_SEASONAL_ACF = 0.3
 # A calendar season is taken too when its strength (seasonal_strength) reaches
 # this on at least STRENGTH_SEASONS seasons and STRENGTH_VALUES values: on white
 # noise, random walks and AR(1) and AR(2) series of 4 to 8 seasons of 7 or 12
-# steps, and 5 to 8 of 4, it did so in at most 1.5% of 1,000 draws each (the
+# steps, and 6 to 8 of 4, it did so in at most 1.5% of 1,000 draws each (the
 # worst, an AR(2) cycle of 11 months); on 16 quarters of white noise, in 4%.
 # An AR(2) cycle of exactly the calendar's period that fades slowly (0.9 a
 # step) is a season over a few of them: it takes 16-42% of those at 4 seasons,

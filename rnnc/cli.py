@@ -53,6 +53,7 @@ from rnnc.series import (
     parse_dates,
     read_table,
     span_months,
+    utc_offset,
 )
 
 # Settings a user can name at once.  "rnnc" learns the sine (validation RMSE
@@ -1060,6 +1061,23 @@ def steps_within(table, when, months):
     return np.any([step_contains(table, first + k) for k in range(months)], axis=0)
 
 
+def in_the_files_offset(when, text, table, path):
+    """when, read from --until's text as a wall time, moved to the UTC offset
+    of the file's dates where text gives another (it had been read as the
+    file's own time); an offset given for a file whose dates have none is an
+    error."""
+    given = utc_offset(text)
+    if given is None:
+        return when
+    suffix = table.style.suffix if table.style is not None else ""
+    if not suffix:
+        raise CommandError(
+            f"--until {text}: {path}'s dates have no UTC offset; give the date as the file "
+            f"writes it, without one"
+        )
+    return when - given + utc_offset(f"2000-01-01T00:00{suffix}")
+
+
 def origin(text, table, path):
     """How many values --until keeps: up to and including the last step of
     the span the date it names reaches (steps_within: 2001 in a monthly file
@@ -1073,6 +1091,7 @@ def origin(text, table, path):
         except SeriesError:
             when = None
         if when is not None:
+            when = in_the_files_offset(when, text, table, path)
             match = np.flatnonzero(steps_within(table, when, span_months(text)))
             if match.size:  # a span of several steps (2001 in monthly data) ends at its last
                 return int(match[-1]) + 1

@@ -288,6 +288,19 @@ def _date(year, month, day, hour=0, minute=0, second=0):
     return value
 
 
+def utc_offset(text):
+    """The UTC offset a date written in ISO form ends with, as a timedelta64
+    (Z: 0), or None when it gives none (or is not ISO)."""
+    m = _ISO.fullmatch(text.strip())
+    if m is None or m[7] is None:
+        return None
+    if m[7] == "Z":
+        return np.timedelta64(0, "m")
+    digits = m[7][1:].replace(":", "")
+    minutes = 60 * int(digits[:2]) + int(digits[2:])
+    return np.timedelta64(-minutes if m[7][0] == "-" else minutes, "m")
+
+
 def span_months(text):
     """The calendar months a date as written spans: 12 for a year (2001), 3
     for a quarter (2001Q2), 1 for a month (2001-05), 0 for a day or an

@@ -1062,3 +1062,23 @@ def test_until_a_day_finds_the_step_stamped_at_a_time_of_that_day(capsys, tmp_pa
     status, out, err = run_cli(capsys, predict + " --until 2020-02-01", tmp_path)
     assert status == 0, err
     assert [r[0] for r in rows_of(out)[1:]] == ["2020-02-02 09:00", "2020-02-03 09:00"]
+
+
+def test_until_in_another_utc_offset_finds_the_same_moment(capsys, tmp_path):
+    # the file writes +01:00; --until in UTC or +02:00 names the same instant
+    # (it had been read as the file's own time, an hour off)
+    hours = np.arange(np.datetime64("2020-01-01T00", "h"), np.datetime64("2020-01-04T00", "h"))
+    stamps = [f"{h}:00:00+01:00" for h in hours]
+    write_dated_csv(tmp_path / "h.csv", stamps, seasonal_series(72, 24))
+    run_cli(capsys, "train --csv {tmp}/h.csv --column y --save {tmp}/m.npz " + FAST, tmp_path)
+    predict = "predict --csv {tmp}/h.csv --column y --model {tmp}/m.npz --horizon 1 --until "
+    firsts = []
+    for until in ("2020-01-02T10:00:00+01:00", "2020-01-02T09:00:00Z", "2020-01-02T11:00+02:00"):
+        status, out, err = run_cli(capsys, predict + until, tmp_path)
+        assert status == 0, err
+        firsts.append(rows_of(out)[1][0])
+    assert firsts == ["2020-01-02T11:00:00+01:00"] * 3
+    write_dated_csv(tmp_path / "n.csv", [s[:19] for s in stamps], seasonal_series(72, 24))
+    without = predict.replace("h.csv", "n.csv") + "2020-01-02T09:00:00Z"
+    status, _, err = run_cli(capsys, without, tmp_path)
+    assert status == 2 and "have no UTC offset" in err

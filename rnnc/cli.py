@@ -50,6 +50,7 @@ from rnnc.series import (
     KEEP_GAPS,
     SeriesError,
     filled_each_side,
+    offset_of,
     parse_dates,
     read_table,
     span_months,
@@ -683,8 +684,9 @@ def fit_column(args, table, column, inputs, path, options):
         print(f"chosen: {info['winner']}, refitted on all {len(series)} values")
     if table.frequency is None and args.period is None and info["period"] == 1:
         # without dates a season is looked for up to a quarter of the values only
+        widest = forecaster_module.widest_lag(len(series))
         print(
-            f"note: no dates and no season found (lags up to {(len(series) - 1) // 4}, a "
+            f"note: no dates and no season found (lags up to {widest}, a "
             f"quarter of the values, were tested); if the series has one, give it with "
             f"--period (12 for monthly values, 4 quarterly) or add a date column"
         )
@@ -1075,7 +1077,7 @@ def in_the_files_offset(when, text, table, path):
             f"--until {text}: {path}'s dates have no UTC offset; give the date as the file "
             f"writes it, without one"
         )
-    return when - given + utc_offset(f"2000-01-01T00:00{suffix}")
+    return when - given + offset_of(suffix)
 
 
 def origin(text, table, path):

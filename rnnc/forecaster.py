@@ -127,13 +127,13 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
 
     calendar, the period the dates imply (12 for monthly steps, ...), is
     tested up to len/2 (about 30 monthly values can show 12), and is the
-    answer when it passes that test itself, or
-    when a lag within 2% of it does (52 weeks when 53 peaks: a year is 52.18
-    weeks), or when its seasonal_strength is at least 0.75 on 4 seasons of
-    values or more, and 24 values (a season under swings of the trend, which fill the
-    differences' autocorrelation: five years of US housing starts); otherwise,
-    of the seasons found, the highest peak wins, and of peaks within 10% of
-    the highest, the shortest lag (a season's multiples peak too).
+    answer when it passes that test itself, or when a lag within 2% of it
+    does (52 weeks when 53 peaks: a year is 52.18 weeks), or when its
+    seasonal_strength is at least 0.75 on 4 seasons and 24 values or more (a
+    season under swings of the trend, which fill the differences'
+    autocorrelation: five years of US housing starts); otherwise, of the
+    seasons found, the highest peak wins, and of peaks within 10% of the
+    highest, the shortest lag (a season's multiples peak too).
 
     Parameters
     ----------
@@ -153,7 +153,7 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
     n = len(d)
     d = d - d.mean()
     denominator = float(d @ d)
-    last = n // 4
+    last = widest_lag(len(y))
 
     def near_calendar(m):
         return calendar is not None and abs(m - calendar) <= calendar // 50
@@ -188,7 +188,6 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
         return calendar
     if (
         calendar is not None
-        and 1 < calendar
         and len(y) >= max(STRENGTH_SEASONS * calendar, STRENGTH_VALUES)
         and seasonal_strength(y, calendar) >= MIN_SEASONAL_STRENGTH
     ):
@@ -197,6 +196,12 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
         return 1
     best = max(r[m] for m in peaks)
     return min(m for m in peaks if r[m] >= 0.9 * best)
+
+
+def widest_lag(n_values):
+    """The longest lag detect_period tests without a calendar: a quarter of
+    the first differences of n_values values."""
+    return (n_values - 1) // 4
 
 
 def seasonal_strength(series: ArrayLike, period: int) -> float:
@@ -616,11 +621,10 @@ def _forecasts(model, y, plan, n_threads=1, x=None):
 
 def _refitted_forecasts(fit, first, y, plan, x=None):
     """A linear candidate's forecasts from the holdout's origins, as _forecasts
-    gives them from first, its fit on the values before the holdout (fit(y[:
-    plan.start])), except on a holdout of
-    fewer than MIN_INDEPENDENT horizons: there fit is run again on the values
-    before each of up to MAX_REFITS origins, evenly spread, and forecasts from
-    there to the next.  On such a holdout only the combination and the naive
+    gives them from first, fit(values before the holdout), except on a
+    holdout of fewer than MIN_INDEPENDENT horizons: there fit is run again on
+    the values before each of up to MAX_REFITS origins, evenly spread, and
+    forecasts from there to the next.  On such a holdout only the combination and the naive
     baselines compete (_choose), and one fit before it had seen half of a
     short seasonal series (five years of monthly values hold out two): the
     seasonal naive forecast beat the mean on the holdout and lost to it
@@ -628,8 +632,8 @@ def _refitted_forecasts(fit, first, y, plan, x=None):
     holdout, compete with the linear models, so those are fitted once too."""
     refits = 1 if _measures_single_models(plan) else min(MAX_REFITS, len(plan.origins))
     paths = []
-    for group in np.array_split(plan.origins, refits):
-        model = first if group[0] == plan.start else fit(y[: group[0]])
+    for k, group in enumerate(np.array_split(plan.origins, refits)):
+        model = first if k == 0 else fit(y[: group[0]])  # the first origin is plan.start
         path = _forecasts(model, y, replace(plan, origins=group), x=x)
         if path is None:
             return None

@@ -289,16 +289,19 @@ def _date(year, month, day, hour=0, minute=0, second=0):
 
 
 def utc_offset(text):
-    """The UTC offset a date written in ISO form ends with, as a timedelta64
-    (Z: 0), or None when it gives none (or is not ISO)."""
+    """The UTC offset a date written in ISO form ends with, or None when it
+    gives none (or is not ISO): offset_of its suffix."""
     m = _ISO.fullmatch(text.strip())
-    if m is None or m[7] is None:
-        return None
-    if m[7] == "Z":
+    return None if m is None or m[7] is None else offset_of(m[7])
+
+
+def offset_of(suffix):
+    """A UTC offset as ISO dates end with it (Z, +01:00, -0530) as a timedelta64."""
+    if suffix == "Z":
         return np.timedelta64(0, "m")
-    digits = m[7][1:].replace(":", "")
+    digits = suffix[1:].replace(":", "")
     minutes = 60 * int(digits[:2]) + int(digits[2:])
-    return np.timedelta64(-minutes if m[7][0] == "-" else minutes, "m")
+    return np.timedelta64(-minutes if suffix[0] == "-" else minutes, "m")
 
 
 def span_months(text):

@@ -12,7 +12,11 @@ coefficients, in the space of its differencing:
   forecast step and its lags, by least squares, per-feature scaling
   (rnnc.forecasting.with_inputs lays out the steps);
 * damped trend: no differencing, A the weights of damped-trend exponential
-  smoothing on a window (rnnc.smoothing).
+  smoothing on a window (rnnc.smoothing);
+* seasonal smoothing: additive Holt-Winters with a damped trend on the last
+  values (at most SMOOTHING_SEASONS seasons), A its one-step weights on them
+  and Model.seasonal_smoothing its parameters, by which rnnc.forecast runs
+  it for the steps ahead.
 
 Least-squares ARs whose order is chosen are kept from exploding (roots of
 modulus at most MAX_ROOT, a unit root at most): an explosive fit, which
@@ -65,6 +69,11 @@ MIN_LENGTH = 8
 MIN_INDEPENDENT = 4
 MAX_WINDOW = 36  # steps a network reads: its cost grows with them
 MIN_WINDOW = 8
+# The seasons of values seasonal smoothing reads, at most: a forecast needs
+# that much history, and reading more did not forecast better (MASE at 2, 3,
+# 5 and 10 seasons: short suite 0.769, 0.774, 0.770, -; co2 -, 0.407, 0.400,
+# 0.411; the hourly and weekly series of the README's check -, 0.774, 0.778).
+SMOOTHING_SEASONS = 3
 # An autocorrelation peak must reach this (and 3 / sqrt(n)) to count as a season.
 MIN_SEASONAL_ACF = 0.3
 # A calendar season is taken too when its strength (seasonal_strength) reaches
@@ -72,11 +81,15 @@ MIN_SEASONAL_ACF = 0.3
 # noise, random walks and AR(1) and AR(2) series of 4 to 8 seasons of 7 or 12
 # steps, and 6 to 8 of 4, it did so in at most 1.5% of 1,000 draws each (the
 # worst, an AR(2) cycle of 11 months); on 16 quarters of white noise, in 4%.
+# 3.5 seasons leave 2.5 of detrended values (the trend's moving average loses
+# half a season at each end), 2 or more at each step of the season: at 3.5 to
+# 3.75 seasons of 7, 12, 24 or 52 steps the same series took one in at most
+# 1.8% of draws, the AR(2) cycle in 2.3-5.4%.  At 3 seasons, 5-15%: too many.
 # An AR(2) cycle of exactly the calendar's period that fades slowly (0.9 a
-# step) is a season over a few of them: it takes 16-42% of those at 4 seasons,
-# 5% at 5 of 12 months, where the autocorrelation rule takes 2-22% of them.
+# step) is a season over a few of them: it takes 16-42% of those at 3.5 to 4
+# seasons, 5% at 5 of 12 months, where the autocorrelation rule takes 2-22%.
 MIN_SEASONAL_STRENGTH = 0.75
-STRENGTH_SEASONS = 4
+STRENGTH_SEASONS = 3.5
 STRENGTH_VALUES = 24
 # The largest magnitude of a series' values: the backtest's differences and sums
 # of errors over many origins stay far from float64's limit (1.8e308).
@@ -129,9 +142,9 @@ def detect_period(series: ArrayLike, calendar: int | None = None) -> int:
     tested up to len/2 (about 30 monthly values can show 12), and is the
     answer when it passes that test itself, or when a lag within 2% of it
     does (52 weeks when 53 peaks: a year is 52.18 weeks), or when its
-    seasonal_strength is at least 0.75 on 4 seasons and 24 values or more (a
-    season under swings of the trend, which fill the differences'
-    autocorrelation: five years of US housing starts); otherwise, of the
+    seasonal_strength is at least 0.75 on 3.5 seasons and 24 values or more
+    (a season under swings of the trend, which fill the differences'
+    autocorrelation: US housing starts); otherwise, of the
     seasons found, the highest peak wins, and of peaks within 10% of the
     highest, the shortest lag (a season's multiples peak too).
 
@@ -212,7 +225,7 @@ def seasonal_strength(series: ArrayLike, period: int) -> float:
     Smith and Hyndman (2006).  1 for a series that is trend and season only,
     0 for period 1 or a series of under 2 period + 1 values; on few seasons
     it is high by chance (white noise: 0.92 on average over 25 values at
-    period 12), so detect_period reads it on 4 seasons or more.
+    period 12), so detect_period reads it on 3.5 seasons or more.
 
     Parameters
     ----------
@@ -245,10 +258,13 @@ def default_horizon(n, period):
 # --- models with the network switched off ---------------------------------------------
 
 
-def linear_model(A, b, differencing=(), offset=0.0, scale=1.0, info=None, n_features=1):
+def linear_model(
+    A, b, differencing=(), offset=0.0, scale=1.0, info=None, n_features=1, seasonal_smoothing=None
+):
     """A Model computing only the skip term A x + b (V = 0), in the space of
     differencing, scaled by offset and scale, reading n_features values per
-    step (the series and its inputs)."""
+    step (the series and its inputs); seasonal_smoothing, the parameters of
+    the Holt-Winters smoothing A is (fit_seasonal_smoothing)."""
     A = np.asarray(A, dtype=np.float64).reshape(1, -1)
     zero = np.zeros((1, 1))
     return Model(
@@ -264,6 +280,7 @@ def linear_model(A, b, differencing=(), offset=0.0, scale=1.0, info=None, n_feat
         A=A,
         b=np.asarray(b, dtype=np.float64).reshape(1),
         differencing=diff.check_lags(differencing),
+        seasonal_smoothing=seasonal_smoothing,
     )
 
 
@@ -413,6 +430,40 @@ def fit_damped_trend(series, max_window=None):
     b = offset * (A.sum() - 1) / scale
     info = dict(smoothing=[alpha, beta, phi])
     return linear_model(A, [b], (), offset, scale, info)
+
+
+def fit_seasonal_smoothing(series, period):
+    """Additive Holt-Winters smoothing with a damped trend (rnnc.smoothing)
+    of the series' last values, at most SMOOTHING_SEASONS seasons of them,
+    as a Model: parameters by least one-step squared error over a grid,
+    its one-step weights on those values as the skip term, and the
+    parameters as its seasonal_smoothing, by which rnnc.forecast runs the
+    smoothing for the steps ahead.
+
+    Parameters
+    ----------
+    series : array_like, 1-D
+        At least two seasons of values, and MIN_LENGTH.
+    period : int
+        The season, at least 2.
+
+    Returns
+    -------
+    rnnc.Model
+    """
+    y = _series(series)
+    period = check.check_count_between(period, "period", 2)
+    if len(y) < 2 * period:
+        raise ValueError(
+            f"series must hold two seasons of values for seasonal smoothing, "
+            f"{2 * period}, got {len(y)}"
+        )
+    y = y[-SMOOTHING_SEASONS * period :]
+    params = (period, *smoothing.fit_seasonal(y, period))
+    A = smoothing.seasonal_weights(*params, len(y))
+    offset, scale = _scaling(y)
+    b = offset * (A.sum() - 1) / scale  # the same sum of raw values in the scaled space
+    return linear_model(A, [b], (), offset, scale, seasonal_smoothing=params)
 
 
 def _inputs(inputs, n):
@@ -582,7 +633,9 @@ class Candidate:
     skip: int = 0
     epochs: int = 0
     refit: object = field(default=None, repr=False)
-    smoothing: bool = False  # damped-trend smoothing: a level and a slope, no season
+    # exponential smoothing (rnnc.smoothing): "damped trend" (a level and a
+    # slope, no season) or "seasonal" (Holt-Winters); "" for none
+    smoothing: str = ""
 
     def scored(self, paths, plan):
         """Set the holdout forecasts (None: they overflowed) and their errors."""
@@ -590,6 +643,11 @@ class Candidate:
         self.residuals = None if paths is None else np.abs(paths - plan.actual)
         self.errors = None if paths is None else plan.errors(self.residuals)
         return self
+
+    @property
+    def seasonal(self):
+        """True for a candidate with a season: seasonal differencing or smoothing."""
+        return self.smoothing == "seasonal" or any(lag > 1 for lag in self.differencing)
 
     @property
     def mase(self):
@@ -645,11 +703,23 @@ def _space_name(lags):
     return "" if not lags else " on " + "".join("Δ" if lag == 1 else f"Δ{lag}" for lag in lags)
 
 
+def _fitted_candidate(name, kind, lags, fit, y, plan, x=None, smoothing=""):
+    """(candidate, its fit before the holdout): a linear model made by
+    fit(values), which fits it on them (and x's values beside them), scored
+    on the holdout (_refitted_forecasts) and refitted the same way."""
+    model = fit(y[: plan.start])
+    candidate = Candidate(
+        name, kind, lags, seq_len=model.seq_len, skip=model.seq_len, smoothing=smoothing
+    ).scored(_refitted_forecasts(fit, model, y, plan, x), plan)
+    candidate.refit = lambda y_all, pool=None: fit(y_all)
+    return candidate, model
+
+
 def _linear_candidates(y, plan):
-    """Baselines, linear ARs in each differencing space and the damped
-    trend, scored; and per space the AR order, for the networks."""
+    """Baselines, linear ARs in each differencing space, the damped trend and
+    (with a season) the seasonal smoothing, scored; and per space the AR
+    order, for the networks."""
     m = plan.period
-    train = y[: plan.start]
     found, orders = [], {}
     last = Candidate("last value", "baseline", (1,))
     last.refit = lambda y_all, pool=None: naive_model(1)
@@ -664,8 +734,6 @@ def _linear_candidates(y, plan):
             continue
         if max_ar_order(plan.start - diff.order(lags), m) < 1:
             continue
-        model = fit_linear_ar(train, None, lags, m)
-        orders[lags] = model.seq_len
         # the AR on the levels is a baseline where the holdout can measure it,
         # else a linear model, which competes only on such a holdout (_choose)
         kind = "baseline" if not lags and _measures_single_models(plan) else "linear"
@@ -674,25 +742,32 @@ def _linear_candidates(y, plan):
         def fit(values, lags=lags):
             return fit_linear_ar(values, None, lags, m)
 
-        candidate = Candidate(
-            f"linear AR{_space_name(lags)}",
-            kind,
-            lags,
-            seq_len=model.seq_len,
-            skip=model.seq_len,
-        ).scored(_refitted_forecasts(fit, model, y, plan), plan)
-        candidate.refit = lambda y_all, pool=None, fit=fit: fit(y_all)
+        candidate, model = _fitted_candidate(
+            f"linear AR{_space_name(lags)}", kind, lags, fit, y, plan
+        )
+        orders[lags] = model.seq_len
         found.append(candidate)
     if plan.start >= MIN_LENGTH:
-        model = fit_damped_trend(train)
-        candidate = Candidate(
-            "damped trend", "linear", (), seq_len=model.seq_len, skip=model.seq_len, smoothing=True
-        ).scored(_refitted_forecasts(fit_damped_trend, model, y, plan), plan)
-        candidate.refit = lambda y_all, pool=None: fit_damped_trend(y_all)
-        found.append(candidate)
+        found.append(
+            _fitted_candidate(
+                "damped trend", "linear", (), fit_damped_trend, y, plan, smoothing="damped trend"
+            )[0]
+        )
+    if m > 1 and plan.start >= 2 * m:
+        found.append(
+            _fitted_candidate(
+                "seasonal smoothing",
+                "linear",
+                (),
+                lambda values: fit_seasonal_smoothing(values, m),
+                y,
+                plan,
+                smoothing="seasonal",
+            )[0]
+        )
     for candidate in found[:2]:
         if candidate.kind == "baseline" and candidate.errors is None:  # the naive ones
-            candidate.scored(_forecasts(candidate.refit(train), y, plan), plan)
+            candidate.scored(_forecasts(candidate.refit(y[: plan.start]), y, plan), plan)
     return found, orders
 
 
@@ -908,9 +983,10 @@ def _refit_network(spec, y, epochs, seeds, pool, x=None):
 
 def _combination(candidates, plan, what="linear models"):
     """The candidate forecasting the mean of the linear models' forecasts
-    (an AR per differencing space, and the damped trend), or None when fewer
-    than two were fitted.  The seasonal spaces join only when the series
-    shows the season (Plan.seasonal), and the damped trend only when it does
+    (an AR per differencing space, and the damped trend or the seasonal
+    smoothing), or None when fewer than two were fitted.  The seasonal
+    spaces and the seasonal smoothing join only when the series shows the
+    season (Plan.seasonal), and the damped trend only when it does
     not: a season given for a series without one (seasonally adjusted data,
     say) made the mean worse on the benchmark's series, and a model with no
     season term pulls a seasonal mean off its season.  The test reads the
@@ -919,9 +995,9 @@ def _combination(candidates, plan, what="linear models"):
     backtest then measured a mean without the season."""
     parts = [c for c in candidates if c.kind in ("baseline", "linear") and c.seq_len]
     if plan.seasonal:
-        parts = [c for c in parts if not c.smoothing]
+        parts = [c for c in parts if c.smoothing != "damped trend"]
     else:
-        parts = [c for c in parts if all(lag == 1 for lag in c.differencing)]
+        parts = [c for c in parts if not c.seasonal]
     if len(parts) < 2 or any(c.paths is None for c in parts):
         return None
     combined = Candidate(f"mean of {len(parts)} {what}", "combination", ())
@@ -949,21 +1025,15 @@ def _input_candidates(y, x, plan):
     for lags in spaces:
         if max_arx_order(start - 1 - diff.order(lags), m, 1 + x.shape[1]) < 1:
             continue
-        model = fit_linear_arx(y[:start], x[:start], None, lags, m)
-        orders[lags] = model.seq_len
 
         # refitted (on the values before an origin, or all), the order is chosen again
         def fit(values, lags=lags):
             return fit_linear_arx(values, x[: len(values)], None, lags, m)
 
-        candidate = Candidate(
-            f"linear ARX{_space_name(lags)}",
-            "linear",
-            lags,
-            seq_len=model.seq_len,
-            skip=model.seq_len,
-        ).scored(_refitted_forecasts(fit, model, y, plan, x), plan)
-        candidate.refit = lambda y_all, pool=None, fit=fit: fit(y_all)
+        candidate, model = _fitted_candidate(
+            f"linear ARX{_space_name(lags)}", "linear", lags, fit, y, plan, x
+        )
+        orders[lags] = model.seq_len
         arx.append(candidate)
     if not arx:  # every candidate would ignore the inputs: say so, not silently
         warnings.warn(
@@ -1067,7 +1137,7 @@ def fit_forecaster(
        confirms it: the
        autocorrelation peaks at that lag and again at twice it (so 12 needs
        about 30 values, 52 more than two years of weeks), or the season is strong
-       (seasonal_strength at least 0.75 on 4 seasons of values or more);
+       (seasonal_strength at least 0.75 on 3.5 seasons of values or more);
        otherwise the rule's own answer stands.
        horizon: steps to forecast; by default a season (at least 6), at most
        a sixth of the series.

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rnnc import _validation as check
+from rnnc import smoothing
 from rnnc.model import Combination, Model
 from rnnc.scaling import ROUNDING, in_units_of_largest, mean_in_range
 
@@ -174,8 +175,10 @@ def forecast(
     the next value, which is appended to the window while the oldest value
     drops out, and so on.  A model of several networks gives the median of
     their forecasts; a Combination, the mean of its models' forecasts, each
-    from the values it reads.  The model must predict one series (output_dim
-    1) from its own past, or from its past and inputs.
+    from the values it reads; a Holt-Winters model (Model.seasonal_smoothing)
+    runs its smoothing over its window and forecasts every step from there.
+    The model must predict one series (output_dim 1) from its own past, or
+    from its past and inputs.
 
     A model fitted with inputs (rnnc.fit_forecaster's inputs) needs their
     future values: rnnc does not forecast them.  inputs holds each input's
@@ -432,6 +435,18 @@ def mean_of_paths(paths):
     return mean
 
 
+def _smoothing_paths(model, starts, horizon):
+    """forecast_paths of a Holt-Winters model: the smoothing run over the
+    last window_len values of each start, k steps ahead straight from its
+    states (rnnc.smoothing, why)."""
+    windows = np.asarray(starts, dtype=np.float64)[:, -model.window_len :]
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below
+        path = smoothing.seasonal_forecasts(windows, *model.seasonal_smoothing, horizon)
+    if not np.all(np.isfinite(path)):
+        raise FloatingPointError("a forecast is not finite: the smoothing's output overflows")
+    return path
+
+
 def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
     """Recursive forecasts from many windows at once: starts (n, window_len)
     of raw values gives (n, horizon).  Each network forecasts on its own,
@@ -456,6 +471,8 @@ def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
                 for m in model.models
             ]
         )
+    if model.seasonal_smoothing is not None:
+        return _smoothing_paths(model, starts, horizon)
     inputs_read = reads_inputs(model)
     paths = []
     for network in model.networks:

@@ -31,6 +31,11 @@ shape (n_features,) (a model of a series with inputs).  Only files holding
 such a model are written as format 4, so that older rnnc refuse them as too
 new instead of misreading them; every other file keeps its format.
 
+Format 5 adds seasonal_smoothing, float64 (5,): a model that is additive
+Holt-Winters smoothing holds (period, alpha, beta, phi, gamma) there, every
+other model of the file (0,).  Only files holding such a model are written
+as format 5.
+
 Weights, offset and scale are stored in binary, so a file loads back bit for
 bit.  The file is written at exactly the path given: unlike ``np.savez``, save
 adds no ``.npz`` suffix, so ``load(path)`` finds what ``save(path, ...)`` wrote.
@@ -52,10 +57,11 @@ from rnnc import spec
 from rnnc._version import __version__
 from rnnc.model import Combination, Model
 
-FORMAT_VERSION = 4  # the newest format this rnnc reads and writes
+FORMAT_VERSION = 5  # the newest format this rnnc reads and writes
 MODEL_FORMAT_VERSION = 2  # a single model's: still readable by rnnc before format 3
 COMBINATION_FORMAT_VERSION = 3
 PER_FEATURE_FORMAT_VERSION = 4  # any file with per-feature offset and scale
+SEASONAL_SMOOTHING_FORMAT_VERSION = 5  # any file with a Holt-Winters model
 COMBINATION = "combination"  # the kind of a Combination's file
 COMPONENT = "model"  # a Combination's i-th model is stored under "model{i}/"
 # kept for code that read them here; rnnc.spec is their home
@@ -77,7 +83,18 @@ KEYS = (
 )
 # added in format 2
 KEYS_2 = ("A", "b", "differencing", "member_U", "member_V", "member_W", "member_A", "member_b")
-MODEL_KEYS = KEYS[2:] + KEYS_2  # one model's arrays, alone or in a combination
+KEYS_5 = ("seasonal_smoothing",)  # added in format 5
+
+
+def model_keys(version):
+    """One model's arrays in a file of that format, alone or in a combination."""
+    return (
+        KEYS[2:]
+        + (KEYS_2 if version >= 2 else ())
+        + (KEYS_5 if version >= SEASONAL_SMOOTHING_FORMAT_VERSION else ())
+    )
+
+
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty archive
 
 
@@ -195,6 +212,7 @@ def _check_fields(
     b=None,
     differencing=(),
     members=(),
+    seasonal_smoothing=None,
 ):
     """The fields of a Model, checked as save and load both need them.
 
@@ -244,6 +262,10 @@ def _check_fields(
             f"1, the target first among its features), got output_dim {V.shape[0]}"
         )
     members = _check_networks(members, U, V, W, A, linear_of)
+    if seasonal_smoothing is not None:
+        seasonal_smoothing = _check_seasonal_smoothing(
+            seasonal_smoothing, seq_len, layout, U, V, A, b, differencing, members, offset, scale
+        )
     return dict(
         U=U,
         V=V,
@@ -259,7 +281,65 @@ def _check_fields(
         b=b,
         differencing=differencing,
         members=members,
+        seasonal_smoothing=seasonal_smoothing,
     )
+
+
+# the skip term must give the smoothing's one-step forecast to this share of
+# the largest weight: it is computed from the parameters the same way
+SMOOTHING_WEIGHTS_TOLERANCE = 1e-9
+
+
+def _check_seasonal_smoothing(
+    params, seq_len, layout, U, V, A, b, differencing, members, offset, scale
+):
+    """(period, alpha, beta, phi, gamma) of a Holt-Winters model, checked, and
+    checked against the rest: the network off and the skip term the
+    smoothing's one-step weights on seq_len values (rnnc.smoothing)."""
+    from rnnc import smoothing
+
+    name = "seasonal_smoothing"
+    if isinstance(params, np.ndarray):
+        params = params.tolist()
+    if not isinstance(params, (tuple, list)) or len(params) != 5:
+        raise ValueError(f"{name} must be (period, alpha, beta, phi, gamma), or None")
+    period = check.check_count_between(params[0], f"{name} period", 2)
+    alpha, beta, phi, gamma = (
+        _real(value, f"{name} {key}")
+        for key, value in zip(("alpha", "beta", "phi", "gamma"), params[1:])
+    )
+    if not (0 < alpha <= 1 and 0 <= beta <= 1 and 0 < phi <= 1 and 0 <= gamma <= 1):
+        raise ValueError(
+            f"{name} must have alpha and phi in (0, 1] and beta and gamma in [0, 1], "
+            f"got {alpha}, {beta}, {phi} and {gamma}"
+        )
+    if 2 * period > seq_len:
+        raise ValueError(
+            f"{name} period {period} needs a window of two seasons, seq_len at least "
+            f"{2 * period}, got {seq_len}"
+        )
+    if layout != "shared" or U.shape[1] != 1 or V.shape[0] != 1 or differencing or members:
+        raise ValueError(
+            f"{name} needs a model of one series without inputs, differencing or "
+            f"members (layout 'shared', U of one column, output_dim 1)"
+        )
+    if np.any(V != 0) or A is None or A.shape[1] != seq_len:
+        raise ValueError(
+            f"{name} needs the network off (V = 0) and a skip term over all "
+            f"seq_len = {seq_len} steps"
+        )
+    # the skip term in raw units: A x + offset (1 - sum A) + scale b
+    weights = smoothing.seasonal_weights(period, alpha, beta, phi, gamma, seq_len)
+    constant = float(offset * (1 - A.sum()) + scale * b[0])
+    tolerance = SMOOTHING_WEIGHTS_TOLERANCE
+    if np.max(np.abs(A[0] - weights)) > tolerance * np.max(np.abs(weights)) or abs(
+        constant
+    ) > tolerance * (abs(offset) + abs(scale)):
+        raise ValueError(
+            f"{name} does not match the skip term A, b: they must be the smoothing's "
+            f"one-step weights on seq_len values (rnnc.smoothing.seasonal_weights)"
+        )
+    return (period, alpha, beta, phi, gamma)
 
 
 def save(path: str | os.PathLike, model: Model | Combination) -> str:
@@ -296,18 +376,20 @@ def save(path: str | os.PathLike, model: Model | Combination) -> str:
     path = check_save_path(path)
     try:
         if isinstance(model, Model):
-            arrays = dict(format_version=np.int64(_format_of([model])), **_model_arrays(model))
+            version = _format_of([model])
+            arrays = dict(format_version=np.int64(version), **_model_arrays(model, version))
         else:
             model.check()
+            version = _format_of(model.models, COMBINATION_FORMAT_VERSION)
             arrays = dict(
-                format_version=np.int64(_format_of(model.models, COMBINATION_FORMAT_VERSION)),
+                format_version=np.int64(version),
                 kind=np.str_(COMBINATION),
                 info=np.str_(_info_json(model.info)),
             )
             for i, component in enumerate(model.models):
                 where = f"models[{i}]."
                 try:
-                    part = _model_arrays(component)
+                    part = _model_arrays(component, version)
                 except (TypeError, ValueError) as exc:
                     raise type(exc)(f"{where}{exc}") from None
                 arrays.update({f"{COMPONENT}{i}/{key}": a for key, a in part.items()})
@@ -320,14 +402,18 @@ def save(path: str | os.PathLike, model: Model | Combination) -> str:
 
 
 def _format_of(models, least=MODEL_FORMAT_VERSION):
-    """The oldest format that holds these models: format 4 only for per-feature scaling."""
+    """The oldest format that holds these models: format 5 only for Holt-Winters
+    models, 4 only for per-feature scaling."""
+    if any(m.seasonal_smoothing is not None for m in models):
+        return SEASONAL_SMOOTHING_FORMAT_VERSION
     if any(np.ndim(m.offset) or np.ndim(m.scale) for m in models):
         return PER_FEATURE_FORMAT_VERSION
     return least
 
 
-def _model_arrays(model):
-    """The arrays of one Model as a file stores them (format 2), its fields checked."""
+def _model_arrays(model, version):
+    """The arrays of one Model as a file of that format (2 or later) stores
+    them, its fields checked."""
     fields = _check_fields(
         model.U,
         model.V,
@@ -343,6 +429,7 @@ def _model_arrays(model):
         model.b,
         model.differencing,
         model.members,
+        model.seasonal_smoothing,
     )
     k = fields["bptt_truncate"]
     arrays = dict(
@@ -370,6 +457,8 @@ def _model_arrays(model):
             if networks
             else np.empty((0, *shape), dtype=fields["U"].dtype)
         )
+    if version >= SEASONAL_SMOOTHING_FORMAT_VERSION:
+        arrays["seasonal_smoothing"] = np.array(fields["seasonal_smoothing"] or (), np.float64)
     return arrays
 
 
@@ -486,7 +575,7 @@ def _check_members(fh, path):
         for info in archive.infolist():
             key = info.filename.removesuffix(".npy")
             prefix, name = _split_key(key)
-            if name not in KEYS + KEYS_2 + ("kind",):
+            if name not in KEYS + KEYS_2 + KEYS_5 + ("kind",):
                 continue
             try:
                 with archive.open(info) as member:
@@ -537,7 +626,12 @@ def _read_arrays(path):
                 version = _check_version(version, writer, path)
                 if "kind" in npz.files:
                     _check_kind(_member(npz, "kind", path), version, path)
-                    keys = [*KEYS[:2], "kind", "info", *_component_keys(npz.files, path)]
+                    keys = [
+                        *KEYS[:2],
+                        "kind",
+                        "info",
+                        *_component_keys(npz.files, path, version),
+                    ]
                 else:
                     stray = sorted({_split_key(key)[0] for key in npz.files} - {""})
                     if stray:
@@ -545,7 +639,7 @@ def _read_arrays(path):
                             f"{path}: holds arrays under {', '.join(stray)} but no kind, so "
                             f"it is neither one model's file nor a combination's"
                         )
-                    keys = KEYS + (KEYS_2 if version >= 2 else ())
+                    keys = KEYS[:2] + model_keys(version)
                 missing = [key for key in keys if key not in npz.files]
                 if missing:
                     raise ModelFileError(f"{path}: model file lacks {', '.join(missing)}")
@@ -573,7 +667,7 @@ def _check_kind(kind, version, path):
         )
 
 
-def _component_keys(files, path):
+def _component_keys(files, path, version):
     """Every key a combination's models need, from the prefixes its file holds
     (model0/ ... model{n-1}/, no gaps)."""
     prefixes = {_split_key(key)[0] for key in files} - {""}
@@ -584,7 +678,7 @@ def _component_keys(files, path):
             f"{path}: a combination's file must hold models {COMPONENT}0/ to "
             f"{COMPONENT}{{n-1}}/ for n of at least 2, got {sorted(prefixes) or 'none'}"
         )
-    return [f"{COMPONENT}{i}/{key}" for i in range(count) for key in MODEL_KEYS]
+    return [f"{COMPONENT}{i}/{key}" for i in range(count) for key in model_keys(version)]
 
 
 def _member(npz, key, path):
@@ -650,6 +744,23 @@ def _format_2_fields(stored):
     return dict(A=A, b=b, differencing=tuple(int(lag) for lag in lags), members=members)
 
 
+def _format_5_fields(stored):
+    """The Model field added in format 5, from the arrays read (None before it)."""
+    if "seasonal_smoothing" not in stored:
+        return {}
+    params = stored["seasonal_smoothing"]
+    if params.dtype != np.float64 or params.shape not in ((0,), (5,)):
+        raise ValueError(
+            f"seasonal_smoothing must be a float64 array of 5 values or none, got shape "
+            f"{params.shape}, dtype {params.dtype}"
+        )
+    if params.size and not (np.isfinite(params[0]) and params[0] == np.round(params[0])):
+        raise ValueError(f"seasonal_smoothing period must be a whole number, got {params[0]}")
+    return dict(
+        seasonal_smoothing=(int(params[0]), *map(float, params[1:])) if params.size else None
+    )
+
+
 def load(path: str | os.PathLike) -> Model | Combination:
     """Read the model or combination that `save` wrote, bit for bit.
 
@@ -679,7 +790,7 @@ def load(path: str | os.PathLike) -> Model | Combination:
         models = []
         for i in range(len({_split_key(key)[0] for key in stored}) - 1):
             prefix = f"{COMPONENT}{i}/"
-            part = {key: stored[prefix + key] for key in MODEL_KEYS}
+            part = {key: stored[prefix + key] for key in model_keys(version)}
             try:
                 models.append(_model_from(part, version))
             except (TypeError, ValueError) as exc:
@@ -728,6 +839,7 @@ def _model_from(stored, version):
         scale=_scaling_of(stored["scale"], "scale", version),
         info=info,
         **_format_2_fields(stored),
+        **_format_5_fields(stored),
     )
     fields["info"] = info
     return Model(**fields)

@@ -55,6 +55,13 @@ class Model:
         More networks of the same shapes, as (U, V, W, A, b); predictions are
         the median over all networks (rnnc.forecast: the median of their
         forecasts).
+    seasonal_smoothing : tuple or None
+        (period, alpha, beta, phi, gamma) of additive Holt-Winters smoothing
+        (rnnc.smoothing) for a model that is that smoothing: its network is
+        off (V = 0, no members) and its skip term holds the smoothing's
+        one-step weights on a window of seq_len values; rnnc.forecast then
+        runs the smoothing over the window for every step ahead instead of
+        feeding back one-step predictions.
     """
 
     U: np.ndarray
@@ -71,6 +78,7 @@ class Model:
     b: np.ndarray | None = None
     differencing: tuple = ()
     members: list = field(default_factory=list)
+    seasonal_smoothing: tuple | None = None
 
     def __post_init__(self):
         self.check()
@@ -97,6 +105,7 @@ class Model:
             self.b,
             self.differencing,
             self.members,
+            self.seasonal_smoothing,
         )
 
     @property

@@ -230,8 +230,10 @@ def test_the_season_decides_between_seasonal_spaces_and_the_damped_trend_in_the_
     mean = forecaster._combination(candidates, plan).refit(walk)
     assert [m.differencing for m in mean.models] == [(), (1,), ()]
     assert [m.info.get("smoothing") is not None for m in mean.models] == [False, False, True]
-    names, _ = combined(seasonal)  # the ARs of the four spaces
-    assert names == ["mean of 4 linear models"]
+    names, model = combined(seasonal)  # the ARs of the four spaces and the seasonal smoothing
+    assert names == ["mean of 5 linear models"]
+    assert [m.differencing for m in model.models] == [(), (1,), (12,), (1, 12), ()]
+    assert [m.seasonal_smoothing is not None for m in model.models] == [False] * 4 + [True]
 
 
 def test_a_short_series_with_a_season_backtests_the_seasonal_mean():
@@ -246,7 +248,8 @@ def test_a_short_series_with_a_season_backtests_the_seasonal_mean():
     assert plan.start == 36 and plan.seasonal
     candidates, _ = forecaster._linear_candidates(y, plan)
     mean = forecaster._combination(candidates, plan).refit(y)
-    assert [m.differencing for m in mean.models] == [(), (1,), (12,), (1, 12)]
+    assert [m.differencing for m in mean.models] == [(), (1,), (12,), (1, 12), ()]
+    assert mean.models[-1].seasonal_smoothing is not None
 
 
 @pytest.mark.parametrize("n", [40, 300])  # a holdout of 2 horizons, and one of 10

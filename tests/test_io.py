@@ -52,7 +52,15 @@ def assert_same_model(loaded, model):
         a, b = getattr(loaded, name), getattr(model, name)
         assert a.dtype == b.dtype and a.shape == b.shape, name
         assert a.tobytes() == b.tobytes(), name
-    for name in ("seq_len", "layout", "activation", "bptt_truncate", "info", "differencing"):
+    for name in (
+        "seq_len",
+        "layout",
+        "activation",
+        "bptt_truncate",
+        "info",
+        "differencing",
+        "seasonal_smoothing",
+    ):
         assert getattr(loaded, name) == getattr(model, name), name
     assert len(loaded.networks) == len(model.networks)
     for mine, theirs in zip(loaded.networks, model.networks, strict=True):
@@ -634,3 +642,121 @@ def test_per_feature_scaling_round_trips_as_format_4(tmp_path, rng):
 def test_bad_per_feature_scaling_is_named(rng, fields, error, message):
     with pytest.raises(error, match=message):
         make_model(rng, layout="shared", n_features=3, **fields)
+
+
+# --- format 5: seasonal smoothing -----------------------------------------------------
+
+
+def holt_winters_model(seed=0, n=48, period=12):
+    from rnnc.forecaster import fit_seasonal_smoothing
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    y = 30 + 0.2 * t + 4 * np.sin(2 * np.pi * t / period) + rng.normal(size=n)
+    return fit_seasonal_smoothing(y, period), y
+
+
+def test_seasonal_smoothing_round_trips_as_format_5(tmp_path):
+    model, y = holt_winters_model()
+    path = tmp_path / "hw.npz"
+    io.save(path, model)
+    with np.load(path) as npz:
+        assert int(npz["format_version"]) == io.SEASONAL_SMOOTHING_FORMAT_VERSION == 5
+        assert npz["seasonal_smoothing"].dtype == np.float64
+    loaded = io.load(path)
+    assert_same_model(loaded, model)
+    assert type(loaded.seasonal_smoothing[0]) is int
+    np.testing.assert_array_equal(rnnc.forecast(loaded, y, 30), rnnc.forecast(model, y, 30))
+
+
+def test_a_combination_with_seasonal_smoothing_round_trips(tmp_path, rng):
+    from rnnc.forecaster import fit_linear_ar
+
+    smoothing_model, y = holt_winters_model(1)
+    mean = rnnc.Combination([fit_linear_ar(y, None, (12,), 12), smoothing_model], {"a": 1})
+    path = tmp_path / "mean.npz"
+    io.save(path, mean)
+    with np.load(path) as npz:
+        assert int(npz["format_version"]) == 5
+        assert npz["model0/seasonal_smoothing"].shape == (0,)  # the AR: none
+    loaded = io.load(path)
+    for a, b in zip(loaded.models, mean.models, strict=True):
+        assert_same_model(a, b)
+    np.testing.assert_array_equal(rnnc.forecast(loaded, y, 13), rnnc.forecast(mean, y, 13))
+
+
+def write_holt_winters_fields(path, model, **change):
+    arrays = io._model_arrays(model, io.SEASONAL_SMOOTHING_FORMAT_VERSION)
+    arrays.update(format_version=np.int64(5), rnnc_version=np.str_(rnnc.__version__))
+    arrays.update(change)
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(seasonal_smoothing=np.zeros(4)), "seasonal_smoothing must be a float64 array of 5"),
+        (
+            dict(seasonal_smoothing=np.zeros(5, dtype=np.int64)),
+            "seasonal_smoothing must be a float64 array",
+        ),
+        (
+            dict(seasonal_smoothing=np.array([12.5, 0.3, 0.1, 0.9, 0.1])),
+            "seasonal_smoothing period must be a whole number",
+        ),
+        (
+            dict(seasonal_smoothing=np.array([np.inf, 0.3, 0.1, 0.9, 0.1])),
+            "seasonal_smoothing period must be a whole number",
+        ),
+        (
+            dict(seasonal_smoothing=np.array([30.0, 0.3, 0.1, 0.9, 0.1])),
+            "period 30 needs a window of two seasons",
+        ),
+        (
+            dict(seasonal_smoothing=np.array([12.0, 0.0, 0.1, 0.9, 0.1])),
+            r"alpha and phi in \(0, 1\]",
+        ),
+        (
+            dict(seasonal_smoothing=np.array([12.0, 0.3, 0.1, np.nan, 0.1])),
+            "seasonal_smoothing phi must be finite",
+        ),
+        # parameters that are not the skip term's: a damaged file
+        (
+            dict(seasonal_smoothing=np.array([12.0, 0.5, 0.1, 0.9, 0.1])),
+            "seasonal_smoothing does not match the skip term",
+        ),
+        (dict(b=np.array([0.5])), "seasonal_smoothing does not match the skip term"),
+        (dict(V=np.ones((1, 1))), r"the network off \(V = 0\)"),
+        (dict(differencing=np.array([1])), "without inputs, differencing or members"),
+    ],
+)
+def test_bad_seasonal_smoothing_is_named(tmp_path, change, message):
+    model, _ = holt_winters_model(2)
+    path = write_holt_winters_fields(tmp_path / "hw.npz", model, **change)
+    with pytest.raises(io.ModelFileError, match=message) as exc:
+        io.load(path)
+    assert str(exc.value).startswith(f"{path}: ")
+
+
+def test_a_format_5_file_needs_seasonal_smoothing(tmp_path):
+    model, _ = holt_winters_model(3)
+    path = write_holt_winters_fields(tmp_path / "hw.npz", model)
+    with np.load(path) as npz:
+        arrays = {key: npz[key] for key in npz.files if key != "seasonal_smoothing"}
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    with pytest.raises(io.ModelFileError, match="lacks seasonal_smoothing"):
+        io.load(path)
+
+
+def test_a_model_made_with_seasonal_smoothing_is_checked():
+    model, _ = holt_winters_model(4)
+    fields = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
+    with pytest.raises(ValueError, match="must be .period, alpha, beta, phi, gamma., or None"):
+        Model(**{**fields, "seasonal_smoothing": (12, 0.3)})
+    with pytest.raises(TypeError, match="seasonal_smoothing period must be an integer"):
+        Model(**{**fields, "seasonal_smoothing": (12.0, *model.seasonal_smoothing[1:])})
+    with pytest.raises(ValueError, match="does not match the skip term"):
+        Model(**{**fields, "A": model.A * 1.01})

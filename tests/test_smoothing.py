@@ -1,6 +1,7 @@
-"""Damped-trend smoothing as a linear filter (rnnc.smoothing), and the
-forecaster's ARs kept from exploding: checked against the smoothing's own
-state recursion, statsmodels' implementation and the AR polynomial's roots."""
+"""Damped-trend smoothing as a linear filter and additive Holt-Winters
+(rnnc.smoothing), and the forecaster's ARs kept from exploding: checked
+against the smoothing's own state recursion, statsmodels' implementation and
+the AR polynomial's roots."""
 
 import numpy as np
 import pytest
@@ -111,6 +112,169 @@ def test_a_trending_short_series_gets_the_damped_trend_in_its_combination():
     model = rnnc.fit_forecaster(y, horizon=6, max_epochs=0)
     names = [r["name"] for r in model.info["backtest"]]
     assert "damped trend" in names and "mean of 3 linear models" in names
+
+
+# --- additive Holt-Winters ------------------------------------------------------------
+
+
+def seasonal_series(n, m, seed, level=0.0):
+    """A trend that wanders, a season that drifts, and noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    season = 5 * np.sin(2 * np.pi * t / m) + 2 * np.cos(4 * np.pi * t / m)
+    drift = 1 + np.cumsum(rng.normal(scale=0.01, size=n))
+    return (
+        level
+        + 20
+        + 0.3 * t
+        + np.cumsum(rng.normal(scale=0.3, size=n))
+        + season * drift
+        + rng.normal(size=n)
+    )
+
+
+def holt_winters_by_loop(y, m, alpha, beta, phi, gamma, horizon):
+    """(one-step errors, forecasts): the recursion written out one step at a
+    time, started by least squares as rnnc starts it, by lstsq on dummies."""
+    n = len(y)
+    X = np.zeros((n, 1 + 1 + m))
+    X[:, 0], X[:, 1] = 1.0, np.arange(1, n + 1)
+    X[np.arange(n), 2 + np.arange(n) % m] = 1.0
+    # the season's terms sum to 0: one more row pins that, weighted heavily
+    X = np.vstack([X, np.r_[0.0, 0.0, np.full(m, 1e6)]])
+    coef = np.linalg.lstsq(X, np.r_[y, 0.0], rcond=None)[0]
+    level, slope, season = coef[0], coef[1], list(coef[2:])
+    errors = []
+    for t in range(n):
+        forecast = level + phi * slope + season[t % m]
+        error = y[t] - forecast
+        errors.append(error)
+        level, slope = level + phi * slope + alpha * error, phi * slope + alpha * beta * error
+        season[t % m] += gamma * error
+    ahead = [
+        level + sum(phi**j for j in range(1, k + 1)) * slope + season[(n + k - 1) % m]
+        for k in range(1, horizon + 1)
+    ]
+    return np.array(errors), np.array(ahead)
+
+
+HOLT_WINTERS_PARAMETERS = [
+    (0.3, 0.2, 0.9, 0.1),
+    (0.7, 0.0, 0.98, 0.0),
+    (1.0, 1.0, 0.8, 0.0),
+    (0.05, 0.05, 0.95, 0.5),
+]
+
+
+@pytest.mark.parametrize("m, n", [(4, 30), (12, 60), (12, 31)])
+@pytest.mark.parametrize("params", HOLT_WINTERS_PARAMETERS)
+def test_holt_winters_forecasts_as_its_recursion_written_out(m, n, params):
+    y = seasonal_series(n, m, 5)
+    _, expected = holt_winters_by_loop(y, m, *params, 2 * m + 3)
+    found = smoothing.seasonal_forecasts(y[None], m, *params, 2 * m + 3)[0]
+    np.testing.assert_allclose(found, expected, rtol=1e-9, atol=1e-9 * np.max(np.abs(y)))
+    # the one-step weights give the first step
+    weights = smoothing.seasonal_weights(m, *params, n)
+    assert weights @ y == pytest.approx(expected[0], rel=1e-10)
+    assert weights.sum() == pytest.approx(1, abs=1e-12)  # a constant forecasts itself
+
+
+# statsmodels' ETS returns NaN on the bounds of its parameters (alpha 1)
+@pytest.mark.parametrize("params", [p for p in HOLT_WINTERS_PARAMETERS if p[0] < 1])
+def test_holt_winters_matches_statsmodels_ets_with_the_same_start(params):
+    ets = pytest.importorskip("statsmodels.tsa.exponential_smoothing.ets")
+    m, y = 12, seasonal_series(72, 12, 6)
+    alpha, beta, phi, gamma = params
+    level, slope, season = smoothing._seasonal_start(y, m)
+    model = ets.ETSModel(
+        y,
+        error="add",
+        trend="add",
+        damped_trend=True,
+        seasonal="add",
+        seasonal_periods=m,
+        initialization_method="known",
+        initial_level=float(level),
+        initial_trend=float(slope),
+        initial_seasonal=season,
+    )
+    # statsmodels' trend gain is rnnc's alpha beta
+    expected = model.smooth([alpha, alpha * beta, gamma, phi]).forecast(30)
+    found = smoothing.seasonal_forecasts(y[None], m, *params, 30)[0]
+    np.testing.assert_allclose(found, expected, rtol=1e-10)
+
+
+def test_a_line_plus_a_season_continues_exactly():
+    m, t = 7, np.arange(40)
+    y = 3.0 + 0.25 * t + np.tile([4.0, -1.0, 0.5, -2.0, 1.5, -3.0, 0.0], 6)[:40]
+    future = (
+        3.0 + 0.25 * np.arange(40, 55) + np.tile([4.0, -1.0, 0.5, -2.0, 1.5, -3.0, 0.0], 9)[40:55]
+    )
+    for params in HOLT_WINTERS_PARAMETERS:
+        alpha, beta, phi, gamma = params
+        # damping bends the line: only phi = 1 continues it
+        found = smoothing.seasonal_forecasts(y[None], m, alpha, beta, 1.0, gamma, 15)[0]
+        np.testing.assert_allclose(found, future, rtol=1e-10)
+
+
+def test_the_holt_winters_parameters_are_the_grids_least_one_step_squared_error():
+    m, y = 4, seasonal_series(40, 4, 7)
+    grid = zip(*smoothing.seasonal_grid(), strict=True)
+
+    def sse(params):
+        errors, _ = holt_winters_by_loop(y, m, *params, 1)
+        return float(np.sum(errors[m:] ** 2))
+
+    scores = {params: sse(params) for params in grid}
+    assert all(g <= 1 - a + 1e-12 for a, _, _, g in scores)  # the usual region only
+    found = smoothing.fit_seasonal(y, m)
+    assert scores[found] == pytest.approx(min(scores.values()), rel=1e-12)
+
+
+@pytest.mark.parametrize("level, factor", [(1e6, 1.0), (0.0, 1e-3), (-50.0, 1e250)])
+def test_seasonal_smoothing_moves_and_scales_with_the_series(level, factor):
+    y = seasonal_series(60, 12, 8)
+    model = forecaster.fit_seasonal_smoothing(y, 12)
+    moved = forecaster.fit_seasonal_smoothing(level + factor * y, 12)
+    assert moved.seasonal_smoothing == model.seasonal_smoothing
+    expected = level + factor * rnnc.forecast(model, y, 24)
+    found = rnnc.forecast(moved, level + factor * y, 24)
+    np.testing.assert_allclose(found, expected, rtol=1e-9, atol=1e-9 * abs(level))
+
+
+def test_fit_seasonal_smoothing_reads_at_most_its_seasons_and_forecasts_by_the_recursion():
+    y = seasonal_series(200, 12, 9)
+    model = forecaster.fit_seasonal_smoothing(y, 12)
+    assert model.window_len == forecaster.SMOOTHING_SEASONS * 12
+    period, *params = model.seasonal_smoothing
+    assert period == 12 and tuple(params) == smoothing.fit_seasonal(y[-36:], 12)
+    _, expected = holt_winters_by_loop(y[-36:], 12, *params, 30)
+    np.testing.assert_allclose(rnnc.forecast(model, y, 30), expected, rtol=1e-9)
+    # one step ahead, predict's skip term and the recursion agree
+    assert model.predict(y[None, -120:])[0, 0] == pytest.approx(expected[0], rel=1e-10)
+
+
+def test_fit_seasonal_smoothing_checks_its_arguments():
+    y = seasonal_series(30, 12, 10)
+    with pytest.raises(ValueError, match="two seasons of values for seasonal smoothing, 24"):
+        forecaster.fit_seasonal_smoothing(y[:23], 12)
+    with pytest.raises(ValueError, match="period must be at least 2"):
+        forecaster.fit_seasonal_smoothing(y, 1)
+    with pytest.raises(TypeError, match="period"):
+        forecaster.fit_seasonal_smoothing(y, 2.5)
+
+
+def test_a_short_seasonal_series_gets_seasonal_smoothing_in_its_combination():
+    y = seasonal_series(60, 12, 11)
+    model = rnnc.fit_forecaster(y, horizon=12, calendar_period=12, max_epochs=0)
+    names = [r["name"] for r in model.info["backtest"]]
+    assert "seasonal smoothing" in names
+    assert model.info["winner"].startswith("mean of")
+    smoothed = [m for m in model.models if m.seasonal_smoothing is not None]
+    assert len(smoothed) == 1 and all(m.info.get("smoothing") is None for m in model.models)
+    # the mean forecasts as its models do, the smoothing by its recursion
+    each = [rnnc.forecast(m, y, 12) for m in model.models]
+    np.testing.assert_allclose(rnnc.forecast(model, y, 12), np.mean(each, axis=0), rtol=1e-12)
 
 
 # --- no explosive ARs -----------------------------------------------------------------

@@ -168,7 +168,8 @@ def forecast(
     levels: float | Sequence[float] | None = None,
     inputs: ArrayLike | None = None,
 ) -> NDArray[np.float64] | Forecast:
-    """Forecast the next values of a series, feeding each prediction back.
+    """Forecast the next values of a series, feeding each prediction back
+    (a seasonal smoothing model: from its own recursion).
 
     Starting from the last model.window_len values of history (window_len is
     seq_len plus what the model's differencing uses up), the model predicts
@@ -450,7 +451,8 @@ def _smoothing_paths(model, starts, horizon):
 def forecast_paths(model, starts, horizon, n_threads=None, inputs=None):
     """Recursive forecasts from many windows at once: starts (n, window_len)
     of raw values gives (n, horizon).  Each network forecasts on its own,
-    feeding back its own predictions; the result is the median of their
+    feeding back its own predictions (a seasonal smoothing model, from its
+    recursion: _smoothing_paths); the result is the median of their
     forecasts (a Combination: the mean of its models' forecasts, each from the
     last values of starts it reads).  A model with inputs reads them from
     inputs (n, window_len + horizon, k), their values at the times of starts

@@ -299,8 +299,6 @@ def _check_seasonal_smoothing(
     from rnnc import smoothing
 
     name = "seasonal_smoothing"
-    if isinstance(params, np.ndarray):
-        params = params.tolist()
     if not isinstance(params, (tuple, list)) or len(params) != 5:
         raise ValueError(f"{name} must be (period, alpha, beta, phi, gamma), or None")
     period = check.check_count_between(params[0], f"{name} period", 2)
@@ -640,6 +638,12 @@ def _read_arrays(path):
                             f"it is neither one model's file nor a combination's"
                         )
                     keys = KEYS[:2] + model_keys(version)
+                newer = sorted(key for key in npz.files if _split_key(key)[1] in KEYS_5)
+                if newer and version < SEASONAL_SMOOTHING_FORMAT_VERSION:
+                    raise ModelFileError(
+                        f"{path}: holds {', '.join(newer)}, which format {version} does "
+                        f"not; it came with format {SEASONAL_SMOOTHING_FORMAT_VERSION}"
+                    )
                 missing = [key for key in keys if key not in npz.files]
                 if missing:
                     raise ModelFileError(f"{path}: model file lacks {', '.join(missing)}")
@@ -754,8 +758,10 @@ def _format_5_fields(stored):
             f"seasonal_smoothing must be a float64 array of 5 values or none, got shape "
             f"{params.shape}, dtype {params.dtype}"
         )
-    if params.size and not (np.isfinite(params[0]) and params[0] == np.round(params[0])):
-        raise ValueError(f"seasonal_smoothing period must be a whole number, got {params[0]}")
+    if params.size and not (
+        np.isfinite(params[0]) and params[0] == np.round(params[0]) and abs(params[0]) <= 2**62
+    ):
+        raise ValueError(f"seasonal_smoothing period must be a whole number, got {params[0]:g}")
     return dict(
         seasonal_smoothing=(int(params[0]), *map(float, params[1:])) if params.size else None
     )

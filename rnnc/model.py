@@ -82,6 +82,9 @@ class Model:
 
     def __post_init__(self):
         self.check()
+        if self.seasonal_smoothing is not None:  # as a file gives it back
+            period, *parameters = self.seasonal_smoothing
+            self.seasonal_smoothing = (int(period), *map(float, parameters))
 
     def check(self):
         """A ValueError or TypeError naming the field, unless the fields make a

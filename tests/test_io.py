@@ -711,6 +711,10 @@ def write_holt_winters_fields(path, model, **change):
             "seasonal_smoothing period must be a whole number",
         ),
         (
+            dict(seasonal_smoothing=np.array([1e300, 0.3, 0.1, 0.9, 0.1])),
+            "seasonal_smoothing period must be a whole number, got 1e.300",
+        ),
+        (
             dict(seasonal_smoothing=np.array([30.0, 0.3, 0.1, 0.9, 0.1])),
             "period 30 needs a window of two seasons",
         ),
@@ -751,6 +755,26 @@ def test_a_format_5_file_needs_seasonal_smoothing(tmp_path):
         io.load(path)
 
 
+def test_an_older_format_with_seasonal_smoothing_is_refused(tmp_path):
+    model, _ = holt_winters_model(5)
+    path = write_holt_winters_fields(tmp_path / "hw.npz", model, format_version=np.int64(4))
+    with pytest.raises(
+        io.ModelFileError, match="holds seasonal_smoothing, which format 4 does not"
+    ):
+        io.load(path)
+
+
+def test_checking_a_long_seasonal_model_takes_neither_memory_nor_time(tmp_path):
+    # the weights come from one pass back through the recursion: a file of
+    # 50,000 steps had made the check build a 50,000 x 50,000 matrix
+    from rnnc import forecaster, smoothing
+
+    weights = smoothing.seasonal_weights(2, 0.3, 0.2, 0.9, 0.0, 50_000)
+    model = forecaster.linear_model(weights, [0.0], seasonal_smoothing=(2, 0.3, 0.2, 0.9, 0.0))
+    io.save(tmp_path / "long.npz", model)
+    assert io.load(tmp_path / "long.npz").seq_len == 50_000
+
+
 def test_a_model_made_with_seasonal_smoothing_is_checked():
     model, _ = holt_winters_model(4)
     fields = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
@@ -760,3 +784,8 @@ def test_a_model_made_with_seasonal_smoothing_is_checked():
         Model(**{**fields, "seasonal_smoothing": (12.0, *model.seasonal_smoothing[1:])})
     with pytest.raises(ValueError, match="does not match the skip term"):
         Model(**{**fields, "A": model.A * 1.01})
+    # kept as a file gives it back
+    period, *rest = model.seasonal_smoothing
+    made = Model(**{**fields, "seasonal_smoothing": [np.int64(period), *rest]})
+    assert made.seasonal_smoothing == model.seasonal_smoothing
+    assert type(made.seasonal_smoothing) is tuple and type(made.seasonal_smoothing[0]) is int

@@ -311,6 +311,11 @@ def _check_seasonal_smoothing(
             f"{name} must have alpha and phi in (0, 1] and beta and gamma in [0, 1], "
             f"got {alpha}, {beta}, {phi} and {gamma}"
         )
+    if seq_len > smoothing.MAX_WINDOW:
+        raise ValueError(
+            f"{name} reads at most {smoothing.MAX_WINDOW} values, seq_len "
+            f"{smoothing.MAX_WINDOW} or less, got {seq_len}"
+        )
     if 2 * period > seq_len:
         raise ValueError(
             f"{name} period {period} needs a window of two seasons, seq_len at least "
@@ -327,12 +332,20 @@ def _check_seasonal_smoothing(
             f"seq_len = {seq_len} steps"
         )
     # the skip term in raw units: A x + offset (1 - sum A) + scale b
-    weights = smoothing.seasonal_weights(period, alpha, beta, phi, gamma, seq_len)
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below
+        weights = smoothing.seasonal_weights(period, alpha, beta, phi, gamma, seq_len)
+    if not np.all(np.isfinite(weights)):
+        raise ValueError(
+            f"{name} does not forecast: its recursion is unstable over seq_len = {seq_len} "
+            f"values, and its weights overflow"
+        )
     constant = float(offset * (1 - A.sum()) + scale * b[0])
     tolerance = SMOOTHING_WEIGHTS_TOLERANCE
-    if np.max(np.abs(A[0] - weights)) > tolerance * np.max(np.abs(weights)) or abs(
-        constant
-    ) > tolerance * (abs(offset) + abs(scale)):
+    # written so that NaN weights (an unstable recursion over a long window) fail
+    if not (
+        np.max(np.abs(A[0] - weights)) <= tolerance * np.max(np.abs(weights))
+        and abs(constant) <= tolerance * (abs(offset) + abs(scale))
+    ):
         raise ValueError(
             f"{name} does not match the skip term A, b: they must be the smoothing's "
             f"one-step weights on seq_len values (rnnc.smoothing.seasonal_weights)"
@@ -761,7 +774,9 @@ def _format_5_fields(stored):
     if params.size and not (
         np.isfinite(params[0]) and params[0] == np.round(params[0]) and abs(params[0]) <= 2**62
     ):
-        raise ValueError(f"seasonal_smoothing period must be a whole number, got {params[0]:g}")
+        raise ValueError(
+            f"seasonal_smoothing period must be a whole number of at most 2**62, got {params[0]:g}"
+        )
     return dict(
         seasonal_smoothing=(int(params[0]), *map(float, params[1:])) if params.size else None
     )

@@ -27,9 +27,10 @@ of the season:
     s_t = s_{t-m} + gamma e_t
 
 forecasting l_t + (phi + ... + phi^k) b_t + s_{t+k-m(1+floor((k-1)/m))}.
-Its seasonal weights fade by 1 - gamma a season, too slowly for a filter
-on a window to forget how it started (10 seasons at gamma 0.1 keep a third
-of the start).  So it runs over a whole window from a start fitted to that
+Its seasonal weights fade by 1 - gamma a season (not at all at gamma 0,
+which the forecaster fits), too slowly for a filter on a window to forget
+how it started (10 seasons at gamma 0.1 keep a third of the start).  So it
+runs over a whole window from a start fitted to that
 window (least squares of the values on a line and a season: no values are
 spent on it, and it is linear in them), its one-step forecast is a linear
 filter on exactly that window (seasonal_weights, the Model's skip term), and
@@ -127,6 +128,10 @@ def filter_weights(alpha, beta, phi, max_len):
 
 # --- additive Holt-Winters -----------------------------------------------------------
 
+# The longest window a seasonal smoothing model reads: checking a model file's
+# skip term against its parameters takes about a second there (rnnc.io), and
+# the forecaster's windows are 3 seasons.
+MAX_WINDOW = 100_000
 # beta 0 keeps the slope the start fitted, fading by phi a step
 SEASONAL_TREND_SHARES = (0.0, *TREND_SHARES)
 # gamma.  The start is fitted to the whole window, so the one-step errors the

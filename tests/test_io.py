@@ -712,7 +712,7 @@ def write_holt_winters_fields(path, model, **change):
         ),
         (
             dict(seasonal_smoothing=np.array([1e300, 0.3, 0.1, 0.9, 0.1])),
-            "seasonal_smoothing period must be a whole number, got 1e.300",
+            r"seasonal_smoothing period must be a whole number of at most 2\*\*62, got 1e.300",
         ),
         (
             dict(seasonal_smoothing=np.array([30.0, 0.3, 0.1, 0.9, 0.1])),
@@ -773,6 +773,31 @@ def test_checking_a_long_seasonal_model_takes_neither_memory_nor_time(tmp_path):
     model = forecaster.linear_model(weights, [0.0], seasonal_smoothing=(2, 0.3, 0.2, 0.9, 0.0))
     io.save(tmp_path / "long.npz", model)
     assert io.load(tmp_path / "long.npz").seq_len == 50_000
+
+
+def test_an_unstable_or_too_long_seasonal_model_is_refused(tmp_path):
+    from rnnc import forecaster, smoothing
+
+    # alpha = gamma = 1 over 5,000 steps: the weights overflow to NaN, which
+    # had compared as no mismatch, so a skip term of zeros passed
+    unstable = (2, 1.0, 1.0, 1.0, 1.0)
+    with pytest.raises(ValueError, match="its recursion is unstable over seq_len = 5000"):
+        forecaster.linear_model(np.zeros(5000), [0.0], seasonal_smoothing=unstable)
+    # a long window: refused before its weights are computed (a small
+    # compressed file could declare ten million steps)
+    model, _ = holt_winters_model(6)
+    n = smoothing.MAX_WINDOW + 1
+    path = write_holt_winters_fields(
+        tmp_path / "long.npz",
+        model,
+        seq_len=np.int64(n),
+        A=np.zeros((1, n)),
+        seasonal_smoothing=np.array([2.0, 0.3, 0.1, 0.9, 0.0]),
+    )
+    with pytest.raises(io.ModelFileError, match=f"reads at most {smoothing.MAX_WINDOW} values"):
+        io.load(path)
+    with pytest.raises(ValueError, match="period must be at most 50000"):
+        forecaster.fit_seasonal_smoothing(np.arange(10.0), 50_001)
 
 
 def test_a_model_made_with_seasonal_smoothing_is_checked():

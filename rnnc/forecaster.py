@@ -1145,7 +1145,7 @@ def fit_forecaster(
     1. period: the seasonal period (1: none); by default detect_period's
        autocorrelation rule.  calendar_period, the season the series' dates
        imply (12 for monthly steps, 4 quarterly, 52 weekly, 7 daily, 5
-       business-daily: what rnnc train passes), is taken only when that rule
+       business-daily, 24 hourly: what rnnc train passes), is taken only when that rule
        confirms it: the
        autocorrelation peaks at that lag and again at twice it (so 12 needs
        about 30 values, 52 more than two years of weeks), or the season is strong

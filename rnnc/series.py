@@ -52,6 +52,10 @@ class SeriesError(ValueError):
     """A file that cannot be read as the series asked for; the message says where."""
 
 
+DAY = 86_400  # seconds
+SHORTEST_DAILY_STEP = 900  # seconds: a day of 15-minute steps is a season of 96
+
+
 @dataclass(frozen=True)
 class Frequency:
     """The regular step between dates: n units of "D" (days), "B" (business
@@ -85,8 +89,13 @@ class Frequency:
     @property
     def season(self):
         """The calendar's season in steps, or None: a year of months (12), of
-        quarters (4) or of weeks (52), a week of days (7) or business days (5)."""
+        quarters (4) or of weeks (52), a week of days (7) or business days
+        (5), a day of steps of 15 minutes or more that divide it (24 hourly,
+        48 half-hourly, 96 quarter-hourly).  A day of shorter steps is no
+        calendar season: detect_period's test of it reads O(n m) products."""
         seasons = {("M", 1): 12, ("M", 3): 4, ("D", 7): 52, ("D", 1): 7, ("B", 1): 5}
+        if self.unit == "s" and SHORTEST_DAILY_STEP <= self.n < DAY and DAY % self.n == 0:
+            return DAY // self.n
         return seasons.get((self.unit, self.n))
 
     def add(self, date, k):
@@ -439,12 +448,12 @@ def infer_frequency(dates, name="date", rows=None):
     one_time = bool(np.all((dates - days) == (dates[0] - days[0])))
     if one_time and _business_days(days):
         candidates.append(Frequency("B", 1))
-    if one_time and np.all(seconds % 86400 == 0):
-        candidates.append(Frequency("D", int(np.gcd.reduce(seconds // 86400)) or 1))
+    if one_time and np.all(seconds % DAY == 0):
+        candidates.append(Frequency("D", int(np.gcd.reduce(seconds // DAY)) or 1))
     candidates.append(Frequency("s", int(np.gcd.reduce(seconds))))
     for frequency in candidates:
         if frequency.unit in ("D", "s"):
-            smallest = int(seconds.min()) // (86400 if frequency.unit == "D" else 1)
+            smallest = int(seconds.min()) // (DAY if frequency.unit == "D" else 1)
             if smallest != frequency.n:  # steps of 2 and 3 days: no regular step
                 continue
         if all(frequency.steps_between(a, b) for a, b in zip(dates[:-1], dates[1:], strict=True)):
@@ -488,7 +497,7 @@ def _day_of_month(days):
 
 def _duration(seconds):
     seconds = int(seconds)
-    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+    for unit, size in (("days", DAY), ("hours", 3600), ("minutes", 60)):
         if seconds % size == 0:
             return f"{seconds // size} {unit}"
     return f"{seconds} seconds"

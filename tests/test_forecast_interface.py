@@ -119,6 +119,17 @@ def test_the_calendar_period_is_taken_only_when_the_data_agree(capsys, tmp_path)
     assert model.info["period"] == 1 and model.info["period_from"] == "autocorrelation"
 
 
+def test_hourly_dates_suggest_a_daily_season(capsys, tmp_path):
+    # 90 hours: without dates the autocorrelation reaches lag 22 only
+    values = seasonal_series(90, period=24)
+    hours = [str(np.datetime64("2021-03-01T00:00") + np.timedelta64(h, "h")) for h in range(90)]
+    model, out = train(capsys, tmp_path, values, [h.replace("T", " ") for h in hours])
+    assert model.info["period"] == 24 and model.info["period_from"] == "dates"
+    assert "(period 24, from the dates)" in out
+    model, _ = train(capsys, tmp_path, values, hours, "--no-date")
+    assert model.info["period"] != 24
+
+
 # --- the forecast origin ---------------------------------------------------------------
 
 

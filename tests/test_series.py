@@ -386,6 +386,19 @@ def test_a_business_day_the_market_skips_is_a_gap_and_weekends_are_none(tmp_path
 
 
 @pytest.mark.parametrize(
+    "minutes, season",
+    [(60, 24), (30, 48), (15, 96), (360, 4), (720, 2), (10, None), (300, None)],
+)
+def test_steps_within_a_day_have_the_day_for_season(tmp_path, minutes, season):
+    # steps of 15 minutes or more that divide a day; a day of 10-minute steps
+    # (144) is left to the autocorrelation, whose calendar test reads n m products
+    times = np.datetime64("2021-03-01T00:00") + np.arange(30) * np.timedelta64(minutes, "m")
+    rows = "".join(f"{str(t)[:16].replace('T', ' ')},{i}\n" for i, t in enumerate(times))
+    table = read_table(write(tmp_path, "time,load\n" + rows), ["load"])
+    assert table.frequency.season == season
+
+
+@pytest.mark.parametrize(
     "header,cells,found",
     [
         # pandas' unnamed index beside the real date column

@@ -425,12 +425,8 @@ def fit_damped_trend(series, max_window=None):
     max_window = min(max_window, len(y) - 1)
     alpha, beta, phi = smoothing.fit_parameters(y, max_window)
     weights = smoothing.filter_weights(alpha, beta, phi, max_window)
-    A = weights[::-1]  # oldest first
-    # in the scaled space the model works in, the same weighted sum of raw values
-    offset, scale = _scaling(y)
-    b = offset * (A.sum() - 1) / scale
     info = dict(smoothing=[alpha, beta, phi])
-    return linear_model(A, [b], (), offset, scale, info)
+    return _weighted_sum_model(weights[::-1], y, info=info)  # oldest first
 
 
 def fit_seasonal_smoothing(series, period):
@@ -462,9 +458,16 @@ def fit_seasonal_smoothing(series, period):
     y = y[-min(SMOOTHING_SEASONS * period, smoothing.MAX_WINDOW) :]
     params = (period, *smoothing.fit_seasonal(y, period))
     A = smoothing.seasonal_weights(*params, len(y))
+    return _weighted_sum_model(A, y, seasonal_smoothing=params)
+
+
+def _weighted_sum_model(A, y, **fields):
+    """A linear model forecasting A x, x the raw values of a window (oldest
+    first), scaled by y's standardisation: in that space the same weighted
+    sum needs the intercept offset (sum A - 1) / scale."""
     offset, scale = _scaling(y)
-    b = offset * (A.sum() - 1) / scale  # the same sum of raw values in the scaled space
-    return linear_model(A, [b], (), offset, scale, seasonal_smoothing=params)
+    b = offset * (A.sum() - 1) / scale
+    return linear_model(A, [b], (), offset, scale, **fields)
 
 
 def _inputs(inputs, n):

@@ -53,7 +53,7 @@ import numpy as np
 
 from rnnc import _validation as check
 from rnnc import differencing as diff
-from rnnc import spec
+from rnnc import smoothing, spec
 from rnnc._version import __version__
 from rnnc.model import Combination, Model
 
@@ -296,8 +296,6 @@ def _check_seasonal_smoothing(
     """(period, alpha, beta, phi, gamma) of a Holt-Winters model, checked, and
     checked against the rest: the network off and the skip term the
     smoothing's one-step weights on seq_len values (rnnc.smoothing)."""
-    from rnnc import smoothing
-
     name = "seasonal_smoothing"
     if not isinstance(params, (tuple, list)) or len(params) != 5:
         raise ValueError(f"{name} must be (period, alpha, beta, phi, gamma), or None")

@@ -81,19 +81,18 @@ class Model:
     seasonal_smoothing: tuple | None = None
 
     def __post_init__(self):
-        self.check()
-        if self.seasonal_smoothing is not None:  # as a file gives it back
-            period, *parameters = self.seasonal_smoothing
-            self.seasonal_smoothing = (int(period), *map(float, parameters))
+        # as checked, and as a file gives it back: (int, float, ...)
+        self.seasonal_smoothing = self.check()["seasonal_smoothing"]
 
     def check(self):
         """A ValueError or TypeError naming the field, unless the fields make a
-        model that can predict (the checks a model file gets; see rnnc.io)."""
+        model that can predict (the checks a model file gets; see rnnc.io);
+        returns the fields as checked."""
         from rnnc.io import _check_fields
 
         if not isinstance(self.info, dict):
             raise TypeError(f"info must be a dict, got {type(self.info).__name__}")
-        _check_fields(
+        return _check_fields(
             self.U,
             self.V,
             self.W,

@@ -30,14 +30,13 @@ forecasting l_t + (phi + ... + phi^k) b_t + s_{t+k-m(1+floor((k-1)/m))}.
 Its seasonal weights fade by 1 - gamma a season (not at all at gamma 0,
 which the forecaster fits), too slowly for a filter on a window to forget
 how it started (10 seasons at gamma 0.1 keep a third of the start).  So it
-runs over a whole window from a start fitted to that
-window (least squares of the values on a line and a season: no values are
-spent on it, and it is linear in them), its one-step forecast is a linear
-filter on exactly that window (seasonal_weights, the Model's skip term), and
-its k-step forecasts come from the recursion itself (seasonal_forecasts):
-fed back as values, its one-step forecasts would each restart it from a
-window moved by a step, which on the benchmark's short monthly series
-forecast much worse.
+runs over a whole window from a start fitted to that window (least squares
+of the values on a line and a season: no values are spent on it, and it is
+linear in them), its one-step forecast is a linear filter on exactly that
+window (seasonal_weights, the Model's skip term), and its k-step forecasts
+come from the recursion itself (seasonal_forecasts): fed back as values,
+its one-step forecasts would each restart it from a window moved by a step,
+which on the benchmark's short monthly series forecast much worse.
 """
 
 import numpy as np
@@ -158,14 +157,15 @@ def _season_sums(y, m):
 
 
 def _start_design(n, m):
-    """(counts, steps, centred, spread) of least squares on a line and a
-    season over n values: values at each step of the season, the time t + 1
-    of each value, that time less its step's mean time, and the sum of
-    squares of the latter."""
-    steps = np.arange(1, n + 1, dtype=np.float64)
+    """(counts, mean_time, centred, spread) of least squares on a line and a
+    season over n values: values at each step of the season, their mean time
+    t + 1, each value's time less its step's mean, and the sum of squares of
+    the latter."""
+    times = np.arange(1, n + 1, dtype=np.float64)
     counts = _season_sums(np.ones(n), m)
-    centred = steps - (_season_sums(steps, m) / counts)[np.arange(n) % m]
-    return counts, steps, centred, float(centred @ centred)
+    mean_time = _season_sums(times, m) / counts
+    centred = times - mean_time[np.arange(n) % m]
+    return counts, mean_time, centred, float(centred @ centred)
 
 
 def _seasonal_start(y, m):
@@ -176,9 +176,9 @@ def _seasonal_start(y, m):
     intercept from its mean, the level the intercepts' mean (O(n + m), where
     a pseudo-inverse of the design took O(n m^2))."""
     n = y.shape[-1]
-    counts, steps, centred, spread = _start_design(n, m)
+    counts, mean_time, centred, spread = _start_design(n, m)
     slope = (y @ centred) / spread
-    intercepts = _season_sums(y, m) / counts - slope[..., None] * (_season_sums(steps, m) / counts)
+    intercepts = _season_sums(y, m) / counts - slope[..., None] * mean_time
     level = intercepts.mean(axis=-1)
     return level, slope, intercepts - level[..., None]
 
@@ -238,9 +238,9 @@ def seasonal_weights(m, alpha, beta, phi, gamma, window):
         )
     # and through the start: level = mean(c), season = c - level, with c_j
     # each step's intercept, mean(y_j) - slope mean(t_j + 1)
-    counts, steps, centred, spread = _start_design(n, m)
+    counts, mean_time, centred, spread = _start_design(n, m)
     by_intercept = d_level / m + d_season - d_season.sum() / m
-    by_slope = d_slope - by_intercept @ (_season_sums(steps, m) / counts)
+    by_slope = d_slope - by_intercept @ mean_time
     weights += (by_intercept / counts)[np.arange(n) % m] + by_slope * centred / spread
     return weights
 

@@ -440,7 +440,7 @@ def fit_seasonal_smoothing(series, period):
     Parameters
     ----------
     series : array_like, 1-D
-        At least two seasons of values, and MIN_LENGTH.
+        At least rnnc.smoothing.MIN_SEASONS (1.5) seasons of values.
     period : int
         The season, from 2 to rnnc.smoothing.MAX_WINDOW / 2.
 
@@ -450,10 +450,10 @@ def fit_seasonal_smoothing(series, period):
     """
     y = _series(series)
     period = check.check_count_between(period, "period", 2, smoothing.MAX_WINDOW // 2)
-    if len(y) < 2 * period:
+    if len(y) < smoothing.min_window(period):
         raise ValueError(
-            f"series must hold two seasons of values for seasonal smoothing, "
-            f"{2 * period}, got {len(y)}"
+            f"series must hold {smoothing.MIN_SEASONS} seasons of values for seasonal "
+            f"smoothing, {smoothing.min_window(period)}, got {len(y)}"
         )
     y = y[-min(SMOOTHING_SEASONS * period, smoothing.MAX_WINDOW) :]
     params = (period, *smoothing.fit_seasonal(y, period))
@@ -757,7 +757,8 @@ def _linear_candidates(y, plan):
                 "damped trend", "linear", (), fit_damped_trend, y, plan, smoothing="damped trend"
             )[0]
         )
-    if 1 < m <= smoothing.MAX_WINDOW // 2 and plan.start >= max(2 * m, MIN_LENGTH):
+    shortest = max(smoothing.min_window(m), MIN_LENGTH)
+    if 1 < m <= smoothing.MAX_WINDOW // 2 and plan.start >= shortest:
         found.append(
             _fitted_candidate(
                 "seasonal smoothing",
@@ -1170,7 +1171,7 @@ def fit_forecaster(
        each pulled back to a unit root when its fit is explosive (roots of
        modulus above MAX_ROOT), damped-trend exponential smoothing
        (fit_damped_trend), with a period seasonal smoothing on its last 3
-       seasons (fit_seasonal_smoothing; when 2 seasons and MIN_LENGTH values
+       seasons (fit_seasonal_smoothing; when 1.5 seasons and MIN_LENGTH values
        precede the holdout), the combination (an rnnc.Combination: the mean
        of the linear models' forecasts; the seasonal spaces join only when
        the series shows the season by step 1's test, and the seasonal

@@ -314,10 +314,10 @@ def _check_seasonal_smoothing(
             f"{name} reads at most {smoothing.MAX_WINDOW} values, seq_len "
             f"{smoothing.MAX_WINDOW} or less, got {seq_len}"
         )
-    if 2 * period > seq_len:
+    if smoothing.min_window(period) > seq_len:
         raise ValueError(
-            f"{name} period {period} needs a window of two seasons, seq_len at least "
-            f"{2 * period}, got {seq_len}"
+            f"{name} period {period} needs a window of {smoothing.MIN_SEASONS} seasons, "
+            f"seq_len at least {smoothing.min_window(period)}, got {seq_len}"
         )
     if layout != "shared" or U.shape[1] != 1 or V.shape[0] != 1 or differencing or members:
         raise ValueError(

@@ -716,7 +716,7 @@ def write_holt_winters_fields(path, model, **change):
         ),
         (
             dict(seasonal_smoothing=np.array([30.0, 0.3, 0.1, 0.9, 0.1])),
-            "period 30 needs a window of two seasons",
+            "period 30 needs a window of 1.5 seasons, seq_len at least 45",
         ),
         (
             dict(seasonal_smoothing=np.array([12.0, 0.0, 0.1, 0.9, 0.1])),

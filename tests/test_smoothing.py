@@ -166,7 +166,8 @@ HOLT_WINTERS_PARAMETERS = [
 ]
 
 
-@pytest.mark.parametrize("m, n", [(4, 30), (12, 60), (12, 31)])
+# the shortest windows: a season and a half (smoothing.min_window)
+@pytest.mark.parametrize("m, n", [(4, 30), (12, 60), (12, 31), (12, 18), (7, 11), (2, 3)])
 @pytest.mark.parametrize("params", HOLT_WINTERS_PARAMETERS)
 def test_holt_winters_forecasts_as_its_recursion_written_out(m, n, params):
     y = seasonal_series(n, m, 5)
@@ -256,8 +257,8 @@ def test_fit_seasonal_smoothing_reads_at_most_its_seasons_and_forecasts_by_the_r
 
 def test_fit_seasonal_smoothing_checks_its_arguments():
     y = seasonal_series(30, 12, 10)
-    with pytest.raises(ValueError, match="two seasons of values for seasonal smoothing, 24"):
-        forecaster.fit_seasonal_smoothing(y[:23], 12)
+    with pytest.raises(ValueError, match="1.5 seasons of values for seasonal smoothing, 18"):
+        forecaster.fit_seasonal_smoothing(y[:17], 12)
     with pytest.raises(ValueError, match="period must be at least 2"):
         forecaster.fit_seasonal_smoothing(y, 1)
     with pytest.raises(TypeError, match="period"):
@@ -267,15 +268,17 @@ def test_fit_seasonal_smoothing_checks_its_arguments():
 @pytest.mark.parametrize("period", [2, 3])
 @pytest.mark.parametrize("n", [8, 9, 10, 11])
 def test_the_shortest_series_with_a_short_season_still_fit(period, n):
-    # two seasons before the holdout, but fewer values than a fit needs:
+    # a season and a half before the holdout, but fewer values than a fit needs:
     # the seasonal smoothing waits for MIN_LENGTH, as the damped trend does
     y = seasonal_series(n, period, n)
     model = rnnc.fit_forecaster(y, period=period, max_epochs=0)
     assert np.all(np.isfinite(rnnc.forecast(model, y, 4)))
 
 
-def test_a_short_seasonal_series_gets_seasonal_smoothing_in_its_combination():
-    y = seasonal_series(60, 12, 11)
+# 42 values hold out 21: the holdout starts after a season and a half
+@pytest.mark.parametrize("n", [42, 60])
+def test_a_short_seasonal_series_gets_seasonal_smoothing_in_its_combination(n):
+    y = seasonal_series(n, 12, 11)
     model = rnnc.fit_forecaster(y, horizon=12, calendar_period=12, max_epochs=0)
     names = [r["name"] for r in model.info["backtest"]]
     assert "seasonal smoothing" in names

@@ -52,6 +52,7 @@ from rnnc.series import (
     filled_each_side,
     offset_of,
     parse_dates,
+    read_header,
     read_table,
     span_months,
     utc_offset,
@@ -163,7 +164,9 @@ def for_column(path, column, columns, option):
 
 
 def check_columns(args):
-    """--column and --inputs: no column both a target and an input."""
+    """--column and --inputs: no column both a target and an input (names
+    holding commas put together first, whole_names)."""
+    whole_names(args)
     both = [name for name in getattr(args, "inputs", None) or () if name in args.column]
     if both:
         raise CommandError(
@@ -1231,15 +1234,41 @@ def fraction(text):
     return value
 
 
+class ColumnNames(list):
+    """--column or --inputs: the names, and the text they were split from."""
+
+    def __init__(self, names, text):
+        super().__init__(names)
+        self.text = text
+
+
 def column_names(text):
-    """An argparse type: NAME or NAME,NAME,... (column names, each once)."""
+    """An argparse type: NAME or NAME,NAME,... (column names, each once).
+    A name holding a comma is split here; whole_names puts it together
+    again when the file has a column of that name."""
     names = [name.strip() for name in text.split(",")]
     if not all(names):
         raise argparse.ArgumentTypeError(f"{text!r} has an empty column name")
     twice = next((name for name in names if names.count(name) > 1), None)
     if twice is not None:
         raise argparse.ArgumentTypeError(f"{text!r} names {twice!r} twice")
-    return names
+    return ColumnNames(names, text)
+
+
+def whole_names(args):
+    """--column and --inputs as the file names its columns: where an
+    option's whole text, commas and all, is the name of one of the file's
+    columns ("sales, units"), it names that column, not several."""
+    for option in ("column", "inputs"):
+        names = getattr(args, option, None)
+        if not isinstance(names, ColumnNames) or len(names) < 2:
+            continue
+        try:
+            header = read_header(args.csv, args.delimiter)
+        except (SeriesError, ValueError):
+            return  # read_table says what is wrong with the file
+        if names.text.strip() in header:
+            setattr(args, option, ColumnNames([names.text.strip()], names.text))
 
 
 def one_character(text):
@@ -1273,7 +1302,8 @@ def add_series_options(parser):
         metavar="NAME[,NAME...]",
         help="the series' column; several, comma-separated, get one model each, "
         "from its own past (and the --inputs), in the files --save (--model) "
-        "names with {column}, e.g. model-{column}.npz",
+        "names with {column}, e.g. model-{column}.npz (a name with commas in it "
+        "is one column when the file has a column of that name)",
     )
     parser.add_argument(
         "--inputs",

@@ -562,22 +562,7 @@ def read_table(
     """
     if fill is not None and fill not in (*FILLS, KEEP_GAPS):
         raise ValueError(f"fill must be None or one of {', '.join(map(repr, FILLS))}, got {fill!r}")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            text = f.read()
-    except OSError as exc:
-        raise SeriesError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise SeriesError(f"{path} is not UTF-8 text: {exc}") from None
-    lines = text.splitlines()
-    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    if blank == len(lines):
-        raise SeriesError(f"{path} is empty")
-    if delimiter is None:
-        delimiter = _sniff_delimiter(lines[blank])
-    elif len(delimiter) != 1:
-        raise ValueError(f"delimiter must be one character, got {delimiter!r}")
-    numbered = _records(lines, blank, delimiter, path)
+    numbered, delimiter = _read_records(path, delimiter)
     header = [name.strip() for name in numbered.pop(0)[1]]
     filled = [i for i, (_, row) in enumerate(numbered) if any(cell.strip() for cell in row)]
     if not filled:
@@ -735,6 +720,33 @@ def _steps(table, where):
         end=None,
         numbers=table.numbers[where],
     )
+
+
+def read_header(path: str | os.PathLike, delimiter: str | None = None) -> list[str]:
+    """The column names of a CSV file's header row, as read_table reads them."""
+    numbered, _ = _read_records(path, delimiter)
+    return [name.strip() for name in numbered[0][1]]
+
+
+def _read_records(path, delimiter):
+    """(the file's records from its header on, numbered as _records numbers
+    them; the delimiter, sniffed from the header when None)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            text = f.read()
+    except OSError as exc:
+        raise SeriesError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SeriesError(f"{path} is not UTF-8 text: {exc}") from None
+    lines = text.splitlines()
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if blank == len(lines):
+        raise SeriesError(f"{path} is empty")
+    if delimiter is None:
+        delimiter = _sniff_delimiter(lines[blank])
+    elif len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, got {delimiter!r}")
+    return _records(lines, blank, delimiter, path), delimiter
 
 
 def _records(lines, first, delimiter, path):

@@ -729,6 +729,29 @@ def test_several_columns_get_a_model_each_and_a_column_group_each(capsys, tmp_pa
     assert rows[-1][0] == "2010Q1" and rows[-1][2] == rows[-1][4] == ""  # past the end
 
 
+def test_a_column_name_holding_a_comma_names_that_column(capsys, tmp_path):
+    n = 60
+    values, price = seasonal_series(n), np.linspace(1.0, 2.0, n + 3)
+    with open(tmp_path / "c.csv", "w") as f:
+        f.write('date,"sales,units","price,eur"\n')
+        for i, date in enumerate(monthly(n + 3)):
+            f.write(f"{date},{values[i] if i < n else ''},{price[i]}\n")
+    line = "train --csv {tmp}/c.csv --column sales,units --inputs price,eur --save {tmp}/m.npz"
+    status, _, err = run_cli(capsys, f"{line} --horizon 3 {FAST}", tmp_path)
+    assert status == 0, err
+    model = rnnc.load(tmp_path / "m.npz")
+    alone = rnnc.fit_forecaster(values, horizon=3, inputs=price[:n], max_epochs=0)
+    assert model.info["backtest"] == alone.info["backtest"]
+    status, out, err = run_cli(
+        capsys,
+        "predict --model {tmp}/m.npz --csv {tmp}/c.csv --column sales,units --horizon 3",
+        tmp_path,
+    )
+    assert status == 0, err
+    expected = rnnc.forecast(model, values, 3, inputs=price)
+    assert [float(r[1]) for r in rows_of(out)[1:]] == expected.tolist()
+
+
 @pytest.mark.parametrize(
     "line, words",
     [

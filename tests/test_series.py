@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from rnnc.series import SeriesError, format_date, infer_frequency, parse_dates, read_table
+from rnnc.series import (
+    SeriesError,
+    format_date,
+    infer_frequency,
+    parse_dates,
+    read_header,
+    read_table,
+)
 
 
 def write(tmp_path, text, name="s.csv", encoding="utf-8"):
@@ -164,6 +171,19 @@ def test_spreadsheet_files_read(tmp_path):
     table = read_table(path, ["Value"])
     np.testing.assert_array_equal(table.column("Value"), [1.5, -20])
     assert table.frequency.name == "daily"
+
+
+def test_the_header_reads_as_read_table_reads_it(tmp_path):
+    # blank lines before it, a byte-order mark, quotes around names with the
+    # delimiter in them, spaces around names
+    text = '\ufeff\n\n"Date";"sales; units" ;"price,eur"\n2021-01-01;1;2\n2021-01-02;3;4\n'
+    path = tmp_path / "s.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert read_header(path) == read_header(path, ";") == ["Date", "sales; units", "price,eur"]
+    assert read_header(path, "|") == ['Date;"sales; units" ;"price,eur"']
+    np.testing.assert_array_equal(read_table(path, ["price,eur"]).column("price,eur"), [2, 4])
+    with pytest.raises(SeriesError, match="is empty"):
+        read_header(write(tmp_path, "\n\n", name="e.csv"))
 
 
 def test_without_a_date_column_there_are_no_dates(tmp_path):

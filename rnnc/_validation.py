@@ -256,22 +256,28 @@ def check_positive_real(value, name, allow_zero=False):
     return value
 
 
-def check_count(value, name, allow_none=False):
+def check_integer(value, name, allow_none=False):
+    """value as an int (None when allowed), or a TypeError naming name."""
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(
             f"{name} must be an integer{' or None' if allow_none else ''}, got {value!r}"
         )
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
     return int(value)
+
+
+def check_count(value, name, allow_none=False):
+    value = check_integer(value, name, allow_none)
+    if value is not None and value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
 
 
 def check_count_between(value, name, minimum, maximum=None):
     """value as an int from minimum to maximum (None: no bound), or a
-    TypeError / ValueError naming name."""
-    value = check_count(value, name)
+    TypeError / ValueError naming name and the bound it misses."""
+    value = check_integer(value, name)
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
     if maximum is not None and value > maximum:

@@ -1255,7 +1255,7 @@ def fit_forecaster(
         period = detect_period(y, calendar_period)
         period_from = "dates" if period == calendar_period else "autocorrelation"
     else:
-        period = check.check_count(period, "period")
+        period = check.check_integer(period, "period")
         if not 1 <= period < n:
             raise ValueError(
                 f"period must be from 1 (no season) to len(series) - 1 = {n - 1}, got {period}"

@@ -220,7 +220,7 @@ def test_forecast_overflow_is_reported(rng):
         (np.zeros(6), 0, ValueError, "horizon must be at least 1, got 0"),
         (np.zeros(6), 100_001, ValueError, "horizon must be at most 100000, got 100001"),
         (np.zeros(6), 10**20, ValueError, "horizon must be at most 100000"),
-        (np.zeros(6), -1, ValueError, "horizon must be >= 0"),
+        (np.zeros(6), -1, ValueError, "horizon must be at least 1, got -1"),
         (np.zeros(6), 2.0, TypeError, "horizon must be an integer"),
         (np.zeros(6), True, TypeError, "horizon must be an integer"),
         (np.zeros(6), "3", TypeError, "horizon must be an integer"),

@@ -1235,7 +1235,8 @@ def fraction(text):
 
 
 class ColumnNames(list):
-    """--column or --inputs: the names, and the text they were split from."""
+    """--column or --inputs: the names (the text split at its commas until
+    whole_names reads the file's header), and the text as given."""
 
     def __init__(self, names, text):
         super().__init__(names)
@@ -1243,32 +1244,53 @@ class ColumnNames(list):
 
 
 def column_names(text):
-    """An argparse type: NAME or NAME,NAME,... (column names, each once).
-    A name holding a comma is split here; whole_names puts it together
-    again when the file has a column of that name."""
-    names = [name.strip() for name in text.split(",")]
-    if not all(names):
-        raise argparse.ArgumentTypeError(f"{text!r} has an empty column name")
-    twice = next((name for name in names if names.count(name) > 1), None)
-    if twice is not None:
-        raise argparse.ArgumentTypeError(f"{text!r} names {twice!r} twice")
-    return ColumnNames(names, text)
+    """An argparse type: NAME or NAME,NAME,... (column names).  Checked by
+    whole_names, which can tell a comma inside a name from one between names."""
+    return ColumnNames([name.strip() for name in text.split(",")], text)
 
 
 def whole_names(args):
-    """--column and --inputs as the file names its columns: where an
-    option's whole text, commas and all, is the name of one of the file's
-    columns ("sales, units"), it names that column, not several."""
+    """--column and --inputs as the file names its columns, each name once:
+    the text is split at its commas, and where pieces joined by their commas
+    make the name of a column of the file ("sales, units"), that column is
+    meant, the longest such name first."""
     for option in ("column", "inputs"):
-        names = getattr(args, option, None)
-        if not isinstance(names, ColumnNames) or len(names) < 2:
+        given = getattr(args, option, None)
+        if not isinstance(given, ColumnNames):
             continue
-        try:
-            header = read_header(args.csv, args.delimiter)
-        except (SeriesError, ValueError):
-            return  # read_table says what is wrong with the file
-        if names.text.strip() in header:
-            setattr(args, option, ColumnNames([names.text.strip()], names.text))
+        pieces = given.text.split(",")
+        header = set()
+        if len(pieces) > 1:
+            try:
+                header = set(read_header(args.csv, args.delimiter))
+            except SeriesError as exc:
+                raise CommandError(str(exc)) from None
+        names, i = [], 0
+        while i < len(pieces):
+            j = next(
+                (
+                    j
+                    for j in range(len(pieces), i + 1, -1)
+                    if ",".join(pieces[i:j]).strip() in header
+                ),
+                i + 1,
+            )
+            name = ",".join(pieces[i:j]).strip()
+            if j > i + 1 and all(piece.strip() in header for piece in pieces[i:j]):
+                warnings.warn(
+                    f"--{option} {given.text!r} names the column {name!r}, not its "
+                    f"parts, which are columns of {args.csv} too",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            names.append(name)
+            i = j
+        if not all(names):
+            raise CommandError(f"--{option} {given.text!r} has an empty column name")
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise CommandError(f"--{option} {given.text!r} names {twice!r} twice")
+        setattr(args, option, ColumnNames(names, given.text))
 
 
 def one_character(text):
@@ -1302,8 +1324,8 @@ def add_series_options(parser):
         metavar="NAME[,NAME...]",
         help="the series' column; several, comma-separated, get one model each, "
         "from its own past (and the --inputs), in the files --save (--model) "
-        "names with {column}, e.g. model-{column}.npz (a name with commas in it "
-        "is one column when the file has a column of that name)",
+        "names with {column}, e.g. model-{column}.npz (pieces that joined by "
+        "their commas name a column of the file are that column)",
     )
     parser.add_argument(
         "--inputs",

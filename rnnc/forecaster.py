@@ -440,7 +440,8 @@ def fit_seasonal_smoothing(series, period):
     Parameters
     ----------
     series : array_like, 1-D
-        At least rnnc.smoothing.MIN_SEASONS (1.5) seasons of values.
+        At least rnnc.smoothing.MIN_SEASONS (1.5) seasons of values, and
+        MIN_LENGTH (8).
     period : int
         The season, from 2 to rnnc.smoothing.MAX_WINDOW / 2.
 

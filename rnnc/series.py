@@ -724,13 +724,14 @@ def _steps(table, where):
 
 def read_header(path: str | os.PathLike, delimiter: str | None = None) -> list[str]:
     """The column names of a CSV file's header row, as read_table reads them."""
-    numbered, _ = _read_records(path, delimiter)
+    numbered, _ = _read_records(path, delimiter, count=1)
     return [name.strip() for name in numbered[0][1]]
 
 
-def _read_records(path, delimiter):
+def _read_records(path, delimiter, count=None):
     """(the file's records from its header on, numbered as _records numbers
-    them; the delimiter, sniffed from the header when None)."""
+    them, the first count of them or all; the delimiter, sniffed from the
+    header when None)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             text = f.read()
@@ -746,18 +747,21 @@ def _read_records(path, delimiter):
         delimiter = _sniff_delimiter(lines[blank])
     elif len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, got {delimiter!r}")
-    return _records(lines, blank, delimiter, path), delimiter
+    return _records(lines, blank, delimiter, path, count), delimiter
 
 
-def _records(lines, first, delimiter, path):
+def _records(lines, first, delimiter, path, count=None):
     """(the file's line a record starts on, the record) from lines[first:]
-    on: a quoted cell may hold line breaks, so records and lines differ."""
+    on, the first count records or all: a quoted cell may hold line breaks,
+    so records and lines differ."""
     reader = csv.reader(lines[first:], delimiter=delimiter)
     numbered, read = [], first
     try:
         for record in reader:
             numbered.append((read + 1, record))
             read = first + reader.line_num
+            if len(numbered) == count:
+                break
     except csv.Error as exc:
         raise SeriesError(f"{path} is not a readable CSV file: {exc}") from None
     return numbered

@@ -753,6 +753,60 @@ def test_a_column_name_holding_a_comma_names_that_column(capsys, tmp_path):
 
 
 @pytest.mark.parametrize(
+    "given, names",
+    [
+        ("sales, units", ["sales, units"]),
+        ("sales, units,b", ["sales, units", "b"]),
+        ("b,sales, units", ["b", "sales, units"]),
+        ("x,x", ["x,x"]),
+        ("y,", ["y,"]),
+        ("b, x,x ,y,", ["b", "x,x", "y,"]),
+        ("b,nothing,x", ["b", "nothing", "x"]),  # read_table names the missing ones
+        (" b ", ["b"]),
+    ],
+)
+def test_names_with_commas_are_read_against_the_header(tmp_path, given, names):
+    from rnnc import cli
+
+    (tmp_path / "h.csv").write_text('date,"sales, units",b,"x,x","y,",x\n2000,1,2,3,4,5\n')
+    args = cli.parser().parse_args(
+        ["train", "--csv", str(tmp_path / "h.csv"), "--column", given, "--save", "m.npz"]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "x,x" is noted: x is a column too
+        cli.whole_names(args)
+    assert args.column == names
+
+
+@pytest.mark.parametrize(
+    "header, given, words",
+    [
+        ("a,b", "a,a", "--column 'a,a' names 'a' twice"),
+        ("a,b", "a,,b", "--column 'a,,b' has an empty column name"),
+        ('a,b,"a,,b"', "a,,b,a,,b", "--column 'a,,b,a,,b' names 'a,,b' twice"),
+    ],
+)
+def test_names_that_no_header_joins_are_checked(capsys, tmp_path, header, given, words):
+    (tmp_path / "h.csv").write_text(f"date,{header}\n2000,1,2,3\n2001,1,2,3\n")
+    line = f"train --csv {{tmp}}/h.csv --column {given} --save {{tmp}}/m-{{column}}.npz"
+    status, _, err = run_cli(capsys, line, tmp_path)
+    assert status == 2 and err.count("\n") == 1 and words in err, err
+
+
+def test_a_name_joined_from_columns_is_noted_and_a_missing_file_named(capsys, tmp_path):
+    values = seasonal_series(60)
+    with open(tmp_path / "j.csv", "w") as f:
+        f.write('date,a,b,"a,b"\n')
+        f.writelines(f"{d},{v},{v},{v}\n" for d, v in zip(monthly(60), values, strict=True))
+    line = f"train --csv {{tmp}}/j.csv --column a,b --save {{tmp}}/m.npz {FAST}"
+    status, _, err = run_cli(capsys, line, tmp_path)
+    assert status == 0 and "note: --column 'a,b' names the column 'a,b', not its parts" in err
+    line = "train --csv {tmp}/none.csv --column a,b --save {tmp}/m-{column}.npz"
+    status, _, err = run_cli(capsys, line, tmp_path)
+    assert status == 2 and "cannot read" in err and "none.csv" in err, err
+
+
+@pytest.mark.parametrize(
     "line, words",
     [
         ("train --csv {tmp}/t.csv --column y,z --save {tmp}/m.npz", "write {column}"),

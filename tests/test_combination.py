@@ -238,15 +238,15 @@ def test_the_season_decides_between_seasonal_spaces_and_the_damped_trend_in_the_
 
 
 def test_a_short_series_with_a_season_backtests_the_seasonal_mean():
-    # five years of monthly values: the 36 before the 24 held out are too few
+    # five years of monthly values: the 30 before the 30 held out are too few
     # to show the season, all 60 show it, and the refitted mean has it, so the
     # backtest measures that mean, not one without the season
     rng = np.random.default_rng(5)
     t = np.arange(60)
     y = 50 + 0.3 * t + 6 * np.sin(2 * np.pi * t / 12) + rng.normal(size=60)
-    assert rnnc.detect_period(y[:36], 12) == 1 and rnnc.detect_period(y, 12) == 12
+    assert rnnc.detect_period(y[:30], 12) == 1 and rnnc.detect_period(y, 12) == 12
     plan = forecaster.plan_backtest(len(y), 12, 12, y)
-    assert plan.start == 36 and plan.seasonal
+    assert plan.start == 30 and plan.seasonal
     candidates, _ = forecaster._linear_candidates(y, plan)
     mean = forecaster._combination(candidates, plan).refit(y)
     assert [m.differencing for m in mean.models] == [(), (1,), (12,), (1, 12), ()]

@@ -579,8 +579,9 @@ def test_values_past_the_largest_magnitude_are_refused_by_name():
         ({"a": 1}, {}, TypeError, "series must be an array of numbers"),
         ((v for v in range(10)), {}, TypeError, "series must be an array of numbers"),
         (np.arange(8.0), dict(n_members=1001), ValueError, "n_members must be at most 1000"),
-        # 20 values hold out 6: a season of 14 or more has no whole one before them
-        (np.arange(20.0), dict(period=14), ValueError, "period must be below the 14 values"),
+        # 20 values hold out 9 (3 horizons of 3): a season of 11 or more has no
+        # whole one before them
+        (np.arange(20.0), dict(period=11), ValueError, "period must be below the 11 values"),
     ],
 )
 def test_arguments_out_of_reach_are_named(series, kwargs, error, message):
@@ -621,7 +622,7 @@ def test_series_of_extreme_magnitude_with_flat_steps_fit_and_forecast(y):
 def test_inputs_too_many_for_a_short_series_are_named_not_dropped_silently():
     rng = np.random.default_rng(0)
     y, x = np.cumsum(rng.normal(size=16)), rng.normal(size=(16, 2))
-    with pytest.warns(UserWarning, match=r"inputs: the 10 values .* too few for a linear ARX"):
+    with pytest.warns(UserWarning, match=r"inputs: the 8 values .* too few for a linear ARX"):
         model = rnnc.fit_forecaster(y, horizon=3, inputs=x, max_epochs=0)
     assert not any("ARX" in row["name"] for row in model.info["backtest"])
     assert model.info["n_inputs"] == 2  # forecast still takes (and checks) them

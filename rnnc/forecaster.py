@@ -611,9 +611,13 @@ class Plan:
 
 def plan_backtest(n, horizon, period, y):
     """Holdout: the last max(HOLDOUT_HORIZONS horizon, n / 5) values (at most
-    half); up to MAX_ORIGINS origins in it, evenly spaced, each forecasting
-    horizon steps."""
+    half, and on a short series with a season leaving a season and a value
+    before it, down to 2 horizons); up to MAX_ORIGINS origins in it, evenly
+    spaced, each forecasting horizon steps."""
     hold = min(max(HOLDOUT_HORIZONS * horizon, n // 5), n // 2)
+    # a season before the holdout (the seasonal naive forecast needs one): a
+    # period of up to n - 2 horizons - 1 stays usable, as with 2 horizons
+    hold = max(min(hold, n - period - 1), min(2 * horizon, hold))
     if hold < horizon:
         raise ValueError(
             f"horizon {horizon} is too long for a series of {n} values: the "
@@ -1168,7 +1172,8 @@ def fit_forecaster(
        otherwise the rule's own answer stands.
        horizon: steps to forecast; by default a season (at least 6), at most
        a sixth of the series.
-    2. The holdout is the last max(3 horizon, len / 5) values (at most half);
+    2. The holdout is the last max(3 horizon, len / 5) values (at most half,
+       and leaving a season and a value before it, down to 2 horizons);
        up to 50 origins in it each forecast horizon steps ahead, recursively,
        from everything before them, and are scored by MASE (mean absolute
        error over the in-sample mean absolute error of the seasonal naive

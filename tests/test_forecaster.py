@@ -579,9 +579,9 @@ def test_values_past_the_largest_magnitude_are_refused_by_name():
         ({"a": 1}, {}, TypeError, "series must be an array of numbers"),
         ((v for v in range(10)), {}, TypeError, "series must be an array of numbers"),
         (np.arange(8.0), dict(n_members=1001), ValueError, "n_members must be at most 1000"),
-        # 20 values hold out 9 (3 horizons of 3): a season of 11 or more has no
-        # whole one before them
-        (np.arange(20.0), dict(period=11), ValueError, "period must be below the 11 values"),
+        # 20 values hold out 9 (3 horizons of 3), less for a season of up to 13
+        # (down to 6, 2 horizons): a season of 14 or more has no whole one before
+        (np.arange(20.0), dict(period=14), ValueError, "period must be below the 14 values"),
     ],
 )
 def test_arguments_out_of_reach_are_named(series, kwargs, error, message):
@@ -617,6 +617,16 @@ def test_series_of_extreme_magnitude_with_flat_steps_fit_and_forecast(y):
     # within the data's range widened by the line's own 3 steps
     span = hi - lo
     assert np.all((path >= lo - span) & (path <= hi + span))
+
+
+@pytest.mark.parametrize("n, horizon", [(24, None), (20, 3), (22, 4)])
+def test_a_short_holdout_leaves_a_season_before_it(n, horizon):
+    # 3 horizons would leave 12 values or fewer before the holdout: it holds
+    # less, down to 2 horizons, so that a season of 12 stays usable
+    y = 10 + np.sin(np.arange(n) * 2 * np.pi / 12) + 0.1 * np.arange(n)
+    model = rnnc.fit_forecaster(y, horizon, period=12, max_epochs=0)
+    assert model.info["period"] == 12 and n - model.info["holdout"] == 13
+    assert "seasonal naive" in [row["name"] for row in model.info["backtest"]]
 
 
 def test_inputs_too_many_for_a_short_series_are_named_not_dropped_silently():

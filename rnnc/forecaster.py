@@ -62,8 +62,9 @@ CHECK_EVERY = 2  # epochs between two backtests of a network in training
 PATIENCE = 12  # epochs without a better backtest before a network stops
 MAX_ORIGINS = 50  # forecast origins in the holdout (evenly spaced)
 MAX_REFITS = 12  # fits of a linear candidate across the holdout (_refitted_forecasts)
-# The holdout holds at least this many horizons (and a fifth of the series, at
-# most half of it).  On a short series the choice between the mean and the
+# The holdout holds this many horizons, or a fifth of the series where that is
+# more, at most half of it (plan_backtest: less where a season and a value
+# would not precede it).  On a short series the choice between the mean and the
 # baselines rests on it: 3 horizons against 2 took the short forecasting suite
 # from 0.761 to 0.745 and a quarter of the fertility suite from 0.713 to 0.700
 # (the whole suite 0.623 to 0.611), the other suite 0.856 to 0.849, the
@@ -611,12 +612,13 @@ class Plan:
 
 def plan_backtest(n, horizon, period, y):
     """Holdout: the last max(HOLDOUT_HORIZONS horizon, n / 5) values (at most
-    half, and on a short series with a season leaving a season and a value
-    before it, down to 2 horizons); up to MAX_ORIGINS origins in it, evenly
-    spaced, each forecasting horizon steps."""
+    half, and leaving a season and a value before it, down to 2 horizons); up
+    to MAX_ORIGINS origins in it, evenly spaced, each forecasting horizon
+    steps."""
     hold = min(max(HOLDOUT_HORIZONS * horizon, n // 5), n // 2)
-    # a season before the holdout (the seasonal naive forecast needs one): a
-    # period of up to n - 2 horizons - 1 stays usable, as with 2 horizons
+    # a season and a value before the holdout (the seasonal naive forecast
+    # needs them), as long as 2 horizons fit: a period of up to n - 2 horizons
+    # - 1 is usable, even where that holds out less than a fifth
     hold = max(min(hold, n - period - 1), min(2 * horizon, hold))
     if hold < horizon:
         raise ValueError(

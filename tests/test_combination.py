@@ -179,7 +179,7 @@ def test_the_ar_on_the_levels_is_a_baseline_only_where_the_holdout_measures_it()
     rng = np.random.default_rng(3)
     y = np.cumsum(rng.normal(size=300)) + 0.2 * np.arange(300)
     kinds = {}
-    for n in (40, 300):  # a holdout of 2 horizons, and one of 10
+    for n in (40, 300):  # a holdout of 3 horizons, and one of 10
         plan = forecaster.plan_backtest(n, 6, 1, y[:n])
         found, _ = forecaster._linear_candidates(y[:n], plan)
         kinds[n] = {c.name: c.kind for c in found}["linear AR"]
@@ -188,7 +188,7 @@ def test_the_ar_on_the_levels_is_a_baseline_only_where_the_holdout_measures_it()
 
 
 def test_on_a_short_holdout_the_mean_stands_though_the_levels_ar_backtests_lowest():
-    # 30 values of a trending random walk: a holdout of 2 horizons of 5, on
+    # 30 values of a trending random walk: a holdout of 3 horizons of 5, on
     # which the AR on the levels happens to score best; it joined the mean, and
     # the mean, not the AR, is the model (no baseline won)
     rng = np.random.default_rng(8)
@@ -253,7 +253,7 @@ def test_a_short_series_with_a_season_backtests_the_seasonal_mean():
     assert mean.models[-1].seasonal_smoothing is not None
 
 
-@pytest.mark.parametrize("n", [40, 300])  # a holdout of 2 horizons, and one of 10
+@pytest.mark.parametrize("n", [40, 300])  # a holdout of 3 horizons, and one of 10
 def test_linear_candidates_are_refitted_across_a_short_holdout_only(n):
     rng = np.random.default_rng(6)
     y = (10 + np.cumsum(rng.normal(size=300)) + 0.2 * np.arange(300))[:n]
